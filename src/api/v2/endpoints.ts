@@ -1,0 +1,157 @@
+import type { ApiSession } from '../../protocol/api2.js';
+import { invalidParameter } from '../../core/chat-error.js';
+import type { ChatService } from '../../engine/chat-service.js';
+import type { LiveSession } from '../../engine/live-session.js';
+import type { Params } from '../params.js';
+import { observeReply } from './wire.js';
+
+/** What a handler hands back: an object to serialize, or a body already serialized. */
+export type Reply = object | { readonly raw: Buffer | string };
+
+export interface V2Context {
+  chat: ChatService;
+  address: string;
+  /** Called when the client goes away before a held reply. */
+  onAbort(cancel: () => void): void;
+}
+
+export type V2Handler = (p: Params, ctx: V2Context) => Promise<Reply>;
+
+const ok = { status: 'ok' } as const;
+const MAX_ARCHIVE = 100;
+const DEFAULT_ARCHIVE = 30;
+
+function sessionReply(s: LiveSession): ApiSession {
+  return {
+    status: 'ok',
+    session: s.id,
+    public_id: s.publicId,
+    nickname: s.nickname,
+    presence: s.online ? 'online' : 'offline',
+    user: { username: s.username, name: s.userName },
+  };
+}
+
+function roomList(p: Params): string[] {
+  const rooms = p.rooms();
+  if (rooms.length === 0) throw invalidParameter('room is required.');
+  return rooms;
+}
+
+/** API 2.0 endpoints by path under /api/ (spec section 3). */
+export const v2Endpoints: ReadonlyMap<string, V2Handler> = new Map<string, V2Handler>([
+  [
+    'session/create',
+    async (p, { chat, address }) => {
+      const user = p.str('user');
+      const password = p.str('password');
+      if (user === undefined || password === undefined) {
+        // A missing credential is a credential error (spec 3.1), not a parameter error.
+        return chat.login(user ?? '', password ?? '', null, address).then(sessionReply);
+      }
+      return sessionReply(await chat.login(user, password, p.appKey() ?? null, address));
+    },
+  ],
+  ['session/verify', async (p, { chat }) => sessionReply(await chat.session(p.str('session')))],
+  [
+    'session/destroy',
+    async (p, { chat }) => {
+      await chat.destroy(p.str('session'));
+      return ok;
+    },
+  ],
+  [
+    'session/set_presence',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      await chat.setPresence(s, p.required('presence'), p.str('nickname'));
+      return ok;
+    },
+  ],
+  [
+    'user/get_rooms',
+    async (p, { chat }) => ({
+      status: 'ok',
+      rooms: await chat.roomsOf(await chat.session(p.str('session'))),
+    }),
+  ],
+  [
+    'room/show',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      return { status: 'ok', rooms: await chat.showRooms(s, roomList(p)) };
+    },
+  ],
+  [
+    'room/get_archives',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      const room = roomList(p)[0] as string;
+      const limit = Math.min(MAX_ARCHIVE, Math.max(1, p.int('limit') ?? DEFAULT_ARCHIVE));
+      return { status: 'ok', messages: await chat.archives(s, room, limit, p.int('before')) };
+    },
+  ],
+  [
+    'room/subscribe',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      return { status: 'ok', counter: await chat.subscribe(s, roomList(p), p.bool('reset')) };
+    },
+  ],
+  [
+    'room/unsubscribe',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      return { status: 'ok', counter: await chat.unsubscribe(s, roomList(p)) };
+    },
+  ],
+  [
+    'room/say',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      const localId = p.str('local_id');
+      if (localId !== undefined && localId.length > 100)
+        throw invalidParameter('local_id is longer than 100 characters.');
+      const message = await chat.say(s, {
+        room: roomList(p)[0] as string,
+        text: p.required('text'),
+        nickname: p.str('nickname'),
+        localId,
+      });
+      return { status: 'ok', message };
+    },
+  ],
+  [
+    'event/observe',
+    async (p, { chat, onAbort }) => {
+      const s = await chat.session(p.str('session'), false);
+      const counter = p.int('counter', 0);
+      if (counter === undefined) throw invalidParameter('counter is required.');
+      return new Promise<Reply>((resolve, reject) => {
+        chat
+          .observe(s, counter, (events, last) => resolve({ raw: observeReply(events, last) }))
+          .then(onAbort, reject);
+      });
+    },
+  ],
+  [
+    'favorite/add',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      return { status: 'ok', message: await chat.favorite(s, messageId(p), true) };
+    },
+  ],
+  [
+    'favorite/remove',
+    async (p, { chat }) => {
+      const s = await chat.session(p.str('session'));
+      return { status: 'ok', message: await chat.favorite(s, messageId(p), false) };
+    },
+  ],
+]);
+
+function messageId(p: Params): number {
+  const id = p.int('message', 1);
+  if (id === undefined) throw invalidParameter('message is required.');
+  return id;
+}

@@ -1,0 +1,170 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ChatError } from '../core/chat-error.js';
+import { systemClock } from '../core/time.js';
+import {
+  loadSettings,
+  OPTIONS,
+  settingsHelp,
+  SettingsError,
+  type OptionName,
+  type RawSettings,
+} from '../config/settings.js';
+import { Admin } from '../engine/admin.js';
+import { Shapes } from '../engine/shapes.js';
+import { createLogger } from '../log.js';
+import { databaseFile, startServer } from '../main.js';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+
+const USAGE = `Usage:
+  lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
+  lingr user add USERNAME --password PW [--name "Display Name"] [--data DIR]
+  lingr room add ROOM_ID --name "Name" [--blurb TEXT] [--owner USERNAME] [--private]
+                 [--tags a,b] [--timezone Area/City] [--data DIR]
+  lingr room join ROOM_ID USERNAME [--data DIR]
+
+Every command works whether or not a server is running on the same data directory.`;
+
+class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(
+  args: string[],
+  options: ParseArgsConfig['options'],
+): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+async function serve(args: string[]): Promise<void> {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: 'string' };
+  const { values, positionals } = parse(args, options);
+  if (values.help) {
+    process.stdout.write(
+      `Usage: lingr serve [options]\nEach option also reads its environment variable.\n\n${settingsHelp()}\n`,
+    );
+    return;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`serve takes no arguments, got "${positionals.join(' ')}".`);
+  const raw: RawSettings = {};
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const v = str(values[o.flag]);
+    if (v !== undefined) raw[name as OptionName] = v;
+  }
+  const settings = loadSettings(raw);
+  const log = createLogger(settings.logLevel);
+  const server = await startServer(settings, log);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function admin(group: string, args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    data: { type: 'string' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    blurb: { type: 'string' },
+    owner: { type: 'string' },
+    private: { type: 'boolean' },
+    tags: { type: 'string' },
+    timezone: { type: 'string' },
+  });
+  const [action, ...rest] = positionals;
+  const raw: RawSettings = {};
+  const data = str(values.data);
+  if (data !== undefined) raw.data = data;
+  const settings = loadSettings(raw);
+  const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
+  try {
+    const tool = new Admin(
+      store,
+      new Shapes(settings.engine.publicUrl),
+      systemClock,
+      settings.engine.passwordCost,
+    );
+    const one = (what: string): string => {
+      if (rest.length !== 1 || !rest[0])
+        throw new UsageError(`${group} ${action} needs exactly one ${what}.`);
+      return rest[0];
+    };
+    if (group === 'user' && action === 'add') {
+      const password = str(values.password);
+      if (password === undefined) throw new UsageError('user add needs --password.');
+      const user = await tool.addUser({ username: one('USERNAME'), password, name: str(values.name) });
+      process.stdout.write(`user ${user.username} added\n`);
+    } else if (group === 'room' && action === 'add') {
+      const name = str(values.name);
+      if (name === undefined) throw new UsageError('room add needs --name.');
+      const room = await tool.addRoom({
+        id: one('ROOM_ID'),
+        name,
+        blurb: str(values.blurb),
+        owner: str(values.owner),
+        isPublic: values.private !== true,
+        tags: str(values.tags)?.split(','),
+        timezone: str(values.timezone),
+      });
+      process.stdout.write(`room ${room.id} added\n`);
+    } else if (group === 'room' && action === 'join') {
+      const [roomId, username] = rest;
+      if (rest.length !== 2 || !roomId || !username)
+        throw new UsageError('room join needs ROOM_ID and USERNAME.');
+      const event = await tool.join(roomId, username);
+      process.stdout.write(
+        event ? `${username} joined ${roomId}\n` : `${username} was already a member of ${roomId}\n`,
+      );
+    } else {
+      throw new UsageError(`unknown command "${[group, action].filter(Boolean).join(' ')}".`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    if (command === 'serve') await serve(args);
+    else if (command === 'user' || command === 'room') await admin(command, args);
+    else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    } else throw new UsageError(`unknown command "${command}".`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`lingr: ${err.message} (lingr --help for usage)\n`);
+      return 2;
+    }
+    if (err instanceof ChatError || err instanceof SettingsError) {
+      process.stderr.write(`lingr: ${err.message}\n`);
+      return 1;
+    }
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(
+      `lingr: ${e.code === 'EADDRINUSE' ? `the port is already in use (${e.message})` : e.message}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,310 @@
+import { resolve } from 'node:path';
+import type { EngineSettings } from '../engine/settings.js';
+
+/** Everything the server is configured with, validated once at start and then frozen. */
+export interface Settings {
+  host: string;
+  port: number;
+  /** Optional second port serving the same paths (spec 2.1); 0 = off. */
+  secondPort: number;
+  dataDir: string;
+  /** Host names besides lingr.com and www.lingr.com accepted in absolute-form targets. */
+  hostnames: string[];
+  logLevel: string;
+  bodyLimit: number;
+  synchronous: 'NORMAL' | 'FULL';
+  shutdownGraceMs: number;
+  engine: EngineSettings;
+}
+
+type Kind = 'int' | 'string' | 'list' | 'seconds' | 'bool';
+
+interface Option {
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string;
+  why: string;
+  min?: number;
+  max?: number;
+}
+
+const MINUTE = 60;
+
+/** The settings table: one line of reason per limit; `lingr serve --help` prints it. */
+export const OPTIONS = {
+  host: {
+    flag: 'host',
+    env: 'LINGR_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    why: 'address to listen on; 0.0.0.0 to serve other machines',
+  },
+  port: {
+    flag: 'port',
+    env: 'LINGR_PORT',
+    kind: 'int',
+    default: '8080',
+    min: 0,
+    max: 65535,
+    why: 'the port API 2.0 clients expect (lingr.com:8080)',
+  },
+  secondPort: {
+    flag: 'second-port',
+    env: 'LINGR_SECOND_PORT',
+    kind: 'int',
+    default: '0',
+    min: 0,
+    max: 65535,
+    why: 'also serve every path here, for clients split between :80 and :8080 (0 = off)',
+  },
+  data: {
+    flag: 'data',
+    env: 'LINGR_DATA',
+    kind: 'string',
+    default: './data',
+    why: 'directory of the SQLite file',
+  },
+  hostnames: {
+    flag: 'hostnames',
+    env: 'LINGR_HOSTNAMES',
+    kind: 'list',
+    default: 'localhost,127.0.0.1',
+    why: 'our own names, accepted in absolute-form request targets',
+  },
+  publicUrl: {
+    flag: 'public-url',
+    env: 'LINGR_PUBLIC_URL',
+    kind: 'string',
+    default: '',
+    why: 'base of absolute URLs in API objects (default http://HOST:PORT)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'LINGR_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    why: 'pino level: trace, debug, info, warn, error, silent',
+  },
+  bodyLimit: {
+    flag: 'body-limit',
+    env: 'LINGR_BODY_LIMIT',
+    kind: 'int',
+    default: String(1024 * 1024),
+    min: 1024,
+    max: 64 * 1024 * 1024,
+    why: 'largest request body in bytes; a 10,000-character line fits many times over',
+  },
+  fsync: {
+    flag: 'fsync',
+    env: 'LINGR_FSYNC',
+    kind: 'bool',
+    default: 'false',
+    why: 'fsync every commit: survive power loss, not only a killed process',
+  },
+  observeHold: {
+    flag: 'observe-hold',
+    env: 'LINGR_OBSERVE_HOLD',
+    kind: 'seconds',
+    default: '40',
+    min: 0.1,
+    max: 50,
+    why: 'long-poll hold; clients give up at 60 s, so never above 50 s',
+  },
+  presenceGrace: {
+    flag: 'presence-grace',
+    env: 'LINGR_PRESENCE_GRACE',
+    kind: 'seconds',
+    default: String(2 * MINUTE),
+    min: 0.1,
+    max: 60 * MINUTE,
+    why: 'online this long after the last observe, covering gaps between polls',
+  },
+  sessionIdle: {
+    flag: 'session-idle',
+    env: 'LINGR_SESSION_IDLE',
+    kind: 'seconds',
+    default: String(30 * MINUTE),
+    min: 10 * MINUTE,
+    max: 30 * 24 * 60 * MINUTE,
+    why: 'sessions without calls expire; never under 10 min (v1-era clients ping every 9 min)',
+  },
+  eventRetention: {
+    flag: 'event-retention',
+    env: 'LINGR_EVENT_RETENTION',
+    kind: 'seconds',
+    default: String(24 * 60 * MINUTE),
+    min: 60 * MINUTE,
+    max: 365 * 24 * 60 * MINUTE,
+    why: 'how far back a counter can resume; at least 24 h by the spec',
+  },
+  recentEvents: {
+    flag: 'recent-events',
+    env: 'LINGR_RECENT_EVENTS',
+    kind: 'int',
+    default: '10000',
+    min: 100,
+    max: 1_000_000,
+    why: 'events kept in memory so observes rarely read the store',
+  },
+  sayPerMinute: {
+    flag: 'say-limit',
+    env: 'LINGR_SAY_LIMIT',
+    kind: 'int',
+    default: '60',
+    min: 1,
+    max: 1_000_000,
+    why: 'says per session per minute (x app-key factor)',
+  },
+  callsPerMinute: {
+    flag: 'call-limit',
+    env: 'LINGR_CALL_LIMIT',
+    kind: 'int',
+    default: '600',
+    min: 1,
+    max: 10_000_000,
+    why: 'other calls per session per minute, observe excluded',
+  },
+  appKeyFactor: {
+    flag: 'app-key-factor',
+    env: 'LINGR_APP_KEY_FACTOR',
+    kind: 'int',
+    default: '10',
+    min: 1,
+    max: 1000,
+    why: 'sessions with an app key get relaxed limits, as in the original',
+  },
+  loginFailuresPerAccount: {
+    flag: 'login-failures-account',
+    env: 'LINGR_LOGIN_FAILURES_ACCOUNT',
+    kind: 'int',
+    default: '10',
+    min: 1,
+    max: 100_000,
+    why: 'failed sign-ins per account per window before refusing',
+  },
+  loginFailuresPerAddress: {
+    flag: 'login-failures-address',
+    env: 'LINGR_LOGIN_FAILURES_ADDRESS',
+    kind: 'int',
+    default: '50',
+    min: 1,
+    max: 1_000_000,
+    why: 'failed sign-ins per client address per window',
+  },
+  loginWindow: {
+    flag: 'login-window',
+    env: 'LINGR_LOGIN_WINDOW',
+    kind: 'seconds',
+    default: String(15 * MINUTE),
+    min: 1,
+    max: 24 * 60 * MINUTE,
+    why: 'window for counting failed sign-ins',
+  },
+  passwordCost: {
+    flag: 'password-cost',
+    env: 'LINGR_PASSWORD_COST',
+    kind: 'int',
+    default: '16',
+    min: 10,
+    max: 20,
+    why: 'log2 of scrypt N for new hashes (16: 64 MiB, ~0.1 s)',
+  },
+  shutdownGrace: {
+    flag: 'shutdown-grace',
+    env: 'LINGR_SHUTDOWN_GRACE',
+    kind: 'seconds',
+    default: '10',
+    min: 0,
+    max: 120,
+    why: 'how long shutdown waits for responses in flight',
+  },
+} satisfies Record<string, Option>;
+
+export type OptionName = keyof typeof OPTIONS;
+export type RawSettings = Partial<Record<OptionName, string>>;
+
+export class SettingsError extends Error {}
+
+function read(name: OptionName, raw: RawSettings, env: NodeJS.ProcessEnv): string {
+  const o: Option = OPTIONS[name];
+  return raw[name] ?? env[o.env] ?? o.default;
+}
+
+function number(name: OptionName, value: string): number {
+  const o: Option = OPTIONS[name];
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (o.kind === 'int' && !Number.isInteger(n)))
+    throw new SettingsError(`--${o.flag} (${o.env}) must be a number, not "${value}".`);
+  if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max))
+    throw new SettingsError(`--${o.flag} (${o.env}) must be between ${o.min} and ${o.max}, not ${n}.`);
+  return n;
+}
+
+/**
+ * Builds settings from flags (`raw`, by option name), then the environment, then defaults.
+ * `unsafeShortTimeouts` lifts the lower bounds of timeouts, for tests only.
+ */
+export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+  const relaxed = env.LINGR_UNSAFE_SHORT_TIMEOUTS === '1';
+  const int = (name: OptionName) => number(name, read(name, raw, env));
+  const seconds = (name: OptionName) => {
+    const value = read(name, raw, env);
+    const n = Number(value);
+    if (relaxed && Number.isFinite(n) && n > 0) return Math.round(n * 1000);
+    return Math.round(number(name, value) * 1000);
+  };
+  const host = read('host', raw, env);
+  const port = int('port');
+  const bool = read('fsync', raw, env).toLowerCase();
+  const publicUrl =
+    read('publicUrl', raw, env).replace(/\/+$/, '') ||
+    `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!/^https?:\/\/\S+$/.test(publicUrl))
+    throw new SettingsError(`--public-url must start with http:// or https://, not "${publicUrl}".`);
+  const settings: Settings = {
+    host,
+    port,
+    secondPort: int('secondPort'),
+    dataDir: resolve(read('data', raw, env)),
+    hostnames: read('hostnames', raw, env)
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ''),
+    logLevel: read('logLevel', raw, env),
+    bodyLimit: int('bodyLimit'),
+    synchronous: ['1', 'true', 'yes', 'on'].includes(bool) ? 'FULL' : 'NORMAL',
+    shutdownGraceMs: seconds('shutdownGrace'),
+    engine: {
+      publicUrl,
+      observeHoldMs: seconds('observeHold'),
+      presenceGraceMs: seconds('presenceGrace'),
+      sessionIdleMs: seconds('sessionIdle'),
+      eventRetentionMs: seconds('eventRetention'),
+      recentEvents: int('recentEvents'),
+      sayPerMinute: int('sayPerMinute'),
+      callsPerMinute: int('callsPerMinute'),
+      appKeyFactor: int('appKeyFactor'),
+      loginFailuresPerAccount: int('loginFailuresPerAccount'),
+      loginFailuresPerAddress: int('loginFailuresPerAddress'),
+      loginWindowMs: seconds('loginWindow'),
+      passwordCost: int('passwordCost'),
+    },
+  };
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(settings.logLevel))
+    throw new SettingsError(`--log-level must be one of trace, debug, info, warn, error, silent.`);
+  if (settings.engine.observeHoldMs > 50_000)
+    throw new SettingsError('--observe-hold must be at most 50 seconds.');
+  return deepFreeze(settings);
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
+export function settingsHelp(): string {
+  return Object.values(OPTIONS as Record<string, Option>)
+    .map((o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(30)} default ${o.default}\n      ${o.why}`)
+    .join('\n');
+}

@@ -1,0 +1,75 @@
+import type { ApiMembership, ApiMessage, ApiPresence } from '../protocol/api2.js';
+
+export interface User {
+  id: number;
+  username: string;
+  name: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface Room {
+  id: string;
+  name: string;
+  blurb: string | null;
+  isPublic: boolean;
+  ownerId: number | null;
+  tags: string[];
+  timezone: string;
+  createdAt: number;
+}
+
+export interface Membership {
+  roomId: string;
+  userId: number;
+  isOwner: boolean;
+  joinedAt: number;
+  lastActiveAt: number | null;
+}
+
+/** A member row joined with its user, as rosters need it. */
+export interface MemberView extends Membership {
+  username: string;
+  name: string;
+}
+
+/** What the store keeps of a session; live state (observing, online) lives in the engine. */
+export interface SessionRecord {
+  id: string;
+  publicId: string;
+  userId: number;
+  nickname: string;
+  appKey: string | null;
+  hidden: boolean;
+  online: boolean;
+  createdAt: number;
+  lastActiveAt: number;
+  rooms: string[];
+}
+
+export interface MessageRecord {
+  id: number;
+  roomId: string;
+  type: 'user' | 'bot';
+  speakerId: string;
+  publicSessionId: string;
+  nickname: string;
+  text: string;
+  localId: string | null;
+  createdAt: number;
+}
+
+export type NewMessage = Omit<MessageRecord, 'id'>;
+
+/** Everything observable, in the API 2.0 shape it was published in. */
+export type EventBody =
+  | { kind: 'message'; message: ApiMessage }
+  | { kind: 'presence'; presence: ApiPresence }
+  | { kind: 'membership'; membership: ApiMembership };
+
+export type NewEvent = { roomId: string; createdAt: number; body: EventBody };
+
+export interface ChatEvent extends NewEvent {
+  /** Position in the one global counter. */
+  id: number;
+}

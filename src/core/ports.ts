@@ -1,0 +1,97 @@
+import type {
+  ChatEvent,
+  MemberView,
+  Membership,
+  MessageRecord,
+  NewEvent,
+  NewMessage,
+  Room,
+  SessionRecord,
+  User,
+} from './model.js';
+
+/** Storage seam. Async so that a networked database can stand behind the same calls. */
+export interface Store {
+  readonly users: UserRepository;
+  readonly rooms: RoomRepository;
+  readonly sessions: SessionRepository;
+  readonly messages: MessageRepository;
+  readonly events: EventRepository;
+  readonly favorites: FavoriteRepository;
+  close(): void;
+}
+
+export interface UserRepository {
+  create(input: { username: string; name: string; passwordHash: string; createdAt: number }): Promise<User>;
+  byUsername(username: string): Promise<User | undefined>;
+  byId(id: number): Promise<User | undefined>;
+}
+
+export interface RoomRepository {
+  create(room: Room): Promise<Room>;
+  byId(id: string): Promise<Room | undefined>;
+  membership(roomId: string, userId: number): Promise<Membership | undefined>;
+  members(roomId: string): Promise<MemberView[]>;
+  /** Room ids the user belongs to, in the order joined. */
+  roomIdsOf(userId: number): Promise<string[]>;
+  /** Adds the member and its membership event in one transaction; undefined if already a member. */
+  join(
+    membership: Membership,
+    event: (member: MemberView) => NewEvent,
+  ): Promise<{ member: MemberView; event: ChatEvent } | undefined>;
+  touchMember(roomId: string, userId: number, at: number): Promise<void>;
+}
+
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
+  byId(id: string): Promise<SessionRecord | undefined>;
+  delete(id: string): Promise<void>;
+  update(id: string, patch: Partial<Pick<SessionRecord, 'nickname' | 'hidden' | 'online'>>): Promise<void>;
+  setRooms(id: string, rooms: readonly string[]): Promise<void>;
+  /** Persists last-activity times in one batch; the engine flushes them now and then. */
+  touch(entries: ReadonlyArray<{ id: string; lastActiveAt: number }>): Promise<void>;
+  /** Sessions that were online when the server last stopped. */
+  online(): Promise<SessionRecord[]>;
+  /** Removes sessions idle since before the given time and returns them. */
+  expire(idleSince: number): Promise<SessionRecord[]>;
+}
+
+export interface MessageRepository {
+  /** Stores the message and its event atomically: nothing is published that is not durable. */
+  append(
+    message: NewMessage,
+    event: (stored: MessageRecord) => NewEvent,
+  ): Promise<{ message: MessageRecord; event: ChatEvent }>;
+  byId(id: number): Promise<MessageRecord | undefined>;
+  /** The newest `limit` messages of the room with id below `before`, oldest first. */
+  latest(roomId: string, limit: number, before?: number): Promise<MessageRecord[]>;
+}
+
+export interface EventRepository {
+  append(events: readonly NewEvent[]): Promise<ChatEvent[]>;
+  /** Events after `counter`, ascending; only the given rooms when `rooms` is set. */
+  after(counter: number, limit: number, rooms?: readonly string[]): Promise<ChatEvent[]>;
+  /** The highest event id ever assigned (never 0). */
+  current(): Promise<number>;
+  /** Counters at or below this value may have lost events to retention. */
+  prunedThrough(): Promise<number>;
+  prune(olderThan: number): Promise<number>;
+  /** True when another process wrote to the store since the last call. */
+  changedElsewhere(): boolean;
+}
+
+export interface FavoriteRepository {
+  add(userId: number, messageId: number, at: number): Promise<number>;
+  remove(userId: number, messageId: number): Promise<void>;
+  /** favourite id by message id, for the given messages. */
+  of(userId: number, messageIds: readonly number[]): Promise<Map<number, number>>;
+  inRoom(userId: number, roomId: string): Promise<number[]>;
+}
+
+/** Structured logging seam (pino satisfies it). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

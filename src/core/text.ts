@@ -1,0 +1,42 @@
+import { invalidParameter } from './chat-error.js';
+
+/** Characters as people count them: code points, not UTF-16 units. */
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
+    n++;
+  }
+  return n;
+}
+
+/** Spec 2.3: CRLF and lone CR become LF; everything else is kept verbatim. */
+export function normalizeNewlines(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+// C0 controls other than tab and newline, and DEL, have no place in chat text.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+export const MAX_TEXT_CHARS = 10_000;
+export const MAX_NICKNAME_CHARS = 50;
+
+export function checkMessageText(raw: string, max = MAX_TEXT_CHARS): string {
+  const text = normalizeNewlines(raw);
+  if (text.trim() === '') throw invalidParameter('text is empty.');
+  if (codePointLength(text) > max) throw invalidParameter(`text is longer than ${max} characters.`);
+  if (CONTROL.test(text)) throw invalidParameter('text contains control characters.');
+  return text;
+}
+
+export function checkNickname(raw: string): string {
+  const nickname = raw.trim();
+  if (nickname === '') throw invalidParameter('nickname is empty.');
+  if (codePointLength(nickname) > MAX_NICKNAME_CHARS)
+    throw invalidParameter(`nickname is longer than ${MAX_NICKNAME_CHARS} characters.`);
+  if (CONTROL.test(nickname) || nickname.includes('\n'))
+    throw invalidParameter('nickname contains control characters.');
+  return nickname;
+}

@@ -1,0 +1,289 @@
+import type { ApiMessage, ApiRoom } from '../protocol/api2.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { ChatError, forbidden, invalidSession, notFound, rateLimited } from '../core/chat-error.js';
+import type { Membership, MessageRecord, Room } from '../core/model.js';
+import { checkMessageText, checkNickname } from '../core/text.js';
+import type { Engine } from './engine.js';
+import { MAX_EVENTS_PER_REPLY } from './hub.js';
+import type { LiveSession } from './live-session.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { RateLimiter } from './rate-limit.js';
+import type { ChatEvent } from '../core/model.js';
+
+const MINUTE = 60_000;
+/** Room backlog in room/show (spec 3.6). */
+const BACKLOG = 30;
+
+export type ObserveAnswer = (events: readonly ChatEvent[], counter: number) => void;
+
+/** The API 2.0 use cases, in domain terms; transports translate requests to these calls. */
+export class ChatService {
+  private readonly says: RateLimiter;
+  private readonly calls: RateLimiter;
+  private readonly failedByAccount: RateLimiter;
+  private readonly failedByAddress: RateLimiter;
+  /** Compared against when the user is unknown, so a wrong username costs as much as a wrong password. */
+  private readonly dummyHash: Promise<string>;
+
+  constructor(private readonly engine: Engine) {
+    const s = engine.settings;
+    this.says = new RateLimiter(s.sayPerMinute, MINUTE);
+    this.calls = new RateLimiter(s.callsPerMinute, MINUTE);
+    this.failedByAccount = new RateLimiter(s.loginFailuresPerAccount, s.loginWindowMs);
+    this.failedByAddress = new RateLimiter(s.loginFailuresPerAddress, s.loginWindowMs);
+    this.dummyHash = hashPassword('not a password', s.passwordCost);
+    const sweep = setInterval(() => {
+      const now = engine.clock.now();
+      for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress]) l.sweep(now);
+    }, MINUTE);
+    sweep.unref();
+  }
+
+  private get now(): number {
+    return this.engine.clock.now();
+  }
+
+  // --- sessions -----------------------------------------------------------------------------------
+
+  async login(
+    username: string,
+    password: string,
+    appKey: string | null,
+    address: string,
+  ): Promise<LiveSession> {
+    const now = this.now;
+    if (this.failedByAccount.exhausted(username, now) || this.failedByAddress.exhausted(address, now))
+      throw rateLimited('Too many failed sign-ins; wait a few minutes before trying again.');
+    const user = await this.engine.store.users.byUsername(username);
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+    if (!user || !ok) {
+      this.failedByAccount.hit(username, now);
+      this.failedByAddress.hit(address, now);
+      throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
+    }
+    return this.engine.sessions.create(user, appKey, this.now);
+  }
+
+  /** Resolves a live session and counts the call against its rate limit. */
+  async session(id: string | undefined, counted = true): Promise<LiveSession> {
+    const now = this.now;
+    const s = id ? await this.engine.sessions.get(id, now) : undefined;
+    if (!s) throw invalidSession();
+    if (counted && !this.calls.hit(s.id, now, 1, this.limitFor(s, this.calls.limit)))
+      throw rateLimited('Too many calls; slow down.');
+    this.engine.sessions.touch(s, now);
+    return s;
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
+    const s = id ? await this.engine.sessions.get(id, this.now) : undefined;
+    if (s) await this.engine.sessions.end(s);
+  }
+
+  async setPresence(s: LiveSession, presence: string, nickname?: string): Promise<void> {
+    if (presence !== 'online' && presence !== 'offline')
+      throw new ChatError(ErrorCode.invalidParameter, 'presence must be "online" or "offline".');
+    if (nickname !== undefined) {
+      s.nickname = checkNickname(nickname);
+      await this.engine.store.sessions.update(s.id, { nickname: s.nickname });
+    }
+    if (presence === 'offline') this.engine.presence.hide(s);
+    else this.engine.presence.show(s, this.now);
+    await this.engine.store.sessions.update(s.id, { hidden: s.hidden });
+  }
+
+  // --- rooms --------------------------------------------------------------------------------------
+
+  roomsOf(s: LiveSession): Promise<string[]> {
+    return this.engine.store.rooms.roomIdsOf(s.userId);
+  }
+
+  /** A room the session may see: members see their rooms, everyone sees public ones (spec 10.10). */
+  private async access(s: LiveSession, roomId: string): Promise<{ room: Room; membership?: Membership }> {
+    const rooms = this.engine.store.rooms;
+    const room = await rooms.byId(roomId);
+    const membership = room && (await rooms.membership(roomId, s.userId));
+    if (!room || (!room.isPublic && !membership)) throw notFound(`No room "${roomId}".`);
+    return { room, membership };
+  }
+
+  async showRooms(s: LiveSession, ids: readonly string[]): Promise<ApiRoom[]> {
+    const found = [];
+    for (const id of ids) found.push(await this.access(s, id));
+    return Promise.all(found.map(({ room }) => this.describe(s, room)));
+  }
+
+  private async describe(s: LiveSession, room: Room): Promise<ApiRoom> {
+    const { store, presence, shapes } = this.engine;
+    const messages = await this.withFavorites(s, await store.messages.latest(room.id, BACKLOG));
+    const members = (await store.rooms.members(room.id))
+      .map((m) => shapes.member(m, presence.isUserOnline(m.userId)))
+      .sort((a, b) => Number(b.is_online) - Number(a.is_online) || a.name.localeCompare(b.name));
+    const faved = await store.favorites.inRoom(s.userId, room.id);
+    return {
+      id: room.id,
+      name: room.name,
+      blurb: room.blurb,
+      is_public: room.isPublic,
+      public: room.isPublic,
+      faved_message_ids: faved.map(String),
+      messages,
+      roster: { members, bots: [] },
+    };
+  }
+
+  async archives(s: LiveSession, roomId: string, limit: number, before?: number): Promise<ApiMessage[]> {
+    await this.access(s, roomId);
+    return this.withFavorites(s, await this.engine.store.messages.latest(roomId, limit, before));
+  }
+
+  private async withFavorites(s: LiveSession, records: MessageRecord[]): Promise<ApiMessage[]> {
+    const favorites = await this.engine.store.favorites.of(
+      s.userId,
+      records.map((m) => m.id),
+    );
+    return records.map((m) => {
+      const message = this.engine.shapes.message(m);
+      const favorite = favorites.get(m.id);
+      return favorite === undefined ? message : { ...message, favorite_id: String(favorite) };
+    });
+  }
+
+  async subscribe(s: LiveSession, rooms: readonly string[], reset: boolean): Promise<number> {
+    for (const id of rooms) await this.access(s, id);
+    const next = reset ? [...rooms] : [...s.rooms, ...rooms.filter((r) => !s.rooms.includes(r))];
+    await this.setRooms(s, next);
+    return this.engine.feed.lastId;
+  }
+
+  async unsubscribe(s: LiveSession, rooms: readonly string[]): Promise<number> {
+    const next = s.rooms.filter((r) => !rooms.includes(r));
+    if (next.length !== s.rooms.length) await this.setRooms(s, next);
+    return this.engine.feed.lastId;
+  }
+
+  private async setRooms(s: LiveSession, rooms: string[]): Promise<void> {
+    await this.engine.store.sessions.setRooms(s.id, rooms);
+    s.rooms = rooms;
+    // Held observes were registered for the old set; answer them so the client asks again.
+    this.engine.hub.release(s.id);
+  }
+
+  // --- messages -----------------------------------------------------------------------------------
+
+  async say(
+    s: LiveSession,
+    input: { room: string; text: string; nickname?: string; localId?: string },
+  ): Promise<ApiMessage> {
+    const now = this.now;
+    if (!this.says.hit(s.id, now, 1, this.limitFor(s, this.says.limit)))
+      throw rateLimited('Too many messages; wait a moment before saying more.');
+    const text = checkMessageText(input.text);
+    const nickname = input.nickname === undefined ? s.nickname : checkNickname(input.nickname);
+    const { room, membership } = await this.access(s, input.room);
+    if (!membership) throw forbidden(`Only members of "${room.id}" may say things there.`);
+    const { engine } = this;
+    const { event } = await engine.store.messages.append(
+      {
+        roomId: room.id,
+        type: 'user',
+        speakerId: s.username,
+        publicSessionId: s.publicId,
+        nickname,
+        text,
+        localId: input.localId ?? null,
+        createdAt: now,
+      },
+      (stored) => ({
+        roomId: room.id,
+        createdAt: now,
+        body: { kind: 'message', message: engine.shapes.message(stored) },
+      }),
+    );
+    engine.feed.publish([event]);
+    await engine.store.rooms.touchMember(room.id, s.userId, now);
+    return (event.body as { message: ApiMessage }).message;
+  }
+
+  async favorite(s: LiveSession, messageId: number, on: boolean): Promise<ApiMessage> {
+    const { store, shapes } = this.engine;
+    const message = await store.messages.byId(messageId);
+    if (!message) throw notFound(`No message ${messageId}.`);
+    await this.access(s, message.roomId).catch(() => {
+      throw notFound(`No message ${messageId}.`);
+    });
+    if (!on) {
+      await store.favorites.remove(s.userId, messageId);
+      return shapes.message(message);
+    }
+    const favoriteId = await store.favorites.add(s.userId, messageId, this.now);
+    return { ...shapes.message(message), favorite_id: String(favoriteId) };
+  }
+
+  // --- observe ------------------------------------------------------------------------------------
+
+  /**
+   * Answers at once with events after `counter` in the session's rooms, or holds until one arrives or
+   * the hold ends. Returns a cancel function for a client that goes away.
+   */
+  async observe(s: LiveSession, counter: number, answer: ObserveAnswer): Promise<() => void> {
+    const { engine } = this;
+    if (counter < engine.prunedThrough)
+      throw new ChatError(
+        ErrorCode.invalidCounter,
+        'The counter is older than the retained event log; subscribe again to get a fresh counter.',
+      );
+    const head = engine.feed.lastId;
+    // A counter past the head (say, after a data reset) counts as the head (spec 5.1).
+    const from = Math.min(counter, head);
+    const rooms = s.rooms;
+    const wanted = (e: ChatEvent): boolean => rooms.includes(e.roomId);
+    engine.presence.observeStarted(s, this.now);
+    let ready: ChatEvent[] = [];
+    if (from < head) {
+      if (engine.recent.covers(from)) ready = engine.recent.after(from, MAX_EVENTS_PER_REPLY, wanted);
+      else {
+        try {
+          ready = await engine.store.events.after(from, MAX_EVENTS_PER_REPLY, rooms);
+        } catch (err) {
+          engine.presence.observeEnded(s, this.now);
+          throw err;
+        }
+        // Whatever went out while the store was read is in memory.
+        if (ready.length === 0 && engine.recent.covers(head))
+          ready = engine.recent.after(head, MAX_EVENTS_PER_REPLY, wanted);
+      }
+    }
+    let done = false;
+    const finish = (events: readonly ChatEvent[]): void => {
+      if (done) return;
+      done = true;
+      const now = this.now;
+      engine.presence.observeEnded(s, now);
+      engine.sessions.touch(s, now);
+      answer(events, events.length > 0 ? (events[events.length - 1] as ChatEvent).id : from);
+    };
+    if (ready.length > 0) {
+      finish(ready);
+      return () => {};
+    }
+    const waiter = {
+      sessionId: s.id,
+      rooms,
+      deadline: this.now + engine.settings.observeHoldMs,
+      events: [] as ChatEvent[],
+      answer: finish,
+    };
+    engine.hub.hold(waiter);
+    return () => {
+      if (done) return;
+      done = true;
+      engine.hub.drop(waiter);
+      engine.presence.observeEnded(s, this.now);
+    };
+  }
+
+  private limitFor(s: LiveSession, base: number): number {
+    return s.appKey ? base * this.engine.settings.appKeyFactor : base;
+  }
+}

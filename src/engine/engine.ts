@@ -1,0 +1,163 @@
+import type { ChatEvent, NewEvent } from '../core/model.js';
+import type { Logger, Store } from '../core/ports.js';
+import type { Clock } from '../core/time.js';
+import { EventFeed } from './event-feed.js';
+import { Hub } from './hub.js';
+import type { LiveSession } from './live-session.js';
+import { Presence, type PresenceChange } from './presence.js';
+import { RecentEvents } from './recent-events.js';
+import { SessionRegistry } from './session-registry.js';
+import type { EngineSettings } from './settings.js';
+import { Shapes } from './shapes.js';
+
+const TICK_MS = 100;
+const SWEEP_MS = 5_000;
+const FLUSH_MS = 30_000;
+const PRUNE_MS = 60 * 60_000;
+
+/**
+ * The running machinery: the ordered event feed, the hub of held observes, live sessions and presence,
+ * and the timers that keep them honest. Transport-free; use cases drive it.
+ */
+export class Engine {
+  readonly hub = new Hub();
+  readonly recent: RecentEvents;
+  readonly feed: EventFeed;
+  readonly sessions: SessionRegistry;
+  readonly presence: Presence;
+  readonly shapes: Shapes;
+  /** Counters at or below this may have lost events to retention. */
+  prunedThrough: number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private presenceWrites: Promise<void> = Promise.resolve();
+  private readonly eventListeners: Array<(e: ChatEvent) => void> = [];
+
+  private constructor(
+    readonly store: Store,
+    readonly settings: EngineSettings,
+    readonly clock: Clock,
+    readonly log: Logger,
+    current: number,
+    prunedThrough: number,
+  ) {
+    this.shapes = new Shapes(settings.publicUrl);
+    this.recent = new RecentEvents(settings.recentEvents);
+    this.prunedThrough = prunedThrough;
+    this.feed = new EventFeed(
+      store.events,
+      current,
+      (e) => {
+        this.recent.push(e);
+        this.hub.deliver(e);
+        for (const listener of this.eventListeners) listener(e);
+      },
+      (err) => log.error({ err }, 'event feed'),
+    );
+    this.presence = new Presence(
+      settings.presenceGraceMs,
+      (s) => this.persistOnline(s),
+      (change) => this.announce(change),
+    );
+    this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s) => {
+      this.presence.remove(s);
+      this.hub.release(s.id);
+    });
+  }
+
+  static async start(store: Store, settings: EngineSettings, clock: Clock, log: Logger): Promise<Engine> {
+    const engine = new Engine(
+      store,
+      settings,
+      clock,
+      log,
+      await store.events.current(),
+      await store.events.prunedThrough(),
+    );
+    for (const s of await engine.sessions.restore(clock.now())) engine.presence.restore(s);
+    engine.every(TICK_MS, () => engine.tick());
+    engine.every(SWEEP_MS, () => engine.presence.sweep(engine.clock.now()));
+    engine.every(FLUSH_MS, () => engine.sessions.expire(engine.clock.now()));
+    engine.every(PRUNE_MS, () => engine.prune());
+    void engine.prune();
+    return engine;
+  }
+
+  /** Called with every event as it goes out, in counter order. */
+  onEvent(listener: (e: ChatEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  /** Writes events to the store, then publishes them: nothing is seen that is not durable. */
+  async append(events: readonly NewEvent[]): Promise<ChatEvent[]> {
+    if (events.length === 0) return [];
+    const stored = await this.store.events.append(events);
+    this.feed.publish(stored);
+    return stored;
+  }
+
+  /** Stops timers, answers held observes and writes what is pending. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.hub.releaseAll();
+    await this.presenceWrites;
+    await this.sessions.flush(this.clock.now());
+  }
+
+  private tick(): void {
+    this.hub.expire(this.clock.now());
+    // Another process (the admin command line) wrote to the store: pick its events up.
+    if (this.store.events.changedElsewhere()) this.feed.catchUp();
+  }
+
+  private async prune(): Promise<void> {
+    const removed = await this.store.events.prune(this.clock.now() - this.settings.eventRetentionMs);
+    if (removed > 0) {
+      this.prunedThrough = await this.store.events.prunedThrough();
+      this.log.info({ removed, prunedThrough: this.prunedThrough }, 'pruned old events');
+    }
+  }
+
+  private every(ms: number, task: () => unknown): void {
+    const t = setInterval(() => {
+      Promise.resolve()
+        .then(task)
+        .catch((err: unknown) => this.log.error({ err }, 'periodic task failed'));
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private persistOnline(s: LiveSession): void {
+    this.store.sessions
+      .update(s.id, { online: s.online })
+      .catch((err: unknown) => this.log.error({ err }, 'saving presence'));
+  }
+
+  /** One presence event per room the user belongs to, written in the order the changes happened. */
+  private announce({ session, status }: PresenceChange): void {
+    const at = this.clock.now();
+    this.presenceWrites = this.presenceWrites
+      .then(async () => {
+        const rooms = await this.store.rooms.roomIdsOf(session.userId);
+        await this.append(
+          rooms.map((room) => ({
+            roomId: room,
+            createdAt: at,
+            body: {
+              kind: 'presence' as const,
+              presence: this.shapes.presence({
+                room,
+                publicSessionId: session.publicId,
+                username: session.username,
+                nickname: session.nickname,
+                status,
+                at,
+              }),
+            },
+          })),
+        );
+        for (const room of rooms) await this.store.rooms.touchMember(room, session.userId, at);
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'announcing presence'));
+  }
+}

@@ -1,0 +1,84 @@
+import type { ChatEvent } from '../core/model.js';
+import type { EventRepository } from '../core/ports.js';
+
+export type EventSink = (event: ChatEvent) => void;
+
+/**
+ * Hands events to the hub strictly in counter order, once each. Events can arrive out of order (two
+ * writes finishing in either order, another process writing the same store); a gap is filled from the
+ * store, which is the truth, before anything after it goes out.
+ */
+export class EventFeed {
+  private last: number;
+  private filling = false;
+  private queued: ChatEvent[] = [];
+
+  constructor(
+    private readonly events: EventRepository,
+    startAfter: number,
+    private readonly sink: EventSink,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.last = startAfter;
+  }
+
+  /** The highest counter handed out so far. */
+  get lastId(): number {
+    return this.last;
+  }
+
+  publish(events: readonly ChatEvent[]): void {
+    if (this.filling) {
+      this.queued.push(...events);
+      return;
+    }
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as ChatEvent;
+      if (e.id <= this.last) continue;
+      if (e.id === this.last + 1) {
+        this.dispatch(e);
+        continue;
+      }
+      this.queued.push(...events.slice(i));
+      void this.fill();
+      return;
+    }
+  }
+
+  /** Reads whatever the store holds past our position: used when another process wrote events. */
+  catchUp(): void {
+    if (this.filling) return;
+    void this.fill();
+  }
+
+  private dispatch(e: ChatEvent): void {
+    this.last = e.id;
+    this.sink(e);
+  }
+
+  private async fill(): Promise<void> {
+    this.filling = true;
+    try {
+      for (;;) {
+        const batch = await this.events.after(this.last, 1000);
+        for (const e of batch) if (e.id > this.last) this.dispatch(e);
+        if (batch.length < 1000) break;
+      }
+      const queued = this.queued.sort((a, b) => a.id - b.id);
+      this.queued = [];
+      // Whatever is still ahead of a gap after the fill cannot be in the store: drop nothing silently.
+      for (const e of queued) {
+        if (e.id <= this.last) continue;
+        if (e.id !== this.last + 1) {
+          this.onError(new Error(`event ${e.id} published but ${this.last + 1} is missing from the store`));
+        }
+        this.dispatch(e);
+      }
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      this.filling = false;
+    }
+    if (this.queued.length > 0) this.publish(this.queued.splice(0));
+  }
+}

@@ -1,0 +1,42 @@
+import type { SessionRecord, User } from '../core/model.js';
+
+/** A session as the running server sees it: the stored record plus what observing makes of it. */
+export class LiveSession {
+  readonly id: string;
+  readonly publicId: string;
+  readonly userId: number;
+  readonly username: string;
+  readonly userName: string;
+  readonly appKey: string | null;
+  readonly createdAt: number;
+  nickname: string;
+  hidden: boolean;
+  /** Subscribed rooms in the order first subscribed, without duplicates. */
+  rooms: string[];
+  lastActiveAt: number;
+  /** Observes in flight right now. */
+  observing = 0;
+  lastObserveAt: number;
+  online: boolean;
+
+  constructor(record: SessionRecord, user: User, now: number) {
+    this.id = record.id;
+    this.publicId = record.publicId;
+    this.userId = record.userId;
+    this.username = user.username;
+    this.userName = user.name;
+    this.appKey = record.appKey;
+    this.createdAt = record.createdAt;
+    this.nickname = record.nickname;
+    this.hidden = record.hidden;
+    this.rooms = record.rooms;
+    this.lastActiveAt = record.lastActiveAt;
+    this.online = record.online;
+    // A session that was online when the server stopped gets a fresh grace period to come back.
+    this.lastObserveAt = record.online ? now : 0;
+  }
+
+  isSubscribed(roomId: string): boolean {
+    return this.rooms.includes(roomId);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Sliding-window counter (two fixed windows, weighted): constant memory per key, no timers per key.
+ * Stale keys are forgotten by `sweep`.
+ */
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number; previous: number }>();
+
+  constructor(
+    readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Counts one hit; false when the key is over its limit (the hit is still counted). */
+  hit(key: string, now: number, weight = 1, limit = this.limit): boolean {
+    const w = this.window(key, now);
+    w.count += weight;
+    return this.estimate(w, now) <= limit;
+  }
+
+  /** True when the key is already at or over its limit, without counting anything. */
+  exhausted(key: string, now: number, limit = this.limit): boolean {
+    const w = this.windows.get(key);
+    if (!w) return false;
+    this.roll(w, now);
+    return this.estimate(w, now) >= limit;
+  }
+
+  reset(key: string): void {
+    this.windows.delete(key);
+  }
+
+  sweep(now: number): void {
+    for (const [key, w] of this.windows) if (now - w.start >= 2 * this.windowMs) this.windows.delete(key);
+  }
+
+  private window(key: string, now: number) {
+    let w = this.windows.get(key);
+    if (!w) this.windows.set(key, (w = { start: now - (now % this.windowMs), count: 0, previous: 0 }));
+    this.roll(w, now);
+    return w;
+  }
+
+  private roll(w: { start: number; count: number; previous: number }, now: number): void {
+    const elapsed = Math.floor((now - w.start) / this.windowMs);
+    if (elapsed <= 0) return;
+    w.previous = elapsed === 1 ? w.count : 0;
+    w.count = 0;
+    w.start += elapsed * this.windowMs;
+  }
+
+  private estimate(w: { start: number; count: number; previous: number }, now: number): number {
+    const weight = 1 - (now - w.start) / this.windowMs;
+    return w.count + w.previous * Math.max(0, weight);
+  }
+}

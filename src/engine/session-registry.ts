@@ -1,0 +1,117 @@
+import type { User } from '../core/model.js';
+import type { Store } from '../core/ports.js';
+import { newPublicSessionId, newSessionId } from '../core/ids.js';
+import { LiveSession } from './live-session.js';
+
+/**
+ * Live sessions, loaded from the store on first use so they survive restarts. Last-activity times are
+ * kept in memory and written in batches: an idle timeout of minutes does not need a write per call.
+ */
+export class SessionRegistry {
+  private readonly live = new Map<string, LiveSession>();
+  private readonly loading = new Map<string, Promise<LiveSession | undefined>>();
+  private readonly touched = new Set<LiveSession>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly idleMs: number,
+    private readonly onEnd: (s: LiveSession) => void,
+  ) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  values(): IterableIterator<LiveSession> {
+    return this.live.values();
+  }
+
+  /** Loads the sessions that were online at the last stop, so presence does not flap over a restart. */
+  async restore(now: number): Promise<LiveSession[]> {
+    const restored: LiveSession[] = [];
+    for (const record of await this.store.sessions.online()) {
+      const user = await this.store.users.byId(record.userId);
+      if (!user) continue;
+      const s = new LiveSession(record, user, now);
+      this.live.set(s.id, s);
+      restored.push(s);
+    }
+    return restored;
+  }
+
+  async get(id: string, now: number): Promise<LiveSession | undefined> {
+    const s = this.live.get(id) ?? (await this.load(id, now));
+    if (!s) return undefined;
+    if (s.observing === 0 && now - s.lastActiveAt > this.idleMs) {
+      await this.end(s);
+      return undefined;
+    }
+    return s;
+  }
+
+  async create(user: User, appKey: string | null, now: number): Promise<LiveSession> {
+    const record = {
+      id: newSessionId(),
+      publicId: newPublicSessionId(),
+      userId: user.id,
+      nickname: user.name,
+      appKey,
+      hidden: false,
+      online: false,
+      createdAt: now,
+      lastActiveAt: now,
+      rooms: [],
+    };
+    await this.store.sessions.create(record);
+    const s = new LiveSession(record, user, now);
+    this.live.set(s.id, s);
+    return s;
+  }
+
+  touch(s: LiveSession, now: number): void {
+    s.lastActiveAt = now;
+    this.touched.add(s);
+  }
+
+  async end(s: LiveSession): Promise<void> {
+    if (!this.live.delete(s.id)) return;
+    this.touched.delete(s);
+    await this.store.sessions.delete(s.id);
+    this.onEnd(s);
+  }
+
+  /** Writes pending activity times; held observes count as activity for their whole duration. */
+  async flush(now: number): Promise<void> {
+    for (const s of this.live.values()) if (s.observing > 0) this.touch(s, now);
+    if (this.touched.size === 0) return;
+    const entries = [...this.touched].map((s) => ({ id: s.id, lastActiveAt: s.lastActiveAt }));
+    this.touched.clear();
+    await this.store.sessions.touch(entries);
+  }
+
+  /** Ends sessions idle past the limit, in memory and in the store. */
+  async expire(now: number): Promise<void> {
+    await this.flush(now);
+    const cutoff = now - this.idleMs;
+    for (const s of [...this.live.values()])
+      if (s.observing === 0 && s.lastActiveAt < cutoff) await this.end(s);
+    // Sessions that never came back after a restart are only in the store.
+    await this.store.sessions.expire(cutoff);
+  }
+
+  private load(id: string, now: number): Promise<LiveSession | undefined> {
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = (async () => {
+        const record = await this.store.sessions.byId(id);
+        const user = record && (await this.store.users.byId(record.userId));
+        if (!record || !user) return undefined;
+        const s = this.live.get(id) ?? new LiveSession({ ...record, online: false }, user, now);
+        this.live.set(id, s);
+        return s;
+      })().finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Deadlines for many held requests on one shared clock tick, instead of one timer per connection.
+ * Precision is one slot (a second by default), which is plenty for 40-second holds.
+ */
+export class TimerWheel<T> {
+  private readonly slots = new Map<number, Set<T>>();
+  private readonly slotOf = new Map<T, number>();
+
+  constructor(private readonly resolutionMs = 1000) {}
+
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  add(item: T, deadline: number): void {
+    this.remove(item);
+    const slot = Math.ceil(deadline / this.resolutionMs);
+    let set = this.slots.get(slot);
+    if (!set) this.slots.set(slot, (set = new Set()));
+    set.add(item);
+    this.slotOf.set(item, slot);
+  }
+
+  remove(item: T): void {
+    const slot = this.slotOf.get(item);
+    if (slot === undefined) return;
+    this.slotOf.delete(item);
+    const set = this.slots.get(slot);
+    set?.delete(item);
+    if (set?.size === 0) this.slots.delete(slot);
+  }
+
+  /** Removes and returns every item whose deadline is at or before `now`. */
+  due(now: number): T[] {
+    const out: T[] = [];
+    const current = Math.floor(now / this.resolutionMs);
+    for (const [slot, set] of this.slots) {
+      if (slot > current) continue;
+      for (const item of set) {
+        out.push(item);
+        this.slotOf.delete(item);
+      }
+      this.slots.delete(slot);
+    }
+    return out;
+  }
+}

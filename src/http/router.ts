@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../protocol/errors.js';
+import { ChatError } from '../core/chat-error.js';
+import type { Logger } from '../core/ports.js';
+import type { ChatService } from '../engine/chat-service.js';
+import type { Engine } from '../engine/engine.js';
+import { decodeUtf8, parseForm, Params } from '../api/params.js';
+import { v2Endpoints, type Reply } from '../api/v2/endpoints.js';
+import { readBody } from './body.js';
+import { parseTarget, type Target } from './request-target.js';
+import { errorBody, sendApi, sendJson } from './respond.js';
+
+export interface RouterDeps {
+  chat: ChatService;
+  engine: Engine;
+  log: Logger;
+  bodyLimit: number;
+  /** Host names accepted in absolute-form targets. */
+  hostnames: readonly string[];
+  startedAt: number;
+  isClosing(): boolean;
+}
+
+const LINGR_HOSTS = ['lingr.com', 'www.lingr.com'];
+const API_METHODS = 'GET, POST, OPTIONS';
+
+/** The one request listener: every route of the server goes through here. */
+export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const hosts = new Set([...LINGR_HOSTS, ...deps.hostnames]);
+
+  const api = async (req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> => {
+    const close = deps.isClosing();
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        allow: API_METHODS,
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': API_METHODS,
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '86400',
+      });
+      res.end();
+      return;
+    }
+    if (method !== 'GET' && method !== 'POST') {
+      res.setHeader('allow', API_METHODS);
+      sendApi(res, errorBody(ErrorCode.methodNotAllowed, `${method} is not allowed; use GET or POST.`), {
+        status: 405,
+        close,
+      });
+      return;
+    }
+    const name = target.path.slice('/api/'.length);
+    const handler = v2Endpoints.get(name);
+    if (!handler) {
+      sendApi(res, errorBody(ErrorCode.notFound, `There is no API method "${name}".`), {
+        status: 404,
+        close,
+      });
+      return;
+    }
+    let callback: string | undefined;
+    try {
+      const values = new Map<string, string>();
+      if (target.query !== '') parseForm(decodeUtf8(Buffer.from(target.query, 'latin1')), values);
+      await readBody(req, values, deps.bodyLimit);
+      const params = new Params(values);
+      callback = params.callback();
+      const reply: Reply = await handler(params, {
+        chat: deps.chat,
+        address: req.socket.remoteAddress ?? '',
+        onAbort: (cancel) => {
+          if (req.socket.destroyed) cancel();
+          else
+            res.once('close', () => {
+              if (!res.writableEnded) cancel();
+            });
+        },
+      });
+      sendApi(res, 'raw' in reply ? reply.raw : JSON.stringify(reply), {
+        callback,
+        close: close || deps.isClosing(),
+      });
+    } catch (err) {
+      if (!(err instanceof ChatError)) deps.log.error({ err, path: target.path }, 'request failed');
+      const body =
+        err instanceof ChatError
+          ? errorBody(err.code, err.detail)
+          : errorBody(ErrorCode.internalError, 'Something went wrong on our side; please try again.');
+      sendApi(res, body, { callback, close: true });
+    }
+  };
+
+  return (req, res) => {
+    const target = parseTarget(req.url ?? '/');
+    if (!target || (target.host !== undefined && !hosts.has(target.host))) {
+      sendJson(
+        res,
+        400,
+        { status: 'error', code: ErrorCode.badRequestTarget, detail: 'Unsupported request target.' },
+        true,
+      );
+      return;
+    }
+    if (target.path.startsWith('/api/')) {
+      void api(req, res, target);
+      return;
+    }
+    if (target.path === '/healthz') {
+      const { engine } = deps;
+      sendJson(res, deps.isClosing() ? 503 : 200, {
+        status: deps.isClosing() ? 'closing' : 'ok',
+        counter: engine.feed.lastId,
+        sessions: engine.sessions.size,
+        held_observes: engine.hub.held,
+        online_users: engine.presence.onlineUsers,
+        uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+      });
+      return;
+    }
+    sendJson(res, 404, {
+      status: 'error',
+      code: ErrorCode.unknownPath,
+      detail: `Nothing at ${target.path}.`,
+    });
+  };
+}

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from './core/ports.js';
+import { systemClock } from './core/time.js';
+import type { Settings } from './config/settings.js';
+import { ChatService } from './engine/chat-service.js';
+import { Engine } from './engine/engine.js';
+import { createRouter } from './http/router.js';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+
+export interface RunningServer {
+  /** Base URL of the main port. */
+  url: string;
+  port: number;
+  engine: Engine;
+  /** Graceful stop: stop accepting, answer held observes, flush, close the store. */
+  close(): Promise<void>;
+}
+
+export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
+
+/** The composition root: the only place that picks concrete adapters. */
+export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
+  const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
+  const engine = await Engine.start(store, settings.engine, systemClock, log);
+  const chat = new ChatService(engine);
+  let closing = false;
+  const router = createRouter({
+    chat,
+    engine,
+    log,
+    bodyLimit: settings.bodyLimit,
+    hostnames: settings.hostnames,
+    startedAt: Date.now(),
+    isClosing: () => closing,
+  });
+
+  const servers: Server[] = [];
+  const listen = (port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, router);
+      // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
+      server.headersTimeout = 66_000;
+      server.once('error', reject);
+      server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve(server));
+    });
+  try {
+    servers.push(await listen(settings.port));
+    if (settings.secondPort > 0) servers.push(await listen(settings.secondPort));
+  } catch (err) {
+    for (const s of servers) s.close();
+    await engine.stop();
+    store.close();
+    throw err;
+  }
+  const port = (servers[0]?.address() as AddressInfo).port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  log.info(
+    { port, host: settings.host, data: settings.dataDir, counter: engine.feed.lastId },
+    'lingr is listening',
+  );
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      closing = true;
+      const stopped = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      await engine.stop();
+      for (const s of servers) s.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref());
+      await Promise.race([Promise.all(stopped), grace]);
+      for (const s of servers) s.closeAllConnections();
+      store.close();
+      log.info({}, 'lingr stopped');
+    })());
+
+  return { url: `http://${host}:${port}`, port, engine, close };
+}

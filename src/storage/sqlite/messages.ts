@@ -1,0 +1,92 @@
+import type { MessageRecord, NewEvent, NewMessage } from '../../core/model.js';
+import type { MessageRepository } from '../../core/ports.js';
+import type { Db } from './database.js';
+import type { SqliteEvents } from './events.js';
+
+interface MessageRow {
+  id: number;
+  room_id: string;
+  type: 'user' | 'bot';
+  speaker_id: string;
+  public_session_id: string;
+  nickname: string;
+  text: string;
+  local_id: string | null;
+  created_at: number;
+}
+
+const toMessage = (r: MessageRow): MessageRecord => ({
+  id: r.id,
+  roomId: r.room_id,
+  type: r.type,
+  speakerId: r.speaker_id,
+  publicSessionId: r.public_session_id,
+  nickname: r.nickname,
+  text: r.text,
+  localId: r.local_id,
+  createdAt: r.created_at,
+});
+
+const COLUMNS = 'id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at';
+
+export class SqliteMessages implements MessageRepository {
+  private readonly insert;
+  private readonly select;
+  private readonly selectLatest;
+  private readonly selectBefore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: SqliteEvents,
+  ) {
+    this.insert = db.prepare<
+      [string, string, string, string, string, string, string | null, number],
+      { id: number }
+    >(
+      `INSERT INTO messages (room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    );
+    this.select = db.prepare<[number], MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE id = ? AND deleted_at IS NULL`,
+    );
+    this.selectLatest = db.prepare<[string, number], MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`,
+    );
+    this.selectBefore = db.prepare<[string, number, number], MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND id < ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`,
+    );
+  }
+
+  async append(message: NewMessage, event: (stored: MessageRecord) => NewEvent) {
+    return this.db
+      .transaction(() => {
+        const m = message;
+        const { id } = this.insert.get(
+          m.roomId,
+          m.type,
+          m.speakerId,
+          m.publicSessionId,
+          m.nickname,
+          m.text,
+          m.localId,
+          m.createdAt,
+        ) as { id: number };
+        const stored: MessageRecord = { ...m, id };
+        return { message: stored, event: this.events.insertOne(event(stored)) };
+      })
+      .immediate();
+  }
+
+  async byId(id: number) {
+    const row = this.select.get(id);
+    return row && toMessage(row);
+  }
+
+  async latest(roomId: string, limit: number, before?: number) {
+    const rows =
+      before === undefined
+        ? this.selectLatest.all(roomId, limit)
+        : this.selectBefore.all(roomId, before, limit);
+    return rows.reverse().map(toMessage);
+  }
+}

@@ -1,0 +1,99 @@
+/** Schema steps, applied in order from an empty file; PRAGMA user_version records how far we got. */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE rooms (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    blurb TEXT,
+    is_public INTEGER NOT NULL,
+    owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    timezone TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE room_tags (
+    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (room_id, tag)
+  ) STRICT;
+  CREATE INDEX room_tags_by_tag ON room_tags(tag);
+
+  CREATE TABLE memberships (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    is_owner INTEGER NOT NULL,
+    joined_at INTEGER NOT NULL,
+    last_active_at INTEGER,
+    UNIQUE (room_id, user_id)
+  ) STRICT;
+  CREATE INDEX memberships_by_user ON memberships(user_id, seq);
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    public_id TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    nickname TEXT NOT NULL,
+    app_key TEXT,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    online INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    last_active_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX sessions_by_activity ON sessions(last_active_at);
+
+  CREATE TABLE session_rooms (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    room_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (session_id, room_id)
+  ) STRICT;
+
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    speaker_id TEXT NOT NULL,
+    public_session_id TEXT NOT NULL,
+    nickname TEXT NOT NULL,
+    text TEXT NOT NULL,
+    local_id TEXT,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  ) STRICT;
+  CREATE INDEX messages_by_room ON messages(room_id, id);
+
+  -- The one global counter: event ids. Rooms may go, the log stays until retention prunes it.
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX events_by_room ON events(room_id, id);
+  CREATE INDEX events_by_time ON events(created_at);
+  -- Counters start above 0: some clients adopt a new counter only when it is truthy.
+  INSERT INTO sqlite_sequence (name, seq) VALUES ('events', 1000);
+  INSERT INTO meta (key, value) VALUES ('events_pruned_through', '0');
+
+  CREATE TABLE favorites (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    UNIQUE (user_id, message_id)
+  ) STRICT;
+  `,
+];

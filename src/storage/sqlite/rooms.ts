@@ -1,0 +1,148 @@
+import type { ChatEvent, MemberView, Membership, NewEvent, Room } from '../../core/model.js';
+import type { RoomRepository } from '../../core/ports.js';
+import type { Db } from './database.js';
+import type { SqliteEvents } from './events.js';
+
+interface RoomRow {
+  id: string;
+  name: string;
+  blurb: string | null;
+  is_public: number;
+  owner_id: number | null;
+  timezone: string;
+  created_at: number;
+}
+
+interface MemberRow {
+  room_id: string;
+  user_id: number;
+  is_owner: number;
+  joined_at: number;
+  last_active_at: number | null;
+  username: string;
+  name: string;
+}
+
+const toMembership = (r: Omit<MemberRow, 'username' | 'name'>): Membership => ({
+  roomId: r.room_id,
+  userId: r.user_id,
+  isOwner: r.is_owner === 1,
+  joinedAt: r.joined_at,
+  lastActiveAt: r.last_active_at,
+});
+
+const toMember = (r: MemberRow): MemberView => ({ ...toMembership(r), username: r.username, name: r.name });
+
+const MEMBER_COLUMNS =
+  'm.room_id, m.user_id, m.is_owner, m.joined_at, m.last_active_at, u.username, u.name FROM memberships m JOIN users u ON u.id = m.user_id';
+
+export class SqliteRooms implements RoomRepository {
+  private readonly insertRoom;
+  private readonly insertTag;
+  private readonly selectRoom;
+  private readonly selectTags;
+  private readonly selectMembership;
+  private readonly selectMember;
+  private readonly selectMembers;
+  private readonly selectRoomIdsOf;
+  private readonly insertMembership;
+  private readonly updateActivity;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: SqliteEvents,
+  ) {
+    this.insertRoom = db.prepare(
+      'INSERT INTO rooms (id, name, blurb, is_public, owner_id, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertTag = db.prepare('INSERT OR IGNORE INTO room_tags (room_id, tag, position) VALUES (?, ?, ?)');
+    this.selectRoom = db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE id = ?');
+    this.selectTags = db.prepare<[string], { tag: string }>(
+      'SELECT tag FROM room_tags WHERE room_id = ? ORDER BY position',
+    );
+    this.selectMembership = db.prepare<[string, number], MemberRow>(
+      'SELECT * FROM memberships WHERE room_id = ? AND user_id = ?',
+    );
+    this.selectMember = db.prepare<[string, number], MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} WHERE m.room_id = ? AND m.user_id = ?`,
+    );
+    this.selectMembers = db.prepare<[string], MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} WHERE m.room_id = ? ORDER BY m.seq`,
+    );
+    this.selectRoomIdsOf = db.prepare<[number], { room_id: string }>(
+      'SELECT room_id FROM memberships WHERE user_id = ? ORDER BY seq',
+    );
+    this.insertMembership = db.prepare(
+      'INSERT OR IGNORE INTO memberships (room_id, user_id, is_owner, joined_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.updateActivity = db.prepare(
+      'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
+    );
+  }
+
+  async create(room: Room) {
+    this.db.transaction(() => {
+      this.insertRoom.run(
+        room.id,
+        room.name,
+        room.blurb,
+        room.isPublic ? 1 : 0,
+        room.ownerId,
+        room.timezone,
+        room.createdAt,
+      );
+      room.tags.forEach((tag, i) => this.insertTag.run(room.id, tag, i));
+    })();
+    return room;
+  }
+
+  async byId(id: string) {
+    const r = this.selectRoom.get(id);
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      name: r.name,
+      blurb: r.blurb,
+      isPublic: r.is_public === 1,
+      ownerId: r.owner_id,
+      tags: this.selectTags.all(id).map((t) => t.tag),
+      timezone: r.timezone,
+      createdAt: r.created_at,
+    } satisfies Room;
+  }
+
+  async membership(roomId: string, userId: number) {
+    const row = this.selectMembership.get(roomId, userId);
+    return row && toMembership(row);
+  }
+
+  async members(roomId: string) {
+    return this.selectMembers.all(roomId).map(toMember);
+  }
+
+  async roomIdsOf(userId: number) {
+    return this.selectRoomIdsOf.all(userId).map((r) => r.room_id);
+  }
+
+  async join(membership: Membership, event: (member: MemberView) => NewEvent) {
+    return this.db
+      .transaction((): { member: MemberView; event: ChatEvent } | undefined => {
+        const m = membership;
+        const { changes } = this.insertMembership.run(
+          m.roomId,
+          m.userId,
+          m.isOwner ? 1 : 0,
+          m.joinedAt,
+          m.lastActiveAt,
+        );
+        if (changes === 0) return undefined;
+        const member = toMember(this.selectMember.get(m.roomId, m.userId) as MemberRow);
+        return { member, event: this.events.insertOne(event(member)) };
+      })
+      .immediate();
+  }
+
+  async touchMember(roomId: string, userId: number, at: number) {
+    this.updateActivity.run(at, roomId, userId);
+  }
+}

@@ -1,0 +1,49 @@
+import type { User } from '../../core/model.js';
+import type { UserRepository } from '../../core/ports.js';
+import type { Db } from './database.js';
+
+interface UserRow {
+  id: number;
+  username: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  name: r.name,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at,
+});
+
+export class SqliteUsers implements UserRepository {
+  private readonly insert;
+  private readonly selectByName;
+  private readonly selectById;
+
+  constructor(db: Db) {
+    this.insert = db.prepare<[string, string, string, number], UserRow>(
+      'INSERT INTO users (username, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *',
+    );
+    this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
+    this.selectById = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
+  }
+
+  async create(input: { username: string; name: string; passwordHash: string; createdAt: number }) {
+    return toUser(
+      this.insert.get(input.username, input.name, input.passwordHash, input.createdAt) as UserRow,
+    );
+  }
+
+  async byUsername(username: string) {
+    const row = this.selectByName.get(username);
+    return row && toUser(row);
+  }
+
+  async byId(id: number) {
+    const row = this.selectById.get(id);
+    return row && toUser(row);
+  }
+}
