@@ -153,13 +153,13 @@ export class ChatService {
     for (const id of rooms) await this.access(s, id);
     const next = reset ? [...rooms] : [...s.rooms, ...rooms.filter((r) => !s.rooms.includes(r))];
     await this.setRooms(s, next);
-    return this.engine.feed.lastId;
+    return this.engine.current();
   }
 
   async unsubscribe(s: LiveSession, rooms: readonly string[]): Promise<number> {
     const next = s.rooms.filter((r) => !rooms.includes(r));
     if (next.length !== s.rooms.length) await this.setRooms(s, next);
-    return this.engine.feed.lastId;
+    return this.engine.current();
   }
 
   private async setRooms(s: LiveSession, rooms: string[]): Promise<void> {

@@ -75,8 +75,11 @@ export class Engine {
     );
     for (const s of await engine.sessions.restore(clock.now())) engine.presence.restore(s);
     engine.every(TICK_MS, () => engine.tick());
-    engine.every(SWEEP_MS, () => engine.presence.sweep(engine.clock.now()));
-    engine.every(FLUSH_MS, () => engine.sessions.expire(engine.clock.now()));
+    // Short settings (tests) get proportionally faster sweeps.
+    const sweepMs = Math.min(SWEEP_MS, Math.max(TICK_MS, settings.presenceGraceMs / 4));
+    const flushMs = Math.min(FLUSH_MS, Math.max(TICK_MS, settings.sessionIdleMs / 4));
+    engine.every(sweepMs, () => engine.presence.sweep(engine.clock.now()));
+    engine.every(flushMs, () => engine.sessions.expire(engine.clock.now()));
     engine.every(PRUNE_MS, () => engine.prune());
     void engine.prune();
     return engine;
@@ -85,6 +88,12 @@ export class Engine {
   /** Called with every event as it goes out, in counter order. */
   onEvent(listener: (e: ChatEvent) => void): void {
     this.eventListeners.push(listener);
+  }
+
+  /** The current counter, after picking up events that another process wrote to the store. */
+  async current(): Promise<number> {
+    if (this.store.events.changedElsewhere()) await this.feed.catchUp();
+    return this.feed.lastId;
   }
 
   /** Writes events to the store, then publishes them: nothing is seen that is not durable. */
@@ -106,7 +115,7 @@ export class Engine {
   private tick(): void {
     this.hub.expire(this.clock.now());
     // Another process (the admin command line) wrote to the store: pick its events up.
-    if (this.store.events.changedElsewhere()) this.feed.catchUp();
+    if (this.store.events.changedElsewhere()) void this.feed.catchUp();
   }
 
   private async prune(): Promise<void> {

@@ -10,7 +10,7 @@ export type EventSink = (event: ChatEvent) => void;
  */
 export class EventFeed {
   private last: number;
-  private filling = false;
+  private filling: Promise<void> | undefined;
   private queued: ChatEvent[] = [];
 
   constructor(
@@ -46,9 +46,8 @@ export class EventFeed {
   }
 
   /** Reads whatever the store holds past our position: used when another process wrote events. */
-  catchUp(): void {
-    if (this.filling) return;
-    void this.fill();
+  catchUp(): Promise<void> {
+    return this.filling ?? this.fill();
   }
 
   private dispatch(e: ChatEvent): void {
@@ -56,8 +55,12 @@ export class EventFeed {
     this.sink(e);
   }
 
-  private async fill(): Promise<void> {
-    this.filling = true;
+  private fill(): Promise<void> {
+    this.filling = this.runFill();
+    return this.filling;
+  }
+
+  private async runFill(): Promise<void> {
     try {
       for (;;) {
         const batch = await this.events.after(this.last, 1000);
@@ -77,7 +80,7 @@ export class EventFeed {
     } catch (err) {
       this.onError(err);
     } finally {
-      this.filling = false;
+      this.filling = undefined;
     }
     if (this.queued.length > 0) this.publish(this.queued.splice(0));
   }

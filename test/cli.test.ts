@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { getJson, tempDataDir, type Json } from './support/server.js';
+import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
+
+describe('the lingr admin command line', () => {
+  const dataDir = tempDataDir();
+  let server: ServerProcess | undefined;
+  after(() => {
+    server?.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const lingr = (...args: string[]) => runLingr([...args, '--data', dataDir]);
+
+  it('adds users and rooms with exit code 0 and refuses bad input with one clear line', () => {
+    const ok = lingr('user', 'add', 'alice', '--password', 'password1', '--name', 'Alice Liddell');
+    assert.equal(ok.status, 0, ok.stderr);
+    const dup = lingr('user', 'add', 'alice', '--password', 'password1');
+    assert.notEqual(dup.status, 0);
+    assert.match(dup.stderr, /^lingr: .*already exists.*\n$/);
+    const short = lingr('user', 'add', 'bob', '--password', 'x');
+    assert.notEqual(short.status, 0);
+    assert.match(short.stderr, /password/);
+    const badId = lingr('user', 'add', 'bad name!', '--password', 'password1');
+    assert.notEqual(badId.status, 0);
+    const room = lingr(
+      'room',
+      'add',
+      'perl_jp',
+      '--name',
+      'Perl JP',
+      '--blurb',
+      'Perl',
+      '--owner',
+      'alice',
+      '--tags',
+      'perl,japan',
+      '--timezone',
+      'Asia/Tokyo',
+      '--private',
+    );
+    assert.equal(room.status, 0, room.stderr);
+    const tz = lingr('room', 'add', 'x', '--name', 'X', '--timezone', 'Mars/Olympus');
+    assert.notEqual(tz.status, 0);
+    assert.match(tz.stderr, /timezone/);
+    const missing = lingr('room', 'join', 'nowhere', 'alice');
+    assert.notEqual(missing.status, 0);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
+    const usage = runLingr(['frobnicate']);
+    assert.notEqual(usage.status, 0);
+  });
+
+  it('changes made while the server runs are seen at once', async () => {
+    server = await spawnServer(dataDir);
+    const api = (m: string, p: Record<string, string | number>) => getJson(`${server!.url}/api/${m}`, p);
+    assert.equal(lingr('user', 'add', 'bob', '--password', 'password1').status, 0);
+    const created = await api('session/create', { user: 'bob', password: 'password1' });
+    assert.equal(created.status, 'ok', 'a user added while the server runs can sign in');
+    const session = created.session as string;
+    assert.deepEqual((await api('user/get_rooms', { session })).rooms, []);
+    assert.equal(lingr('room', 'add', 'live', '--name', 'Live').status, 0);
+    assert.equal(lingr('room', 'join', 'live', 'bob').status, 0);
+    assert.deepEqual((await api('user/get_rooms', { session })).rooms, ['live']);
+    const shown = await api('room/show', { session, room: 'perl_jp' });
+    assert.equal(shown.code, 'not_found', 'a private room stays closed to non-members');
+    assert.equal(lingr('room', 'join', 'perl_jp', 'bob').status, 0);
+    const now = await api('room/show', { session, room: 'perl_jp' });
+    assert.equal(((now.rooms as Json[])[0] as Json).name, 'Perl JP');
+  });
+});

@@ -1,0 +1,53 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const LINGR_BIN = fileURLToPath(new URL('../../../bin/lingr.js', import.meta.url));
+
+const TEST_ENV = { LINGR_UNSAFE_SHORT_TIMEOUTS: '1', LINGR_PASSWORD_COST: '10', LINGR_LOG_LEVEL: 'info' };
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+}
+
+/** Runs `lingr serve` as its own process and waits for it to listen. */
+export function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [LINGR_BIN, 'serve', '--port', '0', '--data', dataDir, ...args], {
+    env: { ...process.env, ...TEST_ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('server did not start in 10 s'));
+    }, 10_000);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${stderr}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.includes('lingr is listening')) return;
+      clearTimeout(timer);
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({ child, url: `http://127.0.0.1:${port}`, exited });
+    });
+  });
+}
+
+/** Runs one `lingr` command to completion. */
+export function runLingr(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [LINGR_BIN, ...args], {
+    env: { ...process.env, ...TEST_ENV },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
