@@ -80,7 +80,7 @@ export class Engine {
     const flushMs = Math.min(FLUSH_MS, Math.max(TICK_MS, settings.sessionIdleMs / 4));
     engine.every(sweepMs, () => engine.presence.sweep(engine.clock.now()));
     engine.every(flushMs, () => engine.sessions.expire(engine.clock.now()));
-    engine.every(PRUNE_MS, () => engine.prune());
+    engine.every(Math.min(PRUNE_MS, Math.max(TICK_MS, settings.eventRetentionMs / 2)), () => engine.prune());
     void engine.prune();
     return engine;
   }
