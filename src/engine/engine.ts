@@ -20,7 +20,7 @@ const PRUNE_MS = 60 * 60_000;
  * and the timers that keep them honest. Transport-free; use cases drive it.
  */
 export class Engine {
-  readonly hub = new Hub();
+  readonly hub: Hub;
   readonly recent: RecentEvents;
   readonly feed: EventFeed;
   readonly sessions: SessionRegistry;
@@ -41,6 +41,7 @@ export class Engine {
     prunedThrough: number,
   ) {
     this.shapes = new Shapes(settings.publicUrl);
+    this.hub = new Hub(settings.observeHoldMs);
     this.recent = new RecentEvents(settings.recentEvents);
     this.prunedThrough = prunedThrough;
     this.feed = new EventFeed(

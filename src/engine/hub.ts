@@ -20,9 +20,14 @@ export interface Waiter {
 export class Hub {
   private readonly byRoom = new Map<string, Set<Waiter>>();
   private readonly bySession = new Map<string, Set<Waiter>>();
-  private readonly wheel = new TimerWheel<Waiter>();
+  private readonly wheel: TimerWheel<Waiter>;
   private readonly ready = new Set<Waiter>();
   private flushQueued = false;
+
+  /** Deadlines are kept to a tenth of the hold (at most a second), so a hold ends up to that much early. */
+  constructor(holdMs: number) {
+    this.wheel = new TimerWheel(Math.min(1000, Math.max(10, Math.floor(holdMs / 10))));
+  }
 
   get held(): number {
     return this.wheel.size;

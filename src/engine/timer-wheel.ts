@@ -1,6 +1,6 @@
 /**
  * Deadlines for many held requests on one shared clock tick, instead of one timer per connection.
- * Precision is one slot (a second by default), which is plenty for 40-second holds.
+ * Items fire up to one slot early, never late: a 50-second hold must never exceed 50 seconds.
  */
 export class TimerWheel<T> {
   private readonly slots = new Map<number, Set<T>>();
@@ -14,7 +14,7 @@ export class TimerWheel<T> {
 
   add(item: T, deadline: number): void {
     this.remove(item);
-    const slot = Math.ceil(deadline / this.resolutionMs);
+    const slot = Math.floor(deadline / this.resolutionMs);
     let set = this.slots.get(slot);
     if (!set) this.slots.set(slot, (set = new Set()));
     set.add(item);
