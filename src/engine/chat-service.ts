@@ -6,6 +6,7 @@ import { checkMessageText, checkNickname } from '../core/text.js';
 import type { Engine } from './engine.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
 import type { LiveSession } from './live-session.js';
+import { Observation, type Cancellable, type ObserveSink } from './observation.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ChatEvent } from '../core/model.js';
@@ -13,8 +14,6 @@ import type { ChatEvent } from '../core/model.js';
 const MINUTE = 60_000;
 /** Room backlog in room/show (spec 3.6). */
 const BACKLOG = 30;
-
-export type ObserveAnswer = (events: readonly ChatEvent[], counter: number) => void;
 
 /** The API 2.0 use cases, in domain terms; transports translate requests to these calls. */
 export class ChatService {
@@ -224,9 +223,9 @@ export class ChatService {
 
   /**
    * Answers at once with events after `counter` in the session's rooms, or holds until one arrives or
-   * the hold ends. Returns a cancel function for a client that goes away.
+   * the hold ends. The returned handle cancels it for a client that goes away.
    */
-  async observe(s: LiveSession, counter: number, answer: ObserveAnswer): Promise<() => void> {
+  async observe(s: LiveSession, counter: number, sink: ObserveSink): Promise<Cancellable> {
     const { engine } = this;
     if (counter < engine.prunedThrough)
       throw new ChatError(
@@ -236,17 +235,17 @@ export class ChatService {
     const head = engine.feed.lastId;
     // A counter past the head (say, after a data reset) counts as the head (spec 5.1).
     const from = Math.min(counter, head);
-    const rooms = s.rooms;
-    const wanted = (e: ChatEvent): boolean => rooms.includes(e.roomId);
-    engine.presence.observeStarted(s, this.now);
+    const observation = new Observation(engine, s, from, sink, this.now + engine.settings.observeHoldMs);
     let ready: ChatEvent[] = [];
     if (from < head) {
+      const rooms = s.rooms;
+      const wanted = (e: ChatEvent): boolean => rooms.includes(e.roomId);
       if (engine.recent.covers(from)) ready = engine.recent.after(from, MAX_EVENTS_PER_REPLY, wanted);
       else {
         try {
           ready = await engine.store.events.after(from, MAX_EVENTS_PER_REPLY, rooms);
         } catch (err) {
-          engine.presence.observeEnded(s, this.now);
+          observation.cancel();
           throw err;
         }
         // Whatever went out while the store was read is in memory.
@@ -254,33 +253,9 @@ export class ChatService {
           ready = engine.recent.after(head, MAX_EVENTS_PER_REPLY, wanted);
       }
     }
-    let done = false;
-    const finish = (events: readonly ChatEvent[]): void => {
-      if (done) return;
-      done = true;
-      const now = this.now;
-      engine.presence.observeEnded(s, now);
-      engine.sessions.touch(s, now);
-      answer(events, events.length > 0 ? (events[events.length - 1] as ChatEvent).id : from);
-    };
-    if (ready.length > 0) {
-      finish(ready);
-      return () => {};
-    }
-    const waiter = {
-      sessionId: s.id,
-      rooms,
-      deadline: this.now + engine.settings.observeHoldMs,
-      events: [] as ChatEvent[],
-      answer: finish,
-    };
-    engine.hub.hold(waiter);
-    return () => {
-      if (done) return;
-      done = true;
-      engine.hub.drop(waiter);
-      engine.presence.observeEnded(s, this.now);
-    };
+    if (ready.length > 0) observation.answer(ready);
+    else observation.hold();
+    return observation;
   }
 
   private limitFor(s: LiveSession, base: number): number {

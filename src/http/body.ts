@@ -9,6 +9,8 @@ export async function readBody(
   into: Map<string, string>,
   limit: number,
 ): Promise<void> {
+  // Most calls (every observe) have no body: attach nothing that would live as long as the request.
+  if (!hasBody(req)) return;
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'multipart/form-data') return readMultipart(req, into, limit);
   const body = await readAll(req, limit);
@@ -17,6 +19,11 @@ export async function readBody(
   if (type === 'application/json' || type.endsWith('+json')) parseJsonObject(text, into);
   // Forms with or without a Content-Type, and any other type, are read as forms.
   else parseForm(text.trim(), into);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';
 }
 
 function tooLarge(limit: number) {
@@ -29,18 +36,33 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
+        done();
         req.pause();
         reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    // Listeners go as soon as the body is read, so a held request keeps nothing of it.
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
   });
 }
 

@@ -5,8 +5,9 @@ import type { Logger } from '../core/ports.js';
 import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import { decodeUtf8, parseForm, Params } from '../api/params.js';
-import { v2Endpoints, type Reply } from '../api/v2/endpoints.js';
+import { HELD, v2Endpoints } from '../api/v2/endpoints.js';
 import { readBody } from './body.js';
+import { HeldResponse } from './held-response.js';
 import { parseTarget, type Target } from './request-target.js';
 import { errorBody, sendApi, sendJson } from './respond.js';
 
@@ -66,17 +67,13 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       await readBody(req, values, deps.bodyLimit);
       const params = new Params(values);
       callback = params.callback();
-      const reply: Reply = await handler(params, {
+      const jsonp = callback;
+      const reply = await handler(params, {
         chat: deps.chat,
         address: req.socket.remoteAddress ?? '',
-        onAbort: (cancel) => {
-          if (req.socket.destroyed) cancel();
-          else
-            res.once('close', () => {
-              if (!res.writableEnded) cancel();
-            });
-        },
+        hold: () => new HeldResponse(res, jsonp, deps.isClosing),
       });
+      if (reply === HELD) return;
       sendApi(res, 'raw' in reply ? reply.raw : JSON.stringify(reply), {
         callback,
         close: close || deps.isClosing(),
@@ -115,6 +112,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         held_observes: engine.hub.held,
         online_users: engine.presence.onlineUsers,
         uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+        memory_mb: Object.fromEntries(
+          Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10]),
+        ),
       });
       return;
     }

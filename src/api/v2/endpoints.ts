@@ -2,20 +2,42 @@ import type { ApiSession } from '../../protocol/api2.js';
 import { invalidParameter } from '../../core/chat-error.js';
 import type { ChatService } from '../../engine/chat-service.js';
 import type { LiveSession } from '../../engine/live-session.js';
+import type { Cancellable, ObserveSink } from '../../engine/observation.js';
+import type { ChatEvent } from '../../core/model.js';
 import type { Params } from '../params.js';
 import { observeReply } from './wire.js';
 
 /** What a handler hands back: an object to serialize, or a body already serialized. */
 export type Reply = object | { readonly raw: Buffer | string };
 
+/** Returned by a handler that will answer later through `V2Context.hold`. */
+export const HELD = Symbol('held');
+
 export interface V2Context {
   chat: ChatService;
   address: string;
-  /** Called when the client goes away before a held reply. */
-  onAbort(cancel: () => void): void;
+  /**
+   * Takes over the answer: returns a function that sends the body later, and registers `cancel` for a
+   * client that goes away first. Nothing else of the request is kept while it is held.
+   */
+  hold(): HeldReply;
 }
 
-export type V2Handler = (p: Params, ctx: V2Context) => Promise<Reply>;
+export interface HeldReply {
+  send(body: Buffer | string): void;
+  onAbort(work: Cancellable): void;
+}
+
+/** Turns engine events into the observe reply of the held request. */
+class ObserveReply implements ObserveSink {
+  constructor(private readonly reply: HeldReply) {}
+
+  answer(events: readonly ChatEvent[], counter: number): void {
+    this.reply.send(observeReply(events, counter));
+  }
+}
+
+export type V2Handler = (p: Params, ctx: V2Context) => Promise<Reply | typeof HELD>;
 
 const ok = { status: 'ok' } as const;
 const MAX_ARCHIVE = 100;
@@ -123,15 +145,13 @@ export const v2Endpoints: ReadonlyMap<string, V2Handler> = new Map<string, V2Han
   ],
   [
     'event/observe',
-    async (p, { chat, onAbort }) => {
+    async (p, { chat, hold }) => {
       const s = await chat.session(p.str('session'), false);
       const counter = p.int('counter', 0);
       if (counter === undefined) throw invalidParameter('counter is required.');
-      return new Promise<Reply>((resolve, reject) => {
-        chat
-          .observe(s, counter, (events, last) => resolve({ raw: observeReply(events, last) }))
-          .then(onAbort, reject);
-      });
+      const reply = hold();
+      reply.onAbort(await chat.observe(s, counter, new ObserveReply(reply)));
+      return HELD;
     },
   ],
   [
