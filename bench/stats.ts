@@ -1,0 +1,26 @@
+/** Percentile by nearest rank over a sorted copy. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function summarize(values: readonly number[]): {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+} {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    p50: percentile(Array.from(sorted), 50),
+    p99: percentile(Array.from(sorted), 99),
+    max: sorted.length ? (sorted[sorted.length - 1] as number) : NaN,
+    count: sorted.length,
+  };
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
