@@ -3,7 +3,7 @@ import { LoadProcess } from '../load/pool.js';
 import type { LoadReport } from '../load/protocol.js';
 import { benchDataDir, startServer } from '../server-process.js';
 import { BENCH_PASSWORD, seed } from '../setup.js';
-import { fmt } from '../stats.js';
+import { fmt, percentile } from '../stats.js';
 
 export interface IdleOptions {
   connections: number;
@@ -62,13 +62,19 @@ export async function idle(o: IdleOptions, log = console.log): Promise<IdleResul
     log(`idle: ramped to ${held} held observes in ${fmt((Date.now() - rampStart) / 1000)} s`);
     const holdUntil = Date.now() + o.holdSeconds * 1000;
     let minHeld = held;
-    let rss = server.rssKb();
+    const samples = [server.rssKb()];
     while (Date.now() < holdUntil) {
       await new Promise((r) => setTimeout(r, 1000));
       const h = await health();
       minHeld = Math.min(minHeld, h);
-      rss = Math.max(rss, server.rssKb());
+      samples.push(server.rssKb());
     }
+    // Peak includes the churn when every hold ends and is re-issued; the median is the steady state.
+    const rss = Math.max(...samples);
+    const median = percentile(
+      [...samples].sort((a, b) => a - b),
+      50,
+    );
     held = await health();
     log(
       `  server memory (MB): ${JSON.stringify((await callJson(agent, server.url, '/healthz', {})).memory_mb)}`,
@@ -85,7 +91,8 @@ export async function idle(o: IdleOptions, log = console.log): Promise<IdleResul
     log(
       `idle: ${held} held observes (lowest during the hold ${minHeld}) over ${o.sessions} sessions, ${o.holdSeconds} s\n` +
         `  server RSS baseline ${fmt(result.baselineRssMb)} MB, holding ${fmt(result.heldRssMb)} MB\n` +
-        `  ${fmt(result.kbPerObserve, 2)} KB per held observe above baseline, ${fmt(rss / held, 2)} KB total RSS per observe\n` +
+        `  ${fmt(result.kbPerObserve, 2)} KB per held observe above baseline at peak RSS ` +
+        `(${fmt((median - baseline) / held, 2)} KB at median RSS), ${fmt(rss / held, 2)} KB total peak RSS per observe\n` +
         `  errors ${errors}${reports.find((r) => r.firstError)?.firstError ? ` (first: ${reports.find((r) => r.firstError)?.firstError})` : ''}`,
     );
     return result;

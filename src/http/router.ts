@@ -70,7 +70,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       const jsonp = callback;
       const reply = await handler(params, {
         chat: deps.chat,
-        address: req.socket.remoteAddress ?? '',
+        address: () => req.socket.remoteAddress ?? '',
         hold: () => new HeldResponse(res, jsonp, deps.isClosing),
       });
       if (reply === HELD) return;

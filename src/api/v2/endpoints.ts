@@ -15,7 +15,8 @@ export const HELD = Symbol('held');
 
 export interface V2Context {
   chat: ChatService;
-  address: string;
+  /** The client's address (read on demand: looking it up costs memory per connection). */
+  address(): string;
   /**
    * Takes over the answer: returns a function that sends the body later, and registers `cancel` for a
    * client that goes away first. Nothing else of the request is kept while it is held.
@@ -65,13 +66,9 @@ export const v2Endpoints: ReadonlyMap<string, V2Handler> = new Map<string, V2Han
   [
     'session/create',
     async (p, { chat, address }) => {
-      const user = p.str('user');
-      const password = p.str('password');
-      if (user === undefined || password === undefined) {
-        // A missing credential is a credential error (spec 3.1), not a parameter error.
-        return chat.login(user ?? '', password ?? '', null, address).then(sessionReply);
-      }
-      return sessionReply(await chat.login(user, password, p.appKey() ?? null, address));
+      // A missing credential is a credential error (spec 3.1), not a parameter error.
+      const session = await chat.login(p.str('user') ?? '', p.str('password') ?? '', p.appKey() ?? null, address());
+      return sessionReply(session);
     },
   ],
   ['session/verify', async (p, { chat }) => sessionReply(await chat.session(p.str('session')))],
