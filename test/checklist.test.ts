@@ -17,8 +17,6 @@ describe('API 2.0 request encodings (spec 2.3, checklist 1-9)', () => {
   });
   after(() => t.stop());
 
-  const rooms = async (session: string) => (await t.api('user/get_rooms', { session })).rooms as string[];
-
   it('accepts GET with a query string and POST with a urlencoded body', async () => {
     const get = await raw(t.url, { path: `/api/user/get_rooms?${form({ session: alice.session })}` });
     const post = await raw(t.url, {
