@@ -67,7 +67,12 @@ export const v2Endpoints: ReadonlyMap<string, V2Handler> = new Map<string, V2Han
     'session/create',
     async (p, { chat, address }) => {
       // A missing credential is a credential error (spec 3.1), not a parameter error.
-      const session = await chat.login(p.str('user') ?? '', p.str('password') ?? '', p.appKey() ?? null, address());
+      const session = await chat.login(
+        p.str('user') ?? '',
+        p.str('password') ?? '',
+        p.appKey() ?? null,
+        address(),
+      );
       return sessionReply(session);
     },
   ],
