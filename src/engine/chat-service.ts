@@ -1,7 +1,7 @@
 import type { ApiMessage, ApiRoom } from '../protocol/api2.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ChatError, forbidden, invalidSession, notFound, rateLimited } from '../core/chat-error.js';
-import type { Membership, MessageRecord, Room } from '../core/model.js';
+import type { ChatEvent, Membership, MessageRecord, Room } from '../core/model.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
 import type { Engine } from './engine.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
@@ -9,11 +9,12 @@ import type { LiveSession } from './live-session.js';
 import { Observation, type Cancellable, type ObserveSink } from './observation.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { RateLimiter } from './rate-limit.js';
-import type { ChatEvent } from '../core/model.js';
 
 const MINUTE = 60_000;
 /** Room backlog in room/show (spec 3.6). */
 const BACKLOG = 30;
+/** Our ids are 24 characters; anything much longer is not worth a lookup. */
+const MAX_SESSION_ID = 64;
 
 /** The API 2.0 use cases, in domain terms; transports translate requests to these calls. */
 export class ChatService {
@@ -31,11 +32,10 @@ export class ChatService {
     this.failedByAccount = new RateLimiter(s.loginFailuresPerAccount, s.loginWindowMs);
     this.failedByAddress = new RateLimiter(s.loginFailuresPerAddress, s.loginWindowMs);
     this.dummyHash = hashPassword('not a password', s.passwordCost);
-    const sweep = setInterval(() => {
+    engine.every(MINUTE, () => {
       const now = engine.clock.now();
       for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress]) l.sweep(now);
-    }, MINUTE);
-    sweep.unref();
+    });
   }
 
   private get now(): number {
@@ -66,7 +66,7 @@ export class ChatService {
   /** Resolves a live session and counts the call against its rate limit. */
   async session(id: string | undefined, counted = true): Promise<LiveSession> {
     const now = this.now;
-    const s = id ? await this.engine.sessions.get(id, now) : undefined;
+    const s = id && id.length <= MAX_SESSION_ID ? await this.engine.sessions.get(id, now) : undefined;
     if (!s) throw invalidSession();
     if (counted && !this.calls.hit(s.id, now, 1, this.limitFor(s, this.calls.limit)))
       throw rateLimited('Too many calls; slow down.');

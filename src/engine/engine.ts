@@ -127,7 +127,8 @@ export class Engine {
     }
   }
 
-  private every(ms: number, task: () => unknown): void {
+  /** Runs `task` every `ms` until the engine stops; failures are logged, never thrown. */
+  every(ms: number, task: () => unknown): void {
     const t = setInterval(() => {
       Promise.resolve()
         .then(task)
