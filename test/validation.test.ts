@@ -109,6 +109,12 @@ describe('bad input', () => {
       'not_found',
     );
     assert.equal(await code(t.api('room/show', { session: alice.session })), 'invalid_parameter');
+    for (const room of ['../etc', 'a b', 'x'.repeat(41), '<script>'])
+      assert.equal(
+        await code(t.api('room/show', { session: alice.session, room })),
+        'invalid_parameter',
+        room,
+      );
     const long = 'n'.repeat(51);
     assert.equal(
       await code(t.api('room/say', { session: alice.session, room: 'vim', text: 'x', nickname: long })),

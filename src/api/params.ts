@@ -55,6 +55,7 @@ export function parseJsonObject(text: string, into: Map<string, string>): void {
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const CALLBACK = /^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$/;
 const DIGITS = /^-?\d{1,15}$/;
+const MAX_APP_KEY = 256;
 
 /** Request parameters after merging, with the normalisation rules of spec 2.3. Empty counts as absent. */
 export class Params {
@@ -99,9 +100,9 @@ export class Params {
     return out;
   }
 
-  /** The app key under any of its names. */
+  /** The app key under any of its names; any value is accepted, but only so much of it is kept. */
   appKey(): string | undefined {
-    return this.str('app_key') ?? this.str('api_key') ?? this.str('apiKey');
+    return (this.str('app_key') ?? this.str('api_key') ?? this.str('apiKey'))?.slice(0, MAX_APP_KEY);
   }
 
   /** The JSONP callback; invalid names are refused (spec 2.4). */

@@ -1,5 +1,6 @@
 import type { ApiSession } from '../../protocol/api2.js';
 import { invalidParameter } from '../../core/chat-error.js';
+import { ID_PATTERN } from '../../core/ids.js';
 import type { ChatService } from '../../engine/chat-service.js';
 import type { LiveSession } from '../../engine/live-session.js';
 import type { Cancellable, ObserveSink } from '../../engine/observation.js';
@@ -58,6 +59,9 @@ function sessionReply(s: LiveSession): ApiSession {
 function roomList(p: Params): string[] {
   const rooms = p.rooms();
   if (rooms.length === 0) throw invalidParameter('room is required.');
+  for (const room of rooms)
+    if (!ID_PATTERN.test(room))
+      throw invalidParameter('A room id is 1 to 40 letters, digits or underscores.');
   return rooms;
 }
 
