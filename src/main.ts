@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from './core/ports.js';
@@ -6,7 +7,10 @@ import { systemClock } from './core/time.js';
 import type { Settings } from './config/settings.js';
 import { ChatService } from './engine/chat-service.js';
 import { Engine } from './engine/engine.js';
-import { createRouter } from './http/router.js';
+import { createRouter, WEBSOCKET_PATH } from './http/router.js';
+import { parseTarget } from './http/request-target.js';
+import { SseTransport } from './transports/sse.js';
+import { WebSocketTransport } from './transports/websocket.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 
 export interface RunningServer {
@@ -25,6 +29,12 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
   const engine = await Engine.start(store, settings.engine, systemClock, log);
   const chat = new ChatService(engine);
+  const streamOptions = { heartbeatMs: settings.streamHeartbeatMs, outboxLimit: settings.outboxLimit };
+  const sse = new SseTransport(chat, engine, streamOptions);
+  const websocket = new WebSocketTransport(chat, engine, {
+    ...streamOptions,
+    allowedOrigins: settings.allowedOrigins,
+  });
   let closing = false;
   const router = createRouter({
     chat,
@@ -34,7 +44,13 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     hostnames: settings.hostnames,
     startedAt: Date.now(),
     isClosing: () => closing,
+    sse,
   });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = parseTarget(req.url ?? '/');
+    if (target?.path === WEBSOCKET_PATH && !closing) websocket.upgrade(req, socket, head, target.query);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  };
 
   const servers: Server[] = [];
   const listen = (port: number) =>
@@ -42,6 +58,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
       const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, router);
       // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
       server.headersTimeout = 66_000;
+      server.on('upgrade', upgrade);
       server.once('error', reject);
       server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve(server));
     });

@@ -14,6 +14,9 @@ export interface Settings {
   bodyLimit: number;
   synchronous: 'NORMAL' | 'FULL';
   shutdownGraceMs: number;
+  streamHeartbeatMs: number;
+  outboxLimit: number;
+  allowedOrigins: string[];
   engine: EngineSettings;
 }
 
@@ -210,6 +213,31 @@ export const OPTIONS = {
     max: 20,
     why: 'log2 of scrypt N for new hashes (16: 64 MiB, ~0.1 s)',
   },
+  streamHeartbeat: {
+    flag: 'stream-heartbeat',
+    env: 'LINGR_STREAM_HEARTBEAT',
+    kind: 'seconds',
+    default: '25',
+    min: 1,
+    max: 300,
+    why: 'idle SSE and WebSocket streams get a heartbeat this often, under common 30-60 s proxy timeouts',
+  },
+  outboxLimit: {
+    flag: 'outbox-limit',
+    env: 'LINGR_OUTBOX_LIMIT',
+    kind: 'int',
+    default: String(1024 * 1024),
+    min: 16 * 1024,
+    max: 256 * 1024 * 1024,
+    why: 'bytes queued for one stream before it is closed as a slow reader (it then resumes)',
+  },
+  origins: {
+    flag: 'origins',
+    env: 'LINGR_ORIGINS',
+    kind: 'list',
+    default: '',
+    why: 'other web origins allowed to open WebSockets (our own origin always is)',
+  },
   shutdownGrace: {
     flag: 'shutdown-grace',
     env: 'LINGR_SHUTDOWN_GRACE',
@@ -275,6 +303,12 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     bodyLimit: int('bodyLimit'),
     synchronous: ['1', 'true', 'yes', 'on'].includes(bool) ? 'FULL' : 'NORMAL',
     shutdownGraceMs: seconds('shutdownGrace'),
+    streamHeartbeatMs: seconds('streamHeartbeat'),
+    outboxLimit: int('outboxLimit'),
+    allowedOrigins: read('origins', raw, env)
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
     engine: {
       publicUrl,
       observeHoldMs: seconds('observeHold'),

@@ -9,6 +9,7 @@ import type { LiveSession } from './live-session.js';
 import { Observation, type Cancellable, type ObserveSink } from './observation.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { RateLimiter } from './rate-limit.js';
+import { StreamSubscription, type StreamSink } from './stream-subscription.js';
 
 const MINUTE = 60_000;
 /** Room backlog in room/show (spec 3.6). */
@@ -227,11 +228,7 @@ export class ChatService {
    */
   async observe(s: LiveSession, counter: number, sink: ObserveSink): Promise<Cancellable> {
     const { engine } = this;
-    if (counter < engine.prunedThrough)
-      throw new ChatError(
-        ErrorCode.invalidCounter,
-        'The counter is older than the retained event log; subscribe again to get a fresh counter.',
-      );
+    this.checkCounter(counter);
     const head = engine.feed.lastId;
     // A counter past the head (say, after a data reset) counts as the head (spec 5.1).
     const from = Math.min(counter, head);
@@ -256,6 +253,30 @@ export class ChatService {
     if (ready.length > 0) observation.answer(ready);
     else observation.hold();
     return observation;
+  }
+
+  /**
+   * Opens a live stream: everything after `counter` in the session's rooms, then each new event as it
+   * happens. The same counter as observe, so a client can switch transports and resume.
+   */
+  async stream(s: LiveSession, counter: number, sink: StreamSink): Promise<StreamSubscription> {
+    this.checkCounter(counter);
+    const subscription = new StreamSubscription(
+      this.engine,
+      s,
+      Math.min(counter, this.engine.feed.lastId),
+      sink,
+    );
+    await subscription.start();
+    return subscription;
+  }
+
+  private checkCounter(counter: number): void {
+    if (counter < this.engine.prunedThrough)
+      throw new ChatError(
+        ErrorCode.invalidCounter,
+        'The counter is older than the retained event log; subscribe again to get a fresh counter.',
+      );
   }
 
   private limitFor(s: LiveSession, base: number): number {

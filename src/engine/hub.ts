@@ -13,15 +13,28 @@ export interface Waiter {
   answer(events: readonly ChatEvent[]): void;
 }
 
+/** A live stream (Server-Sent Events, WebSocket): gets every batch of events until it goes away. */
+export interface Stream {
+  readonly sessionId: string;
+  readonly rooms: readonly string[];
+  readonly events: ChatEvent[];
+  push(events: readonly ChatEvent[]): void;
+  /** The session's rooms changed: the stream starts again from its last counter. */
+  restart(): void;
+}
+
 /**
- * Fans events out to held observes. Events that reach one waiter within a loop turn go out in one
- * reply; deadlines share one wheel.
+ * Fans events out to held observes and live streams. Events that reach one connection within a loop
+ * turn go out in one write; hold deadlines share one wheel.
  */
 export class Hub {
   private readonly byRoom = new Map<string, Set<Waiter>>();
   private readonly bySession = new Map<string, Set<Waiter>>();
   private readonly wheel: TimerWheel<Waiter>;
   private readonly ready = new Set<Waiter>();
+  private readonly streamsByRoom = new Map<string, Set<Stream>>();
+  private readonly streamsBySession = new Map<string, Set<Stream>>();
+  private readonly readyStreams = new Set<Stream>();
   private flushQueued = false;
 
   /** Deadlines are kept to a tenth of the hold (at most a second), so a hold ends up to that much early. */
@@ -31,6 +44,23 @@ export class Hub {
 
   get held(): number {
     return this.wheel.size;
+  }
+
+  get streams(): number {
+    let n = 0;
+    for (const set of this.streamsBySession.values()) n += set.size;
+    return n;
+  }
+
+  attach(s: Stream): void {
+    for (const room of s.rooms) addTo(this.streamsByRoom, room, s);
+    addTo(this.streamsBySession, s.sessionId, s);
+  }
+
+  detach(s: Stream): void {
+    for (const room of s.rooms) removeFrom(this.streamsByRoom, room, s);
+    removeFrom(this.streamsBySession, s.sessionId, s);
+    this.readyStreams.delete(s);
   }
 
   hold(w: Waiter): void {
@@ -49,22 +79,34 @@ export class Hub {
 
   deliver(event: ChatEvent): void {
     const waiters = this.byRoom.get(event.roomId);
-    if (!waiters) return;
-    for (const w of waiters) {
-      if (w.events.length < MAX_EVENTS_PER_REPLY) w.events.push(event);
-      this.ready.add(w);
-    }
+    const streams = this.streamsByRoom.get(event.roomId);
+    if (!waiters && !streams) return;
+    if (waiters)
+      for (const w of waiters) {
+        if (w.events.length < MAX_EVENTS_PER_REPLY) w.events.push(event);
+        this.ready.add(w);
+      }
+    if (streams)
+      for (const s of streams) {
+        s.events.push(event);
+        this.readyStreams.add(s);
+      }
     if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(this.flush);
     }
   }
 
-  /** Answers a session's held observes now, e.g. because its subscriptions changed. */
+  /** Answers a session's held observes and restarts its streams, e.g. because its subscriptions changed. */
   release(sessionId: string): void {
     const waiters = this.bySession.get(sessionId);
-    if (!waiters) return;
-    for (const w of [...waiters]) this.answer(w);
+    if (waiters) for (const w of [...waiters]) this.answer(w);
+    const streams = this.streamsBySession.get(sessionId);
+    if (streams)
+      for (const s of [...streams]) {
+        this.detach(s);
+        s.restart();
+      }
   }
 
   /** Answers every held observe whose deadline has passed. */
@@ -72,9 +114,9 @@ export class Hub {
     for (const w of this.wheel.due(now)) this.answer(w);
   }
 
-  /** Answers everything that is held, for shutdown. */
+  /** Answers everything that is held and restarts every stream, for shutdown. */
   releaseAll(): void {
-    for (const waiters of [...this.bySession.values()]) for (const w of [...waiters]) this.answer(w);
+    for (const session of [...this.bySession.keys(), ...this.streamsBySession.keys()]) this.release(session);
   }
 
   private readonly flush = (): void => {
@@ -82,6 +124,9 @@ export class Hub {
     const ready = [...this.ready];
     this.ready.clear();
     for (const w of ready) this.answer(w);
+    const streams = [...this.readyStreams];
+    this.readyStreams.clear();
+    for (const s of streams) s.push(s.events.splice(0));
   };
 
   private answer(w: Waiter): void {

@@ -9,6 +9,7 @@ import { HELD, v2Endpoints } from '../api/v2/endpoints.js';
 import { readBody } from './body.js';
 import { HeldResponse } from './held-response.js';
 import { parseTarget, type Target } from './request-target.js';
+import type { SseTransport } from '../transports/sse.js';
 import { errorBody, sendApi, sendJson } from './respond.js';
 
 export interface RouterDeps {
@@ -20,9 +21,12 @@ export interface RouterDeps {
   hostnames: readonly string[];
   startedAt: number;
   isClosing(): boolean;
+  sse: SseTransport;
 }
 
 const LINGR_HOSTS = ['lingr.com', 'www.lingr.com'];
+export const STREAM_PATH = '/api/event/stream';
+export const WEBSOCKET_PATH = '/api/event/ws';
 const API_METHODS = 'GET, POST, OPTIONS';
 
 /** The one request listener: every route of the server goes through here. */
@@ -99,6 +103,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       );
       return;
     }
+    if (target.path === STREAM_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      void deps.sse.handle(req, res, target.query);
+      return;
+    }
     if (target.path.startsWith('/api/')) {
       void api(req, res, target);
       return;
@@ -110,6 +118,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         counter: engine.feed.lastId,
         sessions: engine.sessions.size,
         held_observes: engine.hub.held,
+        streams: engine.hub.streams,
         online_users: engine.presence.onlineUsers,
         uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
         memory_mb: Object.fromEntries(

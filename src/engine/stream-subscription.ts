@@ -1,0 +1,108 @@
+import type { ChatEvent } from '../core/model.js';
+import type { Engine } from './engine.js';
+import type { Stream } from './hub.js';
+import type { LiveSession } from './live-session.js';
+import type { Cancellable } from './observation.js';
+
+/** Why a stream ends; all but `invalid_session` mean "reconnect and resume from your counter". */
+export type StreamEnd = 'resubscribe' | 'shutdown' | 'slow_reader' | 'invalid_session';
+
+/** Where a stream's events go (a WebSocket or an event-stream response). */
+export interface StreamSink {
+  send(events: readonly ChatEvent[], counter: number): void;
+  end(reason: StreamEnd): void;
+}
+
+const PAGE = 1000;
+
+/**
+ * A persistent subscription: first everything after the client's counter, then every new event of the
+ * session's rooms, in counter order, once each. The session counts as observing while it is open.
+ */
+export class StreamSubscription implements Stream, Cancellable {
+  readonly events: ChatEvent[] = [];
+  readonly sessionId: string;
+  readonly rooms: readonly string[];
+  /** Counter of the last event sent. */
+  private last: number;
+  /** Live events that arrive while the backlog is read from the store. */
+  private backlog: ChatEvent[] | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly session: LiveSession,
+    from: number,
+    private readonly sink: StreamSink,
+  ) {
+    this.sessionId = session.id;
+    this.rooms = session.rooms;
+    this.last = from;
+  }
+
+  async start(): Promise<void> {
+    const { engine } = this;
+    engine.presence.observeStarted(this.session, engine.clock.now());
+    const head = engine.feed.lastId;
+    const wanted = (e: ChatEvent): boolean => this.rooms.includes(e.roomId);
+    if (this.last >= head) {
+      engine.hub.attach(this);
+      return;
+    }
+    if (engine.recent.covers(this.last)) {
+      // Synchronous catch-up from memory, then live: nothing can slip in between.
+      this.send(engine.recent.after(this.last, Number.MAX_SAFE_INTEGER, wanted), head);
+      engine.hub.attach(this);
+      return;
+    }
+    this.backlog = [];
+    engine.hub.attach(this);
+    for (let cursor = this.last; cursor < head && !this.closed;) {
+      const page = await engine.store.events.after(cursor, PAGE);
+      if (page.length === 0) break;
+      cursor = (page[page.length - 1] as ChatEvent).id;
+      this.send(
+        page.filter((e) => e.id <= head && wanted(e)),
+        Math.min(cursor, head),
+      );
+    }
+    const live = this.backlog;
+    this.backlog = undefined;
+    this.push(live);
+  }
+
+  push(events: readonly ChatEvent[]): void {
+    if (this.backlog) {
+      this.backlog.push(...events);
+      return;
+    }
+    const fresh = events.filter((e) => e.id > this.last);
+    if (fresh.length > 0) this.send(fresh, (fresh[fresh.length - 1] as ChatEvent).id);
+  }
+
+  restart(): void {
+    this.end('resubscribe');
+  }
+
+  /** Ends the stream from our side. */
+  end(reason: StreamEnd): void {
+    if (this.closed) return;
+    this.cancel();
+    this.sink.end(reason);
+  }
+
+  /** The connection went away. */
+  cancel(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine.hub.detach(this);
+    this.engine.presence.observeEnded(this.session, this.engine.clock.now());
+    this.engine.sessions.touch(this.session, this.engine.clock.now());
+  }
+
+  private send(events: readonly ChatEvent[], counter: number): void {
+    if (this.closed) return;
+    this.last = Math.max(this.last, counter);
+    if (events.length > 0) this.sink.send(events, this.last);
+  }
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../protocol/errors.js';
+import { ChatError } from '../core/chat-error.js';
+import type { ChatEvent } from '../core/model.js';
+import type { ChatService } from '../engine/chat-service.js';
+import type { Engine } from '../engine/engine.js';
+import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
+import { sseFrame } from './frames.js';
+import { streamParams } from './stream-params.js';
+
+export interface StreamOptions {
+  heartbeatMs: number;
+  /** Bytes queued for one client before it counts as a slow reader and is closed. */
+  outboxLimit: number;
+}
+
+class SseConnection implements StreamSink {
+  subscription: StreamSubscription | undefined;
+
+  constructor(
+    readonly res: ServerResponse,
+    private readonly outboxLimit: number,
+    private readonly onEnd: (c: SseConnection) => void,
+  ) {}
+
+  send(events: readonly ChatEvent[], counter: number): void {
+    // Past the outbox limit the client cannot keep up: it reconnects and resumes from its counter.
+    if (this.res.writableLength > this.outboxLimit) this.subscription?.end('slow_reader');
+    else this.res.write(sseFrame(events, counter));
+  }
+
+  end(reason: StreamEnd): void {
+    this.onEnd(this);
+    if (!this.res.writableEnded) this.res.end(`event: end\ndata: {"reason":"${reason}"}\n\n`);
+  }
+}
+
+/** Server-Sent Events: `GET /api/event/stream?session=…&counter=…` (docs/streaming.md). */
+export class SseTransport {
+  private readonly open = new Set<SseConnection>();
+
+  constructor(
+    private readonly chat: ChatService,
+    engine: Engine,
+    private readonly options: StreamOptions,
+  ) {
+    // One timer for every stream: a comment line keeps proxies and clients from timing out.
+    engine.every(options.heartbeatMs, () => {
+      for (const c of this.open) if (c.res.writableLength <= options.outboxLimit) c.res.write(': \n\n');
+    });
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+    try {
+      const { session: id, counter } = streamParams(req, query);
+      const session = await this.chat.session(id, false);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'access-control-allow-origin': '*',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n\n');
+      const connection = new SseConnection(res, this.options.outboxLimit, (c) => this.open.delete(c));
+      this.open.add(connection);
+      res.on('close', () => {
+        this.open.delete(connection);
+        connection.subscription?.cancel();
+      });
+      connection.subscription = await this.chat.stream(
+        session,
+        counter ?? Number.MAX_SAFE_INTEGER,
+        connection,
+      );
+      if (res.destroyed) connection.subscription.cancel();
+    } catch (err) {
+      const e =
+        err instanceof ChatError
+          ? err
+          : new ChatError(ErrorCode.internalError, 'Something went wrong on our side.');
+      const body = JSON.stringify({ status: 'error', code: e.code, detail: e.detail });
+      if (!res.headersSent)
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+        });
+      res.end(`event: error\ndata: ${body}\n\n`);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import type { IncomingMessage } from 'node:http';
+import { invalidParameter } from '../core/chat-error.js';
+import { decodeUtf8, parseForm, Params } from '../api/params.js';
+
+/** Query parameters of a stream request; `counter` may also come from SSE's Last-Event-ID header. */
+export function streamParams(req: IncomingMessage, query: string): { session?: string; counter?: number } {
+  const values = new Map<string, string>();
+  if (query !== '') parseForm(decodeUtf8(Buffer.from(query, 'latin1')), values);
+  const lastEventId = req.headers['last-event-id'];
+  if (typeof lastEventId === 'string' && lastEventId !== '') values.set('counter', lastEventId);
+  const p = new Params(values);
+  const counter = p.int('counter', 0);
+  if (counter === undefined && p.has('counter')) throw invalidParameter('counter must be a whole number.');
+  return { session: p.str('session'), counter };
+}

@@ -1,0 +1,122 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ErrorCode } from '../protocol/errors.js';
+import { ChatError } from '../core/chat-error.js';
+import type { ChatEvent } from '../core/model.js';
+import type { ChatService } from '../engine/chat-service.js';
+import type { Engine } from '../engine/engine.js';
+import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
+import { streamMessage } from './frames.js';
+import type { StreamOptions } from './sse.js';
+import { streamParams } from './stream-params.js';
+
+/** Close codes: 4000 = an API error (reason is its code, e.g. invalid_session); 4100 = reconnect and resume. */
+export const CLOSE_ERROR = 4000;
+export const CLOSE_RECONNECT = 4100;
+
+class WsConnection implements StreamSink {
+  subscription: StreamSubscription | undefined;
+  alive = true;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly outboxLimit: number,
+  ) {}
+
+  send(events: readonly ChatEvent[], counter: number): void {
+    if (this.ws.bufferedAmount > this.outboxLimit) this.subscription?.end('slow_reader');
+    else this.ws.send(streamMessage(events, counter));
+  }
+
+  end(reason: StreamEnd): void {
+    if (reason === 'invalid_session') this.ws.close(CLOSE_ERROR, ErrorCode.invalidSession);
+    else this.ws.close(CLOSE_RECONNECT, reason);
+  }
+}
+
+export interface WebSocketOptions extends StreamOptions {
+  /** Origins besides our own allowed to open a socket (browsers always send Origin). */
+  allowedOrigins: readonly string[];
+}
+
+/** WebSocket: `GET /api/event/ws?session=…&counter=…` upgraded (docs/streaming.md). */
+export class WebSocketTransport {
+  private readonly server = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    maxPayload: 4096,
+  });
+  private readonly open = new Set<WsConnection>();
+
+  constructor(
+    private readonly chat: ChatService,
+    engine: Engine,
+    private readonly options: WebSocketOptions,
+  ) {
+    // One timer for every socket: ping, and drop peers that did not answer the previous ping.
+    engine.every(options.heartbeatMs, () => {
+      for (const c of this.open) {
+        if (!c.alive) {
+          c.ws.terminate();
+          continue;
+        }
+        c.alive = false;
+        c.ws.ping();
+      }
+    });
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Same-origin pages, listed origins and non-browser clients (no Origin header) may connect. */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    if (this.options.allowedOrigins.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: string): void {
+    if (!this.originAllowed(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.server.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, req, query));
+  }
+
+  private async accept(ws: WebSocket, req: IncomingMessage, query: string): Promise<void> {
+    const connection = new WsConnection(ws, this.options.outboxLimit);
+    ws.on('pong', () => (connection.alive = true));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      this.open.delete(connection);
+      connection.subscription?.cancel();
+    });
+    try {
+      const { session: id, counter } = streamParams(req, query);
+      const session = await this.chat.session(id, false);
+      this.open.add(connection);
+      connection.subscription = await this.chat.stream(
+        session,
+        counter ?? Number.MAX_SAFE_INTEGER,
+        connection,
+      );
+      if (ws.readyState !== ws.OPEN) connection.subscription.cancel();
+    } catch (err) {
+      const code = err instanceof ChatError ? err.code : ErrorCode.internalError;
+      ws.close(CLOSE_ERROR, code);
+    }
+  }
+
+  closeAll(): void {
+    for (const c of this.open) c.ws.close(CLOSE_RECONNECT, 'shutdown');
+  }
+}
