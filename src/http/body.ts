@@ -76,26 +76,29 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function readMultipart(req: IncomingMessage, into: Map<string, string>, limit: number): Promise<void> {
+/** Multipart is read whole first (bounded like any body), then parsed; fields are decoded strictly. */
+async function readMultipart(req: IncomingMessage, into: Map<string, string>, limit: number): Promise<void> {
+  const body = await readAll(req, limit);
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
-        headers: req.headers,
-        limits: { fieldSize: limit, fields: 100, files: 1, fileSize: limit },
-      });
+      // latin1 keeps every byte as one character, so the UTF-8 check below sees the raw bytes.
+      parser = busboy({ headers: req.headers, defCharset: 'latin1', limits: { fields: 100, files: 1 } });
     } catch {
       reject(invalidParameter('The multipart body is malformed (missing boundary?).'));
       return;
     }
-    parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) reject(tooLarge(limit));
-      else into.set(name, value);
+    parser.on('field', (name, value) => {
+      try {
+        into.set(decodeUtf8(Buffer.from(name, 'latin1')), decodeUtf8(Buffer.from(value, 'latin1')));
+      } catch (err) {
+        reject(err);
+      }
     });
     // Files (v1 room images) have no use yet: read and discard them.
     parser.on('file', (_name, stream) => stream.resume());
     parser.on('close', () => resolve());
     parser.on('error', () => reject(invalidParameter('The multipart body is malformed.')));
-    req.pipe(parser);
+    parser.end(body);
   });
 }

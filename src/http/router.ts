@@ -68,6 +68,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     try {
       const values = new Map<string, string>();
       if (target.query !== '') parseForm(decodeUtf8(Buffer.from(target.query, 'latin1')), values);
+      // Known before the body is read, so errors in the body are wrapped too (spec 2.4).
+      callback = new Params(values).callback();
       await readBody(req, values, deps.bodyLimit);
       const params = new Params(values);
       callback = params.callback();

@@ -1,0 +1,92 @@
+import { request } from 'node:http';
+
+/** What came back over the wire, untouched: status, headers and the body as text. */
+export interface Wire {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export interface SendOptions {
+  method?: string;
+  /** Origin-form (`/api/x?y`) or absolute-form (`http://lingr.com/api/x`) request target. */
+  path: string;
+  /** Sent exactly as given: node:http adds no Content-Type of its own. */
+  headers?: Record<string, string>;
+  /** Body bytes; Content-Length is set for them unless `chunks` is used. */
+  body?: string | Buffer;
+  /** Body sent with chunked transfer encoding and no Content-Length, one write per chunk. */
+  chunks?: Array<string | Buffer>;
+}
+
+/** One HTTP/1.1 request with full control over the target, headers and body bytes. */
+export function send(baseUrl: string, o: SendOptions): Promise<Wire> {
+  const base = new URL(baseUrl);
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.body !== undefined && o.chunks === undefined && !('content-length' in headers))
+    headers['content-length'] = String(Buffer.byteLength(o.body));
+  if (o.chunks !== undefined) headers['transfer-encoding'] = 'chunked';
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: o.method ?? 'GET',
+        path: o.path,
+        headers,
+        timeout: 10_000,
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(parts).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${o.method ?? 'GET'} ${o.path}`)));
+    req.on('error', reject);
+    if (o.chunks !== undefined) {
+      for (const c of o.chunks) req.write(c);
+      req.end();
+    } else req.end(o.body);
+  });
+}
+
+/** The parsed JSON body (throws with the raw text when it is not JSON). */
+export function body(w: Wire): Record<string, unknown> {
+  try {
+    return JSON.parse(w.text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`not JSON (HTTP ${w.status}): ${w.text.slice(0, 300)}`);
+  }
+}
+
+/** `application/x-www-form-urlencoded` text of the parameters, in order. */
+export function form(params: Record<string, string | number>): string {
+  return new URLSearchParams(
+    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
+}
+
+/** A `multipart/form-data` body of text fields; returns the body and its Content-Type. */
+export function multipart(
+  fields: Record<string, string>,
+  boundary = 'lingr-test-boundary-7d91',
+): {
+  body: Buffer;
+  type: string;
+} {
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  return {
+    body: Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'utf8'),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
+}
