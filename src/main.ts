@@ -10,6 +10,8 @@ import { Engine } from './engine/engine.js';
 import { createRouter, WEBSOCKET_PATH } from './http/router.js';
 import { parseTarget } from './http/request-target.js';
 import { SseTransport } from './transports/sse.js';
+import { WebPages } from './web/pages.js';
+import { createWebRoutes } from './web/routes.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 
@@ -45,6 +47,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     startedAt: Date.now(),
     isClosing: () => closing,
     sse,
+    web: createWebRoutes(new WebPages(engine)),
   });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const target = parseTarget(req.url ?? '/');

@@ -44,6 +44,7 @@ describe('the HTTP server', () => {
     assert.equal(res.status, 404);
     const text = await res.text();
     assert.doesNotMatch(text, /at .*\.js:\d+/);
-    assert.equal((JSON.parse(text) as { status: string }).status, 'error');
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(text, /Not found/);
   });
 });

@@ -18,7 +18,22 @@ export interface Store {
   readonly messages: MessageRepository;
   readonly events: EventRepository;
   readonly favorites: FavoriteRepository;
+  readonly directory: DirectoryRepository;
   close(): void;
+}
+
+/** Public rooms as the explore pages list them; private rooms never appear here. */
+export interface DirectoryRepository {
+  /** Rooms with the most lines since `since`, busiest first. */
+  hot(since: number, limit: number): Promise<Array<{ room: Room; lines: number }>>;
+  newest(limit: number): Promise<Room[]>;
+  /** Tags with how many public rooms carry them, most used first. */
+  tags(limit: number): Promise<Array<{ tag: string; rooms: number }>>;
+  withTag(tag: string, limit: number): Promise<Room[]>;
+  /** Rooms whose name, description or a tag contains `query` (case-insensitive). */
+  search(query: string, limit: number): Promise<Room[]>;
+  /** Public rooms sharing a tag with the room, most shared tags first. */
+  related(roomId: string, limit: number): Promise<Room[]>;
 }
 
 export interface UserRepository {

@@ -22,6 +22,8 @@ export interface RouterDeps {
   startedAt: number;
   isClosing(): boolean;
   sse: SseTransport;
+  /** Everything outside /api/ and /healthz: the web pages. */
+  web(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void>;
 }
 
 const LINGR_HOSTS = ['lingr.com', 'www.lingr.com'];
@@ -129,10 +131,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       });
       return;
     }
-    sendJson(res, 404, {
-      status: 'error',
-      code: ErrorCode.unknownPath,
-      detail: `Nothing at ${target.path}.`,
+    deps.web(req, res, target.path, target.query).catch((err: unknown) => {
+      deps.log.error({ err, path: target.path }, 'page failed');
+      sendJson(res, 500, { status: 'error', code: ErrorCode.internalError, detail: 'Something went wrong.' });
     });
   };
 }

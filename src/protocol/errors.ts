@@ -10,7 +10,6 @@ export const ErrorCode = {
   invalidCounter: 'invalid_counter',
   internalError: 'internal_error',
   /** Not an API 2.0 code: answered with HTTP 404/405/400/413 outside a known endpoint. */
-  unknownPath: 'unknown_path',
   methodNotAllowed: 'method_not_allowed',
   badRequestTarget: 'bad_request_target',
   payloadTooLarge: 'payload_too_large',

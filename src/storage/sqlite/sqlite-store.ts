@@ -1,5 +1,6 @@
 import type { Store } from '../../core/ports.js';
 import { openDatabase, type OpenOptions } from './database.js';
+import { SqliteDirectory } from './directory.js';
 import { SqliteEvents } from './events.js';
 import { SqliteFavorites } from './favorites.js';
 import { SqliteMessages } from './messages.js';
@@ -11,9 +12,11 @@ import { SqliteUsers } from './users.js';
 export function openSqliteStore(file: string, options?: OpenOptions): Store {
   const db = openDatabase(file, options);
   const events = new SqliteEvents(db);
+  const rooms = new SqliteRooms(db, events);
   return {
     users: new SqliteUsers(db),
-    rooms: new SqliteRooms(db, events),
+    rooms,
+    directory: new SqliteDirectory(db, rooms),
     sessions: new SqliteSessions(db),
     messages: new SqliteMessages(db, events),
     events,
