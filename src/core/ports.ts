@@ -80,6 +80,12 @@ export interface MessageRepository {
   byId(id: number): Promise<MessageRecord | undefined>;
   /** The newest `limit` messages of the room with id below `before`, oldest first. */
   latest(roomId: string, limit: number, before?: number): Promise<MessageRecord[]>;
+  /** Messages created in [from, to), oldest first. */
+  between(roomId: string, from: number, to: number, limit: number): Promise<MessageRecord[]>;
+  /** How many lines fell in each `bucketMs`-long slice of time (slice start → count), for archive calendars. */
+  activity(roomId: string, bucketMs: number): Promise<Array<{ start: number; lines: number }>>;
+  /** Messages whose text contains `query` (case-insensitive for ASCII), newest first. */
+  search(roomId: string, query: string, limit: number): Promise<MessageRecord[]>;
 }
 
 export interface EventRepository {

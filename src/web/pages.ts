@@ -1,8 +1,10 @@
-import type { MemberView, MessageRecord, Room } from '../core/model.js';
+import type { MemberView, Room } from '../core/model.js';
+import { ArchivePages, dayPath } from './archives.js';
 import type { Engine } from '../engine/engine.js';
+import { iconOf, messageItem, plural, roomList, tagLinks } from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
 import { page } from './layout.js';
-import { clockTime } from './time-format.js';
+import { localDate } from './time-format.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const LIST = 20;
@@ -13,43 +15,13 @@ export interface Page {
   body: string;
 }
 
-const iconOf = (username: string) => `/images/user/${encodeURIComponent(username)}/42x42.gif`;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-function tagLinks(tags: readonly string[]): SafeHtml {
-  if (tags.length === 0) return html``;
-  return html`<ul class="tags" aria-label="Tags">
-    ${tags.map((t) => html`<li><a href="/tag/${encodeURIComponent(t)}">${t}</a></li>`)}
-  </ul>`;
-}
-
-function roomCard(room: Room, detail?: string): SafeHtml {
-  return html`<li class="room-card">
-    <a class="room-name" href="/room/${room.id}">${room.name}</a>
-    ${detail ? html`<span class="detail">${detail}</span>` : ''}
-    ${room.blurb ? html`<p class="blurb">${room.blurb}</p>` : ''} ${tagLinks(room.tags)}
-  </li>`;
-}
-
-function roomList(rooms: readonly Room[], empty: string, detail?: (r: Room) => string): SafeHtml {
-  if (rooms.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<ul class="room-list">
-    ${rooms.map((r) => roomCard(r, detail?.(r)))}
-  </ul>`;
-}
-
-function message(m: MessageRecord, timeZone: string): SafeHtml {
-  return html`<li class="message" id="message-${m.id}">
-    <img class="icon" src="${iconOf(m.speakerId)}" alt="" width="28" height="28" />
-    <span class="nickname">${m.nickname}</span>
-    <time datetime="${new Date(m.createdAt).toISOString()}">${clockTime(m.createdAt, timeZone)}</time>
-    <p class="text">${linkify(m.text)}</p>
-  </li>`;
-}
-
 /** Server-rendered pages: readable without JavaScript, every piece of user text escaped. */
 export class WebPages {
-  constructor(private readonly engine: Engine) {}
+  private readonly archive: ArchivePages;
+
+  constructor(private readonly engine: Engine) {
+    this.archive = new ArchivePages(engine);
+  }
 
   async explore(query: string | undefined): Promise<Page> {
     const { directory } = this.engine.store;
@@ -131,8 +103,8 @@ export class WebPages {
   /** The room as a visitor who is not signed in sees it; private rooms do not exist for them. */
   async room(id: string): Promise<Page> {
     const { store, presence } = this.engine;
-    const room = await store.rooms.byId(id);
-    if (!room || !room.isPublic) return this.notFound(`There is no room “${id}”.`);
+    const room = await this.readable(id);
+    if (!room) return this.notFound(`There is no room “${id}”.`);
     const [messages, members, related] = await Promise.all([
       store.messages.latest(room.id, BACKLOG),
       store.rooms.members(room.id),
@@ -164,7 +136,9 @@ export class WebPages {
               messages.length === 0
                 ? html`<p class="empty">Nobody has said anything yet.</p>`
                 : html`<ol class="messages">
-                    ${messages.map((m) => message(m, room.timezone))}
+                    ${messages.map((m) =>
+                      messageItem(m, room.timezone, dayPath(room.id, localDate(m.createdAt, room.timezone))),
+                    )}
                   </ol>`
             }
           </section>
@@ -183,6 +157,23 @@ export class WebPages {
         </main>`,
       }),
     };
+  }
+
+  /** A room's archives, for anyone who may read the room (for now: public rooms). */
+  async archives(id: string, query: string | undefined): Promise<Page> {
+    const room = await this.readable(id);
+    return room ? this.archive.index(room, query) : this.notFound(`There is no room “${id}”.`);
+  }
+
+  async archiveDay(id: string, date: string): Promise<Page> {
+    const room = await this.readable(id);
+    const day = room && (await this.archive.day(room, date));
+    return day ?? this.notFound(room ? `${date} is not a date.` : `There is no room “${id}”.`);
+  }
+
+  private async readable(id: string): Promise<Room | undefined> {
+    const room = await this.engine.store.rooms.byId(id);
+    return room?.isPublic ? room : undefined;
   }
 
   notFound(detail = 'There is nothing here.'): Page {

@@ -62,8 +62,21 @@ export function createWebRoutes(pages: WebPages) {
       });
     if (path === '/') return sendPage(res, await pages.explore(searchQuery(query)));
     if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
-    if (parts[0] === 'room' && parts.length === 2 && ID_PATTERN.test(parts[1] as string))
-      return sendPage(res, await pages.room(parts[1] as string));
+    if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
+      const id = parts[1] as string;
+      if (parts.length === 2) return sendPage(res, await pages.room(id));
+      if (parts[2] === 'archives' && parts.length === 3)
+        return sendPage(res, await pages.archives(id, searchQuery(query)));
+      const [year, month, day] = parts.slice(3);
+      if (
+        parts[2] === 'archives' &&
+        parts.length === 6 &&
+        /^\d{4}$/.test(year ?? '') &&
+        /^\d{2}$/.test(month ?? '') &&
+        /^\d{2}$/.test(day ?? '')
+      )
+        return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`));
+    }
     if (parts[0] === 'tag' && parts.length === 2 && parts[1]) return sendPage(res, await pages.tag(parts[1]));
     if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2])
       return sendAsset(res, 'image/svg+xml', identicon(parts[2]));

@@ -27,3 +27,36 @@ export function localDate(ms: number, timeZone: string): string {
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
+
+const offsets = new Map<string, Intl.DateTimeFormat>();
+
+/** Local wall-clock time minus UTC, in ms, for `timeZone` at instant `t`. */
+function offsetAt(t: number, timeZone: string): number {
+  const parts = cached(offsets, timeZone, {
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(t);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - Math.floor(t / 1000) * 1000;
+}
+
+/** The instant local midnight begins on `date` (YYYY-MM-DD) in `timeZone`. */
+export function localMidnight(date: string, timeZone: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const guess = Date.UTC(y, m - 1, d);
+  // Twice: the offset at the guess may differ from the offset at the answer across a DST change.
+  const first = guess - offsetAt(guess, timeZone);
+  return guess - offsetAt(first, timeZone);
+}
+
+/** The day after `date` (YYYY-MM-DD), as YYYY-MM-DD. */
+export function nextDate(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}

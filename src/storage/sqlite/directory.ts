@@ -1,10 +1,8 @@
 import type { Room } from '../../core/model.js';
 import type { DirectoryRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
+import { containsPattern } from './like.js';
 import type { SqliteRooms } from './rooms.js';
-
-/** LIKE with the user's % and _ taken literally. */
-const likePattern = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class SqliteDirectory implements DirectoryRepository {
   private readonly selectHot;
@@ -76,7 +74,7 @@ export class SqliteDirectory implements DirectoryRepository {
   }
 
   search(query: string, limit: number) {
-    const like = likePattern(query);
+    const like = containsPattern(query);
     return this.load(this.selectSearch.all(like, like, like, limit));
   }
 

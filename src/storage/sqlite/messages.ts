@@ -2,6 +2,7 @@ import type { MessageRecord, NewEvent, NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
 import type { SqliteEvents } from './events.js';
+import { containsPattern } from './like.js';
 
 interface MessageRow {
   id: number;
@@ -34,6 +35,9 @@ export class SqliteMessages implements MessageRepository {
   private readonly select;
   private readonly selectLatest;
   private readonly selectBefore;
+  private readonly selectBetween;
+  private readonly selectActivity;
+  private readonly selectSearch;
 
   constructor(
     private readonly db: Db,
@@ -52,9 +56,33 @@ export class SqliteMessages implements MessageRepository {
     this.selectLatest = db.prepare<[string, number], MessageRow>(
       `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`,
     );
+    this.selectBetween = db.prepare<[string, number, number, number], MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND created_at >= ? AND created_at < ?
+       AND deleted_at IS NULL ORDER BY id LIMIT ?`,
+    );
+    this.selectActivity = db.prepare<[number, number, string], { start: number; lines: number }>(
+      `SELECT (created_at / ?) * ? AS start, count(*) AS lines FROM messages
+       WHERE room_id = ? AND deleted_at IS NULL GROUP BY start ORDER BY start`,
+    );
+    this.selectSearch = db.prepare<[string, string, number], MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND text LIKE ? ESCAPE '\\' AND deleted_at IS NULL
+       ORDER BY id DESC LIMIT ?`,
+    );
     this.selectBefore = db.prepare<[string, number, number], MessageRow>(
       `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND id < ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`,
     );
+  }
+
+  async between(roomId: string, from: number, to: number, limit: number) {
+    return this.selectBetween.all(roomId, from, to, limit).map(toMessage);
+  }
+
+  async activity(roomId: string, bucketMs: number) {
+    return this.selectActivity.all(bucketMs, bucketMs, roomId);
+  }
+
+  async search(roomId: string, query: string, limit: number) {
+    return this.selectSearch.all(roomId, containsPattern(query), limit).map(toMessage);
   }
 
   async append(message: NewMessage, event: (stored: MessageRecord) => NewEvent) {
