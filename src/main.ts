@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from './core/ports.js';
 import { systemClock } from './core/time.js';
 import type { Settings } from './config/settings.js';
+import { Admin } from './engine/admin.js';
 import { ChatService } from './engine/chat-service.js';
 import { Engine } from './engine/engine.js';
 import { createRouter, WEBSOCKET_PATH } from './http/router.js';
@@ -47,7 +48,13 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     startedAt: Date.now(),
     isClosing: () => closing,
     sse,
-    web: createWebRoutes(new WebPages(engine)),
+    web: createWebRoutes({
+      pages: new WebPages(engine),
+      chat,
+      admin: new Admin(store, engine.shapes, systemClock, settings.engine.passwordCost),
+      bodyLimit: settings.bodyLimit,
+      secureCookies: settings.engine.publicUrl.startsWith('https:'),
+    }),
   });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const target = parseTarget(req.url ?? '/');

@@ -92,7 +92,7 @@ describe('web pages', () => {
     await t.api('event/observe', { session, counter: 99_999_999 });
     const r = await get(t, '/room/vim');
     assert.equal(r.status, 200);
-    assert.match(r.text, new RegExp(`<li class="message" id="message-${id}">`));
+    assert.match(r.text, new RegExp(`<li\\s+class="message"\\s+id="message-${id}"`));
     assert.match(
       r.text,
       /<a href="https:\/\/example\.com\/a\?b=1&amp;c=2" rel="nofollow noopener noreferrer">/,

@@ -45,6 +45,8 @@ export interface SessionRecord {
   createdAt: number;
   lastActiveAt: number;
   rooms: string[];
+  /** Anti-forgery token for the web pages that act with this session. */
+  csrfToken: string;
 }
 
 export interface MessageRecord {

@@ -54,6 +54,12 @@ export interface RoomRepository {
     membership: Membership,
     event: (member: MemberView) => NewEvent,
   ): Promise<{ member: MemberView; event: ChatEvent } | undefined>;
+  /** Removes the member and writes its membership event in one transaction; undefined if not a member. */
+  leave(
+    roomId: string,
+    userId: number,
+    event: (member: MemberView) => NewEvent,
+  ): Promise<ChatEvent | undefined>;
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
 }
 

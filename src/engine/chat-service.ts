@@ -152,7 +152,8 @@ export class ChatService {
   async subscribe(s: LiveSession, rooms: readonly string[], reset: boolean): Promise<number> {
     for (const id of rooms) await this.access(s, id);
     const next = reset ? [...rooms] : [...s.rooms, ...rooms.filter((r) => !s.rooms.includes(r))];
-    await this.setRooms(s, next);
+    // Unchanged subscriptions leave held observes and open streams alone.
+    if (next.length !== s.rooms.length || next.some((r, i) => r !== s.rooms[i])) await this.setRooms(s, next);
     return this.engine.current();
   }
 
@@ -167,6 +168,41 @@ export class ChatService {
     s.rooms = rooms;
     // Held observes were registered for the old set; answer them so the client asks again.
     this.engine.hub.release(s.id);
+  }
+
+  /** Joins a public room (private rooms take an invitation); publishes the membership event. */
+  async join(s: LiveSession, roomId: string): Promise<void> {
+    const { room, membership } = await this.access(s, roomId);
+    if (membership) return;
+    if (!room.isPublic) throw forbidden(`"${room.id}" is private.`);
+    const { engine } = this;
+    const now = this.now;
+    const joined = await engine.store.rooms.join(
+      { roomId: room.id, userId: s.userId, isOwner: false, joinedAt: now, lastActiveAt: null },
+      (member) => ({
+        roomId: room.id,
+        createdAt: now,
+        body: {
+          kind: 'membership',
+          membership: engine.shapes.membership(member, engine.presence.isUserOnline(s.userId), 'join'),
+        },
+      }),
+    );
+    if (joined) engine.feed.publish([joined.event]);
+  }
+
+  async leave(s: LiveSession, roomId: string): Promise<void> {
+    const { engine } = this;
+    const now = this.now;
+    const event = await engine.store.rooms.leave(roomId, s.userId, (member) => ({
+      roomId,
+      createdAt: now,
+      body: {
+        kind: 'membership',
+        membership: engine.shapes.membership(member, engine.presence.isUserOnline(s.userId), 'quit'),
+      },
+    }));
+    if (event) engine.feed.publish([event]);
   }
 
   // --- messages -----------------------------------------------------------------------------------

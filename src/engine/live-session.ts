@@ -9,6 +9,7 @@ export class LiveSession {
   readonly userName: string;
   readonly appKey: string | null;
   readonly createdAt: number;
+  readonly csrfToken: string;
   nickname: string;
   hidden: boolean;
   /** Subscribed rooms in the order first subscribed, without duplicates. */
@@ -27,6 +28,7 @@ export class LiveSession {
     this.userName = user.name;
     this.appKey = record.appKey;
     this.createdAt = record.createdAt;
+    this.csrfToken = record.csrfToken;
     this.nickname = record.nickname;
     this.hidden = record.hidden;
     this.rooms = record.rooms;

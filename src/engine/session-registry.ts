@@ -1,6 +1,6 @@
 import type { User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
-import { newPublicSessionId, newSessionId } from '../core/ids.js';
+import { newPublicSessionId, newSessionId, randomBase62 } from '../core/ids.js';
 import { LiveSession } from './live-session.js';
 
 /**
@@ -61,6 +61,7 @@ export class SessionRegistry {
       createdAt: now,
       lastActiveAt: now,
       rooms: [],
+      csrfToken: randomBase62(32),
     };
     await this.store.sessions.create(record);
     const s = new LiveSession(record, user, now);

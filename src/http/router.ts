@@ -10,6 +10,7 @@ import { readBody } from './body.js';
 import { HeldResponse } from './held-response.js';
 import { parseTarget, type Target } from './request-target.js';
 import type { SseTransport } from '../transports/sse.js';
+import { CSRF_HEADER, readCookie, SESSION_COOKIE, tokenMatches } from '../web/auth.js';
 import { errorBody, sendApi, sendJson } from './respond.js';
 
 export interface RouterDeps {
@@ -30,6 +31,18 @@ const LINGR_HOSTS = ['lingr.com', 'www.lingr.com'];
 export const STREAM_PATH = '/api/event/stream';
 export const WEBSOCKET_PATH = '/api/event/ws';
 const API_METHODS = 'GET, POST, OPTIONS';
+
+/**
+ * Our own pages call the API with their HttpOnly session cookie instead of a `session` parameter; such a
+ * call must carry the page's anti-forgery token in a header, which other sites cannot set.
+ */
+async function sessionFromCookie(req: IncomingMessage, values: Map<string, string>, chat: ChatService) {
+  const id = readCookie(req, SESSION_COOKIE);
+  const token = req.headers[CSRF_HEADER];
+  if (!id || typeof token !== 'string') return;
+  const session = await chat.session(id, false).catch(() => undefined);
+  if (session && tokenMatches(session.csrfToken, token)) values.set('session', id);
+}
 
 /** The one request listener: every route of the server goes through here. */
 export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -73,6 +86,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       // Known before the body is read, so errors in the body are wrapped too (spec 2.4).
       callback = new Params(values).callback();
       await readBody(req, values, deps.bodyLimit);
+      if (!values.get('session')) await sessionFromCookie(req, values, deps.chat);
       const params = new Params(values);
       callback = params.callback();
       const jsonp = callback;

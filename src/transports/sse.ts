@@ -7,6 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
 import { sseFrame } from './frames.js';
 import { streamParams } from './stream-params.js';
+import { tokenMatches } from '../web/auth.js';
 
 export interface StreamOptions {
   heartbeatMs: number;
@@ -56,8 +57,13 @@ export class SseTransport {
 
   async handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
     try {
-      const { session: id, counter } = streamParams(req, query);
-      const session = await this.chat.session(id, false);
+      const { session: id, counter, cookieSession, csrf } = streamParams(req, query);
+      let session = id === undefined ? undefined : await this.chat.session(id, false);
+      if (!session && cookieSession) {
+        const candidate = await this.chat.session(cookieSession, false);
+        if (tokenMatches(candidate.csrfToken, csrf)) session = candidate;
+      }
+      if (!session) session = await this.chat.session(undefined, false);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',

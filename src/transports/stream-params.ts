@@ -1,9 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { invalidParameter } from '../core/chat-error.js';
 import { decodeUtf8, parseForm, Params } from '../api/params.js';
+import { readCookie, SESSION_COOKIE } from '../web/auth.js';
 
-/** Query parameters of a stream request; `counter` may also come from SSE's Last-Event-ID header. */
-export function streamParams(req: IncomingMessage, query: string): { session?: string; counter?: number } {
+/**
+ * Query parameters of a stream request; `counter` may also come from SSE's Last-Event-ID header. Our own
+ * pages authenticate with their session cookie instead of `session`, plus proof that they are ours:
+ * the Origin check for WebSocket, the page's anti-forgery token (`csrf`) for SSE.
+ */
+export function streamParams(
+  req: IncomingMessage,
+  query: string,
+): { session?: string; counter?: number; cookieSession?: string; csrf?: string } {
   const values = new Map<string, string>();
   if (query !== '') parseForm(decodeUtf8(Buffer.from(query, 'latin1')), values);
   const lastEventId = req.headers['last-event-id'];
@@ -11,5 +19,10 @@ export function streamParams(req: IncomingMessage, query: string): { session?: s
   const p = new Params(values);
   const counter = p.int('counter', 0);
   if (counter === undefined && p.has('counter')) throw invalidParameter('counter must be a whole number.');
-  return { session: p.str('session'), counter };
+  return {
+    session: p.str('session'),
+    counter,
+    cookieSession: readCookie(req, SESSION_COOKIE),
+    csrf: p.str('csrf'),
+  };
 }

@@ -26,7 +26,8 @@ class WsConnection implements StreamSink {
 
   send(events: readonly ChatEvent[], counter: number): void {
     if (this.ws.bufferedAmount > this.outboxLimit) this.subscription?.end('slow_reader');
-    else this.ws.send(streamMessage(events, counter));
+    // Text frames: browsers hand binary frames to scripts as Blobs.
+    else this.ws.send(streamMessage(events, counter), { binary: false });
   }
 
   end(reason: StreamEnd): void {
@@ -101,8 +102,9 @@ export class WebSocketTransport {
       connection.subscription?.cancel();
     });
     try {
-      const { session: id, counter } = streamParams(req, query);
-      const session = await this.chat.session(id, false);
+      // Browsers cannot open a socket to us from a foreign page (Origin is checked), so the cookie is enough.
+      const { session: id, counter, cookieSession } = streamParams(req, query);
+      const session = await this.chat.session(id ?? cookieSession, false);
       this.open.add(connection);
       connection.subscription = await this.chat.stream(
         session,

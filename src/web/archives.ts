@@ -2,7 +2,7 @@ import type { Room } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import { messageItem, plural } from './fragments.js';
 import { html } from './html.js';
-import { page } from './layout.js';
+import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
 import { localDate, localMidnight, nextDate } from './time-format.js';
 
@@ -28,7 +28,7 @@ export class ArchivePages {
     return [...counts].map(([date, lines]) => ({ date, lines })).sort((a, b) => b.date.localeCompare(a.date));
   }
 
-  async index(room: Room, query: string | undefined): Promise<Page> {
+  async index(room: Room, query: string | undefined, viewer?: Viewer): Promise<Page> {
     const search = query ? await this.engine.store.messages.search(room.id, query, SEARCH_LIMIT) : undefined;
     const days = search ? [] : await this.days(room);
     const title = `Archives of ${room.name}`;
@@ -36,6 +36,7 @@ export class ArchivePages {
       status: 200,
       body: page({
         title: `${title} — Lingr`,
+        viewer,
         body: html`<main class="archives">
           <p class="crumbs"><a href="/room/${room.id}">← ${room.name}</a></p>
           <h1>${title}</h1>
@@ -77,7 +78,7 @@ export class ArchivePages {
     };
   }
 
-  async day(room: Room, date: string): Promise<Page | undefined> {
+  async day(room: Room, date: string, viewer?: Viewer): Promise<Page | undefined> {
     const from = localMidnight(date, room.timezone);
     const to = localMidnight(nextDate(date), room.timezone);
     if (!Number.isFinite(from) || localDate(from, room.timezone) !== date) return undefined;
@@ -90,6 +91,7 @@ export class ArchivePages {
       status: 200,
       body: page({
         title: `${room.name}, ${date} — Lingr`,
+        viewer,
         body: html`<main class="archives">
           <p class="crumbs">
             <a href="/room/${room.id}">← ${room.name}</a> · <a href="/room/${room.id}/archives">Archives</a>

@@ -28,8 +28,17 @@ export function roomList(rooms: readonly Room[], empty: string, detail?: (r: Roo
 }
 
 /** One line of conversation; its time links to its permalink (`page#message-ID`). */
-export function messageItem(m: MessageRecord, timeZone: string, permalink?: string): SafeHtml {
-  return html`<li class="message" id="message-${m.id}">
+export function messageItem(
+  m: MessageRecord,
+  timeZone: string,
+  permalink?: string,
+  viewer?: string,
+): SafeHtml {
+  return html`<li
+    class="message${m.speakerId === viewer ? ' own' : ''}"
+    id="message-${m.id}"
+    data-speaker="${m.speakerId}"
+  >
     <img class="icon" src="${iconOf(m.speakerId)}" alt="" width="28" height="28" />
     <span class="nickname">${m.nickname}</span>
     <a class="permalink" href="${permalink ?? ''}#message-${m.id}"

@@ -13,7 +13,42 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-export function page(input: { title: string; body: SafeHtml; query?: string }): string {
+/** Who is looking at the page, when signed in. */
+export interface Viewer {
+  username: string;
+  name: string;
+  csrfToken: string;
+}
+
+export interface PageInput {
+  title: string;
+  body: SafeHtml;
+  query?: string;
+  viewer?: Viewer;
+  /** Values for the page's script, as <meta name="lingr-…"> (no inline script under our CSP). */
+  meta?: Record<string, string>;
+  script?: string;
+}
+
+function account(viewer: Viewer | undefined): SafeHtml {
+  if (!viewer)
+    return html`<nav class="account" aria-label="Account">
+      <a href="/signin">Sign in</a> <a class="button" href="/signup">Sign up</a>
+    </nav>`;
+  return html`<nav class="account" aria-label="Account">
+    <span class="who">${viewer.name}</span>
+    <form method="post" action="/signout">
+      <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">
+        Sign out
+      </button>
+    </form>
+  </nav>`;
+}
+
+export function page(input: PageInput): string {
+  const meta = Object.entries(input.meta ?? {}).map(
+    ([k, v]) => html`<meta name="lingr-${k}" content="${v}" />`,
+  );
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -21,6 +56,8 @@ export function page(input: { title: string; body: SafeHtml; query?: string }): 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${input.title}</title>
         <link rel="stylesheet" href="/static/lingr.css" />
+        ${meta} ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
+        ${input.script ? html`<script type="module" src="${input.script}"></script>` : ''}
       </head>
       <body>
         <header class="site">
@@ -37,6 +74,7 @@ export function page(input: { title: string; body: SafeHtml; query?: string }): 
             />
             <button type="submit">Search</button>
           </form>
+          ${account(input.viewer)}
         </header>
         ${input.body}
         <footer class="site"><p>Lingr — chat rooms in your browser since 2007.</p></footer>

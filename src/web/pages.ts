@@ -1,9 +1,10 @@
 import type { MemberView, Room } from '../core/model.js';
 import { ArchivePages, dayPath } from './archives.js';
 import type { Engine } from '../engine/engine.js';
+import type { LiveSession } from '../engine/live-session.js';
 import { iconOf, messageItem, plural, roomList, tagLinks } from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
-import { page } from './layout.js';
+import { page, type Viewer } from './layout.js';
 import { localDate } from './time-format.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -15,6 +16,10 @@ export interface Page {
   body: string;
 }
 
+/** The page header's view of a signed-in session. */
+export const viewerOf = (s: LiveSession | undefined): Viewer | undefined =>
+  s && { username: s.username, name: s.userName, csrfToken: s.csrfToken };
+
 /** Server-rendered pages: readable without JavaScript, every piece of user text escaped. */
 export class WebPages {
   private readonly archive: ArchivePages;
@@ -23,7 +28,8 @@ export class WebPages {
     this.archive = new ArchivePages(engine);
   }
 
-  async explore(query: string | undefined): Promise<Page> {
+  async explore(query: string | undefined, session?: LiveSession): Promise<Page> {
+    const viewer = viewerOf(session);
     const { directory } = this.engine.store;
     if (query !== undefined) {
       const found = await directory.search(query, 50);
@@ -32,6 +38,7 @@ export class WebPages {
         body: page({
           title: `“${query}” — Lingr`,
           query,
+          viewer,
           body: html`<main class="explore">
             <h1>Rooms matching “${query}”</h1>
             ${roomList(found, 'No public room matches; try another word.')}
@@ -51,6 +58,7 @@ export class WebPages {
       status: 200,
       body: page({
         title: 'Lingr — chat rooms in your browser',
+        viewer,
         body: html`<main class="explore">
           <h1>Explore rooms</h1>
           <section aria-labelledby="hot-heading">
@@ -86,12 +94,13 @@ export class WebPages {
     };
   }
 
-  async tag(name: string): Promise<Page> {
+  async tag(name: string, session?: LiveSession): Promise<Page> {
     const rooms = await this.engine.store.directory.withTag(name, 100);
     return {
       status: rooms.length === 0 ? 404 : 200,
       body: page({
         title: `${name} — Lingr`,
+        viewer: viewerOf(session),
         body: html`<main class="explore">
           <h1>Rooms tagged “${name}”</h1>
           ${roomList(rooms, 'No public room has this tag.')}
@@ -101,10 +110,15 @@ export class WebPages {
   }
 
   /** The room as a visitor who is not signed in sees it; private rooms do not exist for them. */
-  async room(id: string): Promise<Page> {
+  /**
+   * The room. A signed-in viewer also gets the live client: a message box when a member, a join button
+   * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap.
+   */
+  async room(id: string, viewer?: LiveSession): Promise<Page> {
     const { store, presence } = this.engine;
-    const room = await this.readable(id);
+    const room = await this.readable(id, viewer);
     if (!room) return this.notFound(`There is no room “${id}”.`);
+    const counter = this.engine.feed.lastId;
     const [messages, members, related] = await Promise.all([
       store.messages.latest(room.id, BACKLOG),
       store.rooms.members(room.id),
@@ -113,10 +127,23 @@ export class WebPages {
     const chatters = members
       .filter((m) => presence.isUserOnline(m.userId))
       .sort((a, b) => a.name.localeCompare(b.name));
+    const member = viewer !== undefined && members.some((m) => m.userId === viewer.userId);
+    const csrf = viewer ? html`<input type="hidden" name="csrf" value="${viewer.csrfToken}" />` : '';
     return {
       status: 200,
       body: page({
         title: `${room.name} — Lingr`,
+        viewer: viewerOf(viewer),
+        meta: viewer
+          ? {
+              room: room.id,
+              counter: String(counter),
+              'public-id': viewer.publicId,
+              username: viewer.username,
+              timezone: room.timezone,
+            }
+          : undefined,
+        script: viewer ? '/static/room.js' : undefined,
         body: html`<main class="room">
           <header class="room-header">
             <h1>${room.name}</h1>
@@ -130,16 +157,42 @@ export class WebPages {
             }
             ${tagLinks(room.tags)}
             <p class="timezone">Times are in ${room.timezone}</p>
+            ${viewer ? html`<p class="connection" role="status" aria-live="polite">Connecting…</p>` : ''}
           </header>
           <section class="conversation" aria-label="Conversation">
+            ${messages.length === 0 ? html`<p class="empty">Nobody has said anything yet.</p>` : ''}
+            <ol class="messages">
+              ${messages.map((m) =>
+                messageItem(
+                  m,
+                  room.timezone,
+                  dayPath(room.id, localDate(m.createdAt, room.timezone)),
+                  viewer?.username,
+                ),
+              )}
+            </ol>
             ${
-              messages.length === 0
-                ? html`<p class="empty">Nobody has said anything yet.</p>`
-                : html`<ol class="messages">
-                    ${messages.map((m) =>
-                      messageItem(m, room.timezone, dayPath(room.id, localDate(m.createdAt, room.timezone))),
-                    )}
-                  </ol>`
+              member
+                ? html`<form class="say" method="post" action="/room/${room.id}/say">
+                    ${csrf}
+                    <label for="say-text" class="visually-hidden">Message</label>
+                    <textarea
+                      id="say-text"
+                      name="text"
+                      rows="2"
+                      maxlength="10000"
+                      required
+                      placeholder="Say something — Enter sends, Shift+Enter for a new line"
+                    ></textarea>
+                    <button type="submit">Say it!</button>
+                  </form>`
+                : viewer
+                  ? html`<form class="join" method="post" action="/room/${room.id}/join">
+                      ${csrf}<button type="submit">Join this room</button>
+                    </form>`
+                  : html`<p class="join">
+                      <a href="/signin?next=/room/${room.id}">Sign in</a> to join the conversation.
+                    </p>`
             }
           </section>
           <aside class="sidebar">
@@ -148,6 +201,13 @@ export class WebPages {
               <ul>
                 <li><a href="/room/${room.id}/archives">Archives</a></li>
               </ul>
+              ${
+                member
+                  ? html`<form method="post" action="/room/${room.id}/leave">
+                      ${csrf}<button type="submit" class="secondary">Leave room</button>
+                    </form>`
+                  : ''
+              }
             </nav>
             <section aria-labelledby="related-heading">
               <h2 id="related-heading">Related rooms</h2>
@@ -160,20 +220,25 @@ export class WebPages {
   }
 
   /** A room's archives, for anyone who may read the room (for now: public rooms). */
-  async archives(id: string, query: string | undefined): Promise<Page> {
-    const room = await this.readable(id);
-    return room ? this.archive.index(room, query) : this.notFound(`There is no room “${id}”.`);
+  async archives(id: string, query: string | undefined, viewer?: LiveSession): Promise<Page> {
+    const room = await this.readable(id, viewer);
+    return room
+      ? this.archive.index(room, query, viewerOf(viewer))
+      : this.notFound(`There is no room “${id}”.`);
   }
 
-  async archiveDay(id: string, date: string): Promise<Page> {
-    const room = await this.readable(id);
-    const day = room && (await this.archive.day(room, date));
+  async archiveDay(id: string, date: string, viewer?: LiveSession): Promise<Page> {
+    const room = await this.readable(id, viewer);
+    const day = room && (await this.archive.day(room, date, viewerOf(viewer)));
     return day ?? this.notFound(room ? `${date} is not a date.` : `There is no room “${id}”.`);
   }
 
-  private async readable(id: string): Promise<Room | undefined> {
+  /** Public rooms for everyone; private rooms for their members only. */
+  private async readable(id: string, viewer?: LiveSession): Promise<Room | undefined> {
     const room = await this.engine.store.rooms.byId(id);
-    return room?.isPublic ? room : undefined;
+    if (!room) return undefined;
+    if (room.isPublic) return room;
+    return viewer && (await this.engine.store.rooms.membership(id, viewer.userId)) ? room : undefined;
   }
 
   notFound(detail = 'There is nothing here.'): Page {
@@ -196,7 +261,7 @@ function chattersList(chatters: readonly MemberView[]): SafeHtml {
     <ul aria-label="Chatters">
       ${chatters.map(
         (m) =>
-          html`<li>
+          html`<li data-username="${m.username}">
             <img class="icon" src="${iconOf(m.username)}" alt="" width="20" height="20" /> ${m.name}
           </li>`,
       )}

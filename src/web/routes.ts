@@ -1,15 +1,42 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChatError } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { decodeUtf8, parseForm } from '../api/params.js';
+import type { Admin } from '../engine/admin.js';
+import type { ChatService } from '../engine/chat-service.js';
+import type { LiveSession } from '../engine/live-session.js';
+import { readBody } from '../http/body.js';
+import { signInPage, signUpPage } from './account-pages.js';
+import {
+  clearedSessionCookie,
+  readCookie,
+  safeNext,
+  sameOrigin,
+  SESSION_COOKIE,
+  sessionCookie,
+  tokenMatches,
+} from './auth.js';
 import { identicon } from './identicon.js';
 import { CONTENT_SECURITY_POLICY } from './layout.js';
 import type { Page, WebPages } from './pages.js';
 
-const STYLESHEET = readFileSync(new URL('../../../src/web/assets/lingr.css', import.meta.url));
+const asset = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url));
+const STYLESHEET = asset('src/web/assets/lingr.css');
+const ROOM_SCRIPT = asset('dist/client/room.js');
 const MAX_QUERY = 100;
 
-function sendPage(res: ServerResponse, { status, body }: Page): void {
+export interface WebDeps {
+  pages: WebPages;
+  chat: ChatService;
+  admin: Admin;
+  bodyLimit: number;
+  /** Cookies get `Secure` when the public URL is https. */
+  secureCookies: boolean;
+}
+
+function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -17,6 +44,7 @@ function sendPage(res: ServerResponse, { status, body }: Page): void {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
     'cache-control': 'no-cache',
+    ...headers,
   });
   res.end(body);
 }
@@ -25,31 +53,122 @@ function sendAsset(res: ServerResponse, type: string, body: string | Buffer): vo
   res.writeHead(200, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
-    'cache-control': 'public, max-age=86400',
+    'cache-control': 'public, max-age=300',
     'x-content-type-options': 'nosniff',
   });
   res.end(body);
 }
 
-function searchQuery(query: string): string | undefined {
+function redirect(res: ServerResponse, location: string, cookie?: string): void {
+  res.writeHead(303, { location, 'cache-control': 'no-cache', ...(cookie ? { 'set-cookie': cookie } : {}) });
+  res.end();
+}
+
+function queryValues(query: string): Map<string, string> {
   const values = new Map<string, string>();
   try {
     parseForm(decodeUtf8(Buffer.from(query, 'latin1')), values);
   } catch {
-    return undefined;
+    values.clear();
   }
-  const q = values.get('q')?.trim();
+  return values;
+}
+
+function searchQuery(query: string): string | undefined {
+  const q = queryValues(query).get('q')?.trim();
   return q ? q.slice(0, MAX_QUERY) : undefined;
 }
 
-/** The pages people read. Returns false for paths that are not ours. */
-export function createWebRoutes(pages: WebPages) {
-  return async (req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Method not allowed.\n');
-      return;
+const forbiddenPage = (detail: string): Page => ({
+  status: 403,
+  body: `<!doctype html><title>Forbidden</title><p>${detail.replace(/[<>&]/g, '')}</p>`,
+});
+
+/** The pages people read and the forms they post. */
+export function createWebRoutes(deps: WebDeps) {
+  const { pages, chat } = deps;
+
+  const viewerOf = async (req: IncomingMessage): Promise<LiveSession | undefined> => {
+    const id = readCookie(req, SESSION_COOKIE);
+    return id ? chat.session(id, false).catch(() => undefined) : undefined;
+  };
+
+  const signIn = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+    const next = safeNext(form.get('next'));
+    const username = form.get('username')?.trim() ?? '';
+    try {
+      const s = await chat.login(username, form.get('password') ?? '', null, req.socket.remoteAddress ?? '');
+      redirect(res, next, sessionCookie(s.id, deps.secureCookies));
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      const status = err.code === ErrorCode.rateLimited ? 429 : 401;
+      sendPage(res, signInPage(next, { error: err.detail, status, values: { username } }));
     }
+  };
+
+  const signUp = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+    const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
+    const password = form.get('password') ?? '';
+    try {
+      await deps.admin.addUser({ username: values.username, password, name: values.name || values.username });
+      const s = await chat.login(values.username, password, null, req.socket.remoteAddress ?? '');
+      redirect(res, '/', sessionCookie(s.id, deps.secureCookies));
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      sendPage(res, signUpPage({ error: err.detail, status: 400, values }));
+    }
+  };
+
+  /** Posts that act as the signed-in viewer need its anti-forgery token. */
+  const acting = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    act: (viewer: LiveSession) => Promise<string>,
+  ) => {
+    const viewer = await viewerOf(req);
+    if (!viewer) return redirect(res, `/signin?next=${encodeURIComponent(req.url ?? '/')}`);
+    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
+      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    try {
+      redirect(res, await act(viewer));
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      sendPage(res, { ...pages.notFound(err.detail), status: err.code === ErrorCode.notFound ? 404 : 400 });
+    }
+  };
+
+  const post = async (req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> => {
+    if (!sameOrigin(req)) return sendPage(res, forbiddenPage('Forms are only accepted from our own pages.'));
+    const form = new Map<string, string>();
+    try {
+      await readBody(req, form, deps.bodyLimit);
+    } catch (err) {
+      if (err instanceof ChatError) return sendPage(res, { ...pages.notFound(err.detail), status: 400 });
+      throw err;
+    }
+    const [first, id, action] = parts;
+    if (parts.length === 1 && first === 'signin') return signIn(req, res, form);
+    if (parts.length === 1 && first === 'signup') return signUp(req, res, form);
+    if (parts.length === 1 && first === 'signout') {
+      const viewer = await viewerOf(req);
+      if (viewer && tokenMatches(viewer.csrfToken, form.get('csrf'))) await chat.destroy(viewer.id);
+      return redirect(res, '/', clearedSessionCookie());
+    }
+    if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
+      const back = `/room/${id}`;
+      if (action === 'join') return acting(req, res, form, (v) => chat.join(v, id).then(() => back));
+      if (action === 'leave') return acting(req, res, form, (v) => chat.leave(v, id).then(() => '/'));
+      if (action === 'say')
+        return acting(req, res, form, (v) =>
+          chat.say(v, { room: id, text: form.get('text') ?? '' }).then(() => back),
+        );
+    }
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Method not allowed.\n');
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> => {
     const parts = path
       .split('/')
       .slice(1)
@@ -60,13 +179,29 @@ export function createWebRoutes(pages: WebPages) {
           return '';
         }
       });
-    if (path === '/') return sendPage(res, await pages.explore(searchQuery(query)));
+    if (req.method === 'POST') return post(req, res, parts);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD, POST', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Method not allowed.\n');
+      return;
+    }
     if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
+    if (path === '/static/room.js') return sendAsset(res, 'text/javascript; charset=utf-8', ROOM_SCRIPT);
+    if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2])
+      return sendAsset(res, 'image/svg+xml', identicon(parts[2]));
+    if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
+    if (path === '/signup') return sendPage(res, signUpPage());
+    const viewer = await viewerOf(req);
+    if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
     if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
       const id = parts[1] as string;
-      if (parts.length === 2) return sendPage(res, await pages.room(id));
+      if (parts.length === 2) {
+        // The live client follows this room through the viewer's session.
+        if (viewer) await chat.subscribe(viewer, [id], false).catch(() => undefined);
+        return sendPage(res, await pages.room(id, viewer));
+      }
       if (parts[2] === 'archives' && parts.length === 3)
-        return sendPage(res, await pages.archives(id, searchQuery(query)));
+        return sendPage(res, await pages.archives(id, searchQuery(query), viewer));
       const [year, month, day] = parts.slice(3);
       if (
         parts[2] === 'archives' &&
@@ -75,11 +210,10 @@ export function createWebRoutes(pages: WebPages) {
         /^\d{2}$/.test(month ?? '') &&
         /^\d{2}$/.test(day ?? '')
       )
-        return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`));
+        return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, viewer));
     }
-    if (parts[0] === 'tag' && parts.length === 2 && parts[1]) return sendPage(res, await pages.tag(parts[1]));
-    if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2])
-      return sendAsset(res, 'image/svg+xml', identicon(parts[2]));
+    if (parts[0] === 'tag' && parts.length === 2 && parts[1])
+      return sendPage(res, await pages.tag(parts[1], viewer));
     sendPage(res, pages.notFound());
   };
 }

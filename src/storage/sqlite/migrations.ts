@@ -96,4 +96,7 @@ export const migrations: readonly string[] = [
     UNIQUE (user_id, message_id)
   ) STRICT;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN csrf_token TEXT NOT NULL DEFAULT '';
+  `,
 ];

@@ -47,6 +47,7 @@ export class SqliteRooms implements RoomRepository {
   private readonly selectRoomIdsOf;
   private readonly insertMembership;
   private readonly updateActivity;
+  private readonly deleteMembership;
 
   constructor(
     private readonly db: Db,
@@ -75,6 +76,7 @@ export class SqliteRooms implements RoomRepository {
     this.insertMembership = db.prepare(
       'INSERT OR IGNORE INTO memberships (room_id, user_id, is_owner, joined_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
     );
+    this.deleteMembership = db.prepare('DELETE FROM memberships WHERE room_id = ? AND user_id = ?');
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
     );
@@ -138,6 +140,17 @@ export class SqliteRooms implements RoomRepository {
         if (changes === 0) return undefined;
         const member = toMember(this.selectMember.get(m.roomId, m.userId) as MemberRow);
         return { member, event: this.events.insertOne(event(member)) };
+      })
+      .immediate();
+  }
+
+  async leave(roomId: string, userId: number, event: (member: MemberView) => NewEvent) {
+    return this.db
+      .transaction((): ChatEvent | undefined => {
+        const row = this.selectMember.get(roomId, userId);
+        if (!row) return undefined;
+        this.deleteMembership.run(roomId, userId);
+        return this.events.insertOne(event(toMember(row)));
       })
       .immediate();
   }

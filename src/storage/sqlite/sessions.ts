@@ -12,6 +12,7 @@ interface SessionRow {
   online: number;
   created_at: number;
   last_active_at: number;
+  csrf_token: string;
 }
 
 export class SqliteSessions implements SessionRepository {
@@ -27,8 +28,8 @@ export class SqliteSessions implements SessionRepository {
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO sessions (id, public_id, user_id, nickname, app_key, hidden, online, created_at, last_active_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, public_id, user_id, nickname, app_key, hidden, online, created_at, last_active_at,
+         csrf_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.select = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
     this.selectRooms = db.prepare<[string], { room_id: string }>(
@@ -58,6 +59,7 @@ export class SqliteSessions implements SessionRepository {
       createdAt: r.created_at,
       lastActiveAt: r.last_active_at,
       rooms: this.selectRooms.all(r.id).map((x) => x.room_id),
+      csrfToken: r.csrf_token,
     };
   }
 
@@ -73,6 +75,7 @@ export class SqliteSessions implements SessionRepository {
         s.online ? 1 : 0,
         s.createdAt,
         s.lastActiveAt,
+        s.csrfToken,
       );
       s.rooms.forEach((room, i) => this.insertRoom.run(s.id, room, i));
     })();

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+async function signIn(browser: Browser, t: TestServer, username: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${t.url}/signin`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('password1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${t.url}/`);
+  return page;
+}
+
+describe('the live room in Chromium', () => {
+  let t: TestServer;
+  let browser: Browser;
+  before(async () => {
+    t = await startTestServer();
+    browser = await launchChromium();
+    for (const [username, name] of [
+      ['alice', 'Alice'],
+      ['bob', 'Bob'],
+    ])
+      await t.admin.addUser({ username: username as string, password: 'password1', name });
+    await t.admin.addRoom({ id: 'vim', name: 'Vim', owner: 'alice', tags: ['editor'] });
+    await t.admin.join('vim', 'bob');
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('two signed-in users see each other’s lines live, and the chatters list follows them', async () => {
+    const alice = await signIn(browser, t, 'alice');
+    const bob = await signIn(browser, t, 'bob');
+    await alice.goto(`${t.url}/room/vim`);
+    await alice.getByRole('status').getByText('Live').waitFor();
+    await bob.goto(`${t.url}/room/vim`);
+    await bob.getByRole('status').getByText('Live').waitFor();
+    await alice.getByRole('list', { name: 'Chatters' }).getByText('Bob').waitFor();
+
+    await alice.getByRole('textbox', { name: 'Message' }).fill('hello from alice');
+    await alice.getByRole('button', { name: 'Say it!' }).click();
+    await bob.locator('.message .text', { hasText: 'hello from alice' }).waitFor({ timeout: 1000 });
+
+    // Enter sends; Shift+Enter makes a new line.
+    const box = bob.getByRole('textbox', { name: 'Message' });
+    await box.fill('line one');
+    await box.press('Shift+Enter');
+    await box.type('line two');
+    await box.press('Enter');
+    const line = alice.locator('.message .text', { hasText: 'line one' });
+    await line.waitFor({ timeout: 1000 });
+    assert.equal(await line.innerText(), 'line one\nline two');
+    assert.equal(
+      await bob.locator('.message.own .text', { hasText: 'line one' }).count(),
+      1,
+      'own line marked once',
+    );
+
+    await bob.context().close();
+    // Bob's stream closed; after the presence grace period he leaves the chatters list (not waited for here).
+    assert.equal(
+      await alice.locator('.message .text', { hasText: 'hello from alice' }).count(),
+      1,
+      'no line doubled',
+    );
+  });
+
+  it('renders hostile text as text and runs nothing', async () => {
+    const alice = await signIn(browser, t, 'alice');
+    let dialogs = 0;
+    alice.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await alice.goto(`${t.url}/room/vim`);
+    await alice.getByRole('status').getByText('Live').waitFor();
+    const payload = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+    await alice.getByRole('textbox', { name: 'Message' }).fill(payload);
+    await alice.getByRole('button', { name: 'Say it!' }).click();
+    await alice.locator('.message .text', { hasText: '<img src=x' }).first().waitFor();
+    await alice.reload();
+    await alice.locator('.message .text', { hasText: '<img src=x' }).first().waitFor();
+    assert.equal(await alice.locator('.message img[src="x"]').count(), 0);
+    assert.equal(dialogs, 0);
+  });
+});
