@@ -89,4 +89,57 @@ describe('the live room in Chromium', () => {
     assert.equal(await alice.locator('.message img[src="x"]').count(), 0);
     assert.equal(dialogs, 0);
   });
+
+  it('survives a server restart: reconnects by itself and loses no line, doubles none', async () => {
+    const alice = await signIn(browser, t, 'alice');
+    await alice.goto(`${t.url}/room/vim`);
+    await alice.getByRole('status').getByText('Live').waitFor();
+    await t.restart();
+    // Lines said after the restart, before the page has reconnected, come from its counter.
+    const { session } = await t.api('session/create', { user: 'bob', password: 'password1' });
+    for (const text of ['after restart 1', 'after restart 2', 'after restart 3'])
+      await t.api('room/say', { session: session as string, room: 'vim', text });
+    const lines = alice.locator('.message .text', { hasText: 'after restart' });
+    await lines.nth(2).waitFor({ timeout: 20_000 });
+    assert.deepEqual(await lines.allInnerTexts(), ['after restart 1', 'after restart 2', 'after restart 3']);
+    await alice.getByRole('status').getByText('Live').waitFor();
+    await t.api('room/say', { session: session as string, room: 'vim', text: 'after restart 4' });
+    await lines.nth(3).waitFor({ timeout: 5000 });
+    assert.equal(await lines.count(), 4);
+  });
+
+  it('loads older lines as the reader scrolls up', async () => {
+    const { session } = await t.api('session/create', { user: 'bob', password: 'password1' });
+    for (let i = 0; i < 70; i++)
+      await t.api('room/say', { session: session as string, room: 'vim', text: `backlog ${i}` });
+    const alice = await signIn(browser, t, 'alice');
+    await alice.goto(`${t.url}/room/vim`);
+    await alice.getByRole('status').getByText('Live').waitFor();
+    const first = alice.locator('.message .text', { hasText: /^backlog 0$/ });
+    assert.equal(await first.count(), 0, 'the page starts with the latest lines only');
+    await alice.locator('.messages').evaluate((el) => el.scrollTo(0, 0));
+    await first.waitFor({ timeout: 5000 });
+  });
+
+  it('opens an archive permalink at its line', async () => {
+    const { session } = await t.api('session/create', { user: 'bob', password: 'password1' });
+    const said = await t.api('room/say', {
+      session: session as string,
+      room: 'vim',
+      text: 'remember this line',
+    });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${t.url}/room/vim`);
+    const href = await page
+      .locator('.message', { hasText: 'remember this line' })
+      .locator('a.permalink')
+      .getAttribute('href');
+    assert.match(
+      href ?? '',
+      new RegExp(`^/room/vim/archives/\\d{4}/\\d{2}/\\d{2}#message-${(said.message as { id: string }).id}$`),
+    );
+    await page.goto(`${t.url}${href}`);
+    const target = page.locator(':target');
+    assert.match((await target.innerText()) ?? '', /remember this line/);
+  });
 });

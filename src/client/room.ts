@@ -86,7 +86,7 @@ function scrollToEnd(): void {
   list?.lastElementChild?.scrollIntoView({ block: 'end' });
 }
 
-function addMessage(m: ApiMessage): void {
+function addMessage(m: ApiMessage, older = false): void {
   const id = `message-${m.id}`;
   if (!list || seen.has(id)) return;
   seen.add(id);
@@ -113,9 +113,45 @@ function addMessage(m: ApiMessage): void {
   text.className = 'text';
   text.append(linkified(m.text));
   li.append(icon, nickname, link, text);
-  list.append(li);
-  scrollToEnd();
+  if (older) list.prepend(li);
+  else {
+    list.append(li);
+    scrollToEnd();
+  }
 }
+
+// --- older lines load as you scroll up ------------------------------------------------------------
+
+let loadingOlder = false;
+let reachedStart = false;
+
+async function loadOlder(): Promise<void> {
+  const first = list?.querySelector<HTMLElement>('.message');
+  if (!list || !first || loadingOlder || reachedStart) return;
+  loadingOlder = true;
+  try {
+    const before = first.id.replace('message-', '');
+    const res = await fetch(
+      `/api/room/get_archives?room=${encodeURIComponent(room)}&before=${before}&limit=50`,
+      {
+        headers: { 'x-lingr-csrf': csrf },
+      },
+    );
+    const reply = (await res.json()) as Reply & { messages?: ApiMessage[] };
+    const older = reply.messages ?? [];
+    if (older.length < 50) reachedStart = true;
+    const height = list.scrollHeight;
+    for (const m of [...older].reverse()) addMessage(m, true);
+    // Keep the line the reader was looking at where it was.
+    list.scrollTop += list.scrollHeight - height;
+  } finally {
+    loadingOlder = false;
+  }
+}
+
+list?.addEventListener('scroll', () => {
+  if (list.scrollTop < 80) void loadOlder();
+});
 
 function addSystemLine(text: string): void {
   if (!list) return;

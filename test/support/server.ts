@@ -21,6 +21,8 @@ export interface TestServer {
   adminStore: Store;
   /** Calls an API method with GET and a query string; returns the parsed body. */
   api(method: string, params?: Record<string, string | number | boolean>): Promise<Json>;
+  /** Stops the server gracefully and starts it again on the same port and data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,17 +50,26 @@ export async function startTestServer(
   dataDir = tempDataDir(),
 ): Promise<TestServer> {
   const settings = testSettings(dataDir, overrides);
-  const server = await startServer(settings, createLogger('silent'));
+  let server = await startServer(settings, createLogger('silent'));
   const adminStore = openSqliteStore(databaseFile(dataDir));
   const admin = new Admin(adminStore, new Shapes(settings.engine.publicUrl), systemClock, 10);
   const url = server.url;
   return {
-    server,
+    get server() {
+      return server;
+    },
     url,
     dataDir,
     admin,
     adminStore,
     api: (method, params = {}) => getJson(`${url}/api/${method}`, params),
+    async restart() {
+      await server.close();
+      server = await startServer(
+        testSettings(dataDir, { ...overrides, port: String(server.port) }),
+        createLogger('silent'),
+      );
+    },
     async stop() {
       await server.close();
       adminStore.close();
