@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     }
     const shots: Array<[string, string, number]> = [
       ['explore', '/', 1200],
+      ['signin', '/signin', 1200],
       ['room', '/room/vim', 1200],
       ['room-phone', '/room/vim', 390],
       ['archives', '/room/vim/archives', 1200],
@@ -70,7 +71,16 @@ async function main(): Promise<void> {
     for (const [name, path, width] of shots) {
       const context = await browser.newContext({ viewport: { width, height: 800 } });
       const tab = await context.newPage();
+      if (name.startsWith('room')) {
+        // The room as a signed-in member sees it: live, with the message box.
+        await tab.goto(`${t.url}/signin`);
+        await tab.getByLabel('Username').fill('alice');
+        await tab.getByLabel('Password').fill('password1');
+        await tab.getByRole('button', { name: 'Sign in' }).click();
+        await tab.waitForURL(`${t.url}/`);
+      }
       await tab.goto(`${t.url}${path}`);
+      if (name.startsWith('room')) await tab.getByRole('status').getByText('Live').waitFor();
       await tab.screenshot({ path: new URL(`${name}.png`, OUT).pathname, fullPage: true });
       await context.close();
       console.log(`docs/screenshots/${name}.png`);
