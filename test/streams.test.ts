@@ -197,3 +197,37 @@ describe('live streams: Server-Sent Events and WebSocket', () => {
     socket.ws.close();
   });
 });
+
+describe('private rooms and live events', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+    await t.admin.addUser({ username: 'owner', password: 'password1' });
+    await t.admin.addRoom({ id: 'inner', name: 'Inner', owner: 'owner', isPublic: false });
+  });
+  after(() => t.stop());
+
+  it('a member who leaves a private room stops receiving its events; outsiders never could', async () => {
+    const owner = await signedIn(t, 'owner');
+    const leaver = await signedIn(t, 'leaver');
+    await t.admin.join('inner', 'leaver');
+    const { counter } = await t.api('room/subscribe', { session: leaver.session, room: 'inner' });
+    const outsider = await signedIn(t, 'outsider');
+    assert.equal(
+      (await t.api('room/subscribe', { session: outsider.session, room: 'inner' })).code,
+      'not_found',
+    );
+    const socket = openSocket(`${t.url.replace('http', 'ws')}/api/event/ws?session=${outsider.session}`);
+    await socket.opened;
+
+    await t.server.engine.sessions.get(leaver.session, Date.now()).then(async (s) => {
+      const { ChatService } = await import('../src/engine/chat-service.js');
+      await new ChatService(t.server.engine).leave(s!, 'inner');
+    });
+    await t.api('room/say', { session: owner.session, room: 'inner', text: 'members only' });
+    const r = await t.api('event/observe', { session: leaver.session, counter: counter as number });
+    assert.deepEqual(texts([r as unknown as Reply]), []);
+    assert.deepEqual(texts(socket.replies), []);
+    socket.ws.close();
+  });
+});

@@ -203,6 +203,15 @@ export class ChatService {
       },
     }));
     if (event) engine.feed.publish([event]);
+    // A private room closes to someone who is no longer a member: their sessions stop following it.
+    const room = await engine.store.rooms.byId(roomId);
+    if (room && !room.isPublic)
+      for (const other of [...engine.sessions.values()])
+        if (other.userId === s.userId && other.rooms.includes(roomId))
+          await this.setRooms(
+            other,
+            other.rooms.filter((r) => r !== roomId),
+          );
   }
 
   // --- messages -----------------------------------------------------------------------------------
