@@ -109,3 +109,91 @@ describe('accounts and forms', () => {
     );
   });
 });
+
+describe('creating and deleting rooms', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.stop());
+
+  async function signUp(username: string) {
+    const res = await post(t, '/signup', { username, name: username, password: 'long enough' });
+    const cookie = cookieOf(res);
+    const page = await (await fetch(`${t.url}/rooms/new`, { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    return { cookie, csrf, session: cookie.split('=')[1] as string };
+  }
+
+  it('creates a room owned by its creator, who becomes a member', async () => {
+    const owner = await signUp('olga');
+    const res = await post(
+      t,
+      '/rooms/new',
+      {
+        csrf: owner.csrf,
+        id: 'knitting',
+        name: 'Knitting <3',
+        blurb: 'Yarn',
+        tags: 'craft, wool',
+        timezone: 'Europe/Oslo',
+        visibility: 'public',
+      },
+      owner.cookie,
+    );
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/room/knitting');
+    assert.deepEqual((await t.api('user/get_rooms', { session: owner.session })).rooms, ['knitting']);
+    const page = await (await fetch(`${t.url}/room/knitting`, { headers: { cookie: owner.cookie } })).text();
+    assert.match(page, /<h1>Knitting &lt;3<\/h1>/);
+    assert.match(page, /Europe\/Oslo/);
+    assert.match(page, /href="\/tag\/wool"/);
+    assert.match(page, /Delete room/);
+  });
+
+  it('refuses a taken or malformed id and a forged form, keeping what was typed', async () => {
+    const user = await signUp('pavel');
+    const taken = await post(
+      t,
+      '/rooms/new',
+      { csrf: user.csrf, id: 'knitting', name: 'Again' },
+      user.cookie,
+    );
+    assert.equal(taken.status, 400);
+    const text = await taken.text();
+    assert.match(text, /already exists/);
+    assert.match(text, /value="Again"/);
+    const bad = await post(t, '/rooms/new', { csrf: user.csrf, id: 'no spaces', name: 'X' }, user.cookie);
+    assert.match(await bad.text(), /room id must be/);
+    const forged = await post(t, '/rooms/new', { csrf: 'nope', id: 'forged', name: 'X' }, user.cookie);
+    assert.equal(forged.status, 403);
+  });
+
+  it('creates private rooms that outsiders cannot see', async () => {
+    const owner = await signUp('quinn');
+    await post(
+      t,
+      '/rooms/new',
+      { csrf: owner.csrf, id: 'quiet', name: 'Quiet', visibility: 'private' },
+      owner.cookie,
+    );
+    assert.equal((await fetch(`${t.url}/room/quiet`)).status, 404);
+    assert.equal((await fetch(`${t.url}/room/quiet`, { headers: { cookie: owner.cookie } })).status, 200);
+    assert.doesNotMatch(await (await fetch(`${t.url}/?q=quiet`)).text(), /href="\/room\/quiet"/);
+  });
+
+  it('lets only the owner delete a room', async () => {
+    const owner = await signUp('rita');
+    await post(t, '/rooms/new', { csrf: owner.csrf, id: 'doomed', name: 'Doomed' }, owner.cookie);
+    const other = await signUp('sam');
+    const refused = await post(t, '/room/doomed/delete', { csrf: other.csrf, confirm: 'yes' }, other.cookie);
+    assert.equal(refused.status, 403);
+    assert.equal((await fetch(`${t.url}/room/doomed`)).status, 200);
+    const unconfirmed = await post(t, '/room/doomed/delete', { csrf: owner.csrf }, owner.cookie);
+    assert.equal(unconfirmed.status, 400);
+    const deleted = await post(t, '/room/doomed/delete', { csrf: owner.csrf, confirm: 'yes' }, owner.cookie);
+    assert.equal(deleted.status, 303);
+    assert.equal((await fetch(`${t.url}/room/doomed`)).status, 404);
+    assert.deepEqual((await t.api('user/get_rooms', { session: owner.session })).rooms, []);
+  });
+});

@@ -61,6 +61,8 @@ export interface RoomRepository {
     event: (member: MemberView) => NewEvent,
   ): Promise<ChatEvent | undefined>;
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
+  /** Deletes the room with its memberships, tags and messages; the event log keeps what it had. */
+  remove(id: string): Promise<void>;
 }
 
 export interface SessionRepository {

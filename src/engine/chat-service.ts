@@ -3,6 +3,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { ChatError, forbidden, invalidSession, notFound, rateLimited } from '../core/chat-error.js';
 import type { ChatEvent, Membership, MessageRecord, Room } from '../core/model.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
+import { Admin } from './admin.js';
 import type { Engine } from './engine.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
 import type { LiveSession } from './live-session.js';
@@ -25,6 +26,7 @@ export class ChatService {
   private readonly failedByAddress: RateLimiter;
   /** Compared against when the user is unknown, so a wrong username costs as much as a wrong password. */
   private readonly dummyHash: Promise<string>;
+  private readonly admin: Admin;
 
   constructor(private readonly engine: Engine) {
     const s = engine.settings;
@@ -33,6 +35,7 @@ export class ChatService {
     this.failedByAccount = new RateLimiter(s.loginFailuresPerAccount, s.loginWindowMs);
     this.failedByAddress = new RateLimiter(s.loginFailuresPerAddress, s.loginWindowMs);
     this.dummyHash = hashPassword('not a password', s.passwordCost);
+    this.admin = new Admin(engine.store, engine.shapes, engine.clock, s.passwordCost);
     engine.every(MINUTE, () => {
       const now = engine.clock.now();
       for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress]) l.sweep(now);
@@ -168,6 +171,30 @@ export class ChatService {
     s.rooms = rooms;
     // Held observes were registered for the old set; answer them so the client asks again.
     this.engine.hub.release(s.id);
+  }
+
+  /** Creates a room owned by the session's user, who becomes its first member. */
+  async createRoom(
+    s: LiveSession,
+    input: { id: string; name: string; blurb?: string; isPublic: boolean; tags: string[]; timezone?: string },
+  ): Promise<Room> {
+    const room = await this.admin.addRoom({ ...input, owner: s.username });
+    // The owner's membership event was written by the administration path: hand it out now.
+    await this.engine.feed.catchUp();
+    return room;
+  }
+
+  /** Deletes a room; only its owner may. Sessions following it stop. */
+  async deleteRoom(s: LiveSession, roomId: string): Promise<void> {
+    const { room } = await this.access(s, roomId);
+    if (room.ownerId !== s.userId) throw forbidden(`Only the owner may delete "${room.id}".`);
+    await this.engine.store.rooms.remove(room.id);
+    for (const other of [...this.engine.sessions.values()])
+      if (other.rooms.includes(room.id))
+        await this.setRooms(
+          other,
+          other.rooms.filter((r) => r !== room.id),
+        );
   }
 
   /** Joins a public room (private rooms take an invitation); publishes the membership event. */

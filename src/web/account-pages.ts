@@ -1,5 +1,6 @@
 import { html } from './html.js';
-import { page } from './layout.js';
+import { DEFAULT_TIMEZONE } from '../engine/admin.js';
+import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
 
 export interface FormState {
@@ -84,6 +85,79 @@ export function signUpPage(state: FormState = {}): Page {
           <button type="submit">Sign up</button>
         </form>
         <p>Have an account? <a href="/signin">Sign in</a>.</p>
+      </main>`,
+    }),
+  };
+}
+
+const TIMEZONES = Intl.supportedValuesOf('timeZone');
+
+export function newRoomPage(viewer: Viewer, state: FormState = {}): Page {
+  const v = state.values ?? {};
+  const zone = v.timezone || DEFAULT_TIMEZONE;
+  return {
+    status: state.status ?? 200,
+    body: page({
+      title: 'Create a room — Lingr',
+      viewer,
+      body: html`<main class="form-page">
+        <h1>Create a room</h1>
+        ${errorBox(state.error)}
+        <form method="post" action="/rooms/new" class="stacked">
+          <input type="hidden" name="csrf" value="${viewer.csrfToken}" />
+          <label for="room-id">Room id</label>
+          <input
+            id="room-id"
+            name="id"
+            required
+            maxlength="40"
+            pattern="[A-Za-z0-9_]{1,40}"
+            aria-describedby="room-id-hint"
+            value="${v.id ?? ''}"
+          />
+          <p id="room-id-hint" class="hint">
+            Letters, digits and underscores: the room lives at /room/<em>id</em>.
+          </p>
+          <label for="room-name">Name</label>
+          <input id="room-name" name="name" required maxlength="100" value="${v.name ?? ''}" />
+          <label for="room-blurb">Description</label>
+          <textarea id="room-blurb" name="blurb" rows="3" maxlength="2000">${v.blurb ?? ''}</textarea>
+          <label for="room-tags">Tags</label>
+          <input
+            id="room-tags"
+            name="tags"
+            maxlength="400"
+            aria-describedby="room-tags-hint"
+            value="${v.tags ?? ''}"
+          />
+          <p id="room-tags-hint" class="hint">Separated by commas or spaces, up to 10.</p>
+          <label for="room-timezone">Timezone</label>
+          <select id="room-timezone" name="timezone">
+            ${TIMEZONES.map((tz) => html`<option value="${tz}" ${tz === zone ? html`selected` : ''}>${tz}</option>`)}
+          </select>
+          <fieldset class="visibility">
+            <legend>Who can see it</legend>
+            <label
+              ><input
+                type="radio"
+                name="visibility"
+                value="public"
+                ${v.visibility === 'private' ? '' : html`checked`}
+              />
+              Public: listed, anyone can read</label
+            >
+            <label
+              ><input
+                type="radio"
+                name="visibility"
+                value="private"
+                ${v.visibility === 'private' ? html`checked` : ''}
+              />
+              Private: members only</label
+            >
+          </fieldset>
+          <button type="submit">Create room</button>
+        </form>
       </main>`,
     }),
   };

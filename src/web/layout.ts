@@ -36,6 +36,7 @@ function account(viewer: Viewer | undefined): SafeHtml {
       <a href="/signin">Sign in</a> <a class="button" href="/signup">Sign up</a>
     </nav>`;
   return html`<nav class="account" aria-label="Account">
+    <a href="/rooms/new">New room</a>
     <span class="who">${viewer.name}</span>
     <form method="post" action="/signout">
       <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">

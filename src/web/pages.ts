@@ -208,6 +208,21 @@ export class WebPages {
                     </form>`
                   : ''
               }
+              ${
+                viewer && room.ownerId === viewer.userId
+                  ? html`<details class="settings">
+                      <summary>Room settings</summary>
+                      <form method="post" action="/room/${room.id}/delete">
+                        ${csrf}
+                        <label
+                          ><input type="checkbox" name="confirm" value="yes" required /> Delete this room and
+                          its archives</label
+                        >
+                        <button type="submit" class="danger">Delete room</button>
+                      </form>
+                    </details>`
+                  : ''
+              }
             </nav>
             <section aria-labelledby="related-heading">
               <h2 id="related-heading">Related rooms</h2>

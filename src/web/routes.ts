@@ -8,7 +8,7 @@ import type { Admin } from '../engine/admin.js';
 import type { ChatService } from '../engine/chat-service.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { readBody } from '../http/body.js';
-import { signInPage, signUpPage } from './account-pages.js';
+import { newRoomPage, signInPage, signUpPage } from './account-pages.js';
 import {
   clearedSessionCookie,
   readCookie,
@@ -19,13 +19,18 @@ import {
   tokenMatches,
 } from './auth.js';
 import { identicon } from './identicon.js';
-import { CONTENT_SECURITY_POLICY } from './layout.js';
-import type { Page, WebPages } from './pages.js';
+import { CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
+import { viewerOf as viewerOfSession, type Page, type WebPages } from './pages.js';
 
 const asset = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url));
 const STYLESHEET = asset('src/web/assets/lingr.css');
 const ROOM_SCRIPT = asset('dist/client/room.js');
 const MAX_QUERY = 100;
+const FORM_STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.notFound]: 404,
+  [ErrorCode.forbidden]: 403,
+  [ErrorCode.rateLimited]: 429,
+};
 
 export interface WebDeps {
   pages: WebPages;
@@ -134,7 +139,34 @@ export function createWebRoutes(deps: WebDeps) {
       redirect(res, await act(viewer));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, { ...pages.notFound(err.detail), status: err.code === ErrorCode.notFound ? 404 : 400 });
+      sendPage(res, { ...pages.notFound(err.detail), status: FORM_STATUS[err.code] ?? 400 });
+    }
+  };
+
+  const createRoom = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+    const viewer = await viewerOf(req);
+    if (!viewer) return redirect(res, '/signin?next=/rooms/new');
+    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
+      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const values = Object.fromEntries(
+      ['id', 'name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
+    );
+    try {
+      const room = await chat.createRoom(viewer, {
+        id: values.id ?? '',
+        name: values.name ?? '',
+        blurb: values.blurb || undefined,
+        isPublic: values.visibility !== 'private',
+        tags: (values.tags ?? '').split(/[\s,]+/),
+        timezone: values.timezone || undefined,
+      });
+      redirect(res, `/room/${room.id}`);
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      sendPage(
+        res,
+        newRoomPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status: 400, values }),
+      );
     }
   };
 
@@ -155,9 +187,17 @@ export function createWebRoutes(deps: WebDeps) {
       if (viewer && tokenMatches(viewer.csrfToken, form.get('csrf'))) await chat.destroy(viewer.id);
       return redirect(res, '/', clearedSessionCookie());
     }
+    if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
       if (action === 'join') return acting(req, res, form, (v) => chat.join(v, id).then(() => back));
+      if (action === 'delete')
+        return acting(req, res, form, async (v) => {
+          if (form.get('confirm') !== 'yes')
+            throw new ChatError(ErrorCode.invalidParameter, 'Tick the box to confirm.');
+          await chat.deleteRoom(v, id);
+          return '/';
+        });
       if (action === 'leave') return acting(req, res, form, (v) => chat.leave(v, id).then(() => '/'));
       if (action === 'say')
         return acting(req, res, form, (v) =>
@@ -192,6 +232,10 @@ export function createWebRoutes(deps: WebDeps) {
     if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
     if (path === '/signup') return sendPage(res, signUpPage());
     const viewer = await viewerOf(req);
+    if (path === '/rooms/new')
+      return viewer
+        ? sendPage(res, newRoomPage(viewerOfSession(viewer) as Viewer))
+        : redirect(res, '/signin?next=/rooms/new');
     if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
     if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
       const id = parts[1] as string;

@@ -48,6 +48,8 @@ export class SqliteRooms implements RoomRepository {
   private readonly insertMembership;
   private readonly updateActivity;
   private readonly deleteMembership;
+  private readonly deleteRoom;
+  private readonly deleteSubscriptions;
 
   constructor(
     private readonly db: Db,
@@ -76,6 +78,8 @@ export class SqliteRooms implements RoomRepository {
     this.insertMembership = db.prepare(
       'INSERT OR IGNORE INTO memberships (room_id, user_id, is_owner, joined_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
     );
+    this.deleteRoom = db.prepare<[string]>('DELETE FROM rooms WHERE id = ?');
+    this.deleteSubscriptions = db.prepare<[string]>('DELETE FROM session_rooms WHERE room_id = ?');
     this.deleteMembership = db.prepare('DELETE FROM memberships WHERE room_id = ? AND user_id = ?');
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
@@ -153,6 +157,13 @@ export class SqliteRooms implements RoomRepository {
         return this.events.insertOne(event(toMember(row)));
       })
       .immediate();
+  }
+
+  async remove(id: string) {
+    this.db.transaction(() => {
+      this.deleteSubscriptions.run(id);
+      this.deleteRoom.run(id);
+    })();
   }
 
   async touchMember(roomId: string, userId: number, at: number) {
