@@ -54,6 +54,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
       admin: new Admin(store, engine.shapes, systemClock, settings.engine.passwordCost),
       bodyLimit: settings.bodyLimit,
       secureCookies: settings.engine.publicUrl.startsWith('https:'),
+      engine,
     }),
   });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
@@ -141,5 +142,53 @@ describe('the live room in Chromium', () => {
     await page.goto(`${t.url}${href}`);
     const target = page.locator(':target');
     assert.match((await target.innerText()) ?? '', /remember this line/);
+  });
+});
+
+describe('the badge on a blog of another origin', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let blog: Server;
+  before(async () => {
+    t = await startTestServer();
+    browser = await launchChromium();
+    await t.admin.addUser({ username: 'alice', password: 'password1', name: 'Alice' });
+    await t.admin.addRoom({ id: 'vim', name: 'Vim <Users>', owner: 'alice' });
+  });
+  after(async () => {
+    blog?.close();
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('shows the room name, latest lines and chatters, and a new line live', async () => {
+    const { session } = await t.api('session/create', { user: 'alice', password: 'password1' });
+    await t.api('room/say', { session: session as string, room: 'vim', text: 'before the visit' });
+    // The snippet, exactly as the room page offers it to be copied.
+    const roomPage = await (await fetch(`${t.url}/room/vim`)).text();
+    const snippet = (
+      /<textarea id="badge-snippet"[^>]*>([^<]*)<\/textarea>/.exec(roomPage)?.[1] ?? ''
+    ).trim();
+    const decoded = snippet
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+    assert.match(decoded, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/room\/vim\/badge"/);
+    blog = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><title>My blog</title><h1>My blog</h1>${decoded}`);
+    });
+    await new Promise<void>((resolve) => blog.listen(0, '127.0.0.1', resolve));
+    // localhost is another origin than 127.0.0.1 for the browser.
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`http://localhost:${(blog.address() as { port: number }).port}/`);
+    const badge = page.frameLocator('iframe');
+    await badge.getByText('Vim <Users>').waitFor();
+    await badge.getByText('before the visit').waitFor();
+    await t.api('room/say', { session: session as string, room: 'vim', text: 'hello, blog readers' });
+    await badge.getByText('hello, blog readers').waitFor({ timeout: 5000 });
+    assert.match(await badge.locator('.badge-chatters').innerText(), /\d+ chatters?/);
   });
 });

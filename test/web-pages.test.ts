@@ -139,3 +139,27 @@ describe('web pages', () => {
     assert.match(css.headers.get('content-type') ?? '', /text\/css/);
   });
 });
+
+describe('the badge page', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+    await t.admin.addRoom({ id: 'open', name: 'Open' });
+    await t.admin.addRoom({ id: 'closed', name: 'Closed', isPublic: false });
+  });
+  after(() => t.stop());
+
+  it('may be framed by any site; every other page by none', async () => {
+    const badge = await get(t, '/room/open/badge');
+    assert.equal(badge.status, 200);
+    assert.match(badge.headers.get('content-security-policy') ?? '', /frame-ancestors \*/);
+    const room = await get(t, '/room/open');
+    assert.match(room.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+  });
+
+  it('does not exist for private rooms, nor does their public stream', async () => {
+    assert.equal((await get(t, '/room/closed/badge')).status, 404);
+    const stream = await get(t, '/api/room/stream?room=closed');
+    assert.match(stream.text, /^event: error\ndata: \{"status":"error","code":"not_found"/m);
+  });
+});

@@ -324,3 +324,6 @@ if (form && box) {
 
 scrollToEnd();
 connect();
+
+// A module, so each page script has its own scope.
+export {};

@@ -343,6 +343,22 @@ export class ChatService {
     return subscription;
   }
 
+  /** A read-only stream of one public room, for visitors without a session (the badge). */
+  async publicStream(
+    roomId: string,
+    counter: number | undefined,
+    sink: StreamSink,
+  ): Promise<StreamSubscription> {
+    const room = await this.engine.store.rooms.byId(roomId);
+    if (!room || !room.isPublic) throw notFound(`No room "${roomId}".`);
+    const head = this.engine.feed.lastId;
+    // Resuming is served from memory only: a badge that was away longer simply starts from now.
+    const from = counter !== undefined && this.engine.recent.covers(counter) ? Math.min(counter, head) : head;
+    const subscription = new StreamSubscription(this.engine, undefined, from, sink, [room.id]);
+    await subscription.start();
+    return subscription;
+  }
+
   private checkCounter(counter: number): void {
     if (counter < this.engine.prunedThrough)
       throw new ChatError(

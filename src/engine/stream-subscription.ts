@@ -29,20 +29,25 @@ export class StreamSubscription implements Stream, Cancellable {
   private backlog: ChatEvent[] | undefined;
   private closed = false;
 
+  /**
+   * `session` follows that session's rooms and keeps it online while open; without one (a public
+   * badge) the stream follows the given public rooms anonymously.
+   */
   constructor(
     private readonly engine: Engine,
-    private readonly session: LiveSession,
+    private readonly session: LiveSession | undefined,
     from: number,
     private readonly sink: StreamSink,
+    publicRooms: readonly string[] = [],
   ) {
-    this.sessionId = session.id;
-    this.rooms = session.rooms;
+    this.sessionId = session?.id ?? '';
+    this.rooms = session?.rooms ?? publicRooms;
     this.last = from;
   }
 
   async start(): Promise<void> {
     const { engine } = this;
-    engine.presence.observeStarted(this.session, engine.clock.now());
+    if (this.session) engine.presence.observeStarted(this.session, engine.clock.now());
     const head = engine.feed.lastId;
     const wanted = (e: ChatEvent): boolean => this.rooms.includes(e.roomId);
     if (this.last >= head) {
@@ -96,6 +101,7 @@ export class StreamSubscription implements Stream, Cancellable {
     if (this.closed) return;
     this.closed = true;
     this.engine.hub.detach(this);
+    if (!this.session) return;
     this.engine.presence.observeEnded(this.session, this.engine.clock.now());
     this.engine.sessions.touch(this.session, this.engine.clock.now());
   }

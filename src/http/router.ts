@@ -30,6 +30,7 @@ export interface RouterDeps {
 const LINGR_HOSTS = ['lingr.com', 'www.lingr.com'];
 export const STREAM_PATH = '/api/event/stream';
 export const WEBSOCKET_PATH = '/api/event/ws';
+export const PUBLIC_STREAM_PATH = '/api/room/stream';
 const API_METHODS = 'GET, POST, OPTIONS';
 
 /**
@@ -123,6 +124,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     }
     if (target.path === STREAM_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       void deps.sse.handle(req, res, target.query);
+      return;
+    }
+    if (target.path === PUBLIC_STREAM_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      void deps.sse.handlePublic(req, res, target.query);
       return;
     }
     if (target.path.startsWith('/api/')) {

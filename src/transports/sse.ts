@@ -55,8 +55,9 @@ export class SseTransport {
     return this.open.size;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
-    try {
+  /** A session's stream: `GET /api/event/stream`. */
+  handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+    return this.serve(res, async (sink) => {
       const { session: id, counter, cookieSession, csrf } = streamParams(req, query);
       let session = id === undefined ? undefined : await this.chat.session(id, false);
       if (!session && cookieSession) {
@@ -64,6 +65,27 @@ export class SseTransport {
         if (tokenMatches(candidate.csrfToken, csrf)) session = candidate;
       }
       if (!session) session = await this.chat.session(undefined, false);
+      return { start: () => this.chat.stream(session, counter ?? Number.MAX_SAFE_INTEGER, sink) };
+    });
+  }
+
+  /** One public room, no session: `GET /api/room/stream?room=ID` (the embeddable badge). */
+  handlePublic(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+    return this.serve(res, async (sink) => {
+      const { counter, room } = streamParams(req, query);
+      if (!room) throw new ChatError(ErrorCode.invalidParameter, 'room is required.');
+      return { start: () => this.chat.publicStream(room, counter, sink) };
+    });
+  }
+
+  /** Authorizes first (errors become one `error` frame), then opens the stream. */
+  private async serve(
+    res: ServerResponse,
+    authorize: (sink: SseConnection) => Promise<{ start(): Promise<StreamSubscription> }>,
+  ): Promise<void> {
+    const connection = new SseConnection(res, this.options.outboxLimit, (c) => this.open.delete(c));
+    try {
+      const stream = await authorize(connection);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
@@ -71,17 +93,12 @@ export class SseTransport {
         'x-accel-buffering': 'no',
       });
       res.write('retry: 2000\n\n');
-      const connection = new SseConnection(res, this.options.outboxLimit, (c) => this.open.delete(c));
       this.open.add(connection);
       res.on('close', () => {
         this.open.delete(connection);
         connection.subscription?.cancel();
       });
-      connection.subscription = await this.chat.stream(
-        session,
-        counter ?? Number.MAX_SAFE_INTEGER,
-        connection,
-      );
+      connection.subscription = await stream.start();
       if (res.destroyed) connection.subscription.cancel();
     } catch (err) {
       const e =
@@ -93,6 +110,7 @@ export class SseTransport {
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache',
+          'access-control-allow-origin': '*',
         });
       res.end(`event: error\ndata: ${body}\n\n`);
     }

@@ -11,7 +11,7 @@ import { readCookie, SESSION_COOKIE } from '../web/auth.js';
 export function streamParams(
   req: IncomingMessage,
   query: string,
-): { session?: string; counter?: number; cookieSession?: string; csrf?: string } {
+): { session?: string; counter?: number; cookieSession?: string; csrf?: string; room?: string } {
   const values = new Map<string, string>();
   if (query !== '') parseForm(decodeUtf8(Buffer.from(query, 'latin1')), values);
   const lastEventId = req.headers['last-event-id'];
@@ -24,5 +24,6 @@ export function streamParams(
     counter,
     cookieSession: readCookie(req, SESSION_COOKIE),
     csrf: p.str('csrf'),
+    room: p.str('room'),
   };
 }

@@ -46,6 +46,12 @@ function account(viewer: Viewer | undefined): SafeHtml {
   </nav>`;
 }
 
+/** The badge is the one page other sites may frame. */
+export const BADGE_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "frame-ancestors 'none'",
+  'frame-ancestors *',
+);
+
 export function page(input: PageInput): string {
   const meta = Object.entries(input.meta ?? {}).map(
     ([k, v]) => html`<meta name="lingr-${k}" content="${v}" />`,

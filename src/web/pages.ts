@@ -1,5 +1,6 @@
 import type { MemberView, Room } from '../core/model.js';
 import { ArchivePages, dayPath } from './archives.js';
+import { badgeSnippet } from './badge.js';
 import type { Engine } from '../engine/engine.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { iconOf, messageItem, plural, roomList, tagLinks } from './fragments.js';
@@ -114,7 +115,7 @@ export class WebPages {
    * The room. A signed-in viewer also gets the live client: a message box when a member, a join button
    * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap.
    */
-  async room(id: string, viewer?: LiveSession): Promise<Page> {
+  async room(id: string, viewer?: LiveSession, origin = ''): Promise<Page> {
     const { store, presence } = this.engine;
     const room = await this.readable(id, viewer);
     if (!room) return this.notFound(`There is no room “${id}”.`);
@@ -224,6 +225,18 @@ export class WebPages {
                   : ''
               }
             </nav>
+            ${
+              room.isPublic
+                ? html`<section aria-labelledby="badge-heading">
+                    <h2 id="badge-heading">Badge for your blog</h2>
+                    <label for="badge-snippet" class="hint"
+                      >Paste this into your page to show this room live:</label
+                    >
+                    <textarea id="badge-snippet" class="snippet" readonly rows="4">
+${badgeSnippet(origin, room.id, room.name)}</textarea>
+                  </section>`
+                : ''
+            }
             <section aria-labelledby="related-heading">
               <h2 id="related-heading">Related rooms</h2>
               ${roomList(related, 'No rooms share a tag with this one yet.')}

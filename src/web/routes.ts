@@ -6,6 +6,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { decodeUtf8, parseForm } from '../api/params.js';
 import type { Admin } from '../engine/admin.js';
 import type { ChatService } from '../engine/chat-service.js';
+import type { Engine } from '../engine/engine.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { readBody } from '../http/body.js';
 import { newRoomPage, signInPage, signUpPage } from './account-pages.js';
@@ -19,12 +20,14 @@ import {
   tokenMatches,
 } from './auth.js';
 import { identicon } from './identicon.js';
-import { CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
+import { badgePage } from './badge.js';
+import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
 import { viewerOf as viewerOfSession, type Page, type WebPages } from './pages.js';
 
 const asset = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url));
 const STYLESHEET = asset('src/web/assets/lingr.css');
 const ROOM_SCRIPT = asset('dist/client/room.js');
+const BADGE_SCRIPT = asset('dist/client/badge.js');
 const MAX_QUERY = 100;
 const FORM_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.notFound]: 404,
@@ -39,7 +42,12 @@ export interface WebDeps {
   bodyLimit: number;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
+  engine: Engine;
 }
+
+/** Our own origin as the browser reached it, for snippets that other sites paste. */
+const originOf = (req: IncomingMessage): string =>
+  `${req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 
 function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
@@ -227,6 +235,16 @@ export function createWebRoutes(deps: WebDeps) {
     }
     if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
     if (path === '/static/room.js') return sendAsset(res, 'text/javascript; charset=utf-8', ROOM_SCRIPT);
+    if (path === '/static/badge.js') return sendAsset(res, 'text/javascript; charset=utf-8', BADGE_SCRIPT);
+    if (
+      parts[0] === 'room' &&
+      parts[2] === 'badge' &&
+      parts.length === 3 &&
+      ID_PATTERN.test(parts[1] as string)
+    ) {
+      const badge = await badgePage(deps.engine, parts[1] as string, originOf(req));
+      return sendPage(res, badge ?? pages.notFound(), { 'content-security-policy': BADGE_SECURITY_POLICY });
+    }
     if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2])
       return sendAsset(res, 'image/svg+xml', identicon(parts[2]));
     if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
@@ -242,7 +260,7 @@ export function createWebRoutes(deps: WebDeps) {
       if (parts.length === 2) {
         // The live client follows this room through the viewer's session.
         if (viewer) await chat.subscribe(viewer, [id], false).catch(() => undefined);
-        return sendPage(res, await pages.room(id, viewer));
+        return sendPage(res, await pages.room(id, viewer, originOf(req)));
       }
       if (parts[2] === 'archives' && parts.length === 3)
         return sendPage(res, await pages.archives(id, searchQuery(query), viewer));

@@ -1,0 +1,65 @@
+import type { Engine } from '../engine/engine.js';
+import { plural } from './fragments.js';
+import { escapeHtml, html } from './html.js';
+import type { Page } from './pages.js';
+import { clockTime } from './time-format.js';
+
+const LINES = 5;
+
+/** A blog's view of a public room: name, latest lines, chatters; every link opens the room itself. */
+export async function badgePage(
+  engine: Engine,
+  roomId: string,
+  publicUrl: string,
+): Promise<Page | undefined> {
+  const room = await engine.store.rooms.byId(roomId);
+  if (!room || !room.isPublic) return undefined;
+  const counter = engine.feed.lastId;
+  const [messages, members] = await Promise.all([
+    engine.store.messages.latest(room.id, LINES),
+    engine.store.rooms.members(room.id),
+  ]);
+  const online = members.filter((m) => engine.presence.isUserOnline(m.userId));
+  const roomUrl = `${publicUrl}/room/${room.id}`;
+  return {
+    status: 200,
+    body: html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>${room.name} on Lingr</title>
+          <link rel="stylesheet" href="/static/lingr.css" />
+          <meta name="lingr-room" content="${room.id}" />
+          <meta name="lingr-counter" content="${String(counter)}" />
+          <meta name="lingr-timezone" content="${room.timezone}" />
+          <script type="module" src="/static/badge.js"></script>
+        </head>
+        <body class="badge">
+          <header>
+            <a class="badge-room" href="${roomUrl}" target="_top">${room.name}</a>
+            <span class="badge-chatters" data-usernames="${online.map((m) => m.username).join(' ')}"
+              >${plural(online.length, 'chatter')}</span
+            >
+          </header>
+          <ol class="badge-lines">
+            ${messages.map(
+              (m) =>
+                html`<li id="message-${m.id}">
+                  <span class="nickname">${m.nickname}</span> <span class="text">${m.text}</span>
+                  <time>${clockTime(m.createdAt, room.timezone)}</time>
+                </li>`,
+            )}
+          </ol>
+          <a class="badge-join" href="${roomUrl}" target="_top">Join the conversation on Lingr →</a>
+        </body>
+      </html>`.value,
+  };
+}
+
+/** What a blog pastes: an iframe of the badge, on one line. */
+export function badgeSnippet(publicUrl: string, roomId: string, roomName: string): string {
+  const src = escapeHtml(`${publicUrl}/room/${roomId}/badge`);
+  const title = escapeHtml(`${roomName} on Lingr`);
+  return `<iframe src="${src}" title="${title}" width="300" height="340" style="border:0" loading="lazy"></iframe>`;
+}
