@@ -182,6 +182,53 @@ describe('creating and deleting rooms', () => {
     assert.doesNotMatch(await (await fetch(`${t.url}/?q=quiet`)).text(), /href="\/room\/quiet"/);
   });
 
+  it('lets the owner change the settings, and no one else', async () => {
+    const owner = await signUp('tess');
+    await post(
+      t,
+      '/rooms/new',
+      { csrf: owner.csrf, id: 'garden', name: 'Garden', tags: 'plants' },
+      owner.cookie,
+    );
+    const form = await (
+      await fetch(`${t.url}/room/garden/edit`, { headers: { cookie: owner.cookie } })
+    ).text();
+    assert.match(form, /value="Garden"/);
+    assert.match(form, /value="plants"/);
+    const saved = await post(
+      t,
+      '/room/garden/edit',
+      {
+        csrf: owner.csrf,
+        name: 'Roof garden',
+        blurb: 'Tomatoes',
+        tags: 'plants balcony',
+        timezone: 'Asia/Tokyo',
+        visibility: 'public',
+      },
+      owner.cookie,
+    );
+    assert.equal(saved.status, 303);
+    const page = await (await fetch(`${t.url}/room/garden`)).text();
+    assert.match(page, /<h1>Roof garden<\/h1>/);
+    assert.match(page, /href="\/tag\/balcony"/);
+    assert.match(page, /Times are in Asia\/Tokyo/);
+    const other = await signUp('umar');
+    assert.equal(
+      (await fetch(`${t.url}/room/garden/edit`, { headers: { cookie: other.cookie } })).status,
+      404,
+    );
+    const refused = await post(t, '/room/garden/edit', { csrf: other.csrf, name: 'Mine now' }, other.cookie);
+    assert.equal(refused.status, 403);
+    const bad = await post(
+      t,
+      '/room/garden/edit',
+      { csrf: owner.csrf, name: '', timezone: 'Mars/Base' },
+      owner.cookie,
+    );
+    assert.equal(bad.status, 400);
+  });
+
   it('lets only the owner delete a room', async () => {
     const owner = await signUp('rita');
     await post(t, '/rooms/new', { csrf: owner.csrf, id: 'doomed', name: 'Doomed' }, owner.cookie);

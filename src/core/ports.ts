@@ -63,6 +63,8 @@ export interface RoomRepository {
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
   /** Deletes the room with its memberships, tags and messages; the event log keeps what it had. */
   remove(id: string): Promise<void>;
+  /** Changes a room's settings (not its id, owner or creation time). */
+  update(room: Room): Promise<void>;
 }
 
 export interface SessionRepository {

@@ -96,6 +96,28 @@ export class Admin {
     });
   }
 
+  /** Validated room settings, shared by creating and editing. */
+  static roomSettings(input: {
+    name: string;
+    blurb?: string;
+    isPublic?: boolean;
+    tags?: readonly string[];
+    timezone?: string;
+  }) {
+    const name = input.name.trim();
+    if (name === '' || codePointLength(name) > MAX_ROOM_NAME)
+      throw invalidParameter(`room name must be 1 to ${MAX_ROOM_NAME} characters.`);
+    if (input.blurb !== undefined && codePointLength(input.blurb) > MAX_BLURB)
+      throw invalidParameter(`blurb is longer than ${MAX_BLURB} characters.`);
+    return {
+      name,
+      blurb: input.blurb?.trim() || null,
+      isPublic: input.isPublic ?? true,
+      tags: checkTags(input.tags ?? []),
+      timezone: checkTimezone(input.timezone ?? DEFAULT_TIMEZONE),
+    };
+  }
+
   async addRoom(input: {
     id: string;
     name: string;
@@ -106,21 +128,13 @@ export class Admin {
     timezone?: string;
   }): Promise<Room> {
     const id = checkId('room id', input.id);
-    const name = input.name.trim();
-    if (name === '' || codePointLength(name) > MAX_ROOM_NAME)
-      throw invalidParameter(`room name must be 1 to ${MAX_ROOM_NAME} characters.`);
-    if (input.blurb !== undefined && codePointLength(input.blurb) > MAX_BLURB)
-      throw invalidParameter(`blurb is longer than ${MAX_BLURB} characters.`);
+    const settings = Admin.roomSettings(input);
     const owner = input.owner === undefined ? undefined : await this.user(input.owner);
     if (await this.store.rooms.byId(id)) throw forbidden(`Room "${id}" already exists.`);
     const room = await this.store.rooms.create({
       id,
-      name,
-      blurb: input.blurb?.trim() || null,
-      isPublic: input.isPublic ?? true,
+      ...settings,
       ownerId: owner?.id ?? null,
-      tags: checkTags(input.tags ?? []),
-      timezone: checkTimezone(input.timezone ?? DEFAULT_TIMEZONE),
       createdAt: this.clock.now(),
     });
     if (owner) await this.join(room.id, owner.username, true);

@@ -166,6 +166,16 @@ export class ChatService {
     return this.engine.current();
   }
 
+  /** Unsubscribes the live sessions that `which` picks from a room (their streams restart). */
+  private async dropSubscriptions(roomId: string, which: (s: LiveSession) => boolean): Promise<void> {
+    for (const other of [...this.engine.sessions.values()])
+      if (other.rooms.includes(roomId) && which(other))
+        await this.setRooms(
+          other,
+          other.rooms.filter((r) => r !== roomId),
+        );
+  }
+
   private async setRooms(s: LiveSession, rooms: string[]): Promise<void> {
     await this.engine.store.sessions.setRooms(s.id, rooms);
     s.rooms = rooms;
@@ -184,17 +194,30 @@ export class ChatService {
     return room;
   }
 
+  /** Changes a room's settings; only its owner may. */
+  async updateRoom(
+    s: LiveSession,
+    roomId: string,
+    input: { name: string; blurb?: string; isPublic: boolean; tags: string[]; timezone?: string },
+  ): Promise<Room> {
+    const { room } = await this.access(s, roomId);
+    if (room.ownerId !== s.userId) throw forbidden(`Only the owner may change "${room.id}".`);
+    const updated: Room = { ...room, ...Admin.roomSettings(input) };
+    await this.engine.store.rooms.update(updated);
+    if (room.isPublic && !updated.isPublic) {
+      // Made private: sessions of non-members stop following it at once.
+      const members = new Set((await this.engine.store.rooms.members(room.id)).map((m) => m.userId));
+      await this.dropSubscriptions(room.id, (other) => !members.has(other.userId));
+    }
+    return updated;
+  }
+
   /** Deletes a room; only its owner may. Sessions following it stop. */
   async deleteRoom(s: LiveSession, roomId: string): Promise<void> {
     const { room } = await this.access(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(`Only the owner may delete "${room.id}".`);
     await this.engine.store.rooms.remove(room.id);
-    for (const other of [...this.engine.sessions.values()])
-      if (other.rooms.includes(room.id))
-        await this.setRooms(
-          other,
-          other.rooms.filter((r) => r !== room.id),
-        );
+    await this.dropSubscriptions(room.id, () => true);
   }
 
   /** Joins a public room (private rooms take an invitation); publishes the membership event. */
@@ -232,13 +255,7 @@ export class ChatService {
     if (event) engine.feed.publish([event]);
     // A private room closes to someone who is no longer a member: their sessions stop following it.
     const room = await engine.store.rooms.byId(roomId);
-    if (room && !room.isPublic)
-      for (const other of [...engine.sessions.values()])
-        if (other.userId === s.userId && other.rooms.includes(roomId))
-          await this.setRooms(
-            other,
-            other.rooms.filter((r) => r !== roomId),
-          );
+    if (room && !room.isPublic) await this.dropSubscriptions(roomId, (other) => other.userId === s.userId);
   }
 
   // --- messages -----------------------------------------------------------------------------------

@@ -92,32 +92,38 @@ export function signUpPage(state: FormState = {}): Page {
 
 const TIMEZONES = Intl.supportedValuesOf('timeZone');
 
-export function newRoomPage(viewer: Viewer, state: FormState = {}): Page {
+/** The room form: creating (`editing` undefined) or changing the settings of room `editing`. */
+export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: string): Page {
   const v = state.values ?? {};
   const zone = v.timezone || DEFAULT_TIMEZONE;
+  const title = editing ? 'Room settings' : 'Create a room';
   return {
     status: state.status ?? 200,
     body: page({
-      title: 'Create a room — Lingr',
+      title: `${title} — Lingr`,
       viewer,
       body: html`<main class="form-page">
-        <h1>Create a room</h1>
+        <h1>${title}</h1>
         ${errorBox(state.error)}
-        <form method="post" action="/rooms/new" class="stacked">
+        <form method="post" action="${editing ? `/room/${editing}/edit` : '/rooms/new'}" class="stacked">
           <input type="hidden" name="csrf" value="${viewer.csrfToken}" />
-          <label for="room-id">Room id</label>
-          <input
-            id="room-id"
-            name="id"
-            required
-            maxlength="40"
-            pattern="[A-Za-z0-9_]{1,40}"
-            aria-describedby="room-id-hint"
-            value="${v.id ?? ''}"
-          />
-          <p id="room-id-hint" class="hint">
-            Letters, digits and underscores: the room lives at /room/<em>id</em>.
-          </p>
+          ${
+            editing
+              ? html`<p class="hint">This room lives at /room/${editing}; its id does not change.</p>`
+              : html`<label for="room-id">Room id</label>
+                  <input
+                    id="room-id"
+                    name="id"
+                    required
+                    maxlength="40"
+                    pattern="[A-Za-z0-9_]{1,40}"
+                    aria-describedby="room-id-hint"
+                    value="${v.id ?? ''}"
+                  />
+                  <p id="room-id-hint" class="hint">
+                    Letters, digits and underscores: the room lives at /room/<em>id</em>.
+                  </p>`
+          }
           <label for="room-name">Name</label>
           <input id="room-name" name="name" required maxlength="100" value="${v.name ?? ''}" />
           <label for="room-blurb">Description</label>
@@ -156,7 +162,7 @@ export function newRoomPage(viewer: Viewer, state: FormState = {}): Page {
               Private: members only</label
             >
           </fieldset>
-          <button type="submit">Create room</button>
+          <button type="submit">${editing ? 'Save settings' : 'Create room'}</button>
         </form>
       </main>`,
     }),

@@ -213,6 +213,7 @@ export class WebPages {
                 viewer && room.ownerId === viewer.userId
                   ? html`<details class="settings">
                       <summary>Room settings</summary>
+                      <p><a href="/room/${room.id}/edit">Edit name, description, tags…</a></p>
                       <form method="post" action="/room/${room.id}/delete">
                         ${csrf}
                         <label

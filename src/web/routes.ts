@@ -9,7 +9,7 @@ import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { readBody } from '../http/body.js';
-import { newRoomPage, signInPage, signUpPage } from './account-pages.js';
+import { roomFormPage, signInPage, signUpPage } from './account-pages.js';
 import {
   clearedSessionCookie,
   readCookie,
@@ -173,7 +173,39 @@ export function createWebRoutes(deps: WebDeps) {
       if (!(err instanceof ChatError)) throw err;
       sendPage(
         res,
-        newRoomPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status: 400, values }),
+        roomFormPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status: 400, values }),
+      );
+    }
+  };
+
+  const editRoom = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    id: string,
+  ) => {
+    const viewer = await viewerOf(req);
+    if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
+    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
+      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const values = Object.fromEntries(
+      ['name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
+    );
+    try {
+      await chat.updateRoom(viewer, id, {
+        name: values.name ?? '',
+        blurb: values.blurb || undefined,
+        isPublic: values.visibility !== 'private',
+        tags: (values.tags ?? '').split(/[\s,]+/),
+        timezone: values.timezone || undefined,
+      });
+      redirect(res, `/room/${id}`);
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      const status = FORM_STATUS[err.code] ?? 400;
+      sendPage(
+        res,
+        roomFormPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status, values }, id),
       );
     }
   };
@@ -199,6 +231,7 @@ export function createWebRoutes(deps: WebDeps) {
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
       if (action === 'join') return acting(req, res, form, (v) => chat.join(v, id).then(() => back));
+      if (action === 'edit') return editRoom(req, res, form, id);
       if (action === 'delete')
         return acting(req, res, form, async (v) => {
           if (form.get('confirm') !== 'yes')
@@ -252,7 +285,7 @@ export function createWebRoutes(deps: WebDeps) {
     const viewer = await viewerOf(req);
     if (path === '/rooms/new')
       return viewer
-        ? sendPage(res, newRoomPage(viewerOfSession(viewer) as Viewer))
+        ? sendPage(res, roomFormPage(viewerOfSession(viewer) as Viewer))
         : redirect(res, '/signin?next=/rooms/new');
     if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
     if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
@@ -261,6 +294,20 @@ export function createWebRoutes(deps: WebDeps) {
         // The live client follows this room through the viewer's session.
         if (viewer) await chat.subscribe(viewer, [id], false).catch(() => undefined);
         return sendPage(res, await pages.room(id, viewer, originOf(req)));
+      }
+      if (parts[2] === 'edit' && parts.length === 3) {
+        if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
+        const room = await deps.engine.store.rooms.byId(id);
+        if (!room || room.ownerId !== viewer.userId)
+          return sendPage(res, pages.notFound(`You do not own a room “${id}”.`));
+        const values = {
+          name: room.name,
+          blurb: room.blurb ?? '',
+          tags: room.tags.join(', '),
+          timezone: room.timezone,
+          visibility: room.isPublic ? 'public' : 'private',
+        };
+        return sendPage(res, roomFormPage(viewerOfSession(viewer) as Viewer, { values }, id));
       }
       if (parts[2] === 'archives' && parts.length === 3)
         return sendPage(res, await pages.archives(id, searchQuery(query), viewer));

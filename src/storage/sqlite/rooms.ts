@@ -49,6 +49,8 @@ export class SqliteRooms implements RoomRepository {
   private readonly updateActivity;
   private readonly deleteMembership;
   private readonly deleteRoom;
+  private readonly updateRoom;
+  private readonly deleteTags;
   private readonly deleteSubscriptions;
 
   constructor(
@@ -79,6 +81,10 @@ export class SqliteRooms implements RoomRepository {
       'INSERT OR IGNORE INTO memberships (room_id, user_id, is_owner, joined_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.deleteRoom = db.prepare<[string]>('DELETE FROM rooms WHERE id = ?');
+    this.updateRoom = db.prepare<[string, string | null, number, string, string]>(
+      'UPDATE rooms SET name = ?, blurb = ?, is_public = ?, timezone = ? WHERE id = ?',
+    );
+    this.deleteTags = db.prepare<[string]>('DELETE FROM room_tags WHERE room_id = ?');
     this.deleteSubscriptions = db.prepare<[string]>('DELETE FROM session_rooms WHERE room_id = ?');
     this.deleteMembership = db.prepare('DELETE FROM memberships WHERE room_id = ? AND user_id = ?');
     this.updateActivity = db.prepare(
@@ -157,6 +163,14 @@ export class SqliteRooms implements RoomRepository {
         return this.events.insertOne(event(toMember(row)));
       })
       .immediate();
+  }
+
+  async update(room: Room) {
+    this.db.transaction(() => {
+      this.updateRoom.run(room.name, room.blurb, room.isPublic ? 1 : 0, room.timezone, room.id);
+      this.deleteTags.run(room.id);
+      room.tags.forEach((tag, i) => this.insertTag.run(room.id, tag, i));
+    })();
   }
 
   async remove(id: string) {
