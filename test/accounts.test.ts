@@ -34,7 +34,7 @@ describe('accounts and forms', () => {
     assert.match(setCookie, /HttpOnly/);
     assert.match(setCookie, /SameSite=Lax/);
     const home = await fetch(`${t.url}/`, { headers: { cookie: cookieOf(res) } });
-    assert.match(await home.text(), /<span class="who">Zoe<\/span>/);
+    assert.match(await home.text(), /<a class="who" href="\/settings">Zoe<\/a>/);
   });
 
   it('refuses bad sign-ups and wrong passwords with a clear message', async () => {
@@ -242,5 +242,69 @@ describe('creating and deleting rooms', () => {
     assert.equal(deleted.status, 303);
     assert.equal((await fetch(`${t.url}/room/doomed`)).status, 404);
     assert.deepEqual((await t.api('user/get_rooms', { session: owner.session })).rooms, []);
+  });
+});
+
+describe('the profile', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.stop());
+
+  // The smallest valid PNG: one transparent pixel.
+  const PNG = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082',
+    'hex',
+  );
+
+  async function upload(cookie: string, csrf: string, name: string, icon?: { bytes: Buffer; type: string }) {
+    const form = new FormData();
+    form.set('csrf', csrf);
+    form.set('name', name);
+    if (icon) form.set('icon', new Blob([icon.bytes], { type: icon.type }), 'icon');
+    return fetch(`${t.url}/settings`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: t.url },
+      body: form,
+    });
+  }
+
+  it('changes the display name and uploads an icon, served from our origin', async () => {
+    const res = await post(t, '/signup', { username: 'vera', name: 'Vera', password: 'long enough' });
+    const cookie = cookieOf(res);
+    const settings = await (await fetch(`${t.url}/settings`, { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(settings)?.[1] ?? '';
+    const before = await fetch(`${t.url}/images/user/vera/42x42.gif`);
+    assert.equal(before.headers.get('content-type'), 'image/svg+xml', 'an identicon until an upload');
+
+    const saved = await upload(cookie, csrf, 'Vera V.', { bytes: PNG, type: 'image/png' });
+    assert.equal(saved.status, 303);
+    const icon = await fetch(`${t.url}/images/user/vera/42x42.gif`);
+    assert.equal(icon.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await icon.arrayBuffer()), PNG);
+    assert.match(icon.headers.get('content-security-policy') ?? '', /sandbox/);
+    assert.match(await (await fetch(`${t.url}/`, { headers: { cookie } })).text(), /Vera V\./);
+  });
+
+  it('refuses files that are not images, whatever they claim, and an empty name', async () => {
+    const res = await post(t, '/signup', { username: 'walt', name: 'Walt', password: 'long enough' });
+    const cookie = cookieOf(res);
+    const settings = await (await fetch(`${t.url}/settings`, { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(settings)?.[1] ?? '';
+    const html = await upload(cookie, csrf, 'Walt', {
+      bytes: Buffer.from('<svg onload=alert(1)>'),
+      type: 'image/png',
+    });
+    assert.equal(html.status, 400);
+    assert.match(await html.text(), /must be a PNG, JPEG, GIF or WebP/);
+    assert.equal(
+      (await fetch(`${t.url}/images/user/walt/42x42.gif`)).headers.get('content-type'),
+      'image/svg+xml',
+    );
+    const blank = await upload(cookie, csrf, '   ');
+    assert.equal(blank.status, 400);
   });
 });

@@ -40,6 +40,10 @@ export interface UserRepository {
   create(input: { username: string; name: string; passwordHash: string; createdAt: number }): Promise<User>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
+  rename(id: number, name: string): Promise<void>;
+  setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
+  /** The uploaded icon of a user, if any. */
+  icon(username: string): Promise<{ type: string; bytes: Buffer } | undefined>;
 }
 
 export interface RoomRepository {

@@ -1,6 +1,14 @@
 import type { ApiMessage, ApiRoom } from '../protocol/api2.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { ChatError, forbidden, invalidSession, notFound, rateLimited } from '../core/chat-error.js';
+import {
+  ChatError,
+  forbidden,
+  invalidParameter,
+  invalidSession,
+  notFound,
+  rateLimited,
+} from '../core/chat-error.js';
+import { imageType } from '../core/image-type.js';
 import type { ChatEvent, Membership, MessageRecord, Room } from '../core/model.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
 import { Admin } from './admin.js';
@@ -17,6 +25,7 @@ const MINUTE = 60_000;
 const BACKLOG = 30;
 /** Our ids are 24 characters; anything much longer is not worth a lookup. */
 const MAX_SESSION_ID = 64;
+const MAX_ICON_BYTES = 256 * 1024;
 
 /** The API 2.0 use cases, in domain terms; transports translate requests to these calls. */
 export class ChatService {
@@ -181,6 +190,21 @@ export class ChatService {
     s.rooms = rooms;
     // Held observes were registered for the old set; answer them so the client asks again.
     this.engine.hub.release(s.id);
+  }
+
+  /** Changes the user's display name and, when given, the icon (PNG, JPEG, GIF or WebP up to 256 KB). */
+  async updateProfile(s: LiveSession, input: { name: string; icon?: Buffer }): Promise<void> {
+    const name = checkNickname(input.name);
+    let icon: { type: string; bytes: Buffer } | undefined;
+    if (input.icon) {
+      const type = imageType(input.icon);
+      if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
+      if (input.icon.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
+      icon = { type, bytes: input.icon };
+    }
+    await this.engine.store.users.rename(s.userId, name);
+    for (const other of this.engine.sessions.values()) if (other.userId === s.userId) other.userName = name;
+    if (icon) await this.engine.store.users.setIcon(s.userId, icon, this.now);
   }
 
   /** Creates a room owned by the session's user, who becomes its first member. */

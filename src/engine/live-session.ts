@@ -6,7 +6,8 @@ export class LiveSession {
   readonly publicId: string;
   readonly userId: number;
   readonly username: string;
-  readonly userName: string;
+  /** The user's display name (changes when the user renames themself). */
+  userName: string;
   readonly appKey: string | null;
   readonly createdAt: number;
   readonly csrfToken: string;

@@ -4,15 +4,22 @@ import { invalidParameter } from '../core/chat-error.js';
 import { decodeUtf8, parseForm, parseJsonObject } from '../api/params.js';
 
 /** Reads the request body into `into` by its content type (spec 2.3); the body wins over the query. */
+/** An uploaded file of a multipart body. */
+export interface Upload {
+  bytes: Buffer;
+  filename: string;
+}
+
 export async function readBody(
   req: IncomingMessage,
   into: Map<string, string>,
   limit: number,
+  files?: Map<string, Upload>,
 ): Promise<void> {
   // Most calls (every observe) have no body: attach nothing that would live as long as the request.
   if (!hasBody(req)) return;
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'multipart/form-data') return readMultipart(req, into, limit);
+  if (type === 'multipart/form-data') return readMultipart(req, into, limit, files);
   const body = await readAll(req, limit);
   if (body.length === 0) return;
   const text = decodeUtf8(body);
@@ -77,7 +84,12 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Multipart is read whole first (bounded like any body), then parsed; fields are decoded strictly. */
-async function readMultipart(req: IncomingMessage, into: Map<string, string>, limit: number): Promise<void> {
+async function readMultipart(
+  req: IncomingMessage,
+  into: Map<string, string>,
+  limit: number,
+  files?: Map<string, Upload>,
+): Promise<void> {
   const body = await readAll(req, limit);
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
@@ -95,8 +107,16 @@ async function readMultipart(req: IncomingMessage, into: Map<string, string>, li
         reject(err);
       }
     });
-    // Files (v1 room images) have no use yet: read and discard them.
-    parser.on('file', (_name, stream) => stream.resume());
+    // Files are kept only where the caller asked for them; otherwise read and dropped.
+    parser.on('file', (name, stream, info) => {
+      if (!files) return stream.resume();
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (chunks.length > 0)
+          files.set(name, { bytes: Buffer.concat(chunks), filename: info.filename ?? '' });
+      });
+    });
     parser.on('close', () => resolve());
     parser.on('error', () => reject(invalidParameter('The multipart body is malformed.')));
     parser.end(body);

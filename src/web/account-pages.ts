@@ -168,3 +168,47 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
     }),
   };
 }
+
+export function settingsPage(viewer: Viewer, state: FormState & { saved?: boolean } = {}): Page {
+  return {
+    status: state.status ?? 200,
+    body: page({
+      title: 'Your profile — Lingr',
+      viewer,
+      body: html`<main class="form-page">
+        <h1>Your profile</h1>
+        ${errorBox(state.error)} ${state.saved ? html`<p class="form-saved" role="status">Saved.</p>` : ''}
+        <form method="post" action="/settings" enctype="multipart/form-data" class="stacked">
+          <input type="hidden" name="csrf" value="${viewer.csrfToken}" />
+          <img
+            class="profile-icon"
+            src="/images/user/${encodeURIComponent(viewer.username)}/80x80.gif"
+            alt="Your icon"
+            width="80"
+            height="80"
+          />
+          <label for="profile-name">Display name</label>
+          <input
+            id="profile-name"
+            name="name"
+            required
+            maxlength="50"
+            value="${state.values?.name ?? viewer.name}"
+          />
+          <label for="profile-icon">Icon</label>
+          <input
+            id="profile-icon"
+            name="icon"
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp"
+            aria-describedby="icon-hint"
+          />
+          <p id="icon-hint" class="hint">
+            PNG, JPEG, GIF or WebP, up to 256 KB. Without one you get a pattern drawn from your name.
+          </p>
+          <button type="submit">Save</button>
+        </form>
+      </main>`,
+    }),
+  };
+}

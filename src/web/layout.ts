@@ -37,7 +37,7 @@ function account(viewer: Viewer | undefined): SafeHtml {
     </nav>`;
   return html`<nav class="account" aria-label="Account">
     <a href="/rooms/new">New room</a>
-    <span class="who">${viewer.name}</span>
+    <a class="who" href="/settings">${viewer.name}</a>
     <form method="post" action="/signout">
       <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">
         Sign out

@@ -8,8 +8,8 @@ import type { Admin } from '../engine/admin.js';
 import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import type { LiveSession } from '../engine/live-session.js';
-import { readBody } from '../http/body.js';
-import { roomFormPage, signInPage, signUpPage } from './account-pages.js';
+import { readBody, type Upload } from '../http/body.js';
+import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
 import {
   clearedSessionCookie,
   readCookie,
@@ -62,12 +62,14 @@ function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<s
   res.end(body);
 }
 
-function sendAsset(res: ServerResponse, type: string, body: string | Buffer): void {
+/** `untrusted` bytes (uploads) are also forbidden from running anything if opened directly. */
+function sendAsset(res: ServerResponse, type: string, body: string | Buffer, untrusted = false): void {
   res.writeHead(200, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'public, max-age=300',
     'x-content-type-options': 'nosniff',
+    ...(untrusted ? { 'content-security-policy': "default-src 'none'; sandbox" } : {}),
   });
   res.end(body);
 }
@@ -178,6 +180,29 @@ export function createWebRoutes(deps: WebDeps) {
     }
   };
 
+  const saveProfile = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    icon?: Upload,
+  ) => {
+    const viewer = await viewerOf(req);
+    if (!viewer) return redirect(res, '/signin?next=/settings');
+    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
+      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const name = form.get('name') ?? '';
+    try {
+      await chat.updateProfile(viewer, { name, icon: icon?.bytes });
+      redirect(res, '/settings?saved=1');
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      sendPage(
+        res,
+        settingsPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status: 400, values: { name } }),
+      );
+    }
+  };
+
   const editRoom = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -213,8 +238,9 @@ export function createWebRoutes(deps: WebDeps) {
   const post = async (req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> => {
     if (!sameOrigin(req)) return sendPage(res, forbiddenPage('Forms are only accepted from our own pages.'));
     const form = new Map<string, string>();
+    const files = new Map<string, Upload>();
     try {
-      await readBody(req, form, deps.bodyLimit);
+      await readBody(req, form, deps.bodyLimit, files);
     } catch (err) {
       if (err instanceof ChatError) return sendPage(res, { ...pages.notFound(err.detail), status: 400 });
       throw err;
@@ -228,6 +254,7 @@ export function createWebRoutes(deps: WebDeps) {
       return redirect(res, '/', clearedSessionCookie());
     }
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
+    if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
       if (action === 'join') return acting(req, res, form, (v) => chat.join(v, id).then(() => back));
@@ -278,11 +305,24 @@ export function createWebRoutes(deps: WebDeps) {
       const badge = await badgePage(deps.engine, parts[1] as string, originOf(req));
       return sendPage(res, badge ?? pages.notFound(), { 'content-security-policy': BADGE_SECURITY_POLICY });
     }
-    if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2])
-      return sendAsset(res, 'image/svg+xml', identicon(parts[2]));
+    if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2]) {
+      const uploaded = await deps.engine.store.users.icon(parts[2]);
+      return uploaded
+        ? sendAsset(res, uploaded.type, uploaded.bytes, true)
+        : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
+    }
     if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
     if (path === '/signup') return sendPage(res, signUpPage());
     const viewer = await viewerOf(req);
+    if (path === '/settings')
+      return viewer
+        ? sendPage(
+            res,
+            settingsPage(viewerOfSession(viewer) as Viewer, {
+              saved: queryValues(query).get('saved') === '1',
+            }),
+          )
+        : redirect(res, '/signin?next=/settings');
     if (path === '/rooms/new')
       return viewer
         ? sendPage(res, roomFormPage(viewerOfSession(viewer) as Viewer))

@@ -99,4 +99,12 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN csrf_token TEXT NOT NULL DEFAULT '';
   `,
+  `
+  CREATE TABLE user_icons (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -22,6 +22,9 @@ export class SqliteUsers implements UserRepository {
   private readonly insert;
   private readonly selectByName;
   private readonly selectById;
+  private readonly updateName;
+  private readonly upsertIcon;
+  private readonly selectIcon;
 
   constructor(db: Db) {
     this.insert = db.prepare<[string, string, string, number], UserRow>(
@@ -29,6 +32,14 @@ export class SqliteUsers implements UserRepository {
     );
     this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.selectById = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
+    this.updateName = db.prepare<[string, number]>('UPDATE users SET name = ? WHERE id = ?');
+    this.upsertIcon = db.prepare<[number, string, Buffer, number]>(
+      `INSERT INTO user_icons (user_id, type, bytes, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+    );
+    this.selectIcon = db.prepare<[string], { type: string; bytes: Buffer }>(
+      'SELECT i.type, i.bytes FROM user_icons i JOIN users u ON u.id = i.user_id WHERE u.username = ?',
+    );
   }
 
   async create(input: { username: string; name: string; passwordHash: string; createdAt: number }) {
@@ -40,6 +51,18 @@ export class SqliteUsers implements UserRepository {
   async byUsername(username: string) {
     const row = this.selectByName.get(username);
     return row && toUser(row);
+  }
+
+  async rename(id: number, name: string) {
+    this.updateName.run(name, id);
+  }
+
+  async setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number) {
+    this.upsertIcon.run(id, icon.type, icon.bytes, at);
+  }
+
+  async icon(username: string) {
+    return this.selectIcon.get(username);
   }
 
   async byId(id: number) {
