@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { signedIn, startTestServer } from '../test/support/server.js';
 
@@ -85,6 +87,30 @@ async function main(): Promise<void> {
       await context.close();
       console.log(`docs/screenshots/${name}.png`);
     }
+    // A blog on another origin (localhost rather than 127.0.0.1) with the room's badge pasted in.
+    const roomPage = await (await fetch(`${t.url}/room/vim`)).text();
+    const snippet = (/<textarea id="badge-snippet"[^>]*>([^<]*)<\/textarea>/.exec(roomPage)?.[1] ?? '')
+      .trim()
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+    const blog = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Notes from the terminal</title>
+        <body style="font:16px/1.6 Georgia,serif;max-width:760px;margin:40px auto;display:flex;gap:32px">
+        <article><h1>Notes from the terminal</h1><p>This week I moved my whole workflow into Vim's terminal mode.
+        Come and talk about it in the room on the right: it is live.</p></article><aside>${snippet}</aside></body>`);
+    });
+    await new Promise<void>((resolve) => blog.listen(0, '127.0.0.1', resolve));
+    const context = await browser.newContext({ viewport: { width: 1100, height: 480 } });
+    const tab = await context.newPage();
+    await tab.goto(`http://localhost:${(blog.address() as AddressInfo).port}/`);
+    await tab.frameLocator('iframe').getByText('Pro tip').waitFor();
+    await tab.screenshot({ path: new URL('blog-badge.png', OUT).pathname });
+    console.log('docs/screenshots/blog-badge.png');
+    blog.close();
   } finally {
     await browser.close();
     await t.stop();
