@@ -1,25 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/support/browser.js';
 import { signedIn, startTestServer } from '../test/support/server.js';
 
 /** Renders the main pages with demo data in Debian's Chromium and writes PNGs to docs/screenshots/. */
 const OUT = new URL('../../docs/screenshots/', import.meta.url);
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const t = await startTestServer();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  const browser = await launchChromium();
   try {
     for (const [username, name] of [
       ['alice', 'Alice'],

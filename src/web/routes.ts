@@ -134,17 +134,34 @@ export function createWebRoutes(deps: WebDeps) {
     }
   };
 
-  /** Posts that act as the signed-in viewer need its anti-forgery token. */
+  /**
+   * Posts that act as the signed-in viewer need its anti-forgery token. Answers the request itself (sign
+   * in first, or 403) and returns undefined when the post may not go on; `page` is where to come back to.
+   */
+  const poster = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    page: string,
+  ): Promise<LiveSession | undefined> => {
+    const viewer = await viewerOf(req);
+    if (!viewer) redirect(res, `/signin?next=${encodeURIComponent(page)}`);
+    else if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
+      sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    else return viewer;
+    return undefined;
+  };
+
+  /** A post that acts, then sends the viewer on to the page it names. */
   const acting = async (
     req: IncomingMessage,
     res: ServerResponse,
     form: Map<string, string>,
+    page: string,
     act: (viewer: LiveSession) => Promise<string>,
   ) => {
-    const viewer = await viewerOf(req);
-    if (!viewer) return redirect(res, `/signin?next=${encodeURIComponent(req.url ?? '/')}`);
-    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
-      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const viewer = await poster(req, res, form, page);
+    if (!viewer) return;
     try {
       redirect(res, await act(viewer));
     } catch (err) {
@@ -154,10 +171,8 @@ export function createWebRoutes(deps: WebDeps) {
   };
 
   const createRoom = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
-    const viewer = await viewerOf(req);
-    if (!viewer) return redirect(res, '/signin?next=/rooms/new');
-    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
-      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const viewer = await poster(req, res, form, '/rooms/new');
+    if (!viewer) return;
     const values = Object.fromEntries(
       ['id', 'name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
     );
@@ -186,10 +201,8 @@ export function createWebRoutes(deps: WebDeps) {
     form: Map<string, string>,
     icon?: Upload,
   ) => {
-    const viewer = await viewerOf(req);
-    if (!viewer) return redirect(res, '/signin?next=/settings');
-    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
-      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const viewer = await poster(req, res, form, '/settings');
+    if (!viewer) return;
     const name = form.get('name') ?? '';
     try {
       await chat.updateProfile(viewer, { name, icon: icon?.bytes });
@@ -209,10 +222,8 @@ export function createWebRoutes(deps: WebDeps) {
     form: Map<string, string>,
     id: string,
   ) => {
-    const viewer = await viewerOf(req);
-    if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
-    if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
-      return sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+    const viewer = await poster(req, res, form, `/room/${id}/edit`);
+    if (!viewer) return;
     const values = Object.fromEntries(
       ['name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
     );
@@ -257,18 +268,18 @@ export function createWebRoutes(deps: WebDeps) {
     if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
-      if (action === 'join') return acting(req, res, form, (v) => chat.join(v, id).then(() => back));
+      if (action === 'join') return acting(req, res, form, back, (v) => chat.join(v, id).then(() => back));
       if (action === 'edit') return editRoom(req, res, form, id);
       if (action === 'delete')
-        return acting(req, res, form, async (v) => {
+        return acting(req, res, form, back, async (v) => {
           if (form.get('confirm') !== 'yes')
             throw new ChatError(ErrorCode.invalidParameter, 'Tick the box to confirm.');
           await chat.deleteRoom(v, id);
           return '/';
         });
-      if (action === 'leave') return acting(req, res, form, (v) => chat.leave(v, id).then(() => '/'));
+      if (action === 'leave') return acting(req, res, form, back, (v) => chat.leave(v, id).then(() => '/'));
       if (action === 'say')
-        return acting(req, res, form, (v) =>
+        return acting(req, res, form, back, (v) =>
           chat.say(v, { room: id, text: form.get('text') ?? '' }).then(() => back),
         );
     }
