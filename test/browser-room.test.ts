@@ -72,6 +72,36 @@ describe('the live room in Chromium', () => {
     );
   });
 
+  it('a guest enters with a nickname; the chatters list follows entering, renaming and leaving', async () => {
+    const alice = await signIn(browser, t, 'alice');
+    await alice.goto(`${t.url}/room/vim`);
+    await alice.getByRole('status').getByText('Live').waitFor();
+    const chatters = alice.getByRole('list', { name: 'Chatters' });
+
+    const guest = await (await browser.newContext()).newPage();
+    await guest.goto(`${t.url}/room/vim`);
+    await guest.getByLabel('Nickname').fill('Guesty');
+    await guest.getByRole('button', { name: 'Enter as a guest' }).click();
+    await guest.getByRole('status').getByText('Live').waitFor();
+    await chatters.getByText('Guesty').waitFor({ timeout: 5000 });
+
+    await guest.getByRole('textbox', { name: 'Message' }).fill('hi from a guest');
+    await guest.getByRole('button', { name: 'Say it!' }).click();
+    await alice
+      .locator('.message', { hasText: 'hi from a guest' })
+      .locator('.nickname', { hasText: 'Guesty' })
+      .waitFor();
+
+    await guest.getByLabel('Your name here').fill('Guest Star');
+    await guest.getByRole('button', { name: 'Change' }).click();
+    await chatters.getByText('Guest Star').waitFor({ timeout: 5000 });
+    await alice.locator('.system', { hasText: 'Guesty is now known as Guest Star' }).waitFor();
+
+    await guest.getByRole('button', { name: 'Sign out' }).click();
+    await alice.locator('.system', { hasText: 'Guest Star left the room' }).waitFor({ timeout: 5000 });
+    await chatters.getByText('Guest Star').waitFor({ state: 'detached', timeout: 5000 });
+  });
+
   it('renders hostile text as text and runs nothing', async () => {
     const alice = await signIn(browser, t, 'alice');
     let dialogs = 0;

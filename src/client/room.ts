@@ -180,13 +180,24 @@ function setChatter(username: string, name: string, online: boolean): void {
   if (chattersHeading) chattersHeading.textContent = `${n} ${n === 1 ? 'chatter' : 'chatters'}`;
 }
 
+function renameChatter(username: string, name: string): void {
+  const li = chatters?.querySelector<HTMLLIElement>(`li[data-username="${CSS.escape(username)}"]`);
+  const icon = li?.querySelector('img');
+  if (li && icon) li.replaceChildren(icon, ` ${name}`);
+}
+
 function apply(reply: Reply): void {
   for (const e of reply.events ?? []) {
     if (e.message && e.message.room === room) addMessage(e.message);
     else if (e.presence && e.presence.room === room) {
       setChatter(e.presence.username, e.presence.nickname, e.presence.status === 'online');
       addSystemLine(e.presence.text);
-    } else if (e.membership && e.membership.room === room) addSystemLine(e.membership.text);
+    } else if (e.membership && e.membership.room === room) {
+      const { username, name, action } = e.membership;
+      if (action === 'quit') setChatter(username, name, false);
+      if (action === 'update') renameChatter(username, name);
+      addSystemLine(e.membership.text);
+    }
   }
   if (typeof reply.counter === 'number' && reply.counter > counter) counter = reply.counter;
 }

@@ -6,6 +6,8 @@ export interface User {
   name: string;
   passwordHash: string;
   createdAt: number;
+  /** A guest: someone who entered a public room with only a nickname; gone when their session ends. */
+  guest: boolean;
 }
 
 export interface Room {

@@ -37,7 +37,15 @@ export interface DirectoryRepository {
 }
 
 export interface UserRepository {
-  create(input: { username: string; name: string; passwordHash: string; createdAt: number }): Promise<User>;
+  create(input: {
+    username: string;
+    name: string;
+    passwordHash: string;
+    createdAt: number;
+    guest?: boolean;
+  }): Promise<User>;
+  /** Deletes the account (its memberships and sessions go with it; its lines stay). */
+  delete(id: number): Promise<void>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
   rename(id: number, name: string): Promise<void>;

@@ -8,6 +8,7 @@ import {
   notFound,
   rateLimited,
 } from '../core/chat-error.js';
+import { randomBase62 } from '../core/ids.js';
 import { imageType } from '../core/image-type.js';
 import type { ChatEvent, Membership, MessageRecord, Room } from '../core/model.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
@@ -26,6 +27,8 @@ const BACKLOG = 30;
 /** Our ids are 24 characters; anything much longer is not worth a lookup. */
 const MAX_SESSION_ID = 64;
 const MAX_ICON_BYTES = 256 * 1024;
+/** Guests one address may create per hour: enough for a family or an office, not for a flood. */
+const GUESTS_PER_HOUR = 30;
 
 /** The API 2.0 use cases, in domain terms; transports translate requests to these calls. */
 export class ChatService {
@@ -33,6 +36,7 @@ export class ChatService {
   private readonly calls: RateLimiter;
   private readonly failedByAccount: RateLimiter;
   private readonly failedByAddress: RateLimiter;
+  private readonly guests: RateLimiter;
   /** Compared against when the user is unknown, so a wrong username costs as much as a wrong password. */
   private readonly dummyHash: Promise<string>;
   private readonly admin: Admin;
@@ -43,11 +47,13 @@ export class ChatService {
     this.calls = new RateLimiter(s.callsPerMinute, MINUTE);
     this.failedByAccount = new RateLimiter(s.loginFailuresPerAccount, s.loginWindowMs);
     this.failedByAddress = new RateLimiter(s.loginFailuresPerAddress, s.loginWindowMs);
+    this.guests = new RateLimiter(GUESTS_PER_HOUR, 60 * MINUTE);
     this.dummyHash = hashPassword('not a password', s.passwordCost);
     this.admin = new Admin(engine.store, engine.shapes, engine.clock, s.passwordCost);
     engine.every(MINUTE, () => {
       const now = engine.clock.now();
-      for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress]) l.sweep(now);
+      for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress, this.guests])
+        l.sweep(now);
     });
   }
 
@@ -192,6 +198,70 @@ export class ChatService {
     this.engine.hub.release(s.id);
   }
 
+  /**
+   * Enters a public room with only a nickname: a guest account that lasts as long as its session and is a
+   * member of the room while it lasts.
+   */
+  async enterAsGuest(roomId: string, nickname: string, address: string): Promise<LiveSession> {
+    const name = checkNickname(nickname);
+    const now = this.now;
+    if (!this.guests.hit(address, now))
+      throw rateLimited('Too many guests from your address; try again later.');
+    const room = await this.engine.store.rooms.byId(roomId);
+    if (!room || !room.isPublic) throw notFound(`No room "${roomId}".`);
+    const user = await this.engine.store.users.create({
+      username: `guest_${randomBase62(10)}`,
+      name,
+      // Not a hash of anything: no password ever signs in as a guest.
+      passwordHash: '!',
+      createdAt: now,
+      guest: true,
+    });
+    const s = await this.engine.sessions.create(user, null, now);
+    await this.join(s, room.id);
+    return s;
+  }
+
+  /**
+   * The name the user shows in rooms, for web users and guests alike: the display name and every session's
+   * nickname change, and each of the user's rooms gets a membership update so rosters follow.
+   */
+  async rename(s: LiveSession, name: string): Promise<void> {
+    const next = checkNickname(name);
+    const previous = s.userName;
+    if (next === previous) return;
+    const { engine } = this;
+    await engine.store.users.rename(s.userId, next);
+    for (const other of engine.sessions.values())
+      if (other.userId === s.userId) {
+        other.userName = next;
+        other.nickname = next;
+        await engine.store.sessions.update(other.id, { nickname: next });
+      }
+    const now = this.now;
+    const online = engine.presence.isUserOnline(s.userId);
+    const events = [];
+    for (const member of (
+      await Promise.all(
+        (await engine.store.rooms.roomIdsOf(s.userId)).map((room) => engine.store.rooms.members(room)),
+      )
+    ).flatMap((members) => members.filter((m) => m.userId === s.userId)))
+      events.push({
+        roomId: member.roomId,
+        createdAt: now,
+        body: {
+          kind: 'membership' as const,
+          membership: engine.shapes.membership(
+            member,
+            online,
+            'update',
+            `${previous} is now known as ${next}`,
+          ),
+        },
+      });
+    await engine.append(events);
+  }
+
   /** Changes the user's display name and, when given, the icon (PNG, JPEG, GIF or WebP up to 256 KB). */
   async updateProfile(s: LiveSession, input: { name: string; icon?: Buffer }): Promise<void> {
     const name = checkNickname(input.name);
@@ -202,8 +272,7 @@ export class ChatService {
       if (input.icon.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
       icon = { type, bytes: input.icon };
     }
-    await this.engine.store.users.rename(s.userId, name);
-    for (const other of this.engine.sessions.values()) if (other.userId === s.userId) other.userName = name;
+    await this.rename(s, name);
     if (icon) await this.engine.store.users.setIcon(s.userId, icon, this.now);
   }
 

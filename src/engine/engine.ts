@@ -62,6 +62,7 @@ export class Engine {
     this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s) => {
       this.presence.remove(s);
       this.hub.release(s.id);
+      if (s.guest) this.retireGuest(s);
     });
   }
 
@@ -142,6 +143,25 @@ export class Engine {
     this.store.sessions
       .update(s.id, { online: s.online })
       .catch((err: unknown) => this.log.error({ err }, 'saving presence'));
+  }
+
+  /** A guest's session ended: the guest leaves every room (with membership events) and is forgotten. */
+  private retireGuest(s: LiveSession): void {
+    // After the offline presence events, which need the guest's rooms.
+    this.presenceWrites = this.presenceWrites
+      .then(async () => {
+        const at = this.clock.now();
+        for (const room of await this.store.rooms.roomIdsOf(s.userId)) {
+          const event = await this.store.rooms.leave(room, s.userId, (member) => ({
+            roomId: room,
+            createdAt: at,
+            body: { kind: 'membership' as const, membership: this.shapes.membership(member, false, 'quit') },
+          }));
+          if (event) this.feed.publish([event]);
+        }
+        await this.store.users.delete(s.userId);
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'retiring a guest'));
   }
 
   /** One presence event per room the user belongs to, written in the order the changes happened. */

@@ -11,6 +11,7 @@ export class LiveSession {
   readonly appKey: string | null;
   readonly createdAt: number;
   readonly csrfToken: string;
+  readonly guest: boolean;
   nickname: string;
   hidden: boolean;
   /** Subscribed rooms in the order first subscribed, without duplicates. */
@@ -30,6 +31,7 @@ export class LiveSession {
     this.appKey = record.appKey;
     this.createdAt = record.createdAt;
     this.csrfToken = record.csrfToken;
+    this.guest = user.guest;
     this.nickname = record.nickname;
     this.hidden = record.hidden;
     this.rooms = record.rooms;

@@ -57,8 +57,8 @@ export class Shapes {
     };
   }
 
-  membership(m: MemberView, online: boolean, action: ApiMembership['action']): ApiMembership {
+  membership(m: MemberView, online: boolean, action: ApiMembership['action'], text?: string): ApiMembership {
     const verb = action === 'join' ? 'joined' : action === 'quit' ? 'left' : 'was updated in';
-    return { ...this.member(m, online), room: m.roomId, action, text: `${m.name} ${verb} the room` };
+    return { ...this.member(m, online), room: m.roomId, action, text: text ?? `${m.name} ${verb} the room` };
   }
 }

@@ -191,9 +191,18 @@ export class WebPages {
                   ? html`<form class="join" method="post" action="/room/${room.id}/join">
                       ${csrf}<button type="submit">Join this room</button>
                     </form>`
-                  : html`<p class="join">
-                      <a href="/signin?next=/room/${room.id}">Sign in</a> to join the conversation.
-                    </p>`
+                  : html`<form class="join guest" method="post" action="/room/${room.id}/guest">
+                      <label for="guest-nickname">Nickname</label>
+                      <input
+                        id="guest-nickname"
+                        name="nickname"
+                        required
+                        maxlength="50"
+                        autocomplete="nickname"
+                      />
+                      <button type="submit">Enter as a guest</button>
+                      <span class="or">or <a href="/signin?next=/room/${room.id}">sign in</a></span>
+                    </form>`
             }
           </section>
           <aside class="sidebar">
@@ -202,6 +211,22 @@ export class WebPages {
               <ul>
                 <li><a href="/room/${room.id}/archives">Archives</a></li>
               </ul>
+              ${
+                viewer
+                  ? html`<form class="nickname" method="post" action="/room/${room.id}/nickname">
+                      ${csrf}
+                      <label for="nickname-input">Your name here</label>
+                      <input
+                        id="nickname-input"
+                        name="nickname"
+                        required
+                        maxlength="50"
+                        value="${viewer.userName}"
+                      />
+                      <button type="submit" class="secondary">Change</button>
+                    </form>`
+                  : ''
+              }
               ${
                 member
                   ? html`<form method="post" action="/room/${room.id}/leave">

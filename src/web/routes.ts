@@ -216,6 +216,21 @@ export function createWebRoutes(deps: WebDeps) {
     }
   };
 
+  const enterAsGuest = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    id: string,
+  ) => {
+    try {
+      const s = await chat.enterAsGuest(id, form.get('nickname') ?? '', req.socket.remoteAddress ?? '');
+      redirect(res, `/room/${id}`, sessionCookie(s.id, deps.secureCookies));
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      sendPage(res, { ...pages.notFound(err.detail), status: FORM_STATUS[err.code] ?? 400 });
+    }
+  };
+
   const editRoom = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -270,6 +285,11 @@ export function createWebRoutes(deps: WebDeps) {
       const back = `/room/${id}`;
       if (action === 'join') return acting(req, res, form, back, (v) => chat.join(v, id).then(() => back));
       if (action === 'edit') return editRoom(req, res, form, id);
+      if (action === 'guest') return enterAsGuest(req, res, form, id);
+      if (action === 'nickname')
+        return acting(req, res, form, back, (v) =>
+          chat.rename(v, form.get('nickname') ?? '').then(() => back),
+        );
       if (action === 'delete')
         return acting(req, res, form, back, async (v) => {
           if (form.get('confirm') !== 'yes')

@@ -107,4 +107,7 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  ALTER TABLE users ADD COLUMN guest INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -8,6 +8,7 @@ interface UserRow {
   name: string;
   password_hash: string;
   created_at: number;
+  guest: number;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -16,20 +17,23 @@ const toUser = (r: UserRow): User => ({
   name: r.name,
   passwordHash: r.password_hash,
   createdAt: r.created_at,
+  guest: r.guest === 1,
 });
 
 export class SqliteUsers implements UserRepository {
   private readonly insert;
   private readonly selectByName;
   private readonly selectById;
+  private readonly remove;
   private readonly updateName;
   private readonly upsertIcon;
   private readonly selectIcon;
 
   constructor(db: Db) {
-    this.insert = db.prepare<[string, string, string, number], UserRow>(
-      'INSERT INTO users (username, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *',
+    this.insert = db.prepare<[string, string, string, number, number], UserRow>(
+      'INSERT INTO users (username, name, password_hash, created_at, guest) VALUES (?, ?, ?, ?, ?) RETURNING *',
     );
+    this.remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
     this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.selectById = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
     this.updateName = db.prepare<[string, number]>('UPDATE users SET name = ? WHERE id = ?');
@@ -42,10 +46,26 @@ export class SqliteUsers implements UserRepository {
     );
   }
 
-  async create(input: { username: string; name: string; passwordHash: string; createdAt: number }) {
+  async create(input: {
+    username: string;
+    name: string;
+    passwordHash: string;
+    createdAt: number;
+    guest?: boolean;
+  }) {
     return toUser(
-      this.insert.get(input.username, input.name, input.passwordHash, input.createdAt) as UserRow,
+      this.insert.get(
+        input.username,
+        input.name,
+        input.passwordHash,
+        input.createdAt,
+        input.guest ? 1 : 0,
+      ) as UserRow,
     );
+  }
+
+  async delete(id: number) {
+    this.remove.run(id);
   }
 
   async byUsername(username: string) {
