@@ -121,6 +121,51 @@ describe('the live room in Chromium', () => {
     assert.equal(dialogs, 0);
   });
 
+  it('lists the signed-in user’s rooms and refuses a private room to an outsider', async () => {
+    await t.admin.addRoom({ id: 'backstage', name: 'Backstage', owner: 'alice', isPublic: false });
+    const alice = await signIn(browser, t, 'alice');
+    const mine = alice.getByRole('region', { name: 'Your rooms' });
+    await mine.getByRole('link', { name: 'Backstage' }).waitFor();
+    await mine.getByRole('link', { name: 'Vim' }).waitFor();
+    const bob = await signIn(browser, t, 'bob');
+    assert.equal(await bob.getByRole('link', { name: 'Backstage' }).count(), 0);
+    const refused = await bob.goto(`${t.url}/room/backstage`);
+    assert.equal(refused?.status(), 404);
+    assert.equal(await bob.getByText('Not found').count(), 1);
+    const archives = await bob.goto(`${t.url}/room/backstage/archives`);
+    assert.equal(archives?.status(), 404);
+  });
+
+  it('shows hostile room names, descriptions and nicknames as text', async () => {
+    const hostile = '<img src=x onerror=alert(1)>"><script>alert(2)</script>';
+    await t.admin.addRoom({
+      id: 'xss',
+      name: hostile.slice(0, 90),
+      blurb: `${hostile} see javascript:alert(3)`,
+      tags: ['xss'],
+    });
+    const guest = await (await browser.newContext()).newPage();
+    let dialogs = 0;
+    guest.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await guest.goto(`${t.url}/room/xss`);
+    await guest.getByLabel('Nickname').fill(hostile.slice(0, 50));
+    await guest.getByRole('button', { name: 'Enter as a guest' }).click();
+    await guest.getByRole('status').getByText('Live').waitFor();
+    await guest.getByRole('textbox', { name: 'Message' }).fill(hostile);
+    await guest.getByRole('button', { name: 'Say it!' }).click();
+    await guest.locator('.message .nickname', { hasText: '<img src=x' }).first().waitFor();
+    for (const path of ['/room/xss', '/', '/tag/xss', '/room/xss/archives', '/room/xss/badge']) {
+      await guest.goto(`${t.url}${path}`);
+      assert.equal(await guest.locator('img[src="x"]').count(), 0, path);
+      assert.equal(await guest.locator('script:not([src])').count(), 0, path);
+    }
+    assert.equal(await guest.locator('a[href^="javascript:"]').count(), 0);
+    assert.equal(dialogs, 0);
+  });
+
   it('survives a server restart: reconnects by itself and loses no line, doubles none', async () => {
     const alice = await signIn(browser, t, 'alice');
     await alice.goto(`${t.url}/room/vim`);

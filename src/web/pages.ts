@@ -48,10 +48,11 @@ export class WebPages {
       };
     }
     const since = this.engine.clock.now() - DAY;
-    const [hot, newest, tags] = await Promise.all([
+    const [hot, newest, tags, mine] = await Promise.all([
       directory.hot(since, LIST),
       directory.newest(LIST),
       directory.tags(60),
+      session ? this.roomsOf(session) : Promise.resolve([]),
     ]);
     const linesIn = new Map(hot.map((h) => [h.room.id, h.lines]));
     const max = Math.max(1, ...tags.map((t) => t.rooms));
@@ -62,6 +63,14 @@ export class WebPages {
         viewer,
         body: html`<main class="explore">
           <h1>Explore rooms</h1>
+          ${
+            session
+              ? html`<section aria-labelledby="mine-heading">
+                  <h2 id="mine-heading">Your rooms</h2>
+                  ${roomList(mine, 'You have not joined a room yet: open one below and join it, or create your own.')}
+                </section>`
+              : ''
+          }
           <section aria-labelledby="hot-heading">
             <h2 id="hot-heading">Hot rooms</h2>
             ${roomList(
@@ -271,6 +280,16 @@ ${badgeSnippet(origin, room.id, room.name)}</textarea>
         </main>`,
       }),
     };
+  }
+
+  /** The rooms the user joined, in the order joined. */
+  private async roomsOf(session: LiveSession): Promise<Room[]> {
+    const rooms: Room[] = [];
+    for (const id of await this.engine.store.rooms.roomIdsOf(session.userId)) {
+      const room = await this.engine.store.rooms.byId(id);
+      if (room) rooms.push(room);
+    }
+    return rooms;
   }
 
   /** A room's archives, for anyone who may read the room (for now: public rooms). */
