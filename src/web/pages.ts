@@ -17,6 +17,12 @@ export interface Page {
   body: string;
 }
 
+const PROBLEM_HEADINGS: Partial<Record<number, string>> = {
+  403: 'Not allowed',
+  404: 'Not found',
+  429: 'Slow down',
+};
+
 /** The page header's view of a signed-in session. */
 export const viewerOf = (s: LiveSession | undefined): Viewer | undefined =>
   s && { username: s.username, name: s.userName, csrfToken: s.csrfToken };
@@ -315,13 +321,20 @@ ${badgeSnippet(origin, room.id, room.name)}</textarea>
   }
 
   notFound(detail = 'There is nothing here.'): Page {
+    return this.problem(404, detail);
+  }
+
+  /** A finished page for a refused or failed request, headed by what the status means to a reader. */
+  problem(status: number, detail: string): Page {
+    const heading = PROBLEM_HEADINGS[status] ?? 'That did not work';
     return {
-      status: 404,
+      status,
       body: page({
-        title: 'Not found — Lingr',
+        title: `${heading} — Lingr`,
         body: html`<main class="notice">
-          <h1>Not found</h1>
+          <h1>${heading}</h1>
           <p>${detail}</p>
+          <p><a href="/">Back to Lingr</a></p>
         </main>`,
       }),
     };

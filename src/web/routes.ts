@@ -94,11 +94,6 @@ function searchQuery(query: string): string | undefined {
   return q ? q.slice(0, MAX_QUERY) : undefined;
 }
 
-const forbiddenPage = (detail: string): Page => ({
-  status: 403,
-  body: `<!doctype html><title>Forbidden</title><p>${detail.replace(/[<>&]/g, '')}</p>`,
-});
-
 /** The pages people read and the forms they post. */
 export function createWebRoutes(deps: WebDeps) {
   const { pages, chat } = deps;
@@ -147,7 +142,7 @@ export function createWebRoutes(deps: WebDeps) {
     const viewer = await viewerOf(req);
     if (!viewer) redirect(res, `/signin?next=${encodeURIComponent(page)}`);
     else if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
-      sendPage(res, forbiddenPage('The form has expired; reload the page and try again.'));
+      sendPage(res, pages.problem(403, 'The form has expired; reload the page and try again.'));
     else return viewer;
     return undefined;
   };
@@ -166,7 +161,7 @@ export function createWebRoutes(deps: WebDeps) {
       redirect(res, await act(viewer));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, { ...pages.notFound(err.detail), status: FORM_STATUS[err.code] ?? 400 });
+      sendPage(res, pages.problem(FORM_STATUS[err.code] ?? 400, err.detail));
     }
   };
 
@@ -227,7 +222,7 @@ export function createWebRoutes(deps: WebDeps) {
       redirect(res, `/room/${id}`, sessionCookie(s.id, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, { ...pages.notFound(err.detail), status: FORM_STATUS[err.code] ?? 400 });
+      sendPage(res, pages.problem(FORM_STATUS[err.code] ?? 400, err.detail));
     }
   };
 
@@ -262,13 +257,14 @@ export function createWebRoutes(deps: WebDeps) {
   };
 
   const post = async (req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> => {
-    if (!sameOrigin(req)) return sendPage(res, forbiddenPage('Forms are only accepted from our own pages.'));
+    if (!sameOrigin(req))
+      return sendPage(res, pages.problem(403, 'Forms are only accepted from our own pages.'));
     const form = new Map<string, string>();
     const files = new Map<string, Upload>();
     try {
       await readBody(req, form, deps.bodyLimit, files);
     } catch (err) {
-      if (err instanceof ChatError) return sendPage(res, { ...pages.notFound(err.detail), status: 400 });
+      if (err instanceof ChatError) return sendPage(res, pages.problem(400, err.detail));
       throw err;
     }
     const [first, id, action] = parts;
