@@ -8,6 +8,7 @@ import type { Settings } from './config/settings.js';
 import { Admin } from './engine/admin.js';
 import { ChatService } from './engine/chat-service.js';
 import { Engine } from './engine/engine.js';
+import { createMetrics } from './http/metrics.js';
 import { createRouter, WEBSOCKET_PATH } from './http/router.js';
 import { parseTarget } from './http/request-target.js';
 import { SseTransport } from './transports/sse.js';
@@ -48,6 +49,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     startedAt: Date.now(),
     isClosing: () => closing,
     sse,
+    metrics: createMetrics(engine, { sse: () => sse.size, websocket: () => websocket.size }),
     web: createWebRoutes({
       pages: new WebPages(engine),
       chat,

@@ -48,3 +48,43 @@ describe('the HTTP server', () => {
     assert.match(text, /Not found/);
   });
 });
+
+describe('/metrics', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.stop());
+
+  const scrape = async () => {
+    const res = await fetch(`${t.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    return res.text();
+  };
+  const value = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.split(' ')[1]);
+  };
+
+  it('counts events, deliveries and connections, in Prometheus text format', async () => {
+    const alice = await signedIn(t, 'alice', ['vim']);
+    const { counter } = await t.api('room/subscribe', { session: alice.session, room: 'vim' });
+    const before = await scrape();
+    assert.equal(value(before, 'lingr_connections{transport="longpoll"}'), 0);
+    // The first observe brings alice online (a presence event ends it); the second is held.
+    const first = await t.api('event/observe', { session: alice.session, counter: counter as number });
+    const held = t.api('event/observe', { session: alice.session, counter: first.counter as number });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(value(await scrape(), 'lingr_connections{transport="longpoll"}'), 1);
+    await t.api('room/say', { session: alice.session, room: 'vim', text: 'counted' });
+    await held;
+    await t.api('event/observe', { session: alice.session, counter: counter as number });
+    const after = await scrape();
+    assert.ok((value(after, 'lingr_events_total') ?? 0) > (value(before, 'lingr_events_total') ?? 0));
+    assert.ok((value(after, 'lingr_deliveries_total{transport="longpoll"}') ?? 0) >= 1);
+    assert.match(after, /^lingr_fanout_lag_seconds_bucket\{le="0\.005"\} \d+/m);
+    assert.match(after, /^nodejs_eventloop_lag_seconds /m);
+    assert.equal(value(after, 'lingr_slow_reader_closes_total'), 0);
+  });
+});

@@ -26,6 +26,8 @@ export class Engine {
   readonly sessions: SessionRegistry;
   readonly presence: Presence;
   readonly shapes: Shapes;
+  /** Running totals for monitoring. */
+  readonly stats = { events: 0, slowReaderCloses: 0 };
   /** Counters at or below this may have lost events to retention. */
   prunedThrough: number;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -49,6 +51,7 @@ export class Engine {
       current,
       (e) => {
         this.recent.push(e);
+        this.stats.events++;
         this.hub.deliver(e);
         for (const listener of this.eventListeners) listener(e);
       },

@@ -36,6 +36,10 @@ export class Hub {
   private readonly streamsBySession = new Map<string, Set<Stream>>();
   private readonly readyStreams = new Set<Stream>();
   private flushQueued = false;
+  /** Running totals for monitoring: events handed to held observes and to streams, and fan-out lag. */
+  readonly stats = { observeDeliveries: 0, streamDeliveries: 0 };
+  /** Called once per fan-out with how long after its creation an event went out (ms). */
+  onFlushLag: ((ms: number) => void) | undefined;
 
   /** Deadlines are kept to a tenth of the hold (at most a second), so a hold ends up to that much early. */
   constructor(holdMs: number) {
@@ -123,10 +127,20 @@ export class Hub {
     this.flushQueued = false;
     const ready = [...this.ready];
     this.ready.clear();
-    for (const w of ready) this.answer(w);
+    let oldest = Infinity;
+    for (const w of ready) {
+      this.stats.observeDeliveries += w.events.length;
+      if (w.events[0]) oldest = Math.min(oldest, w.events[0].createdAt);
+      this.answer(w);
+    }
     const streams = [...this.readyStreams];
     this.readyStreams.clear();
-    for (const s of streams) s.push(s.events.splice(0));
+    for (const s of streams) {
+      this.stats.streamDeliveries += s.events.length;
+      if (s.events[0]) oldest = Math.min(oldest, s.events[0].createdAt);
+      s.push(s.events.splice(0));
+    }
+    if (oldest !== Infinity) this.onFlushLag?.(Date.now() - oldest);
   };
 
   private answer(w: Waiter): void {

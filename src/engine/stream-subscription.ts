@@ -92,6 +92,7 @@ export class StreamSubscription implements Stream, Cancellable {
   /** Ends the stream from our side. */
   end(reason: StreamEnd): void {
     if (this.closed) return;
+    if (reason === 'slow_reader') this.engine.stats.slowReaderCloses++;
     this.cancel();
     this.sink.end(reason);
   }

@@ -9,6 +9,7 @@ import { HELD, v2Endpoints } from '../api/v2/endpoints.js';
 import { readBody } from './body.js';
 import { HeldResponse } from './held-response.js';
 import { parseTarget, type Target } from './request-target.js';
+import type { Registry } from 'prom-client';
 import type { SseTransport } from '../transports/sse.js';
 import { CSRF_HEADER, readCookie, SESSION_COOKIE, tokenMatches } from '../web/auth.js';
 import { errorBody, sendApi, sendJson } from './respond.js';
@@ -23,6 +24,7 @@ export interface RouterDeps {
   startedAt: number;
   isClosing(): boolean;
   sse: SseTransport;
+  metrics: Registry;
   /** Everything outside /api/ and /healthz: the web pages. */
   web(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void>;
 }
@@ -132,6 +134,19 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     }
     if (target.path.startsWith('/api/')) {
       void api(req, res, target);
+      return;
+    }
+    if (target.path === '/metrics') {
+      deps.metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-cache' });
+          res.end(text);
+        },
+        (err: unknown) => {
+          deps.log.error({ err }, 'metrics failed');
+          sendJson(res, 500, { status: 'error', code: ErrorCode.internalError, detail: 'Metrics failed.' });
+        },
+      );
       return;
     }
     if (target.path === '/healthz') {
