@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from './support/server.js';
+import { eventually, startTestServer, type TestServer } from './support/server.js';
 
 /** Form posts as a browser sends them from our own pages. */
 function post(t: TestServer, path: string, fields: Record<string, string>, cookie?: string, origin = t.url) {
@@ -306,5 +306,30 @@ describe('the profile', () => {
     );
     const blank = await upload(cookie, csrf, '   ');
     assert.equal(blank.status, 400);
+  });
+});
+
+describe('guests', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ sessionIdle: '1' });
+    await t.admin.addRoom({ id: 'lobby', name: 'Lobby' });
+  });
+  after(() => t.stop());
+
+  it('a guest is a member while its session lasts and is gone after it expires, even across a restart', async () => {
+    const entered = await post(t, '/room/lobby/guest', { nickname: 'Wanderer' });
+    assert.equal(entered.status, 303);
+    const session = cookieOf(entered).split('=')[1] as string;
+    const record = await t.adminStore.sessions.byId(session);
+    const guest = record && (await t.adminStore.users.byId(record.userId));
+    assert.ok(guest?.guest, 'a guest account backs the session');
+    assert.equal(guest.name, 'Wanderer');
+    assert.ok(await t.adminStore.rooms.membership('lobby', guest.id), 'the guest is a member of the room');
+    assert.equal((await post(t, '/room/private/guest', { nickname: 'X' })).status, 404);
+
+    await t.restart();
+    await eventually(async () => assert.equal(await t.adminStore.users.byId(guest.id), undefined), 10_000);
+    assert.equal(await t.adminStore.rooms.membership('lobby', guest.id), undefined);
   });
 });

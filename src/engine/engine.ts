@@ -65,7 +65,7 @@ export class Engine {
     this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s) => {
       this.presence.remove(s);
       this.hub.release(s.id);
-      if (s.guest) this.retireGuest(s);
+      if (s.guest) this.retireGuest(s.userId);
     });
   }
 
@@ -84,7 +84,11 @@ export class Engine {
     const sweepMs = Math.min(SWEEP_MS, Math.max(TICK_MS, settings.presenceGraceMs / 4));
     const flushMs = Math.min(FLUSH_MS, Math.max(TICK_MS, settings.sessionIdleMs / 4));
     engine.every(sweepMs, () => engine.presence.sweep(engine.clock.now()));
-    engine.every(flushMs, () => engine.sessions.expire(engine.clock.now()));
+    engine.every(flushMs, async () => {
+      // Guests whose sessions ended while only in the store are retired too.
+      for (const userId of await engine.sessions.expire(engine.clock.now()))
+        if ((await store.users.byId(userId))?.guest) engine.retireGuest(userId);
+    });
     engine.every(Math.min(PRUNE_MS, Math.max(TICK_MS, settings.eventRetentionMs / 2)), () => engine.prune());
     void engine.prune();
     return engine;
@@ -149,20 +153,20 @@ export class Engine {
   }
 
   /** A guest's session ended: the guest leaves every room (with membership events) and is forgotten. */
-  private retireGuest(s: LiveSession): void {
+  private retireGuest(userId: number): void {
     // After the offline presence events, which need the guest's rooms.
     this.presenceWrites = this.presenceWrites
       .then(async () => {
         const at = this.clock.now();
-        for (const room of await this.store.rooms.roomIdsOf(s.userId)) {
-          const event = await this.store.rooms.leave(room, s.userId, (member) => ({
+        for (const room of await this.store.rooms.roomIdsOf(userId)) {
+          const event = await this.store.rooms.leave(room, userId, (member) => ({
             roomId: room,
             createdAt: at,
             body: { kind: 'membership' as const, membership: this.shapes.membership(member, false, 'quit') },
           }));
           if (event) this.feed.publish([event]);
         }
-        await this.store.users.delete(s.userId);
+        await this.store.users.delete(userId);
       })
       .catch((err: unknown) => this.log.error({ err }, 'retiring a guest'));
   }

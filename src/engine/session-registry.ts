@@ -91,13 +91,14 @@ export class SessionRegistry {
   }
 
   /** Ends sessions idle past the limit, in memory and in the store. */
-  async expire(now: number): Promise<void> {
+  /** Ends idle sessions; returns the users of those that were only in the store, for cleaning up after. */
+  async expire(now: number): Promise<number[]> {
     await this.flush(now);
     const cutoff = now - this.idleMs;
     for (const s of [...this.live.values()])
       if (s.observing === 0 && s.lastActiveAt < cutoff) await this.end(s);
     // Sessions that never came back after a restart are only in the store.
-    await this.store.sessions.expire(cutoff);
+    return (await this.store.sessions.expire(cutoff)).map((r) => r.userId);
   }
 
   private load(id: string, now: number): Promise<LiveSession | undefined> {
