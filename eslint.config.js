@@ -18,7 +18,7 @@ const inward = (ring, forbidden) => ({
   },
 });
 
-const adapters = ['storage', 'api', 'http', 'transports', 'web', 'config', 'cli'];
+const adapters = ['storage', 'api', 'http', 'transports', 'web', 'config', 'cli', 'bus'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/'] },

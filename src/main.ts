@@ -2,13 +2,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Logger } from './core/ports.js';
+import type { Bus, Logger } from './core/ports.js';
+import { LocalBus } from './bus/local-bus.js';
+import type { WorkerBus } from './bus/cluster-worker-bus.js';
 import { systemClock } from './core/time.js';
 import type { Settings } from './config/settings.js';
 import { Admin } from './engine/admin.js';
 import { ChatService } from './engine/chat-service.js';
 import { Engine } from './engine/engine.js';
-import { createMetrics } from './http/metrics.js';
+import type { Registry } from 'prom-client';
+import { createMetrics, type MetricsSource } from './http/metrics.js';
 import { createRouter, WEBSOCKET_PATH } from './http/router.js';
 import { parseTarget } from './http/request-target.js';
 import { SseTransport } from './transports/sse.js';
@@ -28,10 +31,18 @@ export interface RunningServer {
 
 export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
 
-/** The composition root: the only place that picks concrete adapters. */
-export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
+/**
+ * The composition root: the only place that picks concrete adapters. `worker` is given when this process
+ * is one of several (`--workers`): its bus reaches the others through the cluster's primary.
+ */
+export async function startServer(
+  settings: Settings,
+  log: Logger,
+  worker?: { bus: WorkerBus; slot: number },
+): Promise<RunningServer> {
   const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
-  const engine = await Engine.start(store, settings.engine, systemClock, log);
+  const bus: Bus = worker?.bus ?? new LocalBus();
+  const engine = await Engine.start(store, settings.engine, systemClock, log, bus);
   const chat = new ChatService(engine);
   const streamOptions = { heartbeatMs: settings.streamHeartbeatMs, outboxLimit: settings.outboxLimit };
   const sse = new SseTransport(chat, engine, streamOptions);
@@ -49,7 +60,10 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     startedAt: Date.now(),
     isClosing: () => closing,
     sse,
-    metrics: createMetrics(engine, { sse: () => sse.size, websocket: () => websocket.size }),
+    metrics: metricsSource(
+      createMetrics(engine, { sse: () => sse.size, websocket: () => websocket.size }),
+      worker?.bus,
+    ),
     web: createWebRoutes({
       pages: new WebPages(engine),
       chat,
@@ -88,7 +102,8 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   log.info(
     { port, host: settings.host, data: settings.dataDir, counter: engine.feed.lastId },
-    'lingr is listening',
+    // The cluster's primary says "lingr is listening" once every worker is.
+    worker ? 'worker is listening' : 'lingr is listening',
   );
 
   let closed: Promise<void> | undefined;
@@ -102,8 +117,15 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
       await Promise.race([Promise.all(stopped), grace]);
       for (const s of servers) s.closeAllConnections();
       store.close();
-      log.info({}, 'lingr stopped');
+      log.info({}, worker ? 'worker stopped' : 'lingr stopped');
     })());
 
   return { url: `http://${host}:${port}`, port, engine, close };
+}
+
+/** /metrics: this process's registry alone, or every worker's through the primary. */
+function metricsSource(registry: Registry, bus: WorkerBus | undefined): MetricsSource {
+  if (!bus) return { contentType: registry.contentType, text: () => registry.metrics() };
+  bus.provideMetrics(() => registry.getMetricsAsJSON());
+  return { contentType: registry.contentType, text: (perWorker) => bus.clusterMetrics(perWorker) };
 }

@@ -11,7 +11,11 @@ import {
 } from '../config/settings.js';
 import { Admin } from '../engine/admin.js';
 import { Shapes } from '../engine/shapes.js';
+import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
+import type { Settings } from '../config/settings.js';
+import { WorkerBus } from '../bus/cluster-worker-bus.js';
+import { runPrimary, WORKER_SLOT_ENV } from '../cluster.js';
 import { databaseFile, startServer } from '../main.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 
@@ -42,6 +46,24 @@ function parse(
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** One process serves; with `--workers N` the primary supervises N workers, each a full server. */
+async function startRole(
+  settings: Settings,
+  log: ReturnType<typeof createLogger>,
+): Promise<{ close(): Promise<void> }> {
+  if (cluster.isWorker) {
+    const bus = new WorkerBus((m) => process.send?.(m));
+    process.on('message', (m) => bus.receive(m));
+    const slot = Number(process.env[WORKER_SLOT_ENV] ?? 0);
+    const server = await startServer(settings, log.child({ worker: slot }), { bus, slot });
+    // The primary went away: nobody relays the bus any more, so stop rather than serve stale.
+    process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+    return server;
+  }
+  if (settings.workers > 1) return runPrimary(settings, log);
+  return startServer(settings, log);
+}
+
 async function serve(args: string[]): Promise<void> {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const o of Object.values(OPTIONS)) options[o.flag] = { type: 'string' };
@@ -61,7 +83,7 @@ async function serve(args: string[]): Promise<void> {
   }
   const settings = loadSettings(raw);
   const log = createLogger(settings.logLevel);
-  const server = await startServer(settings, log);
+  const server = await startRole(settings, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);

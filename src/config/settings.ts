@@ -14,6 +14,8 @@ export interface Settings {
   bodyLimit: number;
   synchronous: 'NORMAL' | 'FULL';
   shutdownGraceMs: number;
+  /** Server processes sharing the port (node:cluster); 1 = this process serves alone. */
+  workers: number;
   streamHeartbeatMs: number;
   outboxLimit: number;
   allowedOrigins: string[];
@@ -247,6 +249,15 @@ export const OPTIONS = {
     max: 120,
     why: 'how long shutdown waits for responses in flight',
   },
+  workers: {
+    flag: 'workers',
+    env: 'LINGR_WORKERS',
+    kind: 'int',
+    default: '1',
+    min: 1,
+    max: 64,
+    why: 'server processes sharing the port; each holds at most ~19,000 connections (the open-file limit)',
+  },
 } satisfies Record<string, Option>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -303,6 +314,7 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     bodyLimit: int('bodyLimit'),
     synchronous: ['1', 'true', 'yes', 'on'].includes(bool) ? 'FULL' : 'NORMAL',
     shutdownGraceMs: seconds('shutdownGrace'),
+    workers: int('workers'),
     streamHeartbeatMs: seconds('streamHeartbeat'),
     outboxLimit: int('outboxLimit'),
     allowedOrigins: read('origins', raw, env)

@@ -138,3 +138,32 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/** What one server process tells the others (the store holds the data; this only says what changed). */
+export type BusMessage =
+  /** Events this process wrote, in the order it wrote them. */
+  | { kind: 'events'; events: ChatEvent[] }
+  /** A session's record changed or the session ended: reload it from the store. */
+  | { kind: 'session'; id: string }
+  /** A user renamed themself: every session of theirs takes the new name. */
+  | { kind: 'renamed'; userId: number; name: string }
+  /** A room was deleted or made private: recheck who may still follow it. */
+  | { kind: 'followers'; roomId: string }
+  /** Whether a user is online in any process (sent by the ledger when that changes). */
+  | { kind: 'online'; userId: number; online: boolean };
+
+/**
+ * The seam between server processes: in-process (one process), cluster IPC (several on one machine), or a
+ * networked broker later. Delivery may be late but never reordered per sender.
+ */
+export interface Bus {
+  /** Sends to every other process. */
+  publish(message: BusMessage): void;
+  /** Receives what other processes publish. */
+  subscribe(handler: (message: BusMessage) => void): void;
+  /**
+   * Records that a user went online or offline in this process; true when that changes whether the user
+   * is online anywhere, so exactly one process announces each change.
+   */
+  presence(userId: number, online: boolean): Promise<boolean>;
+}

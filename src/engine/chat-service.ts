@@ -50,6 +50,7 @@ export class ChatService {
     this.guests = new RateLimiter(GUESTS_PER_HOUR, 60 * MINUTE);
     this.dummyHash = hashPassword('not a password', s.passwordCost);
     this.admin = new Admin(engine.store, engine.shapes, engine.clock, s.passwordCost);
+    engine.onFollowersChanged((roomId) => this.recheckFollowers(roomId));
     engine.every(MINUTE, () => {
       const now = engine.clock.now();
       for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress, this.guests])
@@ -108,6 +109,7 @@ export class ChatService {
     if (presence === 'offline') this.engine.presence.hide(s);
     else this.engine.presence.show(s, this.now);
     await this.engine.store.sessions.update(s.id, { hidden: s.hidden });
+    this.engine.sessionChanged(s.id);
   }
 
   // --- rooms --------------------------------------------------------------------------------------
@@ -181,13 +183,23 @@ export class ChatService {
     return this.engine.current();
   }
 
-  /** Unsubscribes the live sessions that `which` picks from a room (their streams restart). */
-  private async dropSubscriptions(roomId: string, which: (s: LiveSession) => boolean): Promise<void> {
-    for (const other of [...this.engine.sessions.values()])
-      if (other.rooms.includes(roomId) && which(other))
+  /**
+   * Unsubscribes this process's sessions that may no longer follow a room (it is gone, or private and they
+   * are not members); their streams restart. Every process does this for its own sessions.
+   */
+  private async recheckFollowers(roomId: string): Promise<void> {
+    const followers = [...this.engine.sessions.values()].filter((s) => s.rooms.includes(roomId));
+    if (followers.length === 0) return;
+    const room = await this.engine.store.rooms.byId(roomId);
+    const members =
+      room && !room.isPublic
+        ? new Set((await this.engine.store.rooms.members(roomId)).map((m) => m.userId))
+        : undefined;
+    for (const s of followers)
+      if (!room || (members && !members.has(s.userId)))
         await this.setRooms(
-          other,
-          other.rooms.filter((r) => r !== roomId),
+          s,
+          s.rooms.filter((r) => r !== roomId),
         );
   }
 
@@ -196,6 +208,7 @@ export class ChatService {
     s.rooms = rooms;
     // Held observes were registered for the old set; answer them so the client asks again.
     this.engine.hub.release(s.id);
+    this.engine.sessionChanged(s.id);
   }
 
   /**
@@ -232,12 +245,7 @@ export class ChatService {
     if (next === previous) return;
     const { engine } = this;
     await engine.store.users.rename(s.userId, next);
-    for (const other of engine.sessions.values())
-      if (other.userId === s.userId) {
-        other.userName = next;
-        other.nickname = next;
-        await engine.store.sessions.update(other.id, { nickname: next });
-      }
+    await engine.renamed(s.userId, next);
     const now = this.now;
     const online = engine.presence.isUserOnline(s.userId);
     const events = [];
@@ -297,11 +305,8 @@ export class ChatService {
     if (room.ownerId !== s.userId) throw forbidden(`Only the owner may change "${room.id}".`);
     const updated: Room = { ...room, ...Admin.roomSettings(input) };
     await this.engine.store.rooms.update(updated);
-    if (room.isPublic && !updated.isPublic) {
-      // Made private: sessions of non-members stop following it at once.
-      const members = new Set((await this.engine.store.rooms.members(room.id)).map((m) => m.userId));
-      await this.dropSubscriptions(room.id, (other) => !members.has(other.userId));
-    }
+    // Made private: sessions of non-members stop following it at once.
+    if (room.isPublic && !updated.isPublic) await this.engine.followersChanged(room.id);
     return updated;
   }
 
@@ -310,7 +315,7 @@ export class ChatService {
     const { room } = await this.access(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(`Only the owner may delete "${room.id}".`);
     await this.engine.store.rooms.remove(room.id);
-    await this.dropSubscriptions(room.id, () => true);
+    await this.engine.followersChanged(room.id);
   }
 
   /** Joins a public room (private rooms take an invitation); publishes the membership event. */
@@ -331,7 +336,7 @@ export class ChatService {
         },
       }),
     );
-    if (joined) engine.feed.publish([joined.event]);
+    if (joined) engine.published([joined.event]);
   }
 
   async leave(s: LiveSession, roomId: string): Promise<void> {
@@ -345,10 +350,10 @@ export class ChatService {
         membership: engine.shapes.membership(member, engine.presence.isUserOnline(s.userId), 'quit'),
       },
     }));
-    if (event) engine.feed.publish([event]);
+    if (event) engine.published([event]);
     // A private room closes to someone who is no longer a member: their sessions stop following it.
     const room = await engine.store.rooms.byId(roomId);
-    if (room && !room.isPublic) await this.dropSubscriptions(roomId, (other) => other.userId === s.userId);
+    if (room && !room.isPublic) await engine.followersChanged(roomId);
   }
 
   // --- messages -----------------------------------------------------------------------------------
@@ -382,7 +387,7 @@ export class ChatService {
         body: { kind: 'message', message: engine.shapes.message(stored) },
       }),
     );
-    engine.feed.publish([event]);
+    engine.published([event]);
     await engine.store.rooms.touchMember(room.id, s.userId, now);
     return (event.body as { message: ApiMessage }).message;
   }
@@ -411,9 +416,9 @@ export class ChatService {
   async observe(s: LiveSession, counter: number, sink: ObserveSink): Promise<Cancellable> {
     const { engine } = this;
     this.checkCounter(counter);
-    const head = engine.feed.lastId;
     // A counter past the head (say, after a data reset) counts as the head (spec 5.1).
-    const from = Math.min(counter, head);
+    const from = await engine.headFor(counter);
+    const head = engine.feed.lastId;
     const observation = new Observation(engine, s, from, sink, this.now + engine.settings.observeHoldMs);
     let ready: ChatEvent[] = [];
     if (from < head) {
@@ -443,12 +448,7 @@ export class ChatService {
    */
   async stream(s: LiveSession, counter: number, sink: StreamSink): Promise<StreamSubscription> {
     this.checkCounter(counter);
-    const subscription = new StreamSubscription(
-      this.engine,
-      s,
-      Math.min(counter, this.engine.feed.lastId),
-      sink,
-    );
+    const subscription = new StreamSubscription(this.engine, s, await this.engine.headFor(counter), sink);
     await subscription.start();
     return subscription;
   }

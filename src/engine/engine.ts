@@ -1,5 +1,5 @@
 import type { ChatEvent, NewEvent } from '../core/model.js';
-import type { Logger, Store } from '../core/ports.js';
+import type { Bus, BusMessage, Logger, Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { EventFeed } from './event-feed.js';
 import { Hub } from './hub.js';
@@ -33,12 +33,14 @@ export class Engine {
   private readonly timers: NodeJS.Timeout[] = [];
   private presenceWrites: Promise<void> = Promise.resolve();
   private readonly eventListeners: Array<(e: ChatEvent) => void> = [];
+  private readonly followerListeners: Array<(roomId: string) => Promise<void>> = [];
 
   private constructor(
     readonly store: Store,
     readonly settings: EngineSettings,
     readonly clock: Clock,
     readonly log: Logger,
+    readonly bus: Bus,
     current: number,
     prunedThrough: number,
   ) {
@@ -62,23 +64,37 @@ export class Engine {
       (s) => this.persistOnline(s),
       (change) => this.announce(change),
     );
-    this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s) => {
+    this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s, endedHere) => {
       this.presence.remove(s);
       this.hub.release(s.id);
+      if (!endedHere) return;
+      this.bus.publish({ kind: 'session', id: s.id });
       if (s.guest) this.retireGuest(s.userId);
     });
+    bus.subscribe((m) => this.receive(m));
   }
 
-  static async start(store: Store, settings: EngineSettings, clock: Clock, log: Logger): Promise<Engine> {
+  static async start(
+    store: Store,
+    settings: EngineSettings,
+    clock: Clock,
+    log: Logger,
+    bus: Bus,
+  ): Promise<Engine> {
     const engine = new Engine(
       store,
       settings,
       clock,
       log,
+      bus,
       await store.events.current(),
       await store.events.prunedThrough(),
     );
-    for (const s of await engine.sessions.restore(clock.now())) engine.presence.restore(s);
+    for (const s of await engine.sessions.restore(clock.now())) {
+      engine.presence.restore(s);
+      // Online at the last stop: this process holds the user online until the grace period says otherwise.
+      if (s.online) await bus.presence(s.userId, true);
+    }
     engine.every(TICK_MS, () => engine.tick());
     // Short settings (tests) get proportionally faster sweeps.
     const sweepMs = Math.min(SWEEP_MS, Math.max(TICK_MS, settings.presenceGraceMs / 4));
@@ -99,18 +115,65 @@ export class Engine {
     this.eventListeners.push(listener);
   }
 
+  /** Called when a room's followers must be rechecked (it was deleted or made private, maybe elsewhere). */
+  onFollowersChanged(listener: (roomId: string) => Promise<void>): void {
+    this.followerListeners.push(listener);
+  }
+
   /** The current counter, after picking up events that another process wrote to the store. */
   async current(): Promise<number> {
     if (this.store.events.changedElsewhere()) await this.feed.catchUp();
     return this.feed.lastId;
   }
 
+  /**
+   * The position to serve a client's counter from, after picking up what other processes wrote: a client
+   * resuming here may have seen events from one that is ahead of us. A counter still past the head then
+   * counts as the head (spec 5.1).
+   */
+  async headFor(counter: number): Promise<number> {
+    if (counter > this.feed.lastId || this.store.events.changedElsewhere()) await this.feed.catchUp();
+    return Math.min(counter, this.feed.lastId);
+  }
+
   /** Writes events to the store, then publishes them: nothing is seen that is not durable. */
   async append(events: readonly NewEvent[]): Promise<ChatEvent[]> {
     if (events.length === 0) return [];
     const stored = await this.store.events.append(events);
-    this.feed.publish(stored);
+    this.published(stored);
     return stored;
+  }
+
+  /** Hands out events this process has just stored, here and in every other process. */
+  published(events: ChatEvent[]): void {
+    this.feed.publish(events);
+    this.bus.publish({ kind: 'events', events });
+  }
+
+  /** A session's record changed here: other processes reload it. */
+  sessionChanged(id: string): void {
+    this.bus.publish({ kind: 'session', id });
+  }
+
+  /** A user renamed themself here: their sessions, in every process, take the name. */
+  async renamed(userId: number, name: string): Promise<void> {
+    await this.renameSessions(userId, name);
+    this.bus.publish({ kind: 'renamed', userId, name });
+  }
+
+  private async renameSessions(userId: number, name: string): Promise<void> {
+    for (const s of this.sessions.values())
+      if (s.userId === userId) {
+        s.userName = name;
+        s.nickname = name;
+        await this.store.sessions.update(s.id, { nickname: name });
+      }
+  }
+
+  /** A room was deleted or made private here: every process rechecks its followers. */
+  async followersChanged(roomId: string): Promise<void> {
+    this.bus.publish({ kind: 'followers', roomId });
+    for (const listener of this.followerListeners) await listener(roomId);
   }
 
   /** Stops timers, answers held observes and writes what is pending. */
@@ -125,6 +188,39 @@ export class Engine {
     this.hub.expire(this.clock.now());
     // Another process (the admin command line) wrote to the store: pick its events up.
     if (this.store.events.changedElsewhere()) void this.feed.catchUp();
+  }
+
+  private receive(m: BusMessage): void {
+    switch (m.kind) {
+      case 'events':
+        this.feed.publish(m.events);
+        break;
+      case 'session':
+        void this.reloadSession(m.id).catch((err: unknown) => this.log.error({ err }, 'reloading a session'));
+        break;
+      case 'renamed':
+        void this.renameSessions(m.userId, m.name).catch((err: unknown) =>
+          this.log.error({ err }, 'renaming sessions'),
+        );
+        break;
+      case 'followers':
+        for (const listener of this.followerListeners)
+          listener(m.roomId).catch((err: unknown) => this.log.error({ err }, 'rechecking followers'));
+        break;
+      case 'online':
+        this.presence.setElsewhere(m.userId, m.online);
+        break;
+    }
+  }
+
+  /** Another process changed or ended a session that this one may hold: take the store's word for it. */
+  private async reloadSession(id: string): Promise<void> {
+    const change = await this.sessions.reload(id);
+    if (!change) return;
+    const { session: s, roomsChanged } = change;
+    if (roomsChanged) this.hub.release(s.id);
+    if (s.hidden && s.online) this.presence.hide(s);
+    else if (!s.hidden && !s.online) this.presence.show(s, this.clock.now());
   }
 
   private async prune(): Promise<void> {
@@ -164,7 +260,7 @@ export class Engine {
             createdAt: at,
             body: { kind: 'membership' as const, membership: this.shapes.membership(member, false, 'quit') },
           }));
-          if (event) this.feed.publish([event]);
+          if (event) this.published([event]);
         }
         await this.store.users.delete(userId);
       })
@@ -176,6 +272,8 @@ export class Engine {
     const at = this.clock.now();
     this.presenceWrites = this.presenceWrites
       .then(async () => {
+        // With several processes, only the one that changes the user's state anywhere announces it.
+        if (!(await this.bus.presence(session.userId, status === 'online'))) return;
         const rooms = await this.store.rooms.roomIdsOf(session.userId);
         await this.append(
           rooms.map((room) => ({

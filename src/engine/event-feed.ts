@@ -11,6 +11,7 @@ export type EventSink = (event: ChatEvent) => void;
 export class EventFeed {
   private last: number;
   private filling: Promise<void> | undefined;
+  private again: Promise<void> | undefined;
   private queued: ChatEvent[] = [];
 
   constructor(
@@ -45,9 +46,17 @@ export class EventFeed {
     }
   }
 
-  /** Reads whatever the store holds past our position: used when another process wrote events. */
+  /**
+   * Reads whatever the store holds past our position: used when another process wrote events. A read
+   * already under way may have started before the caller's event was written, so another one follows it.
+   */
   catchUp(): Promise<void> {
-    return this.filling ?? this.fill();
+    if (!this.filling) return this.fill();
+    this.again ??= this.filling.then(() => {
+      this.again = undefined;
+      return this.catchUp();
+    });
+    return this.again;
   }
 
   private dispatch(e: ChatEvent): void {

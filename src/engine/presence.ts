@@ -11,6 +11,8 @@ export interface PresenceChange {
  */
 export class Presence {
   private readonly onlineByUser = new Map<number, Set<LiveSession>>();
+  /** Users online in another server process (several processes share the work). */
+  private readonly elsewhere = new Set<number>();
 
   constructor(
     private readonly graceMs: number,
@@ -19,7 +21,13 @@ export class Presence {
   ) {}
 
   isUserOnline(userId: number): boolean {
-    return this.onlineByUser.has(userId);
+    return this.onlineByUser.has(userId) || this.elsewhere.has(userId);
+  }
+
+  /** What the other processes say about a user, as a whole. */
+  setElsewhere(userId: number, online: boolean): void {
+    if (online) this.elsewhere.add(userId);
+    else this.elsewhere.delete(userId);
   }
 
   get onlineUsers(): number {

@@ -15,7 +15,8 @@ export class SessionRegistry {
   constructor(
     private readonly store: Store,
     private readonly idleMs: number,
-    private readonly onEnd: (s: LiveSession) => void,
+    /** `endedHere`: this process ended it (false: another process did, and this one only forgets it). */
+    private readonly onEnd: (s: LiveSession, endedHere: boolean) => void,
   ) {}
 
   get size(): number {
@@ -42,11 +43,11 @@ export class SessionRegistry {
   async get(id: string, now: number): Promise<LiveSession | undefined> {
     const s = this.live.get(id) ?? (await this.load(id, now));
     if (!s) return undefined;
-    if (s.observing === 0 && now - s.lastActiveAt > this.idleMs) {
+    if (s.observing === 0 && now - s.lastActiveAt > this.idleMs && (await this.idleEverywhere(s, now))) {
       await this.end(s);
       return undefined;
     }
-    return s;
+    return this.live.get(id);
   }
 
   async create(user: User, appKey: string | null, now: number): Promise<LiveSession> {
@@ -78,7 +79,50 @@ export class SessionRegistry {
     if (!this.live.delete(s.id)) return;
     this.touched.delete(s);
     await this.store.sessions.delete(s.id);
-    this.onEnd(s);
+    this.onEnd(s, true);
+  }
+
+  /**
+   * Another process changed or ended a session: reread it if this process holds it. Returns the session
+   * and whether its rooms changed, or nothing when it is not held here or is gone.
+   */
+  async reload(id: string): Promise<{ session: LiveSession; roomsChanged: boolean } | undefined> {
+    const s = this.live.get(id);
+    if (!s) return undefined;
+    const record = await this.store.sessions.byId(id);
+    const user = record && (await this.store.users.byId(record.userId));
+    if (!record || !user) {
+      this.forget(s);
+      return undefined;
+    }
+    const roomsChanged = record.rooms.join('\n') !== s.rooms.join('\n');
+    s.rooms = record.rooms;
+    s.nickname = record.nickname;
+    s.hidden = record.hidden;
+    s.userName = user.name;
+    return { session: s, roomsChanged };
+  }
+
+  /** Drops a session that another process ended, without touching the store. */
+  private forget(s: LiveSession): void {
+    if (this.live.get(s.id) !== s) return;
+    this.live.delete(s.id);
+    this.touched.delete(s);
+    this.onEnd(s, false);
+  }
+
+  /**
+   * Idle here, but maybe busy in another process that shares the store: its activity reaches the store
+   * within a flush, well inside the idle limit. A session already gone from the store is forgotten.
+   */
+  private async idleEverywhere(s: LiveSession, now: number): Promise<boolean> {
+    const record = await this.store.sessions.byId(s.id);
+    if (!record) {
+      this.forget(s);
+      return false;
+    }
+    s.lastActiveAt = Math.max(s.lastActiveAt, record.lastActiveAt);
+    return now - s.lastActiveAt > this.idleMs;
   }
 
   /** Writes pending activity times; held observes count as activity for their whole duration. */
@@ -90,13 +134,13 @@ export class SessionRegistry {
     await this.store.sessions.touch(entries);
   }
 
-  /** Ends sessions idle past the limit, in memory and in the store. */
   /** Ends idle sessions; returns the users of those that were only in the store, for cleaning up after. */
   async expire(now: number): Promise<number[]> {
     await this.flush(now);
     const cutoff = now - this.idleMs;
     for (const s of [...this.live.values()])
-      if (s.observing === 0 && s.lastActiveAt < cutoff) await this.end(s);
+      if (s.observing === 0 && s.lastActiveAt < cutoff && (await this.idleEverywhere(s, now)))
+        await this.end(s);
     // Sessions that never came back after a restart are only in the store.
     return (await this.store.sessions.expire(cutoff)).map((r) => r.userId);
   }

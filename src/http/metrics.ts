@@ -1,6 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
 
+/** What /metrics serves: summed over every process, or (`perWorker`) one series per worker process. */
+export interface MetricsSource {
+  contentType: string;
+  text(perWorker: boolean): Promise<string>;
+}
+
 export interface ConnectionCounts {
   sse(): number;
   websocket(): number;

@@ -9,7 +9,7 @@ import { HELD, v2Endpoints } from '../api/v2/endpoints.js';
 import { readBody } from './body.js';
 import { HeldResponse } from './held-response.js';
 import { parseTarget, type Target } from './request-target.js';
-import type { Registry } from 'prom-client';
+import type { MetricsSource } from './metrics.js';
 import type { SseTransport } from '../transports/sse.js';
 import { CSRF_HEADER, readCookie, SESSION_COOKIE, tokenMatches } from '../web/auth.js';
 import { errorBody, sendApi, sendJson } from './respond.js';
@@ -24,7 +24,7 @@ export interface RouterDeps {
   startedAt: number;
   isClosing(): boolean;
   sse: SseTransport;
-  metrics: Registry;
+  metrics: MetricsSource;
   /** Everything outside /api/ and /healthz: the web pages. */
   web(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void>;
 }
@@ -137,7 +137,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       return;
     }
     if (target.path === '/metrics') {
-      deps.metrics.metrics().then(
+      // `?per=worker` gives one series per worker process instead of the sums.
+      deps.metrics.text(/(^|&)per=worker(&|$)/.test(target.query)).then(
         (text) => {
           res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-cache' });
           res.end(text);
@@ -158,6 +159,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         held_observes: engine.hub.held,
         streams: engine.hub.streams,
         online_users: engine.presence.onlineUsers,
+        // Which process answered: with --workers, each connection may reach another one.
+        pid: process.pid,
         uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
         memory_mb: Object.fromEntries(
           Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10]),

@@ -1,0 +1,24 @@
+import type { BusMessage } from '../core/ports.js';
+
+/** One process's metrics as prom-client's `getMetricsAsJSON()` gives them. */
+export type MetricsJson = object[];
+
+/** What a worker sends the primary over the cluster's IPC channel. */
+export type ToPrimary =
+  | { lingr: 'bus'; messages: BusMessage[] }
+  | { lingr: 'presence'; id: number; userId: number; online: boolean }
+  /** A scrape of /metrics on this worker: the primary gathers every worker's and answers. */
+  | { lingr: 'metrics'; id: number; perWorker: boolean }
+  /** This worker's own metrics, for a gather the primary started. */
+  | { lingr: 'metrics-json'; id: number; metrics: MetricsJson };
+
+/** What the primary sends a worker. */
+export type ToWorker =
+  | { lingr: 'bus'; messages: BusMessage[] }
+  | { lingr: 'reply'; id: number; value: boolean | string }
+  | { lingr: 'gather-metrics'; id: number };
+
+export const isToPrimary = (m: unknown): m is ToPrimary =>
+  typeof m === 'object' && m !== null && typeof (m as { lingr?: unknown }).lingr === 'string';
+
+export const isToWorker = isToPrimary as (m: unknown) => m is ToWorker;

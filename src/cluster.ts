@@ -1,0 +1,177 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import type { Logger } from './core/ports.js';
+import type { Settings } from './config/settings.js';
+import { isToPrimary, type MetricsJson, type ToPrimary, type ToWorker } from './bus/cluster-protocol.js';
+import { PresenceLedger } from './bus/presence-ledger.js';
+import { databaseFile } from './main.js';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+
+/** Environment variable that tells a worker its slot (1..N), stable across restarts. */
+export const WORKER_SLOT_ENV = 'LINGR_WORKER_SLOT';
+const GATHER_TIMEOUT_MS = 5_000;
+/** A worker that dies this soon after starting, this many times in a row, means something is broken. */
+const QUICK_DEATH_MS = 5_000;
+const QUICK_DEATHS_ALLOWED = 5;
+
+export interface RunningCluster {
+  port: number;
+  /** Stops every worker gracefully. */
+  close(): Promise<void>;
+}
+
+interface Gather {
+  pending: Set<number>;
+  results: Array<{ slot: number; metrics: MetricsJson }>;
+  done: () => void;
+}
+
+/**
+ * The primary of `lingr serve --workers N`: prepares the store, forks N workers that share the port, relays
+ * the bus between them, keeps the presence ledger, gathers metrics, and restarts a worker that dies.
+ */
+export async function runPrimary(settings: Settings, log: Logger): Promise<RunningCluster> {
+  // Migrations run once, here, before any worker opens the store.
+  openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous }).close();
+  cluster.setupPrimary({ serialization: 'advanced' });
+
+  const ledger = new PresenceLedger();
+  const slots = new Map<Worker, number>();
+  const gathers = new Map<number, Gather>();
+  let nextGather = 1;
+  let stopping = false;
+  let quickDeaths = 0;
+
+  const workers = (): Worker[] => [...slots.keys()].filter((w) => w.isConnected());
+  const tell = (w: Worker, m: ToWorker): void => {
+    if (w.isConnected()) w.send(m);
+  };
+  const others = (from: Worker, m: ToWorker): void => {
+    for (const w of workers()) if (w !== from) tell(w, m);
+  };
+
+  const gatherMetrics = (perWorker: boolean): Promise<string> =>
+    new Promise<Array<{ slot: number; metrics: MetricsJson }>>((resolve) => {
+      const id = nextGather++;
+      const targets = workers();
+      const gather: Gather = {
+        pending: new Set(targets.map((w) => w.id)),
+        results: [],
+        done: () => {
+          gathers.delete(id);
+          resolve(gather.results);
+        },
+      };
+      gathers.set(id, gather);
+      // A worker that does not answer (stuck or dying) leaves its series out rather than the scrape.
+      setTimeout(gather.done, GATHER_TIMEOUT_MS).unref();
+      for (const w of targets) tell(w, { lingr: 'gather-metrics', id });
+      if (targets.length === 0) gather.done();
+    }).then((results) => {
+      const labelled = results.map(({ slot, metrics }) =>
+        perWorker ? metrics.map((m) => withLabel(m, 'worker', String(slot))) : metrics,
+      );
+      return AggregatorRegistry.aggregate(labelled).metrics();
+    });
+
+  const receive = (w: Worker, m: ToPrimary): void => {
+    switch (m.lingr) {
+      case 'bus':
+        others(w, m);
+        break;
+      case 'presence': {
+        const changed = ledger.set(m.userId, w.id, m.online);
+        if (changed)
+          others(w, {
+            lingr: 'bus',
+            messages: [{ kind: 'online', userId: m.userId, online: m.online }],
+          });
+        tell(w, { lingr: 'reply', id: m.id, value: changed });
+        break;
+      }
+      case 'metrics':
+        void gatherMetrics(m.perWorker).then(
+          (text) => tell(w, { lingr: 'reply', id: m.id, value: text }),
+          (err: unknown) => {
+            log.error({ err }, 'gathering metrics');
+            tell(w, { lingr: 'reply', id: m.id, value: '' });
+          },
+        );
+        break;
+      case 'metrics-json': {
+        const gather = gathers.get(m.id);
+        if (!gather || !gather.pending.delete(w.id)) break;
+        gather.results.push({ slot: slots.get(w) ?? 0, metrics: m.metrics });
+        if (gather.pending.size === 0) gather.done();
+        break;
+      }
+    }
+  };
+
+  const fork = (slot: number): Worker => {
+    const w = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
+    const startedAt = Date.now();
+    slots.set(w, slot);
+    w.on('message', (m: unknown) => {
+      if (isToPrimary(m)) receive(w, m);
+    });
+    w.on('exit', (code, signal) => {
+      slots.delete(w);
+      ledger.drop(w.id);
+      for (const gather of gathers.values())
+        if (gather.pending.delete(w.id) && gather.pending.size === 0) gather.done();
+      if (stopping) return;
+      quickDeaths = Date.now() - startedAt < QUICK_DEATH_MS ? quickDeaths + 1 : 0;
+      if (quickDeaths > QUICK_DEATHS_ALLOWED) {
+        log.error({ slot, code, signal }, 'workers keep dying at start; giving up');
+        process.exitCode = 1;
+        void close();
+        return;
+      }
+      // Its clients reconnect to the others and resume by counter; the new worker takes new connections.
+      log.warn({ slot, workerPid: w.process.pid, code, signal }, 'worker died; starting another');
+      fork(slot);
+    });
+    return w;
+  };
+
+  const listening = (w: Worker): Promise<number> =>
+    new Promise((resolve, reject) => {
+      w.once('listening', (address) => resolve(address.port));
+      w.once('exit', (code) => reject(new Error(`a worker exited while starting (code ${code})`)));
+    });
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      stopping = true;
+      const exits = workers().map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+      for (const w of workers()) w.process.kill('SIGTERM');
+      await Promise.all(exits);
+      log.info({}, 'lingr stopped');
+    })());
+
+  const first = Array.from({ length: settings.workers }, (_, i) => fork(i + 1));
+  let port: number;
+  try {
+    // Workers listening on port 0 share the one port the first of them got.
+    port = (await Promise.all(first.map(listening)))[0] as number;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  log.info(
+    { port, host: settings.host, data: settings.dataDir, workers: settings.workers },
+    'lingr is listening',
+  );
+  return { port, close };
+}
+
+/** prom-client's JSON for one metric, with one more label on every value. */
+function withLabel(metric: object, name: string, value: string): object {
+  const m = metric as { values?: Array<{ labels?: Record<string, string | number> }> };
+  return {
+    ...metric,
+    values: (m.values ?? []).map((v) => ({ ...v, labels: { ...v.labels, [name]: value } })),
+  };
+}
