@@ -1,55 +1,177 @@
-import { parseArgs } from 'node:util';
-import { idle } from './scenarios/idle.js';
-import { room2007 } from './scenarios/room2007.js';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LONG_POLL_PEERS, availablePeers } from './peer-list.js';
+import { printTable } from './report.js';
+import { RESULTS_DIR, SMOKE_RESULTS_DIR, writeResult } from './results.js';
+import type { BenchContext, Scenario } from './scenario.js';
+import { plot } from './scenarios/plot.js';
+import { s1 } from './scenarios/s1.js';
+import { s2 } from './scenarios/s2.js';
+import { s3 } from './scenarios/s3.js';
+import { s4 } from './scenarios/s4.js';
+import { s5 } from './scenarios/s5.js';
+import { s6 } from './scenarios/s6.js';
+import { s7 } from './scenarios/s7.js';
+import { sweep } from './scenarios/sweep.js';
 
-const USAGE = `Usage: npm run bench -- SCENARIO [options]
-  room2007  [--clients 300] [--seconds 60] [--rate 3] [--processes 1]
-  idle      [--connections 19000] [--sessions 100] [--processes 4] [--hold 60] [--ramp 2000]
-  --smoke   a few seconds at tiny size, to check that the scenario still works`;
+const SCENARIOS: readonly Scenario[] = [s1, s2, s3, s4, s5, s6, s7, sweep];
+const PLOT_FILE = fileURLToPath(new URL('../../docs/bench/latency-vs-connections.png', import.meta.url));
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    clients: { type: 'string' },
-    seconds: { type: 'string' },
-    rate: { type: 'string' },
-    processes: { type: 'string' },
-    connections: { type: 'string' },
-    sessions: { type: 'string' },
-    hold: { type: 'string' },
-    ramp: { type: 'string' },
-    smoke: { type: 'boolean' },
+/** Old names, kept so the commands in BENCHMARKS.md still work; their sizes give way to --smoke. */
+const ALIASES: Record<string, { scenario: string; target: string; size: string[] }> = {
+  room2007: { scenario: 's1', target: 'lingr-longpoll', size: [] },
+  idle: {
+    scenario: 's3',
+    target: 'lingr-longpoll',
+    size: ['--connections', '19000', '--hold', '60', '--workers', '1'],
   },
-});
-const num = (v: string | undefined, fallback: number): number => (v === undefined ? fallback : Number(v));
-const smoke = values.smoke === true;
+};
 
-async function main(): Promise<void> {
-  const scenario = positionals[0];
-  console.log(
-    `machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`,
-  );
-  if (scenario === 'room2007') {
-    const r = await room2007({
-      clients: num(values.clients, smoke ? 20 : 300),
-      seconds: num(values.seconds, smoke ? 3 : 60),
-      rate: num(values.rate, 3),
-      processes: num(values.processes, 1),
-    });
-    process.exitCode = r.errors > 0 || r.missing !== 0 || r.duplicates > 0 ? 1 : 0;
-  } else if (scenario === 'idle') {
-    const r = await idle({
-      connections: num(values.connections, smoke ? 200 : 19_000),
-      sessions: num(values.sessions, smoke ? 10 : 100),
-      processes: num(values.processes, smoke ? 2 : 4),
-      holdSeconds: num(values.hold, smoke ? 2 : 60),
-      rampPerSecond: num(values.ramp, 2000),
-    });
-    process.exitCode = r.errors > 0 ? 1 : 0;
-  } else {
-    console.error(USAGE);
-    process.exitCode = 2;
-  }
+const USAGE = `Usage: npm run bench -- SCENARIO [--target NAME|lingr|all|a,b] [--smoke] [options]
+${SCENARIOS.map((s) => `  ${s.usage}`).join('\n')}
+  plot   draws ${PLOT_FILE} from bench/results/sweep-*.json  [--out FILE]
+  room2007 = s1 --target lingr-longpoll;  idle = s3 --target lingr-longpoll --connections 19000 --hold 60
+Targets: lingr-longpoll, lingr-sse, lingr-ws, lingr-mixed, the peers (ws, socketio, faye, nchan-ws,
+nchan-longpoll) where installed; "lingr" = ours on each transport, "all" = ours and every available peer.
+--smoke   tiny sizes, a few seconds; results go to ${SMOKE_RESULTS_DIR} (else bench/results/)
+--results DIR   where to write (and, for plot, read) the JSON figures`;
+
+const FLAGS = [
+  'target',
+  'clients',
+  'seconds',
+  'rate',
+  'processes',
+  'connections',
+  'users',
+  'sessions',
+  'hold',
+  'ramp',
+  'workers',
+  'window',
+  'line-bytes',
+  'pause',
+  'outbox-limit',
+  'levels',
+  'storm-at',
+  'results',
+  'out',
+] as const;
+
+function parse(argv: string[]): {
+  scenario: string | undefined;
+  values: Record<string, string | boolean | undefined>;
+} {
+  const alias = argv[0] ? ALIASES[argv[0]] : undefined;
+  const rest = argv.slice(1);
+  const args = alias
+    ? [alias.scenario, '--target', alias.target, ...(rest.includes('--smoke') ? [] : alias.size), ...rest]
+    : argv;
+  const options: NonNullable<ParseArgsConfig['options']> = { smoke: { type: 'boolean' } };
+  for (const f of FLAGS) options[f] = { type: 'string' };
+  const parsed = parseArgs({ args, allowPositionals: true, options });
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals;
+  // --sessions was the idle scenario's name for the number of users.
+  if (values.sessions !== undefined && values.users === undefined) values.users = values.sessions;
+  return { scenario: positionals[0], values };
 }
 
-await main();
+function context(values: Record<string, string | boolean | undefined>): BenchContext {
+  const smoke = values.smoke === true;
+  const raw = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  return {
+    smoke,
+    log: (line) => console.log(line),
+    num(name, full, small) {
+      const v = raw(name);
+      if (v === undefined) return smoke ? small : full;
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, not "${v}"`);
+      return n;
+    },
+    str: (name, full, small) => raw(name) ?? (smoke ? small : full),
+  };
+}
+
+/** Which targets `--target` names for this scenario. */
+async function targetsFor(scenario: Scenario, spec: string): Promise<string[]> {
+  if (spec === 'lingr') return [...scenario.ours];
+  if (spec === 'all') return [...scenario.ours, ...scenario.peers(await availablePeers())];
+  return spec.split(',').filter(Boolean);
+}
+
+/** The target of ours a peer is compared with: the same kind of transport. */
+const oursFor = (target: string): string | undefined =>
+  target.startsWith('lingr-') ? undefined : LONG_POLL_PEERS.includes(target) ? 'lingr-longpoll' : 'lingr-ws';
+
+async function main(): Promise<number> {
+  const { scenario: name, values } = parse(process.argv.slice(2));
+  const ctx = context(values);
+  const resultsDir =
+    typeof values.results === 'string' ? values.results : ctx.smoke ? SMOKE_RESULTS_DIR : RESULTS_DIR;
+  console.log(`machine: ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+  if (name === 'plot') {
+    const out =
+      typeof values.out === 'string'
+        ? values.out
+        : ctx.smoke
+          ? join(resultsDir, 'latency-vs-connections.png')
+          : PLOT_FILE;
+    await plot(resultsDir, out, ctx.log);
+    return 0;
+  }
+  const scenario = SCENARIOS.find((s) => s.name === name);
+  if (!scenario) {
+    console.error(USAGE);
+    return 2;
+  }
+  const targets = await targetsFor(
+    scenario,
+    typeof values.target === 'string' ? values.target : scenario.defaultTarget,
+  );
+  const rows: Array<{ target: string; figures: Record<string, unknown> }> = [];
+  let failed = false;
+  for (const target of targets) {
+    const ours = target.startsWith('lingr-');
+    try {
+      const outcome = await scenario.run(target, ctx);
+      const file = await writeResult(resultsDir, `${scenario.name}-${target}`, {
+        scenario: scenario.name,
+        target,
+        date: new Date().toISOString(),
+        machine: { cores: cpus().length, node: process.version },
+        smoke: ctx.smoke,
+        ...outcome.figures,
+      });
+      console.log(
+        `  -> ${file}${outcome.ok ? '' : ours ? '  (FAILED: lines lost, duplicated or errors)' : '  (peer: lines lost, duplicated or errors)'}`,
+      );
+      rows.push({ target, figures: outcome.figures });
+      // A peer that loses lines is a finding about the peer; only ours must be perfect.
+      if (!outcome.ok && ours) failed = true;
+    } catch (err) {
+      console.error(
+        `${scenario.name} ${target} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+      failed = true;
+    }
+  }
+  if (rows.length > 1) {
+    console.log(`\n${scenario.name}: ${rows.length} targets`);
+    printTable(rows, scenario.columns, oursFor, ctx.log);
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  return 2;
+});
+// Whatever is left (a stuck socket, a timer) must not keep a finished run alive.
+setTimeout(() => process.exit(), 2000).unref();

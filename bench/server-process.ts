@@ -1,23 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/lingr.js', import.meta.url));
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-export interface ServerUnderTest {
+export interface LingrServer {
   child: ChildProcess;
+  /** The process started (the primary when there are workers). */
   pid: number;
   url: string;
   port: number;
   dataDir: string;
-  /** utime + stime in seconds so far. */
-  cpuSeconds(): number;
-  rssKb(): number;
-  peakRssKb(): number;
   stop(): Promise<void>;
 }
 
@@ -25,43 +21,65 @@ export function benchDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'lingr-bench-'));
 }
 
-function statusKb(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
+let workersFlag: boolean | undefined;
+
+/** Whether this build's `lingr serve` takes `--workers N` (node:cluster). */
+export function serverHasWorkers(): boolean {
+  workersFlag ??= spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8' }).stdout.includes(
+    '--workers',
+  );
+  return workersFlag;
 }
 
-/** Starts `lingr serve` as its own process on a free port and waits until it listens. */
-export function startServer(dataDir: string, args: string[] = []): Promise<ServerUnderTest> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, ...args], {
+interface ListeningLine {
+  port: number;
+  pid?: number;
+}
+
+/**
+ * Starts `lingr serve` as its own process on a free port and waits until it listens. With workers the
+ * primary logs `lingr is listening` (with its own pid) once every worker listens; workers may log the
+ * same words, so only the primary's line, or one line from each worker, counts.
+ */
+export function startServer(dataDir: string, args: string[] = [], workers = 1): Promise<LingrServer> {
+  if (workers > 1 && !serverHasWorkers())
+    return Promise.reject(new Error('this lingr serve has no --workers flag yet; run with --workers 1'));
+  const extra = workers > 1 ? ['--workers', String(workers)] : [];
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, ...extra, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LINGR_LOG_LEVEL: 'info' },
   });
   const pid = child.pid as number;
+  const workerLines = new Set<number>();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error('the server did not start within 20 s'));
-    }, 20_000);
+      reject(new Error('the server did not start within 30 s'));
+    }, 30_000);
     child.once('exit', (code) => reject(new Error(`the server exited early (${code})`)));
+    // Read every line to the end: a full pipe would stall the server's logging.
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.includes('lingr is listening')) return;
+      const heard = JSON.parse(line) as ListeningLine;
+      if (workers > 1 && heard.pid !== pid) {
+        workerLines.add(heard.pid ?? workerLines.size);
+        if (workerLines.size < workers) return;
+      }
       clearTimeout(timer);
-      const { port } = JSON.parse(line) as { port: number };
       resolve({
         child,
         pid,
-        port,
-        url: `http://127.0.0.1:${port}`,
+        port: heard.port,
+        url: `http://127.0.0.1:${heard.port}`,
         dataDir,
-        cpuSeconds() {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-          return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-        },
-        rssKb: () => statusKb(pid, 'VmRSS'),
-        peakRssKb: () => statusKb(pid, 'VmHWM'),
         stop: () =>
           new Promise<void>((done) => {
             child.removeAllListeners('exit');
+            if (child.exitCode !== null || child.signalCode !== null) {
+              rmSync(dataDir, { recursive: true, force: true });
+              done();
+              return;
+            }
             const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
             child.once('exit', () => {
               clearTimeout(kill);

@@ -4,23 +4,35 @@ import { systemClock } from '../src/core/time.js';
 import { databaseFile } from '../src/main.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 
-export const BENCH_PASSWORD = 'bench-password';
+import { BENCH_PASSWORD, benchUser, SPEAKER } from './users.js';
 
-/** Creates `count` users (u0, u1, ...) who are all members of `room`, straight into the data directory. */
-export async function seed(dataDir: string, room: string, count: number): Promise<string[]> {
+/** A room and the bench users (u{first} .. u{first + count - 1}) who are its members. */
+export interface RoomSeed {
+  id: string;
+  firstUser: number;
+  users: number;
+}
+
+/**
+ * Writes rooms, their members and the speaker straight into the data directory. Rooms get disjoint
+ * users, so presence in one room never fans out to another room's connections.
+ */
+export async function seed(dataDir: string, rooms: readonly RoomSeed[]): Promise<void> {
   const store = openSqliteStore(databaseFile(dataDir));
   try {
     // Cheapest allowed scrypt cost: the benchmark measures fan-out, not sign-in.
     const admin = new Admin(store, new Shapes('http://127.0.0.1'), systemClock, 10);
-    await admin.addRoom({ id: room, name: `Bench ${room}` });
-    const users: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const username = `u${i}`;
-      await admin.addUser({ username, password: BENCH_PASSWORD });
-      await admin.join(room, username);
-      users.push(username);
+    await admin.addUser({ username: SPEAKER, password: BENCH_PASSWORD });
+    const made = new Set<number>();
+    for (const room of rooms) {
+      await admin.addRoom({ id: room.id, name: `Bench ${room.id}` });
+      await admin.join(room.id, SPEAKER);
+      for (let n = room.firstUser; n < room.firstUser + room.users; n++) {
+        if (!made.has(n)) await admin.addUser({ username: benchUser(n), password: BENCH_PASSWORD });
+        made.add(n);
+        await admin.join(room.id, benchUser(n));
+      }
     }
-    return users;
   } finally {
     store.close();
   }

@@ -1,21 +1,63 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { serverHasWorkers } from '../bench/server-process.js';
 
 const RUN = fileURLToPath(new URL('../bench/run.js', import.meta.url));
+const RESULTS = mkdtempSync(join(tmpdir(), 'lingr-bench-smoke-test-'));
 
-/** The benchmarks at tiny size, so the suite keeps working; their figures are not judged here. */
+/** Servers with workers are measured with two of them once `lingr serve --workers` exists. */
+const WORKERS = serverHasWorkers() ? '2' : '1';
+
+function bench(args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [RUN, ...args, '--smoke', '--results', RESULTS], {
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/** Every scenario at tiny size, so the suite keeps them working; their figures are not judged here. */
 describe('benchmark smoke runs', () => {
-  for (const scenario of ['room2007', 'idle']) {
-    it(`${scenario} runs to the end with every line delivered and no error`, () => {
-      const r = spawnSync(process.execPath, [RUN, scenario, '--smoke'], {
-        encoding: 'utf8',
-        timeout: 90_000,
-      });
-      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stdout, scenario === 'room2007' ? /missing 0, duplicates 0/ : /held observes/);
-      assert.match(r.stdout, /errors 0/);
+  after(() => rmSync(RESULTS, { recursive: true, force: true }));
+
+  const runs: Array<[string, string[]]> = [
+    ['s1', ['--target', 'lingr']],
+    ['s2', ['--workers', WORKERS]],
+    ['s3', ['--workers', WORKERS]],
+    ['s4', []],
+    ['s5', []],
+    ['s6', []],
+    ['s7', ['--target', 'lingr']],
+    ['sweep', []],
+  ];
+  for (const [scenario, args] of runs) {
+    it(`${scenario} ${args.join(' ')} runs to the end with every line delivered and no error`, () => {
+      const { status, out } = bench([scenario, ...args]);
+      assert.equal(status, 0, out);
+      assert.match(out, /missing 0/);
+      assert.match(out, /errors 0/);
+      assert.doesNotMatch(out, /missing [1-9]|errors [1-9]|duplicates [1-9]/);
+      if (scenario === 's7') assert.match(out, /lines recovered 100\.00%/);
     });
   }
+
+  it('plot draws the sweep as a PNG', () => {
+    const file = join(RESULTS, 'plot.png');
+    const { status, out } = bench(['plot', '--out', file]);
+    assert.equal(status, 0, out);
+    const png = readFileSync(file);
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    assert.ok(png.length > 10_000, `${png.length} bytes`);
+  });
+
+  it('the old scenario names still run', () => {
+    const { status, out } = bench(['room2007']);
+    assert.equal(status, 0, out);
+    assert.match(out, /missing 0, duplicates 0/);
+  });
 });

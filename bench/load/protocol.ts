@@ -1,42 +1,90 @@
-/** Messages between a scenario (parent) and its load-generator processes. */
-export interface ObserverConfig {
-  url: string;
-  room: string;
-  users: string[];
+import type { HistogramData } from '../histogram.js';
+
+/** How our targets sign in; peers ignore it. */
+export interface LingrTargetOptions {
+  /** Subscriber i signs in as bench user u{firstUser + i % users}; many subscribers share a session. */
+  users: number;
+  firstUser: number;
   password: string;
-  /** Concurrent observe loops per session. */
-  observesPerSession: number;
-  localAddress: string;
-  /** Observe loops started per second (ramp). */
-  rampPerSecond: number;
-  /** Hard stop for every loop, epoch ms. */
-  deadline: number;
 }
 
-export type ToLoad = { type: 'start'; config: ObserverConfig } | { type: 'go' } | { type: 'report' };
+/** What one load-generator process is asked to do. */
+export interface LoadConfig {
+  target: string;
+  targetOptions: LingrTargetOptions;
+  url: string;
+  room: string;
+  /** Subscribers first .. first + count - 1 (the index a target maps to a user or a client id). */
+  first: number;
+  count: number;
+  /** Source addresses, used in turn (each reaches only ~28,000 ports to one destination). */
+  localAddresses: string[];
+  /** Subscribers opened per second by this process. */
+  rampPerSecond: number;
+  /** Epoch ms: every subscriber is closed then, and the process exits soon after. */
+  deadline: number;
+  /** How often to send the lowest line every active subscriber has (0 = never). */
+  progressMs: number;
+}
+
+export type ToLoad =
+  | { type: 'start'; config: LoadConfig }
+  | { type: 'open' }
+  | { type: 'pause'; fraction: number }
+  | { type: 'storm' }
+  | { type: 'report'; lines: number }
+  | { type: 'close' };
+
+export interface StormReport {
+  /** Subscribers dropped at once. */
+  dropped: number;
+  /** Of those, how many were connected again. */
+  reconnected: number;
+  /** From the drop to the new connection being established (resubscribed). */
+  reconnectMs: HistogramData;
+  /** From the drop to the first line received after it. */
+  firstLineMs: HistogramData;
+}
 
 export interface LoadReport {
-  latencies: number[];
+  subscribers: number;
+  /** Subscribers whose subscribe succeeded. */
+  opened: number;
+  paused: number;
+  /** Say-to-delivery of the first copy each active subscriber got of each line. */
+  latency: HistogramData;
+  /** Bench lines received by active subscribers, duplicates included. */
   deliveries: number;
+  distinct: number;
   duplicates: number;
-  /** Distinct bench lines each loop received. */
-  distinctPerLoop: number[];
+  /** Lines an active subscriber should have and did not get. */
+  missing: number;
+  subscribersMissing: number;
   errors: number;
   firstError?: string;
-  inFlight: number;
-  loops: number;
+  storm?: StormReport;
 }
 
 export type FromLoad =
   | { type: 'ready' }
-  | { type: 'ramped' }
+  | { type: 'opened'; opened: number; failed: number }
+  | { type: 'paused'; count: number }
+  | { type: 'stormed'; count: number }
+  | { type: 'progress'; low: number }
   | { type: 'report'; report: LoadReport }
+  | { type: 'closed' }
   | { type: 'failed'; error: string };
 
-/** Bench lines carry their sequence number and send time: `bench:<seq>:<epoch ms>`. */
-export const benchLine = (seq: number, sentAt: number): string => `bench:${seq}:${sentAt.toFixed(3)}`;
+/**
+ * Bench lines carry their sequence number and send time, then optional padding:
+ * `bench:<seq>:<epoch ms>[:<padding>]`.
+ */
+export const benchLine = (seq: number, sentAt: number, padTo = 0): string => {
+  const line = `bench:${seq}:${sentAt.toFixed(3)}`;
+  return padTo > line.length + 1 ? `${line}:${'x'.repeat(padTo - line.length - 1)}` : line;
+};
 
 export function parseBenchLine(text: string): { seq: number; sentAt: number } | undefined {
-  const m = /^bench:(\d+):([\d.]+)$/.exec(text);
+  const m = /^bench:(\d+):([\d.]+)(?::x*)?$/.exec(text);
   return m ? { seq: Number(m[1]), sentAt: Number(m[2]) } : undefined;
 }

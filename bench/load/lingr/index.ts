@@ -1,0 +1,50 @@
+import { agentFor, callJson } from '../../http.js';
+import { SPEAKER } from '../../users.js';
+import type { LingrTargetOptions } from '../protocol.js';
+import type { SubscribeOptions, Subscriber, Target } from '../target.js';
+import { LongPollSubscriber } from './longpoll.js';
+import type { ResumingSubscriber } from './resuming.js';
+import { Sessions, type LingrSession } from './session.js';
+import { SseSubscriber } from './sse.js';
+import { WsSubscriber } from './ws.js';
+
+type Make = (o: SubscribeOptions, s: LingrSession) => ResumingSubscriber;
+
+const TRANSPORTS: Record<string, Make> = {
+  'lingr-longpoll': (o, s) => new LongPollSubscriber(o, s),
+  'lingr-sse': (o, s) => new SseSubscriber(o, s),
+  'lingr-ws': (o, s) => new WsSubscriber(o, s),
+};
+const MIXED = Object.values(TRANSPORTS);
+
+/** Our server over each transport; `lingr-mixed` spreads subscribers over all three in turn. */
+export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed'];
+
+export const isLingrTarget = (name: string): boolean => LINGR_TARGETS.includes(name);
+
+export function lingrTarget(name: string, options: LingrTargetOptions): Target {
+  const make: (index: number) => Make | undefined =
+    name === 'lingr-mixed' ? (i) => MIXED[i % MIXED.length] : () => TRANSPORTS[name];
+  if (!make(0)) throw new Error(`unknown target ${name}`);
+  const sessions = new Sessions(options);
+  return {
+    name,
+    async subscribe(o: SubscribeOptions): Promise<Subscriber> {
+      const session = await sessions.get(o.url, o.room, o.index, o.localAddress);
+      const subscriber = (make(o.index) as Make)(o, session);
+      await subscriber.start();
+      return subscriber;
+    },
+    async publisher(url: string, room: string, localAddress: string) {
+      const agent = agentFor(localAddress);
+      const created = await callJson(agent, url, '/api/session/create', {
+        user: SPEAKER,
+        password: options.password,
+      });
+      const session = created.session as string;
+      return async (text: string) => {
+        await callJson(agent, url, '/api/room/say', { session, room, text }, 'POST');
+      };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { SubscribeOptions, Subscriber } from '../target.js';
+import type { LingrSession } from './session.js';
+
+/** An observe reply, and every stream message, which has the same shape. */
+export interface ObserveReply {
+  status: string;
+  counter: number;
+  events?: Array<{ message?: { text: string } }>;
+}
+
+const RETRY_MS = 1000;
+/** Consecutive failures before a subscriber gives up (keeps a dead server from looping forever). */
+const MAX_FAILURES = 30;
+
+/**
+ * What our three transports share: a counter to resume from, reconnecting when the server asks to
+ * (close 4100, `event: end`), and bounded retries after a failure. Subclasses open and drop one
+ * connection; a dropped connection's late events are ignored by checking it is still the current one.
+ */
+export abstract class ResumingSubscriber implements Subscriber {
+  protected counter: number;
+  protected closed = false;
+  protected paused = false;
+  private failures = 0;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    protected readonly o: SubscribeOptions,
+    protected readonly session: LingrSession,
+  ) {
+    this.counter = session.counter;
+  }
+
+  /** Opens a connection from `this.counter`; resolves once it is established. */
+  protected abstract open(): Promise<void>;
+  /** Drops the current connection; its events are ignored from now on. */
+  protected abstract drop(): void;
+  /** Stops reading the current connection's socket. */
+  protected abstract pauseSocket(): void;
+
+  start(): Promise<void> {
+    return this.open();
+  }
+
+  protected deliver(reply: ObserveReply): void {
+    if (reply.status !== 'ok') {
+      this.failed(new Error(`reply: ${JSON.stringify(reply).slice(0, 200)}`));
+      return;
+    }
+    this.failures = 0;
+    if (reply.counter > this.counter) this.counter = reply.counter;
+    if (reply.counter > this.session.counter) this.session.counter = reply.counter;
+    for (const e of reply.events ?? []) if (e.message) this.o.onLine(e.message.text);
+  }
+
+  /** The server asked us to reconnect: resume from our counter at once. */
+  protected resume(): void {
+    if (this.closed) return;
+    this.drop();
+    this.open().catch((err: unknown) => this.failed(asError(err)));
+  }
+
+  protected failed(err: Error): void {
+    if (this.closed) return;
+    this.drop();
+    this.o.onError(err);
+    if (++this.failures > MAX_FAILURES) {
+      this.closed = true;
+      return;
+    }
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.resume(), RETRY_MS);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.pauseSocket();
+  }
+
+  reconnect(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    clearTimeout(this.retry);
+    this.drop();
+    return this.open().catch((err: unknown) => {
+      this.failed(asError(err));
+      throw err;
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.drop();
+  }
+}
+
+export const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+export const streamQuery = (session: string, counter: number): string =>
+  `session=${encodeURIComponent(session)}&counter=${counter}`;

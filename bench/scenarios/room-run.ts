@@ -1,0 +1,226 @@
+import { addresses } from '../addresses.js';
+import { mergeAll } from '../histogram.js';
+import { LoadGroup } from '../load/pool.js';
+import { benchLine, type LoadReport } from '../load/protocol.js';
+import { resolveTarget } from '../load/targets.js';
+import { nowMs } from '../stats.js';
+import type { SystemUnderTest } from '../sut.js';
+import { BENCH_PASSWORD } from '../users.js';
+
+/** How fast lines are said: a fixed rate, or as fast as the slowest subscriber takes them. */
+export type Pacing = { rate: number } | { window: number };
+
+export interface RoomRunOptions {
+  sut: SystemUnderTest;
+  target: string;
+  room: string;
+  /** Subscribers sign in as u{firstUser} .. u{firstUser + users - 1}, shared in turn. */
+  firstUser: number;
+  users: number;
+  clients: number;
+  processes: number;
+  rampPerSecond: number;
+  seconds: number;
+  pacing: Pacing;
+  /** Pad each line to this many characters (0: no padding). */
+  lineBytes: number;
+  /** Fraction of subscribers that stop reading before the first line (slow readers). */
+  pauseFraction?: number;
+  /** Drop every subscriber at once this long after the first line (reconnect storm). */
+  stormAfterSeconds?: number;
+  /** Called each second while lines flow (e.g. to sample RSS). */
+  onSecond?: () => void;
+}
+
+export interface StormFigures {
+  dropped: number;
+  reconnected: number;
+  reconnectP50: number;
+  reconnectP99: number;
+  reconnectMax: number;
+  firstLineP50: number;
+  firstLineP99: number;
+  firstLineMax: number;
+}
+
+/** What every room scenario reports. */
+export interface RoomFigures {
+  target: string;
+  clients: number;
+  opened: number;
+  paused: number;
+  lines: number;
+  expected: number;
+  deliveries: number;
+  missing: number;
+  subscribersMissing: number;
+  duplicates: number;
+  errors: number;
+  firstError?: string;
+  p50: number;
+  p99: number;
+  max: number;
+  deliveriesPerSecond: number;
+  seconds: number;
+  cpuSeconds: number;
+  cpuSecondsPer1000Deliveries: number;
+  peakRssMb: number;
+  storm?: StormFigures;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Says in flight at most, so a stalled server cannot pile up requests without bound. */
+const MAX_SAYS_IN_FLIGHT = 256;
+
+/**
+ * One room: open the subscribers, say lines (paced), wait until every active subscriber has every line
+ * (bounded), then collect the figures from every load process.
+ */
+export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
+  const rampSeconds = o.clients / Math.max(1, o.rampPerSecond);
+  const group = new LoadGroup(
+    {
+      target: o.target,
+      targetOptions: { users: o.users, firstUser: o.firstUser, password: BENCH_PASSWORD },
+      url: o.sut.url,
+      room: o.room,
+      first: 0,
+      count: o.clients,
+      processes: o.processes,
+      addressesPerProcess: 2,
+      rampPerSecond: o.rampPerSecond,
+      deadline: Date.now() + (120 + rampSeconds * 2 + o.seconds * 2) * 1000,
+      // The window pacing waits on these: often enough that they are not what limits the rate.
+      progressMs: 'window' in o.pacing ? 5 : 50,
+    },
+    addresses.take,
+  );
+  try {
+    await group.ready();
+    const { opened } = await group.open();
+    const target = await resolveTarget(o.target, {
+      users: o.users,
+      firstUser: o.firstUser,
+      password: BENCH_PASSWORD,
+    });
+    const say = await target.publisher(o.sut.url, o.room, addresses.take());
+    // Let every subscriber's first poll or stream settle before timing anything.
+    await sleep(500);
+    const paused = o.pauseFraction ? await group.pause(o.pauseFraction) : 0;
+    let sayErrors = 0;
+    let firstSayError: string | undefined;
+    let inFlight = 0;
+    const says = new Set<Promise<void>>();
+    const sayOne = (seq: number): void => {
+      inFlight++;
+      const p: Promise<void> = say(benchLine(seq, nowMs(), o.lineBytes))
+        .catch((err: unknown) => {
+          sayErrors++;
+          firstSayError ??= `say: ${err instanceof Error ? err.message : String(err)}`;
+        })
+        .finally(() => {
+          inFlight--;
+          says.delete(p);
+        });
+      says.add(p);
+    };
+    const cpuBefore = o.sut.cpuSeconds();
+    const started = Date.now();
+    const until = started + o.seconds * 1000;
+    let stormed = o.stormAfterSeconds === undefined;
+    let nextSecond = started + 1000;
+    let lines = 0;
+    const maxLines = 'rate' in o.pacing ? Math.round(o.seconds * o.pacing.rate) : o.seconds * 100_000;
+    // Bounded by the line count and the clock.
+    while (lines < maxLines && Date.now() < until + 5000) {
+      const now = Date.now();
+      if (now >= nextSecond) {
+        nextSecond += 1000;
+        o.onSecond?.();
+      }
+      if (!stormed && now >= started + (o.stormAfterSeconds as number) * 1000) {
+        stormed = true;
+        await group.storm();
+      }
+      if ('rate' in o.pacing) {
+        const due = started + (lines * 1000) / o.pacing.rate;
+        if (due > now) await sleep(Math.min(due - now, nextSecond - now));
+        else if (inFlight >= MAX_SAYS_IN_FLIGHT) await sleep(2);
+        else sayOne(lines++);
+      } else {
+        if (now >= until) break;
+        if (lines < group.low() + o.pacing.window && inFlight < o.pacing.window) sayOne(lines++);
+        else await sleep(2);
+      }
+    }
+    await Promise.all([...says]);
+    // Wait until the slowest active subscriber has every line: bounded, a lost line must not hang us.
+    const drainUntil = Date.now() + 10_000 + o.clients;
+    while (group.low() < lines && Date.now() < drainUntil) await sleep(20);
+    const seconds = (Date.now() - started) / 1000;
+    const cpuSeconds = o.sut.cpuSeconds() - cpuBefore;
+    await sleep(200);
+    const reports = await group.reports(lines);
+    return figures(o, reports, { opened, paused, lines, seconds, cpuSeconds, sayErrors, firstSayError });
+  } finally {
+    await group.close();
+  }
+}
+
+function figures(
+  o: RoomRunOptions,
+  reports: LoadReport[],
+  run: {
+    opened: number;
+    paused: number;
+    lines: number;
+    seconds: number;
+    cpuSeconds: number;
+    sayErrors: number;
+    firstSayError: string | undefined;
+  },
+): RoomFigures {
+  const sum = (f: (r: LoadReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
+  const latency = mergeAll(reports.map((r) => r.latency)).summary();
+  const deliveries = sum((r) => r.distinct);
+  const firstError = run.firstSayError ?? reports.find((r) => r.firstError)?.firstError;
+  const storms = reports.flatMap((r) => (r.storm ? [r.storm] : []));
+  let storm: StormFigures | undefined;
+  if (storms.length > 0) {
+    const reconnect = mergeAll(storms.map((s) => s.reconnectMs)).summary();
+    const firstLine = mergeAll(storms.map((s) => s.firstLineMs)).summary();
+    storm = {
+      dropped: storms.reduce((a, s) => a + s.dropped, 0),
+      reconnected: storms.reduce((a, s) => a + s.reconnected, 0),
+      reconnectP50: reconnect.p50,
+      reconnectP99: reconnect.p99,
+      reconnectMax: reconnect.max,
+      firstLineP50: firstLine.p50,
+      firstLineP99: firstLine.p99,
+      firstLineMax: firstLine.max,
+    };
+  }
+  return {
+    target: o.target,
+    clients: o.clients,
+    opened: run.opened,
+    paused: run.paused,
+    lines: run.lines,
+    expected: run.lines * (o.clients - run.paused),
+    deliveries,
+    missing: sum((r) => r.missing),
+    subscribersMissing: sum((r) => r.subscribersMissing),
+    duplicates: sum((r) => r.duplicates),
+    errors: run.sayErrors + sum((r) => r.errors),
+    ...(firstError === undefined ? {} : { firstError }),
+    p50: latency.p50,
+    p99: latency.p99,
+    max: latency.max,
+    deliveriesPerSecond: deliveries / run.seconds,
+    seconds: run.seconds,
+    cpuSeconds: run.cpuSeconds,
+    cpuSecondsPer1000Deliveries: run.cpuSeconds / Math.max(1, deliveries / 1000),
+    peakRssMb: o.sut.peakRssKb() / 1024,
+    ...(storm ? { storm } : {}),
+  };
+}
