@@ -4,9 +4,11 @@ export interface Series {
   points: ReadonlyArray<{ x: number; p50: number; p99: number }>;
 }
 
-const W = 960;
-const H = 560;
-const M = { left: 80, right: 200, top: 70, bottom: 70 };
+export const CHART_WIDTH = 1040;
+export const CHART_HEIGHT = 560;
+const W = CHART_WIDTH;
+const H = CHART_HEIGHT;
+const M = { left: 80, right: 260, top: 70, bottom: 70 };
 const COLORS = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a7e8c', '#57606a'];
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { chart, type Series } from '../plot/chart.js';
+import { chart, CHART_HEIGHT, CHART_WIDTH, type Series } from '../plot/chart.js';
 import { renderPng } from '../plot/render.js';
 import type { Log } from '../report.js';
 import { readResults } from '../results.js';
@@ -30,6 +30,6 @@ export async function plot(dir: string, file: string, log: Log): Promise<void> {
     `${first.clients ?? 300} subscribers, ${first.rate ?? 3} lines/s; ${cpus().length} cores shared by server and load` +
       (first.date ? `; ${first.date.slice(0, 10)}` : ''),
   );
-  await renderPng(svg, 960, 560, file);
+  await renderPng(svg, CHART_WIDTH, CHART_HEIGHT, file);
   log(`plot: ${sweeps.length} target(s) from ${join(dir, 'sweep-*.json')} -> ${file}`);
 }
