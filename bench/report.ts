@@ -57,7 +57,11 @@ export function printTable(
     return [
       [
         `${r.target} / ${ours}`,
-        ...columns.map((c) => `${cell(c.value(r.figures) / c.value(base.figures), 2)}×`),
+        ...columns.map((c) => {
+          const b = c.value(base.figures);
+          // A ratio to zero (no errors, nothing missing) says nothing.
+          return b === 0 || !Number.isFinite(b) ? '-' : `${cell(c.value(r.figures) / b, 2)}×`;
+        }),
       ],
     ];
   });
