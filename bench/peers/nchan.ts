@@ -1,0 +1,352 @@
+/**
+ * Peer: nginx with the Nchan module (Debian's `nginx` and `libnginx-mod-nchan`), started from the
+ * template nchan.conf in a fresh temporary prefix, plus its two Targets:
+ *
+ * - `nchan-ws`: WebSocket subscribers with Nchan's `ws+meta.nchan` subprotocol, whose frames
+ *   carry each message's id; live once the socket is open. `reconnect()` reopens with a
+ *   `Last-Event-ID: ID` header, so Nchan resends what was published in between (from its buffer of
+ *   1,000 messages per channel). `pause()` is ws's `WebSocket#pause()`.
+ * - `nchan-longpoll`: Nchan's long poll. Each answer carries the message id as `Last-Modified` +
+ *   `Etag`; the next request sends them back as `If-Modified-Since` + `If-None-Match` and gets the
+ *   next message (at once if it is already there), so no line is lost between polls. Nchan answers
+ *   a new subscriber's first poll only with messages published after it arrived, and says nothing
+ *   when it has, so the subscription counts as live once the first request has been written and
+ *   SETTLE_MS more have passed. `reconnect()` drops the pending request and polls again with the
+ *   last id. `pause()` stops reading the request's socket and polls no more.
+ * - Both publish with an HTTP POST of the text to `/pub/ROOM`.
+ *
+ * Until a subscriber has seen its first message it has no id to resume from: a reconnect before
+ * then starts afresh and misses what was published in between.
+ */
+import { spawn } from 'node:child_process';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { request, type ClientRequest } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { agentFor } from '../http.js';
+import type { RunningPeer, Subscriber, Target } from '../load/target.js';
+import { post } from './post.js';
+import { dropSocket, openSocket } from './ws.js';
+
+const MODULE_CANDIDATES = [
+  '/usr/lib/nginx/modules/ngx_nchan_module.so',
+  '/usr/lib64/nginx/modules/ngx_nchan_module.so',
+  '/usr/local/nginx/modules/ngx_nchan_module.so',
+];
+
+/** Time a new long poll is given to reach the channel before its subscription counts as live. */
+export const SETTLE_MS = 100;
+
+/** nginx's path: on PATH or in the usual sbin directories (which a non-root PATH may lack). */
+export function nginxBinary(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const file = join(dir, 'nginx');
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export function nchanModule(): string | undefined {
+  return MODULE_CANDIDATES.find((f) => existsSync(f));
+}
+
+export function nchanAvailable(): boolean {
+  return nginxBinary() !== undefined && nchanModule() !== undefined;
+}
+
+/** The config template, read from the source tree (the build compiles only TypeScript). */
+function template(): string {
+  const candidates = [
+    new URL('../../../bench/peers/nchan.conf', import.meta.url),
+    new URL('./nchan.conf', import.meta.url),
+  ].map((u) => fileURLToPath(u));
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new Error(`nchan.conf not found (looked at ${candidates.join(', ')})`);
+  return readFileSync(file, 'utf8');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The processes whose parent is `pid`, from /proc. */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return children;
+}
+
+/** Resolves once nginx answers HTTP on the port (so a worker is accepting). */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startOnce(nginx: string, module: string, port: number): Promise<RunningPeer> {
+  const prefix = mkdtempSync(join(tmpdir(), 'lingr-nchan-'));
+  // Workers run as nginx's unprivileged user when started as root: let them reach their temp dirs.
+  chmodSync(prefix, 0o755);
+  const conf = join(prefix, 'nginx.conf');
+  const errorLog = join(prefix, 'error.log');
+  writeFileSync(
+    conf,
+    template()
+      .replaceAll('{{MODULE}}', module)
+      .replaceAll('{{PREFIX}}', prefix)
+      .replaceAll('{{PORT}}', String(port)),
+  );
+  const child = spawn(nginx, ['-p', `${prefix}/`, '-c', conf, '-e', errorLog], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const master = child.pid as number;
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const log = () => `${stderr}${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`.trim();
+
+  const pids = () => (exited ? [] : [master, ...childPids(master)]);
+  const stop = async () => {
+    const workers = childPids(master);
+    if (!exited) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(timer);
+    // The master ends its workers before it exits; make sure of it after a SIGKILL too.
+    for (const pid of workers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(prefix, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 15_000;
+  while (!(await answers(port))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`nginx (nchan) did not start on port ${port}: ${log() || 'no output'}`);
+    }
+    await sleep(50);
+  }
+  return { name: 'nchan', url: `http://127.0.0.1:${port}`, pids, stop };
+}
+
+/**
+ * Starts nginx + Nchan on a free port of 127.0.0.1. nginx cannot report a port it picked, so one is
+ * chosen here first; if another process takes it in between, a fresh one is tried.
+ */
+export async function startNchan(): Promise<RunningPeer> {
+  const nginx = nginxBinary();
+  const module = nchanModule();
+  if (!nginx || !module) throw new Error('nchan: nginx or its Nchan module is not installed');
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(nginx, module, await freePort());
+    } catch (err) {
+      last = err;
+      if (!String(err).includes('in use')) break;
+    }
+  }
+  throw last;
+}
+
+/** Splits a `ws+meta.nchan` frame: `id: ID\n[content-type: TYPE\n]\nDATA`. */
+export function parseMetaFrame(frame: string): { id?: string; data: string } | undefined {
+  const end = frame.indexOf('\n\n');
+  if (end < 0) return undefined;
+  let id: string | undefined;
+  for (const line of frame.slice(0, end).split('\n')) {
+    if (line.startsWith('id: ')) id = line.slice(4);
+  }
+  return { id, data: frame.slice(end + 2) };
+}
+
+async function httpPublisher(url: string, room: string, localAddress: string) {
+  const agent = agentFor(localAddress);
+  const target = `${url}/pub/${encodeURIComponent(room)}`;
+  return async (text: string) => {
+    await post(agent, target, text);
+  };
+}
+
+export const nchanWsTarget: Target = {
+  name: 'nchan-ws',
+  async subscribe(o) {
+    const base = `${o.url.replace(/^http/, 'ws')}/sub/${encodeURIComponent(o.room)}`;
+    let lastId: string | undefined;
+    const open = () => {
+      // Nchan reads the id from a Last-Event-ID header (or a last_event_id argument, which it
+      // does not URL-decode).
+      const headers: Record<string, string> = lastId ? { 'last-event-id': lastId } : {};
+      return openSocket(
+        base,
+        { localAddress: o.localAddress, perMessageDeflate: false, headers },
+        'ws+meta.nchan',
+        o,
+        (frame) => {
+          const m = parseMetaFrame(frame);
+          if (!m) return;
+          if (m.id) lastId = m.id;
+          o.onLine(m.data);
+        },
+      );
+    };
+    let ws = await open();
+    const subscriber: Subscriber = {
+      pause: () => ws.pause(),
+      async reconnect() {
+        dropSocket(ws);
+        ws = await open();
+      },
+      close: () => dropSocket(ws),
+    };
+    return subscriber;
+  },
+  publisher: httpPublisher,
+};
+
+export const nchanLongpollTarget: Target = {
+  name: 'nchan-longpoll',
+  async subscribe(o) {
+    const agent = agentFor(o.localAddress);
+    const url = `${o.url}/sub/${encodeURIComponent(o.room)}`;
+    let lastModified: string | undefined;
+    let etag: string | undefined;
+    let current: ClientRequest | undefined;
+    let paused = false;
+    let closed = false;
+
+    const stopReading = (req: ClientRequest) => {
+      if (req.socket) req.socket.pause();
+      else req.once('socket', (s) => s.pause());
+    };
+
+    /**
+     * Sends one poll; the next follows its answer. Resolves once the request is written; the
+     * initial poll of a (re)subscription rejects if it fails before that, later ones report.
+     */
+    const poll = (initial: boolean): Promise<void> => {
+      const headers: Record<string, string> = {};
+      if (lastModified) headers['if-modified-since'] = lastModified;
+      if (etag) headers['if-none-match'] = etag;
+      const req = request(url, { agent, headers });
+      current = req;
+      if (paused) stopReading(req);
+      const mine = () => current === req && !closed;
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (!mine()) return;
+          const status = res.statusCode ?? 0;
+          if (status === 200) {
+            lastModified = res.headers['last-modified'] ?? lastModified;
+            etag = res.headers.etag ?? etag;
+            o.onLine(Buffer.concat(chunks).toString());
+          } else if (status !== 304 && status !== 408) {
+            o.onError(new Error(`nchan long poll: HTTP ${status}`));
+            return;
+          }
+          void poll(false);
+        });
+        res.on('error', (err) => {
+          if (mine()) o.onError(err);
+        });
+      });
+      return new Promise((resolve, reject) => {
+        let written = false;
+        req.on('error', (err) => {
+          if (initial && !written) reject(err);
+          else if (mine()) o.onError(err);
+        });
+        req.once('finish', () => {
+          written = true;
+          resolve();
+        });
+        req.end();
+      });
+    };
+
+    const start = async () => {
+      await poll(true);
+      await sleep(SETTLE_MS);
+    };
+    const drop = () => {
+      const req = current;
+      current = undefined;
+      req?.destroy();
+    };
+
+    await start();
+    const subscriber: Subscriber = {
+      pause() {
+        paused = true;
+        if (current) stopReading(current);
+      },
+      async reconnect() {
+        drop();
+        paused = false;
+        await start();
+      },
+      close() {
+        closed = true;
+        drop();
+      },
+    };
+    return subscriber;
+  },
+  publisher: httpPublisher,
+};
