@@ -51,12 +51,13 @@ export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
     const dataDir = benchDataDir();
     await seed(dataDir, o.rooms);
     const server = await startServer(dataDir, [...BENCH_SERVER_ARGS, ...(o.serverArgs ?? [])], o.workers);
+    const measure = measured(() => [server.pid]);
     return {
       target: o.target,
       url: server.url,
       workers: o.workers,
-      ...measured(() => [server.pid]),
-      metric: (name) => metricAcrossWorkers(server.url, name, o.workers),
+      ...measure,
+      metric: (name) => metricAcrossWorkers(server.url, name, o.workers, measure.pids),
       stop: () => server.stop(),
     };
   }
