@@ -2,7 +2,13 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from './core/ports.js';
 import type { Settings } from './config/settings.js';
-import { isToPrimary, type MetricsJson, type ToPrimary, type ToWorker } from './bus/cluster-protocol.js';
+import {
+  encodeBus,
+  isToPrimary,
+  type MetricsJson,
+  type ToPrimary,
+  type ToWorker,
+} from './bus/cluster-protocol.js';
 import { PresenceLedger } from './bus/presence-ledger.js';
 import { databaseFile } from './main.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
@@ -84,7 +90,7 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
         if (changed)
           others(w, {
             lingr: 'bus',
-            messages: [{ kind: 'online', userId: m.userId, online: m.online }],
+            messages: encodeBus([{ kind: 'online', userId: m.userId, online: m.online }]),
           });
         tell(w, { lingr: 'reply', id: m.id, value: changed });
         break;

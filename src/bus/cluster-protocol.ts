@@ -5,7 +5,8 @@ export type MetricsJson = object[];
 
 /** What a worker sends the primary over the cluster's IPC channel. */
 export type ToPrimary =
-  | { lingr: 'bus'; messages: BusMessage[] }
+  /** `messages` is BusMessage[] as JSON: the primary passes it on without looking inside. */
+  | { lingr: 'bus'; messages: string }
   | { lingr: 'presence'; id: number; userId: number; online: boolean }
   /** A scrape of /metrics on this worker: the primary gathers every worker's and answers. */
   | { lingr: 'metrics'; id: number; perWorker: boolean }
@@ -14,11 +15,14 @@ export type ToPrimary =
 
 /** What the primary sends a worker. */
 export type ToWorker =
-  | { lingr: 'bus'; messages: BusMessage[] }
+  | { lingr: 'bus'; messages: string }
   | { lingr: 'reply'; id: number; value: boolean | string }
   | { lingr: 'gather-metrics'; id: number };
 
 export const isToPrimary = (m: unknown): m is ToPrimary =>
   typeof m === 'object' && m !== null && typeof (m as { lingr?: unknown }).lingr === 'string';
+
+export const encodeBus = (messages: BusMessage[]): string => JSON.stringify(messages);
+export const decodeBus = (messages: string): BusMessage[] => JSON.parse(messages) as BusMessage[];
 
 export const isToWorker = isToPrimary as (m: unknown) => m is ToWorker;

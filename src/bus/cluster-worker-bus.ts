@@ -1,5 +1,12 @@
 import type { Bus, BusMessage } from '../core/ports.js';
-import { isToWorker, type MetricsJson, type ToPrimary, type ToWorker } from './cluster-protocol.js';
+import {
+  decodeBus,
+  encodeBus,
+  isToWorker,
+  type MetricsJson,
+  type ToPrimary,
+  type ToWorker,
+} from './cluster-protocol.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
 
@@ -55,7 +62,8 @@ export class WorkerBus implements Bus {
   private flush(): void {
     const messages = this.outgoing;
     this.outgoing = [];
-    if (messages.length > 0) this.send({ lingr: 'bus', messages });
+    // One string per turn: cheap to copy through the primary, parsed once by each receiver.
+    if (messages.length > 0) this.send({ lingr: 'bus', messages: encodeBus(messages) });
   }
 
   private request(make: (id: number) => ToPrimary): Promise<boolean | string> {
@@ -79,7 +87,7 @@ export class WorkerBus implements Bus {
   private handle(m: ToWorker): void {
     switch (m.lingr) {
       case 'bus':
-        for (const message of m.messages) for (const h of this.handlers) h(message);
+        for (const message of decodeBus(m.messages)) for (const h of this.handlers) h(message);
         break;
       case 'reply': {
         const resolve = this.waiting.get(m.id);
