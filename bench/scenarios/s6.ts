@@ -19,7 +19,7 @@ const thin = (samples: readonly number[], max: number): number[] =>
 export const s6: Scenario = {
   name: 's6',
   usage:
-    's6  slow readers  [--clients 1000] [--pause 0.01] [--seconds 60] [--rate 10] [--line-bytes 1000] [--outbox-limit 65536]',
+    's6  slow readers  [--clients 1000] [--pause 0.01] [--seconds 60] [--rate 10] [--line-bytes 8000] [--outbox-limit 65536]',
   defaultTarget: 'lingr-ws',
   ours: ['lingr-ws', 'lingr-sse'],
   peers: (available) => available.filter((p) => !LONG_POLL_PEERS.includes(p)),
@@ -56,9 +56,10 @@ export const s6: Scenario = {
         processes: ctx.num('processes', 1, 1),
         rampPerSecond: 1000,
         seconds: ctx.num('seconds', 60, 3),
-        // Bigger, faster lines than S1 fill a stopped reader's socket buffers within the run.
+        // A stopped reader is closed only once the kernel's buffers (about 4 MB on this loopback) and its
+        // outbox are full: S1's small lines would take hours, so these are bigger and faster.
         pacing: { rate: ctx.num('rate', 10, 10) },
-        lineBytes: ctx.num('line-bytes', 1000, 1000),
+        lineBytes: ctx.num('line-bytes', 8000, 1000),
         onSecond: () => {
           if (rss.length < 3600) rss.push(sut.rssKb() / 1024);
         },
@@ -74,7 +75,8 @@ export const s6: Scenario = {
         closesBefore === undefined || closesAfter === undefined ? null : closesAfter - closesBefore;
       ctx.log(
         `s6: others' p99 ${fmt(slow.p99)} ms with ${slow.paused} paused vs ${fmt(baseline.p99)} ms with none; ` +
-          `slow-reader closes ${closes ?? 'n/a'}; server RSS during the paused run ` +
+          `slow-reader closes ${closes ?? 'n/a'} (each paused reader was sent ${fmt((slow.lines * run.lineBytes) / 1e6)} MB ` +
+          `for ${fmt(outboxLimit / 1024, 0)} KiB of outbox plus the kernel's buffers); server RSS during the paused run ` +
           `${fmt(Math.min(...rss))}..${fmt(Math.max(...rss))} MB`,
       );
       ctx.log(
