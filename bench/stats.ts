@@ -5,21 +5,6 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
-export function summarize(values: readonly number[]): {
-  p50: number;
-  p99: number;
-  max: number;
-  count: number;
-} {
-  const sorted = Float64Array.from(values).sort();
-  return {
-    p50: percentile(Array.from(sorted), 50),
-    p99: percentile(Array.from(sorted), 99),
-    max: sorted.length ? (sorted[sorted.length - 1] as number) : NaN,
-    count: sorted.length,
-  };
-}
-
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
