@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { processTree } from './proc-tree.js';
 
 const BIN = fileURLToPath(new URL('../../bin/lingr.js', import.meta.url));
 
@@ -29,6 +30,51 @@ export function serverHasWorkers(): boolean {
     '--workers',
   );
   return workersFlag;
+}
+
+const cmdline = (pid: number): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * SIGTERM, then SIGKILL after 15 s; workers a primary failed to stop are killed too (each recognised by
+ * its unchanged command line, not a reused pid), so no server outlives its scenario.
+ */
+function stopServer(child: ChildProcess, dataDir: string): Promise<void> {
+  const pid = child.pid as number;
+  const workers = processTree([pid])
+    .filter((p) => p !== pid)
+    .map((p) => ({ pid: p, cmdline: cmdline(p) }));
+  const finish = (): void => {
+    for (const w of workers) {
+      if (w.cmdline === undefined || cmdline(w.pid) !== w.cmdline) continue;
+      try {
+        process.kill(w.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return new Promise<void>((done) => {
+    child.removeAllListeners('exit');
+    if (child.exitCode !== null || child.signalCode !== null) {
+      finish();
+      done();
+      return;
+    }
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      finish();
+      done();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 interface ListeningLine {
@@ -72,22 +118,7 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
         port: heard.port,
         url: `http://127.0.0.1:${heard.port}`,
         dataDir,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.removeAllListeners('exit');
-            if (child.exitCode !== null || child.signalCode !== null) {
-              rmSync(dataDir, { recursive: true, force: true });
-              done();
-              return;
-            }
-            const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            child.once('exit', () => {
-              clearTimeout(kill);
-              rmSync(dataDir, { recursive: true, force: true });
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopServer(child, dataDir),
       });
     });
   });
