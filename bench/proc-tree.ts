@@ -33,7 +33,7 @@ export function processTree(roots: readonly number[]): number[] {
     children.set(ppid, list);
   }
   const found = new Set<number>();
-  const queue = [...roots];
+  const queue = roots.filter((pid) => statFields(pid).length > 1);
   // Bounded by the number of processes on the machine.
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
     if (found.has(pid)) continue;

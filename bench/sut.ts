@@ -1,6 +1,6 @@
 import { isLingrTarget } from './load/lingr/index.js';
 import { startPeer } from './peers/index.js';
-import { metricAcrossWorkers } from './metrics.js';
+import { scrapeMetric } from './metrics.js';
 import { cpuSeconds, openFiles, peakRssKb, processTree, rssKb } from './proc-tree.js';
 import { benchDataDir, startServer } from './server-process.js';
 import { seed, type RoomSeed } from './setup.js';
@@ -17,7 +17,7 @@ export interface SystemUnderTest {
   /** Sum of each process's peak RSS. */
   peakRssKb(): number;
   openFiles(): number;
-  /** A Prometheus metric summed over the server's processes; undefined where there is none (peers). */
+  /** A Prometheus metric of the whole server; undefined where there is none (peers). */
   metric(name: string): Promise<number | undefined>;
   stop(): Promise<void>;
 }
@@ -51,13 +51,12 @@ export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
     const dataDir = benchDataDir();
     await seed(dataDir, o.rooms);
     const server = await startServer(dataDir, [...BENCH_SERVER_ARGS, ...(o.serverArgs ?? [])], o.workers);
-    const measure = measured(() => [server.pid]);
     return {
       target: o.target,
       url: server.url,
       workers: o.workers,
-      ...measure,
-      metric: (name) => metricAcrossWorkers(server.url, name, o.workers, measure.pids),
+      ...measured(() => [server.pid]),
+      metric: (name) => scrapeMetric(server.url, name),
       stop: () => server.stop(),
     };
   }
