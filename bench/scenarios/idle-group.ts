@@ -1,4 +1,5 @@
 import { addresses } from '../addresses.js';
+import { mergeAll } from '../histogram.js';
 import { LoadGroup } from '../load/pool.js';
 import { benchLine, type LoadReport } from '../load/protocol.js';
 import { resolveTarget } from '../load/targets.js';
@@ -63,6 +64,10 @@ export interface IdleCheck {
   missing: number;
   errors: number;
   firstError?: string;
+  /** Say-to-delivery of that one line to every connection. */
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 /**
@@ -85,7 +90,11 @@ export async function idleAlive(
   while (groups.some((g) => g.low() < 1) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   const reports: LoadReport[] = (await Promise.all(groups.map((g) => g.reports(1)))).flat();
   const firstError = sayError ?? reports.find((r) => r.firstError)?.firstError;
+  const latency = mergeAll(reports.map((r) => r.latency)).summary();
   return {
+    p50: latency.p50,
+    p99: latency.p99,
+    max: latency.max,
     missing: reports.reduce((a, r) => a + r.missing, 0),
     errors: (sayError ? 1 : 0) + reports.reduce((a, r) => a + r.errors, 0),
     ...(firstError === undefined ? {} : { firstError }),

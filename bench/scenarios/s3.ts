@@ -68,6 +68,8 @@ export const s3: Scenario = {
           await sleep(Math.min(1000, Math.max(0, until - Date.now())));
         } while (Date.now() < until && held.length < MAX_SAMPLES);
         const heldEnd = sut.openFiles() - filesBefore;
+        // The server's own count, by transport (summed over workers); peers have none.
+        const reported = await sut.metric('lingr_connections');
         const check = await idleAlive(sut, [idle.group], target, IDLE_ROOM);
         const sorted = [...rss].sort((a, b) => a - b);
         const median = percentile(sorted, 50);
@@ -81,12 +83,16 @@ export const s3: Scenario = {
           holdSeconds,
           heldMin: Math.min(...held),
           heldEnd,
+          serverReportedConnections: reported ?? null,
           rssBeforeMb: rssBefore / 1024,
           rssHoldingMb: median / 1024,
           rssPeakMb: peak / 1024,
           kbPerConnection: (median - rssBefore) / connections,
           kbPerConnectionAtPeak: (peak - rssBefore) / connections,
           peakRssMb: sut.peakRssKb() / 1024,
+          lineP50: check.p50,
+          lineP99: check.p99,
+          lineMax: check.max,
           missing: check.missing,
           duplicates: 0,
           errors: check.errors,
@@ -94,11 +100,13 @@ export const s3: Scenario = {
         };
         ctx.log(
           `s3: ${connections} ${target} connections held ${holdSeconds} s by ${workers} server process(es); ` +
-            `server holds ${heldEnd} more open files at the end (lowest during the hold ${figures.heldMin})\n` +
+            `server holds ${heldEnd} more open files at the end (lowest during the hold ${figures.heldMin})` +
+            `${reported === undefined ? '' : `, reports ${reported} connections in /metrics`}\n` +
             `  server RSS before ${fmt(figures.rssBeforeMb)} MB, holding ${fmt(figures.rssHoldingMb)} MB (median), ` +
             `${fmt(figures.rssPeakMb)} MB (peak)\n` +
             `  RSS per connection ${fmt(figures.kbPerConnection, 2)} KB (median), ${fmt(figures.kbPerConnectionAtPeak, 2)} KB (peak)\n` +
-            `  a line to every connection at the end: missing ${check.missing}\n` +
+            `  a line to every connection at the end: missing ${check.missing}, latency ms p50 ${fmt(check.p50)} ` +
+            `p99 ${fmt(check.p99)} max ${fmt(check.max)}\n` +
             `  ${errorsLine(check.errors, check.firstError)}`,
         );
         return {
