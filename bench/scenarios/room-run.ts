@@ -1,6 +1,7 @@
 import { addresses } from '../addresses.js';
 import { mergeAll } from '../histogram.js';
 import { LoadGroup } from '../load/pool.js';
+import { PER_PROCESS } from './idle-group.js';
 import { benchLine, type LoadReport } from '../load/protocol.js';
 import { resolveTarget } from '../load/targets.js';
 import { nowMs } from '../stats.js';
@@ -86,7 +87,8 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
       room: o.room,
       first: 0,
       count: o.clients,
-      processes: o.processes,
+      // Never more sockets in one process than its open-file limit allows.
+      processes: Math.max(o.processes, Math.ceil(o.clients / PER_PROCESS)),
       addressesPerProcess: 2,
       rampPerSecond: o.rampPerSecond,
       deadline: Date.now() + (120 + rampSeconds * 2 + o.seconds * 2) * 1000,
