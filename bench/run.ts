@@ -169,6 +169,9 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
+// Exit through process.exit so the servers' exit handlers run.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
 process.exitCode = await main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
   return 2;

@@ -22,6 +22,12 @@ export function benchDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'lingr-bench-'));
 }
 
+/** Servers still running: a scenario that ends abruptly (an exception, a signal) must not leave one. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 let workersFlag: boolean | undefined;
 
 /** Whether this build's `lingr serve` takes `--workers N` (node:cluster). */
@@ -61,7 +67,6 @@ function stopServer(child: ChildProcess, dataDir: string): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   };
   return new Promise<void>((done) => {
-    child.removeAllListeners('exit');
     if (child.exitCode !== null || child.signalCode !== null) {
       finish();
       done();
@@ -96,13 +101,16 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
     env: { ...process.env, LINGR_LOG_LEVEL: 'info' },
   });
   const pid = child.pid as number;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const workerLines = new Set<number>();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('the server did not start within 30 s'));
     }, 30_000);
-    child.once('exit', (code) => reject(new Error(`the server exited early (${code})`)));
+    const early = (code: number | null): void => reject(new Error(`the server exited early (${code})`));
+    child.once('exit', early);
     // Read every line to the end: a full pipe would stall the server's logging.
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.includes('lingr is listening')) return;
@@ -112,6 +120,7 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
         if (workerLines.size < workers) return;
       }
       clearTimeout(timer);
+      child.removeListener('exit', early);
       resolve({
         child,
         pid,
