@@ -7,7 +7,7 @@ import type { ChatEvent } from '../core/model.js';
 import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
-import { streamMessage } from './frames.js';
+import { wsFrame } from './frames.js';
 import type { StreamOptions } from './sse.js';
 import { streamParams } from './stream-params.js';
 
@@ -21,13 +21,16 @@ class WsConnection implements StreamSink {
 
   constructor(
     readonly ws: WebSocket,
+    /** The upgraded socket itself: without compression `ws` writes straight to it, so we may too. */
+    private readonly socket: Duplex,
     private readonly outboxLimit: number,
   ) {}
 
   send(events: readonly ChatEvent[], counter: number): void {
     if (this.ws.bufferedAmount > this.outboxLimit) this.subscription?.end('slow_reader');
-    // Text frames: browsers hand binary frames to scripts as Blobs.
-    else this.ws.send(streamMessage(events, counter), { binary: false });
+    // A frame built once per fan-out, one write per socket; text frames, as browsers hand binary ones to
+    // scripts as Blobs. Nothing after a close frame.
+    else if (this.ws.readyState === this.ws.OPEN) this.socket.write(wsFrame(events, counter));
   }
 
   end(reason: StreamEnd): void {
@@ -90,11 +93,11 @@ export class WebSocketTransport {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.server.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, req, query));
+    this.server.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, socket, req, query));
   }
 
-  private async accept(ws: WebSocket, req: IncomingMessage, query: string): Promise<void> {
-    const connection = new WsConnection(ws, this.options.outboxLimit);
+  private async accept(ws: WebSocket, socket: Duplex, req: IncomingMessage, query: string): Promise<void> {
+    const connection = new WsConnection(ws, socket, this.options.outboxLimit);
     ws.on('pong', () => (connection.alive = true));
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
