@@ -96,10 +96,16 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
   if (workers > 1 && !serverHasWorkers())
     return Promise.reject(new Error('this lingr serve has no --workers flag yet; run with --workers 1'));
   const extra = workers > 1 ? ['--workers', String(workers)] : [];
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, ...extra, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LINGR_LOG_LEVEL: 'info' },
-  });
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, BIN, 'serve', '--port', '0', '--data', dataDir, ...extra, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LINGR_LOG_LEVEL: 'info' },
+    },
+  );
   const pid = child.pid as number;
   running.add(child);
   child.once('exit', () => running.delete(child));
