@@ -6,6 +6,7 @@ import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
 import { sseFrame } from './frames.js';
+import { spreadEvery } from './spread.js';
 import { streamParams } from './stream-params.js';
 import { tokenMatches } from '../web/auth.js';
 
@@ -46,9 +47,14 @@ export class SseTransport {
     private readonly options: StreamOptions,
   ) {
     // One timer for every stream: a comment line keeps proxies and clients from timing out.
-    engine.every(options.heartbeatMs, () => {
-      for (const c of this.open) if (c.res.writableLength <= options.outboxLimit) c.res.write(': \n\n');
-    });
+    spreadEvery(
+      (ms, task) => engine.every(ms, task),
+      this.open,
+      options.heartbeatMs,
+      (c) => {
+        if (c.res.writableLength <= options.outboxLimit) c.res.write(': \n\n');
+      },
+    );
   }
 
   get size(): number {

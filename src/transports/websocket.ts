@@ -8,6 +8,7 @@ import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
 import { wsFrame } from './frames.js';
+import { spreadEvery } from './spread.js';
 import type { StreamOptions } from './sse.js';
 import { streamParams } from './stream-params.js';
 
@@ -59,17 +60,17 @@ export class WebSocketTransport {
     engine: Engine,
     private readonly options: WebSocketOptions,
   ) {
-    // One timer for every socket: ping, and drop peers that did not answer the previous ping.
-    engine.every(options.heartbeatMs, () => {
-      for (const c of this.open) {
-        if (!c.alive) {
-          c.ws.terminate();
-          continue;
-        }
+    // One timer for every socket, spread over the period: ping, and drop peers that did not answer the last.
+    spreadEvery(
+      (ms, task) => engine.every(ms, task),
+      this.open,
+      options.heartbeatMs,
+      (c) => {
+        if (!c.alive) return c.ws.terminate();
         c.alive = false;
         c.ws.ping();
-      }
-    });
+      },
+    );
   }
 
   get size(): number {
