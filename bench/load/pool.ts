@@ -116,7 +116,8 @@ export class LoadGroup {
 
   /** Opens every subscriber at the group's ramp rate; resolves with how many opened. */
   async open(): Promise<{ opened: number; failed: number }> {
-    const budget = 60_000 + (this.options.count / Math.max(1, this.options.rampPerSecond)) * 2000;
+    // The paced ramp is a ceiling: on a loaded machine opening takes longer, so allow four times it.
+    const budget = 60_000 + (this.options.count / Math.max(1, this.options.rampPerSecond)) * 4000;
     const all = await Promise.all(this.processes.map((p) => p.ask('opened', { type: 'open' }, budget)));
     return all.reduce((a, m) => ({ opened: a.opened + m.opened, failed: a.failed + m.failed }), {
       opened: 0,
