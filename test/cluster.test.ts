@@ -280,6 +280,7 @@ describe('several worker processes (--workers 2)', () => {
       );
       c.close();
     }
-    assert.equal((await pidsAnswering(base)).size, 2);
+    // The new worker takes connections once it listens.
+    await eventually(async () => assert.equal((await pidsAnswering(base)).size, 2), 15_000);
   });
 });
