@@ -38,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { agentFor } from '../http.js';
 import type { RunningPeer, Subscriber, Target } from '../load/target.js';
 import { post } from './post.js';
-import { dropSocket, openSocket } from './ws.js';
+import { openSocket, socketSubscriber } from './ws.js';
 
 const MODULE_CANDIDATES = [
   '/usr/lib/nginx/modules/ngx_nchan_module.so',
@@ -244,16 +244,7 @@ export const nchanWsTarget: Target = {
         },
       );
     };
-    let ws = await open();
-    const subscriber: Subscriber = {
-      pause: () => ws.pause(),
-      async reconnect() {
-        dropSocket(ws);
-        ws = await open();
-      },
-      close: () => dropSocket(ws),
-    };
-    return subscriber;
+    return socketSubscriber(open);
   },
   publisher: httpPublisher,
 };

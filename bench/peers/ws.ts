@@ -55,22 +55,26 @@ export function dropSocket(ws: WebSocket): void {
   ws.terminate();
 }
 
+/** A subscriber over one WebSocket that `open` makes; reconnecting opens a new one. */
+export async function socketSubscriber(open: () => Promise<WebSocket>): Promise<Subscriber> {
+  let ws = await open();
+  return {
+    pause: () => ws.pause(),
+    async reconnect() {
+      dropSocket(ws);
+      ws = await open();
+    },
+    close: () => dropSocket(ws),
+  };
+}
+
 export const wsTarget: Target = {
   name: 'ws',
   async subscribe(o) {
     const url = `${o.url.replace(/^http/, 'ws')}/?room=${encodeURIComponent(o.room)}`;
     const open = () =>
       openSocket(url, { localAddress: o.localAddress, perMessageDeflate: false }, undefined, o, o.onLine);
-    let ws = await open();
-    const subscriber: Subscriber = {
-      pause: () => ws.pause(),
-      async reconnect() {
-        dropSocket(ws);
-        ws = await open();
-      },
-      close: () => dropSocket(ws),
-    };
-    return subscriber;
+    return socketSubscriber(open);
   },
   async publisher(url, room, localAddress) {
     const agent = agentFor(localAddress);

@@ -1,15 +1,12 @@
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { asError, ResumingSubscriber, streamQuery, type ObserveReply } from './resuming.js';
+import { request } from 'node:http';
+import { asError, RequestSubscriber, streamQuery, type ObserveReply } from './resuming.js';
 import { apiAgent } from './session.js';
 
 /** Clients give up on a long poll after 60 s; the server holds at most 50 s. */
 const OBSERVE_TIMEOUT_MS = 70_000;
 
 /** API 2.0 long poll: `event/observe` again and again, passing back each reply's counter. */
-export class LongPollSubscriber extends ResumingSubscriber {
-  private req: ClientRequest | undefined;
-  private res: IncomingMessage | undefined;
-
+export class LongPollSubscriber extends RequestSubscriber {
   protected open(): Promise<void> {
     return new Promise((resolve, reject) => this.poll(resolve, reject));
   }
@@ -50,16 +47,5 @@ export class LongPollSubscriber extends ResumingSubscriber {
       });
     });
     req.end();
-  }
-
-  protected drop(): void {
-    const req = this.req;
-    this.req = undefined;
-    this.res = undefined;
-    req?.destroy();
-  }
-
-  protected pauseSocket(): void {
-    this.res?.pause();
   }
 }

@@ -1,3 +1,4 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { SubscribeOptions, Subscriber } from '../target.js';
 import type { LingrSession } from './session.js';
 
@@ -91,6 +92,23 @@ export abstract class ResumingSubscriber implements Subscriber {
     this.closed = true;
     clearTimeout(this.retry);
     this.drop();
+  }
+}
+
+/** A subscriber over one HTTP request at a time (long poll, SSE): dropping it aborts the request. */
+export abstract class RequestSubscriber extends ResumingSubscriber {
+  protected req: ClientRequest | undefined;
+  protected res: IncomingMessage | undefined;
+
+  protected drop(): void {
+    const req = this.req;
+    this.req = undefined;
+    this.res = undefined;
+    req?.destroy();
+  }
+
+  protected pauseSocket(): void {
+    this.res?.pause();
   }
 }
 

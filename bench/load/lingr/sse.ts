@@ -1,5 +1,5 @@
 import { Agent, get, type ClientRequest, type IncomingMessage } from 'node:http';
-import { ResumingSubscriber, streamQuery, type ObserveReply } from './resuming.js';
+import { RequestSubscriber, streamQuery, type ObserveReply } from './resuming.js';
 
 const agents = new Map<string, Agent>();
 
@@ -12,10 +12,7 @@ function streamAgent(localAddress: string): Agent {
 }
 
 /** Server-Sent Events: `GET /api/event/stream`, frames `id:`/`data:`, `event: end` to resume. */
-export class SseSubscriber extends ResumingSubscriber {
-  private req: ClientRequest | undefined;
-  private res: IncomingMessage | undefined;
-
+export class SseSubscriber extends RequestSubscriber {
   protected open(): Promise<void> {
     return new Promise((resolve, reject) => {
       const url = `${this.o.url}/api/event/stream?${streamQuery(this.session.id, this.counter)}`;
@@ -76,16 +73,5 @@ export class SseSubscriber extends ResumingSubscriber {
     if (event === 'error') this.failed(new Error(`stream error: ${data}`));
     else if (data !== '') this.deliver(JSON.parse(data) as ObserveReply);
     return false;
-  }
-
-  protected drop(): void {
-    const req = this.req;
-    this.req = undefined;
-    this.res = undefined;
-    req?.destroy();
-  }
-
-  protected pauseSocket(): void {
-    this.res?.pause();
   }
 }
