@@ -13,6 +13,19 @@ export const idleTargetFor = (target: string): string => (isLingrTarget(target) 
 
 const n = (key: string) => (f: Record<string, unknown>) => Number(f[key]);
 
+/** The server of s2 and the sweep: the 2007 room, and a room of `users` for the idle connections. */
+export const startWithIdleRoom = (target: string, clients: number, users: number, workers: number) =>
+  startSut({
+    target,
+    rooms: [
+      { id: S1_ROOM, firstUser: 0, users: clients },
+      { id: IDLE_ROOM, firstUser: clients, users },
+    ],
+    workers,
+    // Idle long polls are re-issued every 50 s, the longest hold allowed.
+    serverArgs: ['--observe-hold', '50'],
+  });
+
 /** Lingr's load: N idle connections held on another room while the 2007 room runs. */
 export const s2: Scenario = {
   name: 's2',
@@ -35,15 +48,7 @@ export const s2: Scenario = {
     const connections = ctx.num('connections', 53_000, 200);
     const users = ctx.num('users', 100, 10);
     const workers = isLingrTarget(target) ? ctx.num('workers', 4, 1) : 1;
-    const sut = await startSut({
-      target,
-      rooms: [
-        { id: S1_ROOM, firstUser: 0, users: size.clients },
-        { id: IDLE_ROOM, firstUser: size.clients, users },
-      ],
-      workers,
-      serverArgs: ['--observe-hold', '50'],
-    });
+    const sut = await startWithIdleRoom(target, size.clients, users, workers);
     try {
       const alone = await s1Run(sut, target, size);
       printRoom('s2 alone', alone, ctx.log);

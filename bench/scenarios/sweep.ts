@@ -3,10 +3,9 @@ import type { LoadGroup } from '../load/pool.js';
 import { errorsLine, printRoom } from '../report.js';
 import { roomOk, type Scenario } from '../scenario.js';
 import { fmt } from '../stats.js';
-import { startSut } from '../sut.js';
 import { idleAlive, openIdle } from './idle-group.js';
-import { idleTargetFor, IDLE_ROOM } from './s2.js';
-import { s1Run, s1Size, S1_ROOM } from './s1.js';
+import { idleTargetFor, IDLE_ROOM, startWithIdleRoom } from './s2.js';
+import { s1Run, s1Size } from './s1.js';
 
 export interface SweepPoint {
   connections: number;
@@ -46,15 +45,7 @@ export const sweep: Scenario = {
     const users = ctx.num('users', 100, 10);
     const workers = isLingrTarget(target) ? ctx.num('workers', 4, 1) : 1;
     const idleTarget = idleTargetFor(target);
-    const sut = await startSut({
-      target,
-      rooms: [
-        { id: S1_ROOM, firstUser: 0, users: size.clients },
-        { id: IDLE_ROOM, firstUser: size.clients, users },
-      ],
-      workers,
-      serverArgs: ['--observe-hold', '50'],
-    });
+    const sut = await startWithIdleRoom(target, size.clients, users, workers);
     const groups: LoadGroup[] = [];
     try {
       const filesBefore = sut.openFiles();
