@@ -54,5 +54,13 @@ source.onmessage = (e) => {
   }
 };
 
+// The room is gone or no longer public: stop asking (EventSource would reconnect for ever).
+source.addEventListener('error', (e) => {
+  if (e instanceof MessageEvent) source.close();
+});
+source.addEventListener('end', (e) => {
+  if (String((e as MessageEvent).data).includes('room_closed')) source.close();
+});
+
 // A module, so each page script has its own scope.
 export {};

@@ -65,11 +65,29 @@ export interface MessageRecord {
 
 export type NewMessage = Omit<MessageRecord, 'id'>;
 
-/** Everything observable, in the API 2.0 shape it was published in. */
+/**
+ * Who may see a room from now on: written whenever that narrows (made private, a member of a private room
+ * leaves, the room is deleted). It travels through the log like any event, so every process applies it
+ * exactly between the lines said before the change and those said after. Never sent to clients.
+ */
+export interface RoomAccess {
+  isPublic: boolean;
+  deleted: boolean;
+  /** Members when the room is private; everyone else loses sight of it. */
+  members: number[];
+}
+
+/** Everything observable, in the API 2.0 shape it was published in, and the log's own access facts. */
 export type EventBody =
   | { kind: 'message'; message: ApiMessage }
   | { kind: 'presence'; presence: ApiPresence }
-  | { kind: 'membership'; membership: ApiMembership };
+  | { kind: 'membership'; membership: ApiMembership }
+  | { kind: 'access'; access: RoomAccess };
+
+/** Events that clients see; access facts are for the server alone. */
+export type VisibleEventBody = Exclude<EventBody, { kind: 'access' }>;
+
+export const isVisible = (e: { body: EventBody }): boolean => e.body.kind !== 'access';
 
 export type NewEvent = { roomId: string; createdAt: number; body: EventBody };
 

@@ -66,17 +66,26 @@ export interface RoomRepository {
     membership: Membership,
     event: (member: MemberView) => NewEvent,
   ): Promise<{ member: MemberView; event: ChatEvent } | undefined>;
-  /** Removes the member and writes its membership event in one transaction; undefined if not a member. */
+  /**
+   * Removes the member and writes its events in one transaction (the membership event, and for a private
+   * room the access fact that takes the room from them); undefined if not a member.
+   */
   leave(
     roomId: string,
     userId: number,
-    event: (member: MemberView) => NewEvent,
-  ): Promise<ChatEvent | undefined>;
+    events: (member: MemberView, room: Room, members: MemberView[]) => NewEvent[],
+  ): Promise<ChatEvent[] | undefined>;
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
-  /** Deletes the room with its memberships, tags and messages; the event log keeps what it had. */
-  remove(id: string): Promise<void>;
-  /** Changes a room's settings (not its id, owner or creation time). */
-  update(room: Room): Promise<void>;
+  /**
+   * Deletes the room with its memberships, tags and messages, and writes `event` (its access fact) in the
+   * same transaction; the event log keeps what it had. Undefined when there was no such room.
+   */
+  remove(id: string, event: NewEvent): Promise<ChatEvent | undefined>;
+  /**
+   * Changes a room's settings (not its id, owner or creation time). When the change narrows who may see it,
+   * `event` builds the access fact from the members, written in the same transaction.
+   */
+  update(room: Room, event?: (members: MemberView[]) => NewEvent): Promise<ChatEvent | undefined>;
 }
 
 export interface SessionRepository {
@@ -112,7 +121,10 @@ export interface MessageRepository {
 
 export interface EventRepository {
   append(events: readonly NewEvent[]): Promise<ChatEvent[]>;
-  /** Events after `counter`, ascending; only the given rooms when `rooms` is set. */
+  /**
+   * Events after `counter`, ascending. With `rooms`, only the events of those rooms that clients see (no
+   * access facts); without, every event, as the feed needs them.
+   */
   after(counter: number, limit: number, rooms?: readonly string[]): Promise<ChatEvent[]>;
   /** The highest event id ever assigned (never 0). */
   current(): Promise<number>;
@@ -147,8 +159,6 @@ export type BusMessage =
   | { kind: 'session'; id: string }
   /** A user renamed themself: every session of theirs takes the new name. */
   | { kind: 'renamed'; userId: number; name: string }
-  /** A room was deleted or made private: recheck who may still follow it. */
-  | { kind: 'followers'; roomId: string }
   /** Whether a user is online in any process (sent by the ledger when that changes). */
   | { kind: 'online'; userId: number; online: boolean };
 

@@ -10,10 +10,10 @@ import {
 } from '../core/chat-error.js';
 import { randomBase62 } from '../core/ids.js';
 import { imageType } from '../core/image-type.js';
-import type { ChatEvent, Membership, MessageRecord, Room } from '../core/model.js';
+import { isVisible, type ChatEvent, type Membership, type MessageRecord, type Room } from '../core/model.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
 import { Admin } from './admin.js';
-import type { Engine } from './engine.js';
+import { accessFact, type Engine } from './engine.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
 import type { LiveSession } from './live-session.js';
 import { Observation, type Cancellable, type ObserveSink } from './observation.js';
@@ -50,7 +50,6 @@ export class ChatService {
     this.guests = new RateLimiter(GUESTS_PER_HOUR, 60 * MINUTE);
     this.dummyHash = hashPassword('not a password', s.passwordCost);
     this.admin = new Admin(engine.store, engine.shapes, engine.clock, s.passwordCost);
-    engine.onFollowersChanged((roomId) => this.recheckFollowers(roomId));
     engine.every(MINUTE, () => {
       const now = engine.clock.now();
       for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress, this.guests])
@@ -170,11 +169,17 @@ export class ChatService {
   }
 
   async subscribe(s: LiveSession, rooms: readonly string[], reset: boolean): Promise<number> {
+    const { engine } = this;
+    const since = engine.feed.lastId;
     for (const id of rooms) await this.access(s, id);
+    // A room closed to this user while the checks read the store is refused as if never open to them;
+    // from here to the change there is no await, so any later access fact finds the session following it.
+    const closed = rooms.find((r) => engine.access.revokedSince(r, since, s.userId));
+    if (closed !== undefined) throw notFound(`No room "${closed}".`);
     const next = reset ? [...rooms] : [...s.rooms, ...rooms.filter((r) => !s.rooms.includes(r))];
     // Unchanged subscriptions leave held observes and open streams alone.
     if (next.length !== s.rooms.length || next.some((r, i) => r !== s.rooms[i])) await this.setRooms(s, next);
-    return this.engine.current();
+    return engine.current();
   }
 
   async unsubscribe(s: LiveSession, rooms: readonly string[]): Promise<number> {
@@ -183,31 +188,9 @@ export class ChatService {
     return this.engine.current();
   }
 
-  /**
-   * Unsubscribes this process's sessions that may no longer follow a room (it is gone, or private and they
-   * are not members); their streams restart. Every process does this for its own sessions.
-   */
-  private async recheckFollowers(roomId: string): Promise<void> {
-    const followers = [...this.engine.sessions.values()].filter((s) => s.rooms.includes(roomId));
-    if (followers.length === 0) return;
-    const room = await this.engine.store.rooms.byId(roomId);
-    const members =
-      room && !room.isPublic
-        ? new Set((await this.engine.store.rooms.members(roomId)).map((m) => m.userId))
-        : undefined;
-    for (const s of followers)
-      if (!room || (members && !members.has(s.userId)))
-        await this.setRooms(
-          s,
-          s.rooms.filter((r) => r !== roomId),
-        );
-  }
-
+  /** The client changed its subscriptions: here at once, and in every other process holding the session. */
   private async setRooms(s: LiveSession, rooms: string[]): Promise<void> {
-    await this.engine.store.sessions.setRooms(s.id, rooms);
-    s.rooms = rooms;
-    // Held observes were registered for the old set; answer them so the client asks again.
-    this.engine.hub.release(s.id);
+    await this.engine.setRooms(s, rooms);
     this.engine.sessionChanged(s.id);
   }
 
@@ -295,7 +278,7 @@ export class ChatService {
     return room;
   }
 
-  /** Changes a room's settings; only its owner may. */
+  /** Changes a room's settings; only its owner may. Made private, it closes to everyone else at once. */
   async updateRoom(
     s: LiveSession,
     roomId: string,
@@ -304,18 +287,27 @@ export class ChatService {
     const { room } = await this.access(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(`Only the owner may change "${room.id}".`);
     const updated: Room = { ...room, ...Admin.roomSettings(input) };
-    await this.engine.store.rooms.update(updated);
-    // Made private: sessions of non-members stop following it at once.
-    if (room.isPublic && !updated.isPublic) await this.engine.followersChanged(room.id);
+    const at = this.now;
+    const closing = room.isPublic && !updated.isPublic;
+    const event = await this.engine.store.rooms.update(
+      updated,
+      closing
+        ? (members) => accessFact(room.id, at, { isPublic: false, deleted: false, members })
+        : undefined,
+    );
+    if (event) this.engine.published([event]);
     return updated;
   }
 
-  /** Deletes a room; only its owner may. Sessions following it stop. */
+  /** Deletes a room; only its owner may. Everyone following it stops at once. */
   async deleteRoom(s: LiveSession, roomId: string): Promise<void> {
     const { room } = await this.access(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(`Only the owner may delete "${room.id}".`);
-    await this.engine.store.rooms.remove(room.id);
-    await this.engine.followersChanged(room.id);
+    const event = await this.engine.store.rooms.remove(
+      room.id,
+      accessFact(room.id, this.now, { isPublic: false, deleted: true, members: [] }),
+    );
+    if (event) this.engine.published([event]);
   }
 
   /** Joins a public room (private rooms take an invitation); publishes the membership event. */
@@ -339,21 +331,9 @@ export class ChatService {
     if (joined) engine.published([joined.event]);
   }
 
+  /** Leaves a room; a private room closes to the one who left at once. */
   async leave(s: LiveSession, roomId: string): Promise<void> {
-    const { engine } = this;
-    const now = this.now;
-    const event = await engine.store.rooms.leave(roomId, s.userId, (member) => ({
-      roomId,
-      createdAt: now,
-      body: {
-        kind: 'membership',
-        membership: engine.shapes.membership(member, engine.presence.isUserOnline(s.userId), 'quit'),
-      },
-    }));
-    if (event) engine.published([event]);
-    // A private room closes to someone who is no longer a member: their sessions stop following it.
-    const room = await engine.store.rooms.byId(roomId);
-    if (room && !room.isPublic) await engine.followersChanged(roomId);
+    await this.engine.leaveRoom(roomId, s.userId, this.now);
   }
 
   // --- messages -----------------------------------------------------------------------------------
@@ -419,24 +399,21 @@ export class ChatService {
     // A counter past the head (say, after a data reset) counts as the head (spec 5.1).
     const from = await engine.headFor(counter);
     const head = engine.feed.lastId;
-    const observation = new Observation(engine, s, from, sink, this.now + engine.settings.observeHoldMs);
     let ready: ChatEvent[] = [];
     if (from < head) {
-      const rooms = s.rooms;
-      const wanted = (e: ChatEvent): boolean => rooms.includes(e.roomId);
-      if (engine.recent.covers(from)) ready = engine.recent.after(from, MAX_EVENTS_PER_REPLY, wanted);
+      if (engine.recent.covers(from))
+        ready = engine.recent.after(from, MAX_EVENTS_PER_REPLY, following(s.rooms));
       else {
-        try {
-          ready = await engine.store.events.after(from, MAX_EVENTS_PER_REPLY, rooms);
-        } catch (err) {
-          observation.cancel();
-          throw err;
-        }
+        ready = await engine.store.events.after(from, MAX_EVENTS_PER_REPLY, s.rooms);
         // Whatever went out while the store was read is in memory.
         if (ready.length === 0 && engine.recent.covers(head))
-          ready = engine.recent.after(head, MAX_EVENTS_PER_REPLY, wanted);
+          ready = engine.recent.after(head, MAX_EVENTS_PER_REPLY, following(s.rooms));
+        // The session may have stopped following a room meanwhile (a room closed to it, say).
+        else ready = ready.filter((e) => s.rooms.includes(e.roomId));
       }
     }
+    // From here to the hold nothing awaits: whatever changes the session's rooms later releases this hold.
+    const observation = new Observation(engine, s, from, sink, this.now + engine.settings.observeHoldMs);
     if (ready.length > 0) observation.answer(ready);
     else observation.hold();
     return observation;
@@ -459,12 +436,19 @@ export class ChatService {
     counter: number | undefined,
     sink: StreamSink,
   ): Promise<StreamSubscription> {
-    const room = await this.engine.store.rooms.byId(roomId);
-    if (!room || !room.isPublic) throw notFound(`No room "${roomId}".`);
-    const head = this.engine.feed.lastId;
-    // Resuming is served from memory only: a badge that was away longer simply starts from now.
-    const from = counter !== undefined && this.engine.recent.covers(counter) ? Math.min(counter, head) : head;
-    const subscription = new StreamSubscription(this.engine, undefined, from, sink, [room.id]);
+    const { engine } = this;
+    const since = engine.feed.lastId;
+    const room = await engine.store.rooms.byId(roomId);
+    // Closed while it was read: refused like a room that never was public. No await from here to the
+    // attach, so a later access fact finds the stream and ends it.
+    if (!room || !room.isPublic || engine.access.revokedSince(roomId, since, undefined))
+      throw notFound(`No room "${roomId}".`);
+    const head = engine.feed.lastId;
+    // Resuming is served from memory only, and never from before the room last changed who may see it: a
+    // badge that was away longer simply starts from now.
+    const resumable = counter !== undefined && engine.recent.covers(counter);
+    const from = resumable ? Math.max(Math.min(counter, head), engine.access.lastChange(roomId)) : head;
+    const subscription = new StreamSubscription(engine, undefined, from, sink, [room.id]);
     await subscription.start();
     return subscription;
   }
@@ -480,4 +464,9 @@ export class ChatService {
   private limitFor(s: LiveSession, base: number): number {
     return s.appKey ? base * this.engine.settings.appKeyFactor : base;
   }
+}
+
+/** Events a session following `rooms` receives: theirs, and never an access fact. */
+function following(rooms: readonly string[]): (e: ChatEvent) => boolean {
+  return (e) => rooms.includes(e.roomId) && isVisible(e);
 }

@@ -1,4 +1,4 @@
-import type { ChatEvent, NewEvent } from '../core/model.js';
+import type { ChatEvent, NewEvent, RoomAccess } from '../core/model.js';
 import type { Bus, BusMessage, Logger, Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { EventFeed } from './event-feed.js';
@@ -6,6 +6,7 @@ import { Hub } from './hub.js';
 import type { LiveSession } from './live-session.js';
 import { Presence, type PresenceChange } from './presence.js';
 import { RecentEvents } from './recent-events.js';
+import { RoomAccessChanges } from './room-access.js';
 import { SessionRegistry } from './session-registry.js';
 import type { EngineSettings } from './settings.js';
 import { Shapes } from './shapes.js';
@@ -26,6 +27,8 @@ export class Engine {
   readonly sessions: SessionRegistry;
   readonly presence: Presence;
   readonly shapes: Shapes;
+  /** The latest access fact of each room, for checks that read the store before acting. */
+  readonly access = new RoomAccessChanges();
   /** Running totals for monitoring. */
   readonly stats = { events: 0, slowReaderCloses: 0 };
   /** Counters at or below this may have lost events to retention. */
@@ -33,7 +36,7 @@ export class Engine {
   private readonly timers: NodeJS.Timeout[] = [];
   private presenceWrites: Promise<void> = Promise.resolve();
   private readonly eventListeners: Array<(e: ChatEvent) => void> = [];
-  private readonly followerListeners: Array<(roomId: string) => Promise<void>> = [];
+  private sessionWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly store: Store,
@@ -54,7 +57,8 @@ export class Engine {
       (e) => {
         this.recent.push(e);
         this.stats.events++;
-        this.hub.deliver(e);
+        if (e.body.kind === 'access') this.applyAccess(e, e.body.access);
+        else this.hub.deliver(e);
         for (const listener of this.eventListeners) listener(e);
       },
       (err) => log.error({ err }, 'event feed'),
@@ -115,11 +119,6 @@ export class Engine {
     this.eventListeners.push(listener);
   }
 
-  /** Called when a room's followers must be rechecked (it was deleted or made private, maybe elsewhere). */
-  onFollowersChanged(listener: (roomId: string) => Promise<void>): void {
-    this.followerListeners.push(listener);
-  }
-
   /** The current counter, after picking up events that another process wrote to the store. */
   async current(): Promise<number> {
     if (this.store.events.changedElsewhere()) await this.feed.catchUp();
@@ -170,10 +169,50 @@ export class Engine {
       }
   }
 
-  /** A room was deleted or made private here: every process rechecks its followers. */
-  async followersChanged(roomId: string): Promise<void> {
-    this.bus.publish({ kind: 'followers', roomId });
-    for (const listener of this.followerListeners) await listener(roomId);
+  /**
+   * Sets the rooms a session follows: at once in memory (its held observes are answered and its streams
+   * restart, as they were registered for the old set), then in the store, writes kept in call order.
+   */
+  setRooms(s: LiveSession, rooms: string[]): Promise<void> {
+    s.rooms = rooms;
+    this.hub.release(s.id);
+    const written = this.sessionWrites.then(() => this.store.sessions.setRooms(s.id, rooms));
+    this.sessionWrites = written.catch((err: unknown) => this.log.error({ err }, 'saving subscriptions'));
+    return written;
+  }
+
+  /**
+   * An access fact comes through the log: before any later event goes out, visitors' streams of a room
+   * that is no longer public end, and this process's sessions that may no longer see it stop following it.
+   * Every process does this for its own connections when the fact reaches it.
+   */
+  private applyAccess(e: ChatEvent, access: RoomAccess): void {
+    const allows = this.access.record(e, access);
+    if (!allows(undefined)) this.hub.endVisitors(e.roomId);
+    for (const s of this.sessions.values())
+      if (s.rooms.includes(e.roomId) && !allows(s.userId))
+        void this.setRooms(
+          s,
+          s.rooms.filter((r) => r !== e.roomId),
+        ).catch(() => undefined);
+  }
+
+  /**
+   * The one writer of leaving a room: the membership event, and for a private room the access fact that
+   * takes it from the one who left, in one transaction, then published.
+   */
+  async leaveRoom(roomId: string, userId: number, at: number): Promise<boolean> {
+    const online = this.presence.isUserOnline(userId);
+    const events = await this.store.rooms.leave(roomId, userId, (member, room, members) => [
+      {
+        roomId,
+        createdAt: at,
+        body: { kind: 'membership', membership: this.shapes.membership(member, online, 'quit') },
+      },
+      ...(room.isPublic ? [] : [accessFact(roomId, at, { isPublic: false, deleted: false, members })]),
+    ]);
+    if (events) this.published(events);
+    return events !== undefined;
   }
 
   /** Stops timers, answers held observes and writes what is pending. */
@@ -202,10 +241,6 @@ export class Engine {
         void this.renameSessions(m.userId, m.name).catch((err: unknown) =>
           this.log.error({ err }, 'renaming sessions'),
         );
-        break;
-      case 'followers':
-        for (const listener of this.followerListeners)
-          listener(m.roomId).catch((err: unknown) => this.log.error({ err }, 'rechecking followers'));
         break;
       case 'online':
         this.presence.setElsewhere(m.userId, m.online);
@@ -254,14 +289,7 @@ export class Engine {
     this.presenceWrites = this.presenceWrites
       .then(async () => {
         const at = this.clock.now();
-        for (const room of await this.store.rooms.roomIdsOf(userId)) {
-          const event = await this.store.rooms.leave(room, userId, (member) => ({
-            roomId: room,
-            createdAt: at,
-            body: { kind: 'membership' as const, membership: this.shapes.membership(member, false, 'quit') },
-          }));
-          if (event) this.published([event]);
-        }
+        for (const room of await this.store.rooms.roomIdsOf(userId)) await this.leaveRoom(room, userId, at);
         await this.store.users.delete(userId);
       })
       .catch((err: unknown) => this.log.error({ err }, 'retiring a guest'));
@@ -296,4 +324,24 @@ export class Engine {
       })
       .catch((err: unknown) => this.log.error({ err }, 'announcing presence'));
   }
+}
+
+/** The access fact of a room, as written with the change that narrows who may see it. */
+export function accessFact(
+  roomId: string,
+  at: number,
+  access: { isPublic: boolean; deleted: boolean; members: ReadonlyArray<{ userId: number }> },
+): NewEvent {
+  return {
+    roomId,
+    createdAt: at,
+    body: {
+      kind: 'access',
+      access: {
+        isPublic: access.isPublic,
+        deleted: access.deleted,
+        members: access.members.map((m) => m.userId),
+      },
+    },
+  };
 }

@@ -21,6 +21,8 @@ export interface Stream {
   push(events: readonly ChatEvent[]): void;
   /** The session's rooms changed: the stream starts again from its last counter. */
   restart(): void;
+  /** A visitor's room is no longer public: the stream ends for good. */
+  roomClosed(): void;
 }
 
 /**
@@ -110,6 +112,17 @@ export class Hub {
       for (const s of [...streams]) {
         this.detach(s);
         s.restart();
+      }
+  }
+
+  /** Ends every stream that follows the room without a session (the badge's): it is no longer public. */
+  endVisitors(roomId: string): void {
+    const streams = this.streamsByRoom.get(roomId);
+    if (!streams) return;
+    for (const s of [...streams])
+      if (s.sessionId === '') {
+        this.detach(s);
+        s.roomClosed();
       }
   }
 

@@ -1,11 +1,14 @@
-import type { ChatEvent } from '../core/model.js';
+import { isVisible, type ChatEvent } from '../core/model.js';
 import type { Engine } from './engine.js';
 import type { Stream } from './hub.js';
 import type { LiveSession } from './live-session.js';
 import type { Cancellable } from './observation.js';
 
-/** Why a stream ends; all but `invalid_session` mean "reconnect and resume from your counter". */
-export type StreamEnd = 'resubscribe' | 'shutdown' | 'slow_reader' | 'invalid_session';
+/**
+ * Why a stream ends. `invalid_session` and `room_closed` (a visitor's room is no longer public) are final;
+ * the others mean "reconnect and resume from your counter".
+ */
+export type StreamEnd = 'resubscribe' | 'shutdown' | 'slow_reader' | 'invalid_session' | 'room_closed';
 
 /** Where a stream's events go (a WebSocket or an event-stream response). */
 export interface StreamSink {
@@ -49,7 +52,7 @@ export class StreamSubscription implements Stream, Cancellable {
     const { engine } = this;
     if (this.session) engine.presence.observeStarted(this.session, engine.clock.now());
     const head = engine.feed.lastId;
-    const wanted = (e: ChatEvent): boolean => this.rooms.includes(e.roomId);
+    const wanted = (e: ChatEvent): boolean => this.rooms.includes(e.roomId) && isVisible(e);
     if (this.last >= head) {
       engine.hub.attach(this);
       return;
@@ -87,6 +90,10 @@ export class StreamSubscription implements Stream, Cancellable {
 
   restart(): void {
     this.end('resubscribe');
+  }
+
+  roomClosed(): void {
+    this.end('room_closed');
   }
 
   /** Ends the stream from our side. */

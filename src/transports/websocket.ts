@@ -36,6 +36,7 @@ class WsConnection implements StreamSink {
 
   end(reason: StreamEnd): void {
     if (reason === 'invalid_session') this.ws.close(CLOSE_ERROR, ErrorCode.invalidSession);
+    else if (reason === 'room_closed') this.ws.close(CLOSE_ERROR, ErrorCode.notFound);
     else this.ws.close(CLOSE_RECONNECT, reason);
   }
 }

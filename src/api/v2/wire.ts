@@ -4,17 +4,23 @@ import type { ChatEvent } from '../../core/model.js';
 const eventJson = new WeakMap<ChatEvent, string>();
 const singleReply = new WeakMap<ChatEvent, Buffer>();
 
+function bodyJson({ body }: ChatEvent): string {
+  switch (body.kind) {
+    case 'message':
+      return JSON.stringify(body.message);
+    case 'presence':
+      return JSON.stringify(body.presence);
+    case 'membership':
+      return JSON.stringify(body.membership);
+    case 'access':
+      throw new Error('access facts are never sent to clients');
+  }
+}
+
 export function serializeEvent(e: ChatEvent): string {
   let json = eventJson.get(e);
   if (json === undefined) {
-    const body = e.body;
-    const inner =
-      body.kind === 'message'
-        ? JSON.stringify(body.message)
-        : body.kind === 'presence'
-          ? JSON.stringify(body.presence)
-          : JSON.stringify(body.membership);
-    json = `{"event_id":${e.id},"${body.kind}":${inner}}`;
+    json = `{"event_id":${e.id},"${e.body.kind}":${bodyJson(e)}}`;
     eventJson.set(e, json);
   }
   return json;

@@ -29,6 +29,8 @@ function payloadOf(body: EventBody): string {
       return JSON.stringify(body.presence);
     case 'membership':
       return JSON.stringify(body.membership);
+    case 'access':
+      return JSON.stringify(body.access);
   }
 }
 
@@ -92,7 +94,7 @@ export class SqliteEvents implements EventRepository {
     if (!statement) {
       const marks = Array.from({ length: count }, () => '?').join(',');
       statement = this.db.prepare<unknown[], EventRow>(
-        `SELECT * FROM events WHERE id > ? AND room_id IN (${marks}) ORDER BY id LIMIT ?`,
+        `SELECT * FROM events WHERE id > ? AND room_id IN (${marks}) AND kind <> 'access' ORDER BY id LIMIT ?`,
       );
       this.byRoomCount.set(count, statement);
     }

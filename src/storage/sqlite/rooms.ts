@@ -109,6 +109,10 @@ export class SqliteRooms implements RoomRepository {
   }
 
   async byId(id: string) {
+    return this.roomById(id);
+  }
+
+  private roomById(id: string): Room | undefined {
     const r = this.selectRoom.get(id);
     if (!r) return undefined;
     return {
@@ -120,7 +124,7 @@ export class SqliteRooms implements RoomRepository {
       tags: this.selectTags.all(id).map((t) => t.tag),
       timezone: r.timezone,
       createdAt: r.created_at,
-    } satisfies Room;
+    };
   }
 
   async membership(roomId: string, userId: number) {
@@ -154,30 +158,42 @@ export class SqliteRooms implements RoomRepository {
       .immediate();
   }
 
-  async leave(roomId: string, userId: number, event: (member: MemberView) => NewEvent) {
+  async leave(
+    roomId: string,
+    userId: number,
+    events: (member: MemberView, room: Room, members: MemberView[]) => NewEvent[],
+  ) {
     return this.db
-      .transaction((): ChatEvent | undefined => {
+      .transaction((): ChatEvent[] | undefined => {
         const row = this.selectMember.get(roomId, userId);
-        if (!row) return undefined;
+        const room = this.roomById(roomId);
+        if (!row || !room) return undefined;
         this.deleteMembership.run(roomId, userId);
-        return this.events.insertOne(event(toMember(row)));
+        const members = this.selectMembers.all(roomId).map(toMember);
+        return events(toMember(row), room, members).map((e) => this.events.insertOne(e));
       })
       .immediate();
   }
 
-  async update(room: Room) {
-    this.db.transaction(() => {
-      this.updateRoom.run(room.name, room.blurb, room.isPublic ? 1 : 0, room.timezone, room.id);
-      this.deleteTags.run(room.id);
-      room.tags.forEach((tag, i) => this.insertTag.run(room.id, tag, i));
-    })();
+  async update(room: Room, event?: (members: MemberView[]) => NewEvent) {
+    return this.db
+      .transaction((): ChatEvent | undefined => {
+        this.updateRoom.run(room.name, room.blurb, room.isPublic ? 1 : 0, room.timezone, room.id);
+        this.deleteTags.run(room.id);
+        room.tags.forEach((tag, i) => this.insertTag.run(room.id, tag, i));
+        return event && this.events.insertOne(event(this.selectMembers.all(room.id).map(toMember)));
+      })
+      .immediate();
   }
 
-  async remove(id: string) {
-    this.db.transaction(() => {
-      this.deleteSubscriptions.run(id);
-      this.deleteRoom.run(id);
-    })();
+  async remove(id: string, event: NewEvent) {
+    return this.db
+      .transaction((): ChatEvent | undefined => {
+        this.deleteSubscriptions.run(id);
+        if (this.deleteRoom.run(id).changes === 0) return undefined;
+        return this.events.insertOne(event);
+      })
+      .immediate();
   }
 
   async touchMember(roomId: string, userId: number, at: number) {
