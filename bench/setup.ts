@@ -1,4 +1,5 @@
 import { Admin } from '../src/engine/admin.js';
+import { plainHasher } from '../src/engine/password.js';
 import { Shapes } from '../src/engine/shapes.js';
 import { systemClock } from '../src/core/time.js';
 import { databaseFile } from '../src/main.js';
@@ -21,7 +22,7 @@ export async function seed(dataDir: string, rooms: readonly RoomSeed[]): Promise
   const store = openSqliteStore(databaseFile(dataDir));
   try {
     // Cheapest allowed scrypt cost: the benchmark measures fan-out, not sign-in.
-    const admin = new Admin(store, new Shapes('http://127.0.0.1'), systemClock, 10);
+    const admin = new Admin(store, new Shapes('http://127.0.0.1'), systemClock, plainHasher(10));
     await admin.addUser({ username: SPEAKER, password: BENCH_PASSWORD });
     const made = new Set<number>();
     for (const room of rooms) {

@@ -7,7 +7,6 @@ import { LocalBus } from './bus/local-bus.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
 import { systemClock } from './core/time.js';
 import type { Settings } from './config/settings.js';
-import { Admin } from './engine/admin.js';
 import { ChatService } from './engine/chat-service.js';
 import { Engine } from './engine/engine.js';
 import type { Registry } from 'prom-client';
@@ -61,13 +60,16 @@ export async function startServer(
     isClosing: () => closing,
     sse,
     metrics: metricsSource(
-      createMetrics(engine, { sse: () => sse.size, websocket: () => websocket.size }),
+      createMetrics(engine, {
+        sse: () => sse.size,
+        websocket: () => websocket.size,
+        passwordHashes: () => chat.hashing,
+      }),
       worker?.bus,
     ),
     web: createWebRoutes({
       pages: new WebPages(engine),
       chat,
-      admin: new Admin(store, engine.shapes, systemClock, settings.engine.passwordCost),
       bodyLimit: settings.bodyLimit,
       secureCookies: settings.engine.publicUrl.startsWith('https:'),
       engine,

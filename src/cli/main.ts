@@ -10,6 +10,7 @@ import {
   type RawSettings,
 } from '../config/settings.js';
 import { Admin } from '../engine/admin.js';
+import { plainHasher } from '../engine/password.js';
 import { Shapes } from '../engine/shapes.js';
 import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
@@ -123,7 +124,7 @@ async function admin(group: string, args: string[]): Promise<void> {
       store,
       new Shapes(settings.engine.publicUrl),
       systemClock,
-      settings.engine.passwordCost,
+      plainHasher(settings.engine.passwordCost),
     );
     const one = (what: string): string => {
       if (rest.length !== 1 || !rest[0])

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { EngineSettings } from '../engine/settings.js';
 
@@ -186,7 +187,7 @@ export const OPTIONS = {
     default: '10',
     min: 1,
     max: 100_000,
-    why: 'failed sign-ins per account per window before refusing',
+    why: 'failed sign-ins to one account from one address per window before that address is refused',
   },
   loginFailuresPerAddress: {
     flag: 'login-failures-address',
@@ -196,6 +197,42 @@ export const OPTIONS = {
     min: 1,
     max: 1_000_000,
     why: 'failed sign-ins per client address per window',
+  },
+  loginFailuresAccountTotal: {
+    flag: 'login-failures-account-total',
+    env: 'LINGR_LOGIN_FAILURES_ACCOUNT_TOTAL',
+    kind: 'int',
+    default: '100',
+    min: 1,
+    max: 1_000_000,
+    why: 'failed sign-ins to one account from anywhere; past it only addresses that never failed may try',
+  },
+  loginAttempts: {
+    flag: 'login-attempts',
+    env: 'LINGR_LOGIN_ATTEMPTS',
+    kind: 'int',
+    default: '30',
+    min: 1,
+    max: 1_000_000,
+    why: 'sign-ins (session/create, the web form) per client address per minute, successful ones included',
+  },
+  hashConcurrency: {
+    flag: 'hash-concurrency',
+    env: 'LINGR_HASH_CONCURRENCY',
+    kind: 'int',
+    default: '0',
+    min: 0,
+    max: 256,
+    why: 'password hashes computed at once (64 MiB each); 0 = half the cores, so the event loop keeps one',
+  },
+  hashQueue: {
+    flag: 'hash-queue',
+    env: 'LINGR_HASH_QUEUE',
+    kind: 'int',
+    default: '8',
+    min: 0,
+    max: 10_000,
+    why: 'sign-ins waiting for a hash; beyond them the answer is rate_limited at once',
   },
   loginWindow: {
     flag: 'login-window',
@@ -333,7 +370,11 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       appKeyFactor: int('appKeyFactor'),
       loginFailuresPerAccount: int('loginFailuresPerAccount'),
       loginFailuresPerAddress: int('loginFailuresPerAddress'),
+      loginFailuresAccountTotal: int('loginFailuresAccountTotal'),
       loginWindowMs: seconds('loginWindow'),
+      loginAttemptsPerAddress: int('loginAttempts'),
+      hashConcurrency: int('hashConcurrency') || Math.max(1, Math.floor(availableParallelism() / 2)),
+      hashQueue: int('hashQueue'),
       passwordCost: int('passwordCost'),
     },
   };

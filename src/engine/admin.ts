@@ -4,7 +4,7 @@ import type { ChatEvent, Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { checkNickname, codePointLength } from '../core/text.js';
 import type { Clock } from '../core/time.js';
-import { hashPassword } from './password.js';
+import type { PasswordHasher } from './password.js';
 import type { Shapes } from './shapes.js';
 
 /** Top-level web paths: a user named like one would shadow it at `/<username>` (spec 8). */
@@ -77,7 +77,7 @@ export class Admin {
     private readonly store: Store,
     private readonly shapes: Shapes,
     private readonly clock: Clock,
-    private readonly passwordCost: number,
+    private readonly hasher: PasswordHasher,
   ) {}
 
   async addUser(input: { username: string; password: string; name?: string }): Promise<User> {
@@ -91,7 +91,7 @@ export class Admin {
     return this.store.users.create({
       username,
       name,
-      passwordHash: await hashPassword(input.password, this.passwordCost),
+      passwordHash: await this.hasher.hash(input.password),
       createdAt: this.clock.now(),
     });
   }

@@ -10,14 +10,22 @@ import {
 } from '../core/chat-error.js';
 import { randomBase62 } from '../core/ids.js';
 import { imageType } from '../core/image-type.js';
-import { isVisible, type ChatEvent, type Membership, type MessageRecord, type Room } from '../core/model.js';
+import {
+  isVisible,
+  type ChatEvent,
+  type Membership,
+  type MessageRecord,
+  type Room,
+  type User,
+} from '../core/model.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
 import { Admin } from './admin.js';
 import { accessFact, type Engine } from './engine.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
 import type { LiveSession } from './live-session.js';
 import { Observation, type Cancellable, type ObserveSink } from './observation.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { BoundedHasher, hashPassword } from './password.js';
+import { SignInGuard } from './sign-in-guard.js';
 import { RateLimiter } from './rate-limit.js';
 import { StreamSubscription, type StreamSink } from './stream-subscription.js';
 
@@ -34,9 +42,9 @@ const GUESTS_PER_HOUR = 30;
 export class ChatService {
   private readonly says: RateLimiter;
   private readonly calls: RateLimiter;
-  private readonly failedByAccount: RateLimiter;
-  private readonly failedByAddress: RateLimiter;
+  private readonly signIns: SignInGuard;
   private readonly guests: RateLimiter;
+  private readonly hasher: BoundedHasher;
   /** Compared against when the user is unknown, so a wrong username costs as much as a wrong password. */
   private readonly dummyHash: Promise<string>;
   private readonly admin: Admin;
@@ -45,15 +53,21 @@ export class ChatService {
     const s = engine.settings;
     this.says = new RateLimiter(s.sayPerMinute, MINUTE);
     this.calls = new RateLimiter(s.callsPerMinute, MINUTE);
-    this.failedByAccount = new RateLimiter(s.loginFailuresPerAccount, s.loginWindowMs);
-    this.failedByAddress = new RateLimiter(s.loginFailuresPerAddress, s.loginWindowMs);
+    this.signIns = new SignInGuard({
+      failuresPerAccountAndAddress: s.loginFailuresPerAccount,
+      failuresPerAddress: s.loginFailuresPerAddress,
+      failuresPerAccount: s.loginFailuresAccountTotal,
+      windowMs: s.loginWindowMs,
+      attemptsPerAddress: s.loginAttemptsPerAddress,
+    });
     this.guests = new RateLimiter(GUESTS_PER_HOUR, 60 * MINUTE);
+    this.hasher = new BoundedHasher(s.passwordCost, s.hashConcurrency, s.hashQueue);
     this.dummyHash = hashPassword('not a password', s.passwordCost);
-    this.admin = new Admin(engine.store, engine.shapes, engine.clock, s.passwordCost);
+    this.admin = new Admin(engine.store, engine.shapes, engine.clock, this.hasher);
     engine.every(MINUTE, () => {
       const now = engine.clock.now();
-      for (const l of [this.says, this.calls, this.failedByAccount, this.failedByAddress, this.guests])
-        l.sweep(now);
+      for (const l of [this.says, this.calls, this.guests]) l.sweep(now);
+      this.signIns.sweep(now);
     });
   }
 
@@ -61,25 +75,47 @@ export class ChatService {
     return this.engine.clock.now();
   }
 
+  /** Password hashes running or waiting right now. */
+  get hashing(): number {
+    return this.hasher.busy;
+  }
+
   // --- sessions -----------------------------------------------------------------------------------
 
+  /**
+   * Signs in: a new session for the right password. Each address may try each account only so often,
+   * and the hashing it costs is bounded, so neither guessing nor flooding gets far (see SignInGuard).
+   */
   async login(
     username: string,
     password: string,
     appKey: string | null,
     address: string,
   ): Promise<LiveSession> {
-    const now = this.now;
-    if (this.failedByAccount.exhausted(username, now) || this.failedByAddress.exhausted(address, now))
-      throw rateLimited('Too many failed sign-ins; wait a few minutes before trying again.');
-    const user = await this.engine.store.users.byUsername(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
-    if (!user || !ok) {
-      this.failedByAccount.hit(username, now);
-      this.failedByAddress.hit(address, now);
-      throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
+    const attempt = this.signIns.begin(username, address, this.now);
+    let user: User | undefined;
+    let ok: boolean;
+    try {
+      user = await this.engine.store.users.byUsername(username);
+      ok = await this.hasher.verify(password, user?.passwordHash ?? (await this.dummyHash));
+    } catch (err) {
+      attempt.abandoned();
+      throw err;
     }
+    if (!user || !ok)
+      throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
+    attempt.succeeded();
     return this.engine.sessions.create(user, appKey, this.now);
+  }
+
+  /** Creates an account and signs it in (counted like a sign-in from that address). */
+  async signUp(
+    input: { username: string; password: string; name?: string },
+    address: string,
+  ): Promise<LiveSession> {
+    this.signIns.countAttempt(address, this.now);
+    const user = await this.admin.addUser(input);
+    return this.engine.sessions.create(user, null, this.now);
   }
 
   /** Resolves a live session and counts the call against its rate limit. */

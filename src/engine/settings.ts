@@ -16,10 +16,15 @@ export interface EngineSettings {
   sayPerMinute: number;
   callsPerMinute: number;
   appKeyFactor: number;
-  /** Failed logins allowed per account and per address in the login window. */
+  /** Sign-in limits: failures per account and address, per address, per account anywhere; attempts. */
   loginFailuresPerAccount: number;
   loginFailuresPerAddress: number;
+  loginFailuresAccountTotal: number;
   loginWindowMs: number;
+  loginAttemptsPerAddress: number;
+  /** Password hashes computed at once, and waiting; beyond them sign-ins get rate_limited at once. */
+  hashConcurrency: number;
+  hashQueue: number;
   /** log2 of scrypt's cost parameter N for new password hashes. */
   passwordCost: number;
 }

@@ -7,9 +7,11 @@ export interface MetricsSource {
   text(perWorker: boolean): Promise<string>;
 }
 
-export interface ConnectionCounts {
+/** Figures kept outside the engine: streams by transport, password hashes under way. */
+export interface EdgeCounts {
   sse(): number;
   websocket(): number;
+  passwordHashes(): number;
 }
 
 /**
@@ -42,7 +44,7 @@ function mirror(
 }
 
 /** Prometheus metrics of one process: connections, events, deliveries, fan-out lag, slow readers, Node itself. */
-export function createMetrics(engine: Engine, connections: ConnectionCounts): Registry {
+export function createMetrics(engine: Engine, connections: EdgeCounts): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   new Gauge({
@@ -54,6 +56,14 @@ export function createMetrics(engine: Engine, connections: ConnectionCounts): Re
       this.set({ transport: 'longpoll' }, engine.hub.held);
       this.set({ transport: 'sse' }, connections.sse());
       this.set({ transport: 'websocket' }, connections.websocket());
+    },
+  });
+  new Gauge({
+    name: 'lingr_password_hashes',
+    help: 'Password hashes running or waiting (bounded: beyond it sign-ins are refused at once).',
+    registers: [registry],
+    collect() {
+      this.set(connections.passwordHashes());
     },
   });
   new Gauge({

@@ -4,7 +4,6 @@ import { ChatError } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeUtf8, parseForm } from '../api/params.js';
-import type { Admin } from '../engine/admin.js';
 import type { ChatService } from '../engine/chat-service.js';
 import type { Engine } from '../engine/engine.js';
 import type { LiveSession } from '../engine/live-session.js';
@@ -38,7 +37,6 @@ const FORM_STATUS: Partial<Record<string, number>> = {
 export interface WebDeps {
   pages: WebPages;
   chat: ChatService;
-  admin: Admin;
   bodyLimit: number;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
@@ -120,8 +118,10 @@ export function createWebRoutes(deps: WebDeps) {
     const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
     const password = form.get('password') ?? '';
     try {
-      await deps.admin.addUser({ username: values.username, password, name: values.name || values.username });
-      const s = await chat.login(values.username, password, null, req.socket.remoteAddress ?? '');
+      const s = await chat.signUp(
+        { username: values.username, password, name: values.name || values.username },
+        req.socket.remoteAddress ?? '',
+      );
       redirect(res, '/', sessionCookie(s.id, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;

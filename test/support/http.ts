@@ -90,3 +90,46 @@ export function multipart(
     type: `multipart/form-data; boundary=${boundary}`,
   };
 }
+
+/**
+ * One GET of an API method from a given loopback source address (127.0.0.2, 127.0.0.3, ...), on a
+ * connection of its own: the server sees each address as a different client.
+ */
+export function apiFrom(
+  baseUrl: string,
+  address: string,
+  method: string,
+  params: Record<string, string | number> = {},
+): Promise<Record<string, unknown>> {
+  const base = new URL(baseUrl);
+  const query = new URLSearchParams(
+    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path: `/api/${method}?${query}`,
+        localAddress: address,
+        agent: false,
+        timeout: 30_000,
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} from ${address}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 
 export const LINGR_BIN = fileURLToPath(new URL('../../../bin/lingr.js', import.meta.url));
 
-const TEST_ENV = { LINGR_UNSAFE_SHORT_TIMEOUTS: '1', LINGR_PASSWORD_COST: '10', LINGR_LOG_LEVEL: 'info' };
+/** Cheap hashes and no sign-in limits, except where a test sets them to see them work. */
+const TEST_ENV = {
+  LINGR_UNSAFE_SHORT_TIMEOUTS: '1',
+  LINGR_PASSWORD_COST: '10',
+  LINGR_LOG_LEVEL: 'info',
+  LINGR_LOGIN_ATTEMPTS: '100000',
+  LINGR_HASH_QUEUE: '10000',
+};
 
 export interface ServerProcess {
   child: ChildProcess;

@@ -5,6 +5,7 @@ import { loadSettings, type RawSettings } from '../../src/config/settings.js';
 import type { Store } from '../../src/core/ports.js';
 import { systemClock } from '../../src/core/time.js';
 import { Admin } from '../../src/engine/admin.js';
+import { plainHasher } from '../../src/engine/password.js';
 import { Shapes } from '../../src/engine/shapes.js';
 import { createLogger } from '../../src/log.js';
 import { databaseFile, startServer, type RunningServer } from '../../src/main.js';
@@ -30,7 +31,10 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'lingr-test-'));
 }
 
-/** Settings for tests: a random port, short holds, cheap password hashing; all overridable. */
+/**
+ * Settings for tests: a random port, short holds, cheap password hashing, sign-ins limited only where a test
+ * sets the limits; all overridable.
+ */
 export function testSettings(dataDir: string, overrides: RawSettings = {}) {
   return loadSettings(
     {
@@ -39,6 +43,8 @@ export function testSettings(dataDir: string, overrides: RawSettings = {}) {
       logLevel: 'silent',
       observeHold: '2',
       passwordCost: '10',
+      loginAttempts: '100000',
+      hashQueue: '10000',
       ...overrides,
     },
     { LINGR_UNSAFE_SHORT_TIMEOUTS: '1' },
@@ -52,7 +58,7 @@ export async function startTestServer(
   const settings = testSettings(dataDir, overrides);
   let server = await startServer(settings, createLogger('silent'));
   const adminStore = openSqliteStore(databaseFile(dataDir));
-  const admin = new Admin(adminStore, new Shapes(settings.engine.publicUrl), systemClock, 10);
+  const admin = new Admin(adminStore, new Shapes(settings.engine.publicUrl), systemClock, plainHasher(10));
   const url = server.url;
   return {
     get server() {
