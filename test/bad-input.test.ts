@@ -417,3 +417,58 @@ describe('a body over the limit gets invalid_parameter (spec 2.5)', () => {
     assert.deepEqual(await stored(), before, 'nothing was stored');
   });
 });
+
+describe('malformed input found by an attack gets a 4xx, never a 500 or a crash', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+    await t.admin.addRoom({ id: 'dated', name: 'Dated' });
+  });
+  after(() => t.stop());
+
+  it('answers an archive day that is no date with the 404 page', async () => {
+    for (const day of ['9999/99/99', '2026/02/30', '0000/00/00', '2026/13/01']) {
+      const res = await send(t.url, { path: `/room/dated/archives/${day}` });
+      assert.equal(res.status, 404, day);
+      assert.match(res.text, /is not a date/);
+    }
+  });
+
+  it('refuses a multipart field named "" with invalid_parameter, on the API and on a form', async () => {
+    const boundary = 'nameless-7f3a';
+    const bytes = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name=""\r\n\r\nvalue\r\n--${boundary}--\r\n`,
+    );
+    const type = `multipart/form-data; boundary=${boundary}`;
+    const apiAnswer = await send(t.url, {
+      method: 'POST',
+      path: '/api/session/create',
+      headers: { 'content-type': type },
+      body: bytes,
+    });
+    assert.equal(errorCode(apiAnswer), 'invalid_parameter');
+    const page = await send(t.url, {
+      method: 'POST',
+      path: '/signin',
+      headers: { 'content-type': type, origin: t.url },
+      body: bytes,
+    });
+    assert.equal(page.status, 400);
+    assert.match(page.text, /A multipart field has no name/);
+  });
+
+  it('survives a multipart body cut off inside a file part', async () => {
+    const boundary = 'cut-off-19c2';
+    const bytes = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="icon"; filename="a.png"\r\n\r\nPNG...`,
+    );
+    const answer = await send(t.url, {
+      method: 'POST',
+      path: '/api/session/verify',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: bytes,
+    });
+    assert.equal(errorCode(answer), 'invalid_parameter');
+    assert.equal(body(await send(t.url, { path: '/healthz' })).status, 'ok');
+  });
+});

@@ -67,9 +67,10 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
       done();
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     };
-    const onError = (err: Error): void => {
+    // The client went away mid-body: nobody is left to answer, but it is their doing, not a failure of ours.
+    const onError = (): void => {
       done();
-      reject(err);
+      reject(invalidParameter('The request body was cut short.'));
     };
     // Listeners go as soon as the body is read, so a held request keeps nothing of it.
     const done = (): void => {
@@ -100,7 +101,9 @@ async function readMultipart(
       reject(invalidParameter('The multipart body is malformed (missing boundary?).'));
       return;
     }
-    parser.on('field', (name, value) => {
+    parser.on('field', (name: string | undefined, value) => {
+      // busboy reports a field named "" (or with no name at all) as undefined.
+      if (!name) return reject(invalidParameter('A multipart field has no name.'));
       try {
         into.set(decodeUtf8(Buffer.from(name, 'latin1')), decodeUtf8(Buffer.from(value, 'latin1')));
       } catch (err) {
@@ -108,8 +111,10 @@ async function readMultipart(
       }
     });
     // Files are kept only where the caller asked for them; otherwise read and dropped.
-    parser.on('file', (name, stream, info) => {
-      if (!files) return stream.resume();
+    parser.on('file', (name: string | undefined, stream, info) => {
+      // A body cut off inside a file part errs on the file's stream too: unheard, that would crash us.
+      stream.on('error', () => undefined);
+      if (!files || !name) return stream.resume();
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {

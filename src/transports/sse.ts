@@ -16,6 +16,14 @@ export interface StreamOptions {
   outboxLimit: number;
 }
 
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'access-control-allow-origin': '*',
+  // Proxies (nginx) must pass each frame on at once.
+  'x-accel-buffering': 'no',
+};
+
 class SseConnection implements StreamSink {
   subscription: StreamSubscription | undefined;
 
@@ -92,12 +100,9 @@ export class SseTransport {
     const connection = new SseConnection(res, this.options.outboxLimit, (c) => this.open.delete(c));
     try {
       const stream = await authorize(connection);
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'access-control-allow-origin': '*',
-        'x-accel-buffering': 'no',
-      });
+      // HEAD asks whether the stream would open; there is no body to stream.
+      if (res.req.method === 'HEAD') return void res.writeHead(200, STREAM_HEADERS).end();
+      res.writeHead(200, STREAM_HEADERS);
       res.write('retry: 2000\n\n');
       this.open.add(connection);
       res.on('close', () => {
@@ -112,12 +117,7 @@ export class SseTransport {
           ? err
           : new ChatError(ErrorCode.internalError, 'Something went wrong on our side.');
       const body = JSON.stringify({ status: 'error', code: e.code, detail: e.detail });
-      if (!res.headersSent)
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          'access-control-allow-origin': '*',
-        });
+      if (!res.headersSent) res.writeHead(200, STREAM_HEADERS);
       res.end(`event: error\ndata: ${body}\n\n`);
     }
   }

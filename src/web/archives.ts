@@ -4,7 +4,7 @@ import { messageItem, plural } from './fragments.js';
 import { html } from './html.js';
 import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
-import { localDate, localMidnight, nextDate } from './time-format.js';
+import { isCalendarDate, localDate, localMidnight, nextDate } from './time-format.js';
 
 /** Every timezone offset is a multiple of 15 minutes, so 15-minute slices never straddle a local midnight. */
 const SLICE = 15 * 60 * 1000;
@@ -79,6 +79,7 @@ export class ArchivePages {
   }
 
   async day(room: Room, date: string, viewer?: Viewer): Promise<Page | undefined> {
+    if (!isCalendarDate(date)) return undefined;
     const from = localMidnight(date, room.timezone);
     const to = localMidnight(nextDate(date), room.timezone);
     if (!Number.isFinite(from) || localDate(from, room.timezone) !== date) return undefined;

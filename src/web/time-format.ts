@@ -60,3 +60,12 @@ export function nextDate(date: string): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
+
+/** True for a real calendar date YYYY-MM-DD between the years 1000 and 9999 (archives have nothing else). */
+export function isCalendarDate(date: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) return false;
+  const [y, m, d] = match.slice(1).map(Number) as [number, number, number];
+  if (y < 1000 || m < 1 || m > 12 || d < 1) return false;
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
+}

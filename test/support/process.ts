@@ -18,6 +18,8 @@ export interface ServerProcess {
   url: string;
   /** Resolves with the exit code (or signal name) when the process ends. */
   exited: Promise<number | string>;
+  /** What the process wrote to stderr so far (a crash's stack, say). */
+  stderr(): string;
 }
 
 /** Runs `lingr serve` as its own process and waits for it to listen. */
@@ -44,7 +46,7 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
       if (!line.includes('lingr is listening')) return;
       clearTimeout(timer);
       const { port } = JSON.parse(line) as { port: number };
-      resolve({ child, url: `http://127.0.0.1:${port}`, exited });
+      resolve({ child, url: `http://127.0.0.1:${port}`, exited, stderr: () => stderr });
     });
   });
 }
