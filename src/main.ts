@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import type { Bus, Logger } from './core/ports.js';
 import { LocalBus } from './bus/local-bus.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
 import { systemClock } from './core/time.js';
+import { addressMatcher } from './config/address-list.js';
 import type { Settings } from './config/settings.js';
 import { ChatService } from './engine/chat-service.js';
 import { Engine } from './engine/engine.js';
@@ -39,9 +40,49 @@ export async function startServer(
   log: Logger,
   worker?: { bus: WorkerBus; slot: number },
 ): Promise<RunningServer> {
+  // Listening comes first, so the public URL can name the port really bound (port 0 picks one); what
+  // arrives before the rest is ready waits for it.
+  const early: Array<() => void> = [];
+  let onRequest: RequestListener = (req, res) => void early.push(() => onRequest(req, res));
+  let onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
+    void early.push(() => onUpgrade(req, socket, head));
+  const servers: Server[] = [];
+  const listen = (port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, (req, res) =>
+        onRequest(req, res),
+      );
+      // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
+      server.headersTimeout = 66_000;
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        onUpgrade(req, socket, head),
+      );
+      server.once('error', reject);
+      server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve(server));
+    });
+  try {
+    servers.push(await listen(settings.port));
+    if (settings.secondPort > 0) servers.push(await listen(settings.secondPort));
+  } catch (err) {
+    for (const s of servers) s.close();
+    throw err;
+  }
+  const port = (servers[0]?.address() as AddressInfo).port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const engineSettings = settings.publicUrlGiven
+    ? settings.engine
+    : { ...settings.engine, publicUrl: `http://${host}:${port}` };
+
   const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
   const bus: Bus = worker?.bus ?? new LocalBus();
-  const engine = await Engine.start(store, settings.engine, systemClock, log, bus);
+  let engine: Engine;
+  try {
+    engine = await Engine.start(store, engineSettings, systemClock, log, bus);
+  } catch (err) {
+    for (const s of servers) s.close();
+    store.close();
+    throw err;
+  }
   const chat = new ChatService(engine);
   const streamOptions = { heartbeatMs: settings.streamHeartbeatMs, outboxLimit: settings.outboxLimit };
   const sse = new SseTransport(chat, engine, streamOptions);
@@ -50,7 +91,7 @@ export async function startServer(
     allowedOrigins: settings.allowedOrigins,
   });
   let closing = false;
-  const router = createRouter({
+  onRequest = createRouter({
     chat,
     engine,
     log,
@@ -59,6 +100,7 @@ export async function startServer(
     startedAt: Date.now(),
     isClosing: () => closing,
     sse,
+    mayMonitor: addressMatcher(settings.metricsAllow),
     metrics: metricsSource(
       createMetrics(engine, {
         sse: () => sse.size,
@@ -71,37 +113,16 @@ export async function startServer(
       pages: new WebPages(engine),
       chat,
       bodyLimit: settings.bodyLimit,
-      secureCookies: settings.engine.publicUrl.startsWith('https:'),
+      secureCookies: engineSettings.publicUrl.startsWith('https:'),
       engine,
     }),
   });
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  onUpgrade = (req, socket, head) => {
     const target = parseTarget(req.url ?? '/');
     if (target?.path === WEBSOCKET_PATH && !closing) websocket.upgrade(req, socket, head, target.query);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
-
-  const servers: Server[] = [];
-  const listen = (port: number) =>
-    new Promise<Server>((resolve, reject) => {
-      const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, router);
-      // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
-      server.headersTimeout = 66_000;
-      server.on('upgrade', upgrade);
-      server.once('error', reject);
-      server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve(server));
-    });
-  try {
-    servers.push(await listen(settings.port));
-    if (settings.secondPort > 0) servers.push(await listen(settings.secondPort));
-  } catch (err) {
-    for (const s of servers) s.close();
-    await engine.stop();
-    store.close();
-    throw err;
-  }
-  const port = (servers[0]?.address() as AddressInfo).port;
-  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  for (const waiting of early.splice(0)) waiting();
   log.info(
     { port, host: settings.host, data: settings.dataDir, counter: engine.feed.lastId },
     // The cluster's primary says "lingr is listening" once every worker is.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { secretKey } from '../src/core/ids.js';
 import { eventually, startTestServer, type TestServer } from './support/server.js';
 
 /** Form posts as a browser sends them from our own pages. */
@@ -321,7 +322,7 @@ describe('guests', () => {
     const entered = await post(t, '/room/lobby/guest', { nickname: 'Wanderer' });
     assert.equal(entered.status, 303);
     const session = cookieOf(entered).split('=')[1] as string;
-    const record = await t.adminStore.sessions.byId(session);
+    const record = await t.adminStore.sessions.byId(secretKey(session));
     const guest = record && (await t.adminStore.users.byId(record.userId));
     assert.ok(guest?.guest, 'a guest account backs the session');
     assert.equal(guest.name, 'Wanderer');

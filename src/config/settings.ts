@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { EngineSettings } from '../engine/settings.js';
+import { invalidAddresses } from './address-list.js';
 
 /** Everything the server is configured with, validated once at start and then frozen. */
 export interface Settings {
@@ -20,6 +21,10 @@ export interface Settings {
   streamHeartbeatMs: number;
   outboxLimit: number;
   allowedOrigins: string[];
+  /** Who may read /metrics and the details of /healthz (addresses and networks). */
+  metricsAllow: string[];
+  /** False when --public-url was not given: the server then names the address it really listens on. */
+  publicUrlGiven: boolean;
   engine: EngineSettings;
 }
 
@@ -270,6 +275,13 @@ export const OPTIONS = {
     max: 256 * 1024 * 1024,
     why: 'bytes queued for one stream before it is closed as a slow reader (it then resumes)',
   },
+  metricsAllow: {
+    flag: 'metrics-allow',
+    env: 'LINGR_METRICS_ALLOW',
+    kind: 'list',
+    default: '127.0.0.0/8,::1',
+    why: 'addresses or networks that may read /metrics and the details of /healthz (0.0.0.0/0,::/0: anyone)',
+  },
   origins: {
     flag: 'origins',
     env: 'LINGR_ORIGINS',
@@ -333,9 +345,8 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   const host = read('host', raw, env);
   const port = int('port');
   const bool = read('fsync', raw, env).toLowerCase();
-  const publicUrl =
-    read('publicUrl', raw, env).replace(/\/+$/, '') ||
-    `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const givenUrl = read('publicUrl', raw, env).replace(/\/+$/, '');
+  const publicUrl = givenUrl || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (!/^https?:\/\/\S+$/.test(publicUrl))
     throw new SettingsError(`--public-url must start with http:// or https://, not "${publicUrl}".`);
   const settings: Settings = {
@@ -358,6 +369,11 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .split(',')
       .map((o) => o.trim())
       .filter((o) => o !== ''),
+    publicUrlGiven: givenUrl !== '',
+    metricsAllow: read('metricsAllow', raw, env)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
     engine: {
       publicUrl,
       observeHoldMs: seconds('observeHold'),
@@ -380,6 +396,11 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   };
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(settings.logLevel))
     throw new SettingsError(`--log-level must be one of trace, debug, info, warn, error, silent.`);
+  const badAddresses = invalidAddresses(settings.metricsAllow);
+  if (badAddresses.length > 0)
+    throw new SettingsError(
+      `--metrics-allow takes addresses or networks (127.0.0.0/8), not "${badAddresses[0]}".`,
+    );
   if (settings.engine.observeHoldMs > 50_000)
     throw new SettingsError('--observe-hold must be at most 50 seconds.');
   return deepFreeze(settings);

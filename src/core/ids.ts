@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -14,8 +14,14 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-/** Secret session id: 24 base62 characters (about 143 bits), spec 2.6. */
+/** Secret session id: 24 base62 characters (about 143 bits), spec 2.6. Only its key is ever stored. */
 export const newSessionId = (): string => randomBase62(24);
+
+/**
+ * What the server keeps of a secret (a session id, a form token): its SHA-256, so a copy of the database
+ * hands out no sessions. The secrets are random, so no salt or slow hash is needed.
+ */
+export const secretKey = (secret: string): string => createHash('sha256').update(secret).digest('base64url');
 /** Public session id shown on messages: 8 base62 characters (spec allows 6 to 10). */
 export const newPublicSessionId = (): string => randomBase62(8);
 

@@ -37,6 +37,7 @@ export interface MemberView extends Membership {
 
 /** What the store keeps of a session; live state (observing, online) lives in the engine. */
 export interface SessionRecord {
+  /** The key of the session's secret id (`secretKey`); the id itself is never stored. */
   id: string;
   publicId: string;
   userId: number;
@@ -47,8 +48,11 @@ export interface SessionRecord {
   createdAt: number;
   lastActiveAt: number;
   rooms: string[];
-  /** Anti-forgery token for the web pages that act with this session. */
-  csrfToken: string;
+  /**
+   * Key of the anti-forgery token that pages carried before tokens were derived from the session id, for
+   * pages still open from then; '' for every session since.
+   */
+  legacyCsrfKey: string;
 }
 
 export interface MessageRecord {

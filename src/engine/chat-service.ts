@@ -27,6 +27,7 @@ import { Observation, type Cancellable, type ObserveSink } from './observation.j
 import { BoundedHasher, hashPassword } from './password.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { RateLimiter } from './rate-limit.js';
+import type { SignedIn } from './session-registry.js';
 import { StreamSubscription, type StreamSink } from './stream-subscription.js';
 
 const MINUTE = 60_000;
@@ -86,12 +87,7 @@ export class ChatService {
    * Signs in: a new session for the right password. Each address may try each account only so often,
    * and the hashing it costs is bounded, so neither guessing nor flooding gets far (see SignInGuard).
    */
-  async login(
-    username: string,
-    password: string,
-    appKey: string | null,
-    address: string,
-  ): Promise<LiveSession> {
+  async login(username: string, password: string, appKey: string | null, address: string): Promise<SignedIn> {
     const attempt = this.signIns.begin(username, address, this.now);
     let user: User | undefined;
     let ok: boolean;
@@ -112,16 +108,17 @@ export class ChatService {
   async signUp(
     input: { username: string; password: string; name?: string },
     address: string,
-  ): Promise<LiveSession> {
+  ): Promise<SignedIn> {
     this.signIns.countAttempt(address, this.now);
     const user = await this.admin.addUser(input);
     return this.engine.sessions.create(user, null, this.now);
   }
 
-  /** Resolves a live session and counts the call against its rate limit. */
-  async session(id: string | undefined, counted = true): Promise<LiveSession> {
+  /** Resolves a live session by its secret id and counts the call against its rate limit. */
+  async session(secret: string | undefined, counted = true): Promise<LiveSession> {
     const now = this.now;
-    const s = id && id.length <= MAX_SESSION_ID ? await this.engine.sessions.get(id, now) : undefined;
+    const s =
+      secret && secret.length <= MAX_SESSION_ID ? await this.engine.sessions.get(secret, now) : undefined;
     if (!s) throw invalidSession();
     if (counted && !this.calls.hit(s.id, now, 1, this.limitFor(s, this.calls.limit)))
       throw rateLimited('Too many calls; slow down.');
@@ -129,8 +126,8 @@ export class ChatService {
     return s;
   }
 
-  async destroy(id: string | undefined): Promise<void> {
-    const s = id ? await this.engine.sessions.get(id, this.now) : undefined;
+  async destroy(secret: string | undefined): Promise<void> {
+    const s = secret ? await this.engine.sessions.get(secret, this.now) : undefined;
     if (s) await this.engine.sessions.end(s);
   }
 
@@ -234,7 +231,7 @@ export class ChatService {
    * Enters a public room with only a nickname: a guest account that lasts as long as its session and is a
    * member of the room while it lasts.
    */
-  async enterAsGuest(roomId: string, nickname: string, address: string): Promise<LiveSession> {
+  async enterAsGuest(roomId: string, nickname: string, address: string): Promise<SignedIn> {
     const name = checkNickname(nickname);
     const now = this.now;
     if (!this.guests.hit(address, now))
@@ -249,9 +246,9 @@ export class ChatService {
       createdAt: now,
       guest: true,
     });
-    const s = await this.engine.sessions.create(user, null, now);
-    await this.join(s, room.id);
-    return s;
+    const signedIn = await this.engine.sessions.create(user, null, now);
+    await this.join(signedIn.session, room.id);
+    return signedIn;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { SessionRecord, User } from '../core/model.js';
 
 /** A session as the running server sees it: the stored record plus what observing makes of it. */
 export class LiveSession {
+  /** The key of the secret session id (never the id itself, which only its client knows). */
   readonly id: string;
   readonly publicId: string;
   readonly userId: number;
@@ -10,7 +11,7 @@ export class LiveSession {
   userName: string;
   readonly appKey: string | null;
   readonly createdAt: number;
-  readonly csrfToken: string;
+  readonly legacyCsrfKey: string;
   readonly guest: boolean;
   nickname: string;
   hidden: boolean;
@@ -30,7 +31,7 @@ export class LiveSession {
     this.userName = user.name;
     this.appKey = record.appKey;
     this.createdAt = record.createdAt;
-    this.csrfToken = record.csrfToken;
+    this.legacyCsrfKey = record.legacyCsrfKey;
     this.guest = user.guest;
     this.nickname = record.nickname;
     this.hidden = record.hidden;

@@ -1,7 +1,13 @@
 import type { User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
-import { newPublicSessionId, newSessionId, randomBase62 } from '../core/ids.js';
+import { newPublicSessionId, newSessionId, secretKey } from '../core/ids.js';
 import { LiveSession } from './live-session.js';
+
+/** A session just created, with the secret id its client signs in with from now on. */
+export interface SignedIn {
+  session: LiveSession;
+  secret: string;
+}
 
 /**
  * Live sessions, loaded from the store on first use so they survive restarts. Last-activity times are
@@ -40,7 +46,9 @@ export class SessionRegistry {
     return restored;
   }
 
-  async get(id: string, now: number): Promise<LiveSession | undefined> {
+  /** The live session whose secret id this is (what the client sends), or undefined. */
+  async get(secret: string, now: number): Promise<LiveSession | undefined> {
+    const id = secretKey(secret);
     const s = this.live.get(id) ?? (await this.load(id, now));
     if (!s) return undefined;
     if (s.observing === 0 && now - s.lastActiveAt > this.idleMs && (await this.idleEverywhere(s, now))) {
@@ -50,9 +58,11 @@ export class SessionRegistry {
     return this.live.get(id);
   }
 
-  async create(user: User, appKey: string | null, now: number): Promise<LiveSession> {
+  /** A new session; its secret id goes to the client once and is kept nowhere. */
+  async create(user: User, appKey: string | null, now: number): Promise<SignedIn> {
+    const secret = newSessionId();
     const record = {
-      id: newSessionId(),
+      id: secretKey(secret),
       publicId: newPublicSessionId(),
       userId: user.id,
       nickname: user.name,
@@ -62,12 +72,12 @@ export class SessionRegistry {
       createdAt: now,
       lastActiveAt: now,
       rooms: [],
-      csrfToken: randomBase62(32),
+      legacyCsrfKey: '',
     };
     await this.store.sessions.create(record);
     const s = new LiveSession(record, user, now);
     this.live.set(s.id, s);
-    return s;
+    return { session: s, secret };
   }
 
   touch(s: LiveSession, now: number): void {

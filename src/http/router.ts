@@ -11,7 +11,7 @@ import { HeldResponse } from './held-response.js';
 import { parseTarget, type Target } from './request-target.js';
 import type { MetricsSource } from './metrics.js';
 import type { SseTransport } from '../transports/sse.js';
-import { CSRF_HEADER, readCookie, SESSION_COOKIE, tokenMatches } from '../web/auth.js';
+import { CSRF_HEADER, csrfValid, readCookie, SESSION_COOKIE } from '../web/auth.js';
 import { errorBody, sendApi, sendJson } from './respond.js';
 
 export interface RouterDeps {
@@ -25,6 +25,8 @@ export interface RouterDeps {
   isClosing(): boolean;
   sse: SseTransport;
   metrics: MetricsSource;
+  /** Whether a client address may read /metrics and the details of /healthz. */
+  mayMonitor(address: string | undefined): boolean;
   /** Everything outside /api/ and /healthz: the web pages. */
   web(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void>;
 }
@@ -40,11 +42,11 @@ const API_METHODS = 'GET, POST, OPTIONS';
  * call must carry the page's anti-forgery token in a header, which other sites cannot set.
  */
 async function sessionFromCookie(req: IncomingMessage, values: Map<string, string>, chat: ChatService) {
-  const id = readCookie(req, SESSION_COOKIE);
+  const secret = readCookie(req, SESSION_COOKIE);
   const token = req.headers[CSRF_HEADER];
-  if (!id || typeof token !== 'string') return;
-  const session = await chat.session(id, false).catch(() => undefined);
-  if (session && tokenMatches(session.csrfToken, token)) values.set('session', id);
+  if (!secret || typeof token !== 'string') return;
+  const session = await chat.session(secret, false).catch(() => undefined);
+  if (session && csrfValid(secret, session, token)) values.set('session', secret);
 }
 
 /** The one request listener: every route of the server goes through here. */
@@ -137,6 +139,12 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       return;
     }
     if (target.path === '/metrics') {
+      if (!deps.mayMonitor(req.socket.remoteAddress))
+        return sendJson(res, 403, {
+          status: 'error',
+          code: ErrorCode.forbidden,
+          detail: 'Metrics are served to the addresses --metrics-allow names.',
+        });
       // `?per=worker` gives one series per worker process instead of the sums.
       deps.metrics.text(/(^|&)per=worker(&|$)/.test(target.query)).then(
         (text) => {
@@ -152,9 +160,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     }
     if (target.path === '/healthz') {
       const { engine } = deps;
-      sendJson(res, deps.isClosing() ? 503 : 200, {
-        status: deps.isClosing() ? 'closing' : 'ok',
-        counter: engine.feed.lastId,
+      const closing = deps.isClosing();
+      // Anyone may ask whether we are up; how we are doing is for monitoring alone.
+      const details = deps.mayMonitor(req.socket.remoteAddress) && {
         sessions: engine.sessions.size,
         held_observes: engine.hub.held,
         streams: engine.hub.streams,
@@ -165,6 +173,11 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         memory_mb: Object.fromEntries(
           Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10]),
         ),
+      };
+      sendJson(res, closing ? 503 : 200, {
+        status: closing ? 'closing' : 'ok',
+        counter: engine.feed.lastId,
+        ...details,
       });
       return;
     }

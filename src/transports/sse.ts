@@ -8,7 +8,7 @@ import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream
 import { sseFrame } from './frames.js';
 import { spreadEvery } from './spread.js';
 import { streamParams } from './stream-params.js';
-import { tokenMatches } from '../web/auth.js';
+import { csrfValid } from '../web/auth.js';
 
 export interface StreamOptions {
   heartbeatMs: number;
@@ -76,7 +76,7 @@ export class SseTransport {
       let session = id === undefined ? undefined : await this.chat.session(id, false);
       if (!session && cookieSession) {
         const candidate = await this.chat.session(cookieSession, false);
-        if (tokenMatches(candidate.csrfToken, csrf)) session = candidate;
+        if (csrfValid(cookieSession, candidate, csrf)) session = candidate;
       }
       if (!session) session = await this.chat.session(undefined, false);
       return { start: () => this.chat.stream(session, counter ?? Number.MAX_SAFE_INTEGER, sink) };

@@ -1,4 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secretKey } from '../core/ids.js';
 import type { IncomingMessage } from 'node:http';
 
 export const SESSION_COOKIE = 'lingr_session';
@@ -24,12 +25,30 @@ export function clearedSessionCookie(): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
 }
 
-/** Constant-time comparison; an empty expected token (a session from before tokens) never matches. */
+/** Constant-time comparison; an empty expected token never matches. */
 export function tokenMatches(expected: string, given: string | undefined): boolean {
   if (!expected || !given) return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The anti-forgery token of a session, derived from its secret id: pages get it from the cookie they
+ * came with, and nothing about it is stored. Knowing it does not reveal the session id.
+ */
+export function csrfTokenFor(sessionSecret: string): string {
+  return createHmac('sha256', sessionSecret).update('lingr csrf').digest('base64url').slice(0, 32);
+}
+
+/** Whether `given` is the session's form token (or one a page still open from before carries). */
+export function csrfValid(
+  sessionSecret: string,
+  session: { legacyCsrfKey: string },
+  given: string | undefined,
+): boolean {
+  if (tokenMatches(csrfTokenFor(sessionSecret), given)) return true;
+  return given !== undefined && tokenMatches(session.legacyCsrfKey, secretKey(given));
 }
 
 /** State-changing form posts must come from our own pages: Origin (or Referer) names our host. */

@@ -7,11 +7,8 @@ import { clockTime } from './time-format.js';
 const LINES = 5;
 
 /** A blog's view of a public room: name, latest lines, chatters; every link opens the room itself. */
-export async function badgePage(
-  engine: Engine,
-  roomId: string,
-  publicUrl: string,
-): Promise<Page | undefined> {
+export async function badgePage(engine: Engine, roomId: string): Promise<Page | undefined> {
+  const { publicUrl } = engine.settings;
   const room = await engine.store.rooms.byId(roomId);
   if (!room || !room.isPublic) return undefined;
   const counter = engine.feed.lastId;
@@ -57,7 +54,7 @@ export async function badgePage(
   };
 }
 
-/** What a blog pastes: an iframe of the badge, on one line. */
+/** What a blog pastes: an iframe of the badge, on one line, at our public URL (never a request's Host). */
 export function badgeSnippet(publicUrl: string, roomId: string, roomName: string): string {
   const src = escapeHtml(`${publicUrl}/room/${roomId}/badge`);
   const title = escapeHtml(`${roomName} on Lingr`);

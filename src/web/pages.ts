@@ -23,9 +23,15 @@ const PROBLEM_HEADINGS: Partial<Record<number, string>> = {
   429: 'Slow down',
 };
 
-/** The page header's view of a signed-in session. */
-export const viewerOf = (s: LiveSession | undefined): Viewer | undefined =>
-  s && { username: s.username, name: s.userName, csrfToken: s.csrfToken };
+/** Someone signed in, as the pages see them: the session and the form token of this browser. */
+export interface Visitor {
+  session: LiveSession;
+  csrfToken: string;
+}
+
+/** The page header's view of a signed-in visitor. */
+export const viewerOf = (v: Visitor | undefined): Viewer | undefined =>
+  v && { username: v.session.username, name: v.session.userName, csrfToken: v.csrfToken };
 
 /** Server-rendered pages: readable without JavaScript, every piece of user text escaped. */
 export class WebPages {
@@ -35,8 +41,9 @@ export class WebPages {
     this.archive = new ArchivePages(engine);
   }
 
-  async explore(query: string | undefined, session?: LiveSession): Promise<Page> {
-    const viewer = viewerOf(session);
+  async explore(query: string | undefined, visitor?: Visitor): Promise<Page> {
+    const viewer = viewerOf(visitor);
+    const session = visitor?.session;
     const { directory } = this.engine.store;
     if (query !== undefined) {
       const found = await directory.search(query, 50);
@@ -110,13 +117,13 @@ export class WebPages {
     };
   }
 
-  async tag(name: string, session?: LiveSession): Promise<Page> {
+  async tag(name: string, visitor?: Visitor): Promise<Page> {
     const rooms = await this.engine.store.directory.withTag(name, 100);
     return {
       status: rooms.length === 0 ? 404 : 200,
       body: page({
         title: `${name} — Lingr`,
-        viewer: viewerOf(session),
+        viewer: viewerOf(visitor),
         body: html`<main class="explore">
           <h1>Rooms tagged “${name}”</h1>
           ${roomList(rooms, 'No public room has this tag.')}
@@ -130,8 +137,9 @@ export class WebPages {
    * The room. A signed-in viewer also gets the live client: a message box when a member, a join button
    * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap.
    */
-  async room(id: string, viewer?: LiveSession, origin = ''): Promise<Page> {
+  async room(id: string, visitor?: Visitor): Promise<Page> {
     const { store, presence } = this.engine;
+    const viewer = visitor?.session;
     const room = await this.readable(id, viewer);
     if (!room) return this.notFound(`There is no room “${id}”.`);
     const counter = this.engine.feed.lastId;
@@ -144,12 +152,12 @@ export class WebPages {
       .filter((m) => presence.isUserOnline(m.userId))
       .sort((a, b) => a.name.localeCompare(b.name));
     const member = viewer !== undefined && members.some((m) => m.userId === viewer.userId);
-    const csrf = viewer ? html`<input type="hidden" name="csrf" value="${viewer.csrfToken}" />` : '';
+    const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
     return {
       status: 200,
       body: page({
         title: `${room.name} — Lingr`,
-        viewer: viewerOf(viewer),
+        viewer: viewerOf(visitor),
         meta: viewer
           ? {
               room: room.id,
@@ -274,7 +282,7 @@ export class WebPages {
                       >Paste this into your page to show this room live:</label
                     >
                     <textarea id="badge-snippet" class="snippet" readonly rows="4">
-${badgeSnippet(origin, room.id, room.name)}</textarea>
+${badgeSnippet(this.engine.settings.publicUrl, room.id, room.name)}</textarea>
                   </section>`
                 : ''
             }
@@ -299,16 +307,16 @@ ${badgeSnippet(origin, room.id, room.name)}</textarea>
   }
 
   /** A room's archives, for anyone who may read the room (for now: public rooms). */
-  async archives(id: string, query: string | undefined, viewer?: LiveSession): Promise<Page> {
-    const room = await this.readable(id, viewer);
+  async archives(id: string, query: string | undefined, visitor?: Visitor): Promise<Page> {
+    const room = await this.readable(id, visitor?.session);
     return room
-      ? this.archive.index(room, query, viewerOf(viewer))
+      ? this.archive.index(room, query, viewerOf(visitor))
       : this.notFound(`There is no room “${id}”.`);
   }
 
-  async archiveDay(id: string, date: string, viewer?: LiveSession): Promise<Page> {
-    const room = await this.readable(id, viewer);
-    const day = room && (await this.archive.day(room, date, viewerOf(viewer)));
+  async archiveDay(id: string, date: string, visitor?: Visitor): Promise<Page> {
+    const room = await this.readable(id, visitor?.session);
+    const day = room && (await this.archive.day(room, date, viewerOf(visitor)));
     return day ?? this.notFound(room ? `${date} is not a date.` : `There is no room “${id}”.`);
   }
 

@@ -11,17 +11,18 @@ import { readBody, type Upload } from '../http/body.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
 import {
   clearedSessionCookie,
+  csrfTokenFor,
+  csrfValid,
   readCookie,
   safeNext,
   sameOrigin,
   SESSION_COOKIE,
   sessionCookie,
-  tokenMatches,
 } from './auth.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
 import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
-import { viewerOf as viewerOfSession, type Page, type WebPages } from './pages.js';
+import { viewerOf as viewerOfVisitor, type Page, type Visitor, type WebPages } from './pages.js';
 
 const asset = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url));
 const STYLESHEET = asset('src/web/assets/lingr.css');
@@ -42,10 +43,6 @@ export interface WebDeps {
   secureCookies: boolean;
   engine: Engine;
 }
-
-/** Our own origin as the browser reached it, for snippets that other sites paste. */
-const originOf = (req: IncomingMessage): string =>
-  `${req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 
 function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
@@ -92,21 +89,32 @@ function searchQuery(query: string): string | undefined {
   return q ? q.slice(0, MAX_QUERY) : undefined;
 }
 
+/** A signed-in visitor, with the secret session id its cookie carried (to check its form token). */
+type SignedInVisitor = Visitor & { secret: string };
+
 /** The pages people read and the forms they post. */
 export function createWebRoutes(deps: WebDeps) {
   const { pages, chat } = deps;
 
-  const viewerOf = async (req: IncomingMessage): Promise<LiveSession | undefined> => {
-    const id = readCookie(req, SESSION_COOKIE);
-    return id ? chat.session(id, false).catch(() => undefined) : undefined;
+  /** The signed-in visitor of a request, by the session cookie; the form token comes from that cookie. */
+  const visitorOf = async (req: IncomingMessage): Promise<SignedInVisitor | undefined> => {
+    const secret = readCookie(req, SESSION_COOKIE);
+    if (!secret) return undefined;
+    const session = await chat.session(secret, false).catch(() => undefined);
+    return session && { session, csrfToken: csrfTokenFor(secret), secret };
   };
 
   const signIn = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
     const next = safeNext(form.get('next'));
     const username = form.get('username')?.trim() ?? '';
     try {
-      const s = await chat.login(username, form.get('password') ?? '', null, req.socket.remoteAddress ?? '');
-      redirect(res, next, sessionCookie(s.id, deps.secureCookies));
+      const { secret } = await chat.login(
+        username,
+        form.get('password') ?? '',
+        null,
+        req.socket.remoteAddress ?? '',
+      );
+      redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       const status = err.code === ErrorCode.rateLimited ? 429 : 401;
@@ -118,11 +126,11 @@ export function createWebRoutes(deps: WebDeps) {
     const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
     const password = form.get('password') ?? '';
     try {
-      const s = await chat.signUp(
+      const { secret } = await chat.signUp(
         { username: values.username, password, name: values.name || values.username },
         req.socket.remoteAddress ?? '',
       );
-      redirect(res, '/', sessionCookie(s.id, deps.secureCookies));
+      redirect(res, '/', sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       sendPage(res, signUpPage({ error: err.detail, status: 400, values }));
@@ -138,10 +146,10 @@ export function createWebRoutes(deps: WebDeps) {
     res: ServerResponse,
     form: Map<string, string>,
     page: string,
-  ): Promise<LiveSession | undefined> => {
-    const viewer = await viewerOf(req);
+  ): Promise<SignedInVisitor | undefined> => {
+    const viewer = await visitorOf(req);
     if (!viewer) redirect(res, `/signin?next=${encodeURIComponent(page)}`);
-    else if (!tokenMatches(viewer.csrfToken, form.get('csrf')))
+    else if (!csrfValid(viewer.secret, viewer.session, form.get('csrf')))
       sendPage(res, pages.problem(403, 'The form has expired; reload the page and try again.'));
     else return viewer;
     return undefined;
@@ -158,7 +166,7 @@ export function createWebRoutes(deps: WebDeps) {
     const viewer = await poster(req, res, form, page);
     if (!viewer) return;
     try {
-      redirect(res, await act(viewer));
+      redirect(res, await act(viewer.session));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       sendPage(res, pages.problem(FORM_STATUS[err.code] ?? 400, err.detail));
@@ -172,7 +180,7 @@ export function createWebRoutes(deps: WebDeps) {
       ['id', 'name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
     );
     try {
-      const room = await chat.createRoom(viewer, {
+      const room = await chat.createRoom(viewer.session, {
         id: values.id ?? '',
         name: values.name ?? '',
         blurb: values.blurb || undefined,
@@ -185,7 +193,7 @@ export function createWebRoutes(deps: WebDeps) {
       if (!(err instanceof ChatError)) throw err;
       sendPage(
         res,
-        roomFormPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status: 400, values }),
+        roomFormPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status: 400, values }),
       );
     }
   };
@@ -200,13 +208,13 @@ export function createWebRoutes(deps: WebDeps) {
     if (!viewer) return;
     const name = form.get('name') ?? '';
     try {
-      await chat.updateProfile(viewer, { name, icon: icon?.bytes });
+      await chat.updateProfile(viewer.session, { name, icon: icon?.bytes });
       redirect(res, '/settings?saved=1');
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       sendPage(
         res,
-        settingsPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status: 400, values: { name } }),
+        settingsPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status: 400, values: { name } }),
       );
     }
   };
@@ -218,8 +226,12 @@ export function createWebRoutes(deps: WebDeps) {
     id: string,
   ) => {
     try {
-      const s = await chat.enterAsGuest(id, form.get('nickname') ?? '', req.socket.remoteAddress ?? '');
-      redirect(res, `/room/${id}`, sessionCookie(s.id, deps.secureCookies));
+      const { secret } = await chat.enterAsGuest(
+        id,
+        form.get('nickname') ?? '',
+        req.socket.remoteAddress ?? '',
+      );
+      redirect(res, `/room/${id}`, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       sendPage(res, pages.problem(FORM_STATUS[err.code] ?? 400, err.detail));
@@ -238,7 +250,7 @@ export function createWebRoutes(deps: WebDeps) {
       ['name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
     );
     try {
-      await chat.updateRoom(viewer, id, {
+      await chat.updateRoom(viewer.session, id, {
         name: values.name ?? '',
         blurb: values.blurb || undefined,
         isPublic: values.visibility !== 'private',
@@ -251,7 +263,7 @@ export function createWebRoutes(deps: WebDeps) {
       const status = FORM_STATUS[err.code] ?? 400;
       sendPage(
         res,
-        roomFormPage(viewerOfSession(viewer) as Viewer, { error: err.detail, status, values }, id),
+        roomFormPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status, values }, id),
       );
     }
   };
@@ -271,8 +283,9 @@ export function createWebRoutes(deps: WebDeps) {
     if (parts.length === 1 && first === 'signin') return signIn(req, res, form);
     if (parts.length === 1 && first === 'signup') return signUp(req, res, form);
     if (parts.length === 1 && first === 'signout') {
-      const viewer = await viewerOf(req);
-      if (viewer && tokenMatches(viewer.csrfToken, form.get('csrf'))) await chat.destroy(viewer.id);
+      const viewer = await visitorOf(req);
+      if (viewer && csrfValid(viewer.secret, viewer.session, form.get('csrf')))
+        await chat.destroy(viewer.secret);
       return redirect(res, '/', clearedSessionCookie());
     }
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
@@ -329,7 +342,7 @@ export function createWebRoutes(deps: WebDeps) {
       parts.length === 3 &&
       ID_PATTERN.test(parts[1] as string)
     ) {
-      const badge = await badgePage(deps.engine, parts[1] as string, originOf(req));
+      const badge = await badgePage(deps.engine, parts[1] as string);
       return sendPage(res, badge ?? pages.notFound(), { 'content-security-policy': BADGE_SECURITY_POLICY });
     }
     if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2]) {
@@ -340,32 +353,32 @@ export function createWebRoutes(deps: WebDeps) {
     }
     if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
     if (path === '/signup') return sendPage(res, signUpPage());
-    const viewer = await viewerOf(req);
+    const viewer = await visitorOf(req);
     if (path === '/settings')
       return viewer
         ? sendPage(
             res,
-            settingsPage(viewerOfSession(viewer) as Viewer, {
+            settingsPage(viewerOfVisitor(viewer) as Viewer, {
               saved: queryValues(query).get('saved') === '1',
             }),
           )
         : redirect(res, '/signin?next=/settings');
     if (path === '/rooms/new')
       return viewer
-        ? sendPage(res, roomFormPage(viewerOfSession(viewer) as Viewer))
+        ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
         : redirect(res, '/signin?next=/rooms/new');
     if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
     if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
       const id = parts[1] as string;
       if (parts.length === 2) {
         // The live client follows this room through the viewer's session.
-        if (viewer) await chat.subscribe(viewer, [id], false).catch(() => undefined);
-        return sendPage(res, await pages.room(id, viewer, originOf(req)));
+        if (viewer) await chat.subscribe(viewer.session, [id], false).catch(() => undefined);
+        return sendPage(res, await pages.room(id, viewer));
       }
       if (parts[2] === 'edit' && parts.length === 3) {
         if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
         const room = await deps.engine.store.rooms.byId(id);
-        if (!room || room.ownerId !== viewer.userId)
+        if (!room || room.ownerId !== viewer.session.userId)
           return sendPage(res, pages.notFound(`You do not own a room “${id}”.`));
         const values = {
           name: room.name,
@@ -374,7 +387,7 @@ export function createWebRoutes(deps: WebDeps) {
           timezone: room.timezone,
           visibility: room.isPublic ? 'public' : 'private',
         };
-        return sendPage(res, roomFormPage(viewerOfSession(viewer) as Viewer, { values }, id));
+        return sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer, { values }, id));
       }
       if (parts[2] === 'archives' && parts.length === 3)
         return sendPage(res, await pages.archives(id, searchQuery(query), viewer));

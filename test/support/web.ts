@@ -36,7 +36,9 @@ export interface Browser {
 /** Signs in through the web form, as a person does, and picks up the page token. */
 export async function webSignIn(base: string, username: string, password: string): Promise<Browser> {
   const res = await postForm(base, '/signin', { username, password });
-  if (res.status !== 303) throw new Error(`sign-in failed with HTTP ${res.status}: ${await res.text()}`);
+  // Read to the end, so the connection goes back to the pool rather than lingering half-used.
+  const text = await res.text();
+  if (res.status !== 303) throw new Error(`sign-in failed with HTTP ${res.status}: ${text}`);
   const cookie = cookieOf(res);
   const page = await (await fetch(`${base}/`, { headers: { cookie } })).text();
   return { cookie, session: cookie.split('=')[1] ?? '', csrf: csrfOf(page) };

@@ -45,10 +45,11 @@ const ok = { status: 'ok' } as const;
 const MAX_ARCHIVE = 100;
 const DEFAULT_ARCHIVE = 30;
 
-function sessionReply(s: LiveSession): ApiSession {
+/** `secret` is the session id the client holds: the server keeps only its key. */
+function sessionReply(s: LiveSession, secret: string): ApiSession {
   return {
     status: 'ok',
-    session: s.id,
+    session: secret,
     public_id: s.publicId,
     nickname: s.nickname,
     presence: s.online ? 'online' : 'offline',
@@ -71,16 +72,22 @@ export const v2Endpoints: ReadonlyMap<string, V2Handler> = new Map<string, V2Han
     'session/create',
     async (p, { chat, address }) => {
       // A missing credential is a credential error (spec 3.1), not a parameter error.
-      const session = await chat.login(
+      const { session, secret } = await chat.login(
         p.str('user') ?? '',
         p.str('password') ?? '',
         p.appKey() ?? null,
         address(),
       );
-      return sessionReply(session);
+      return sessionReply(session, secret);
     },
   ],
-  ['session/verify', async (p, { chat }) => sessionReply(await chat.session(p.str('session')))],
+  [
+    'session/verify',
+    async (p, { chat }) => {
+      const secret = p.str('session');
+      return sessionReply(await chat.session(secret), secret ?? '');
+    },
+  ],
   [
     'session/destroy',
     async (p, { chat }) => {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { secretKey } from '../../core/ids.js';
 import { migrations } from './migrations.js';
 
 export type Db = Database.Database;
@@ -18,6 +19,7 @@ export function openDatabase(file: string, options: OpenOptions = { synchronous:
   db.pragma('foreign_keys = ON');
   // The admin command line and the server write the same file; wait for each other's locks.
   db.pragma('busy_timeout = 5000');
+  db.function('lingr_secret_key', { deterministic: true }, (secret: unknown) => secretKey(String(secret)));
   migrate(db);
   return db;
 }

@@ -110,4 +110,12 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN guest INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Only keys (SHA-256) of session ids and form tokens are kept: a copy of the file hands out no sessions.
+  -- lingr_secret_key is the same function the server uses (registered when the file is opened).
+  PRAGMA defer_foreign_keys = ON;
+  UPDATE session_rooms SET session_id = lingr_secret_key(session_id);
+  UPDATE sessions SET id = lingr_secret_key(id),
+    csrf_token = CASE csrf_token WHEN '' THEN '' ELSE lingr_secret_key(csrf_token) END;
+  `,
 ];

@@ -59,7 +59,7 @@ export class SqliteSessions implements SessionRepository {
       createdAt: r.created_at,
       lastActiveAt: r.last_active_at,
       rooms: this.selectRooms.all(r.id).map((x) => x.room_id),
-      csrfToken: r.csrf_token,
+      legacyCsrfKey: r.csrf_token,
     };
   }
 
@@ -75,7 +75,7 @@ export class SqliteSessions implements SessionRepository {
         s.online ? 1 : 0,
         s.createdAt,
         s.lastActiveAt,
-        s.csrfToken,
+        s.legacyCsrfKey,
       );
       s.rooms.forEach((room, i) => this.insertRoom.run(s.id, room, i));
     })();
