@@ -1,4 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from './core/ports.js';
 import type { Settings } from './config/settings.js';
@@ -9,12 +15,15 @@ import {
   type ToPrimary,
   type ToWorker,
 } from './bus/cluster-protocol.js';
+import { ConnectionHandoff } from './bus/connection-handoff.js';
 import { PresenceLedger } from './bus/presence-ledger.js';
 import { databaseFile } from './main.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 
 /** Environment variable that tells a worker its slot (1..N), stable across restarts. */
 export const WORKER_SLOT_ENV = 'LINGR_WORKER_SLOT';
+/** Environment variable that tells a worker the port the primary listens on for every worker. */
+export const WORKER_PORT_ENV = 'LINGR_WORKER_PORT';
 const GATHER_TIMEOUT_MS = 5_000;
 /** A worker that dies this soon after starting, this many times in a row, means something is broken. */
 const QUICK_DEATH_MS = 5_000;
@@ -32,9 +41,19 @@ interface Gather {
   done: () => void;
 }
 
+/** Listens for the workers: connections are accepted paused, so nothing is read before a worker has them. */
+function listenFor(port: number, host: string, take: (socket: Socket) => void): Promise<NetServer> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer({ pauseOnConnect: true }, take);
+    server.once('error', reject);
+    server.listen({ port, host, backlog: 4096 }, () => resolve(server));
+  });
+}
+
 /**
- * The primary of `lingr serve --workers N`: prepares the store, forks N workers that share the port, relays
- * the bus between them, keeps the presence ledger, gathers metrics, and restarts a worker that dies.
+ * The primary of `lingr serve --workers N`: prepares the store, listens, forks N workers and hands each
+ * connection to one of them in turn, relays the bus between them, keeps the presence ledger, gathers
+ * metrics, and restarts a worker that dies.
  */
 export async function runPrimary(settings: Settings, log: Logger): Promise<RunningCluster> {
   // Migrations run once, here, before any worker opens the store.
@@ -47,6 +66,18 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
   let nextGather = 1;
   let stopping = false;
   let quickDeaths = 0;
+  const handoff = new ConnectionHandoff();
+  const listeners: NetServer[] = [];
+  try {
+    for (const [i, port] of [settings.port, settings.secondPort].entries())
+      if (i === 0 || port > 0)
+        listeners.push(await listenFor(port, settings.host, (s) => handoff.offer(s, i)));
+  } catch (err) {
+    for (const l of listeners) l.close();
+    throw err;
+  }
+  const port = (listeners[0]?.address() as AddressInfo).port;
+  const readyWaiters = new Map<Worker, () => void>();
 
   const workers = (): Worker[] => [...slots.keys()].filter((w) => w.isConnected());
   const tell = (w: Worker, m: ToWorker): void => {
@@ -111,17 +142,25 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
         if (gather.pending.size === 0) gather.done();
         break;
       }
+      case 'ready':
+        if (!stopping) handoff.workerReady(w);
+        readyWaiters.get(w)?.();
+        break;
+      case 'accepted':
+        handoff.accepted(w, m.id);
+        break;
     }
   };
 
   const fork = (slot: number): Worker => {
-    const w = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
+    const w = cluster.fork({ [WORKER_SLOT_ENV]: String(slot), [WORKER_PORT_ENV]: String(port) });
     const startedAt = Date.now();
     slots.set(w, slot);
     w.on('message', (m: unknown) => {
       if (isToPrimary(m)) receive(w, m);
     });
     w.on('exit', (code, signal) => {
+      handoff.workerGone(w);
       slots.delete(w);
       ledger.drop(w.id);
       for (const gather of gathers.values())
@@ -141,9 +180,9 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     return w;
   };
 
-  const listening = (w: Worker): Promise<number> =>
+  const ready = (w: Worker): Promise<void> =>
     new Promise((resolve, reject) => {
-      w.once('listening', (address) => resolve(address.port));
+      readyWaiters.set(w, resolve);
       w.once('exit', (code) => reject(new Error(`a worker exited while starting (code ${code})`)));
     });
 
@@ -151,6 +190,8 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       stopping = true;
+      for (const l of listeners) l.close();
+      handoff.close();
       const exits = workers().map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
       for (const w of workers()) w.process.kill('SIGTERM');
       await Promise.all(exits);
@@ -158,10 +199,8 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     })());
 
   const first = Array.from({ length: settings.workers }, (_, i) => fork(i + 1));
-  let port: number;
   try {
-    // Workers listening on port 0 share the one port the first of them got.
-    port = (await Promise.all(first.map(listening)))[0] as number;
+    await Promise.all(first.map(ready));
   } catch (err) {
     await close();
     throw err;

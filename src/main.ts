@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Bus, Logger } from './core/ports.js';
 import { LocalBus } from './bus/local-bus.js';
@@ -32,13 +32,28 @@ export interface RunningServer {
 export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
 
 /**
+ * What a worker of `--workers N` gets from its primary: the bus, its slot, the port the primary listens on
+ * for all of them, and the connections it accepted for this one.
+ */
+export interface WorkerRole {
+  bus: WorkerBus;
+  slot: number;
+  port: number;
+  /** Calls `accept` with each connection the primary hands this process (listener 0: the main port). */
+  takeConnections(accept: (socket: Socket, listener: number) => void): void;
+  /** Tells the primary this process serves now. */
+  ready(): void;
+}
+
+/**
  * The composition root: the only place that picks concrete adapters. `worker` is given when this process
- * is one of several (`--workers`): its bus reaches the others through the cluster's primary.
+ * is one of several (`--workers`): its connections come from the primary, its bus reaches the others
+ * through it.
  */
 export async function startServer(
   settings: Settings,
   log: Logger,
-  worker?: { bus: WorkerBus; slot: number },
+  worker?: WorkerRole,
 ): Promise<RunningServer> {
   // Listening comes first, so the public URL can name the port really bound (port 0 picks one); what
   // arrives before the rest is ready waits for it.
@@ -47,27 +62,43 @@ export async function startServer(
   let onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     void early.push(() => onUpgrade(req, socket, head));
   const servers: Server[] = [];
-  const listen = (port: number) =>
-    new Promise<Server>((resolve, reject) => {
-      const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, (req, res) =>
-        onRequest(req, res),
-      );
-      // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
-      server.headersTimeout = 66_000;
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-        onUpgrade(req, socket, head),
-      );
-      server.once('error', reject);
-      server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve(server));
+  const connections = new Set<Duplex>();
+  const serve = (): Server => {
+    const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, (req, res) =>
+      onRequest(req, res),
+    );
+    // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
+    server.headersTimeout = 66_000;
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      onUpgrade(req, socket, head),
+    );
+    server.on('connection', (socket: Duplex) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
     });
-  try {
-    servers.push(await listen(settings.port));
-    if (settings.secondPort > 0) servers.push(await listen(settings.secondPort));
-  } catch (err) {
-    for (const s of servers) s.close();
-    throw err;
-  }
-  const port = (servers[0]?.address() as AddressInfo).port;
+    servers.push(server);
+    return server;
+  };
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const server = serve();
+      server.once('error', reject);
+      server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve());
+    });
+  if (worker) {
+    // node:http starts tracking connections (for its timeouts and for closing idle ones) when it listens;
+    // a worker's servers never listen, their connections come from the primary.
+    serve().emit('listening');
+    if (settings.secondPort > 0) serve().emit('listening');
+  } else
+    try {
+      await listen(settings.port);
+      if (settings.secondPort > 0) await listen(settings.secondPort);
+    } catch (err) {
+      for (const s of servers) s.close();
+      throw err;
+    }
+  const port = worker?.port ?? (servers[0]?.address() as AddressInfo).port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const engineSettings = settings.publicUrlGiven
     ? settings.engine
@@ -123,6 +154,14 @@ export async function startServer(
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
   for (const waiting of early.splice(0)) waiting();
+  if (worker) {
+    worker.takeConnections((socket, listener) => {
+      const server = servers[listener];
+      if (server && !closing) server.emit('connection', socket);
+      else socket.destroy();
+    });
+    worker.ready();
+  }
   log.info(
     { port, host: settings.host, data: settings.dataDir, counter: engine.feed.lastId },
     // The cluster's primary says "lingr is listening" once every worker is.
@@ -133,11 +172,16 @@ export async function startServer(
   const close = () =>
     (closed ??= (async () => {
       closing = true;
-      const stopped = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      for (const s of servers) if (s.listening) s.close();
       await engine.stop();
       for (const s of servers) s.closeIdleConnections();
+      // Answers in flight (held observes were just answered) get the grace period to finish.
+      const drained = new Promise<void>((resolve) => {
+        const check = () => (connections.size === 0 ? resolve() : setTimeout(check, 20));
+        check();
+      });
       const grace = new Promise<void>((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref());
-      await Promise.race([Promise.all(stopped), grace]);
+      await Promise.race([drained, grace]);
       for (const s of servers) s.closeAllConnections();
       store.close();
       log.info({}, worker ? 'worker stopped' : 'lingr stopped');

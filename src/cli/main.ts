@@ -16,7 +16,9 @@ import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
 import type { Settings } from '../config/settings.js';
 import { WorkerBus } from '../bus/cluster-worker-bus.js';
-import { runPrimary, WORKER_SLOT_ENV } from '../cluster.js';
+import { runPrimary, WORKER_PORT_ENV, WORKER_SLOT_ENV } from '../cluster.js';
+import { isToWorker, type ToPrimary } from '../bus/cluster-protocol.js';
+import { Socket } from 'node:net';
 import { databaseFile, startServer } from '../main.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 
@@ -53,10 +55,23 @@ async function startRole(
   log: ReturnType<typeof createLogger>,
 ): Promise<{ close(): Promise<void> }> {
   if (cluster.isWorker) {
-    const bus = new WorkerBus((m) => process.send?.(m));
-    process.on('message', (m) => bus.receive(m));
+    const send = (m: ToPrimary) => process.send?.(m);
+    const bus = new WorkerBus(send);
+    let accept: (socket: Socket, listener: number) => void = (socket) => socket.destroy();
+    process.on('message', (m: unknown, handle: unknown) => {
+      if (isToWorker(m) && m.lingr === 'connection' && handle instanceof Socket) {
+        accept(handle, m.listener);
+        send({ lingr: 'accepted', id: m.id });
+      } else bus.receive(m);
+    });
     const slot = Number(process.env[WORKER_SLOT_ENV] ?? 0);
-    const server = await startServer(settings, log.child({ worker: slot }), { bus, slot });
+    const server = await startServer(settings, log.child({ worker: slot }), {
+      bus,
+      slot,
+      port: Number(process.env[WORKER_PORT_ENV] ?? 0),
+      takeConnections: (take) => (accept = take),
+      ready: () => send({ lingr: 'ready' }),
+    });
     // The primary went away: nobody relays the bus any more, so stop rather than serve stale.
     process.on('disconnect', () => void server.close().then(() => process.exit(0)));
     return server;

@@ -225,8 +225,9 @@ export class Engine {
 
   private tick(): void {
     this.hub.expire(this.clock.now());
-    // Another process (the admin command line) wrote to the store: pick its events up.
-    if (this.store.events.changedElsewhere()) void this.feed.catchUp();
+    // Another process (the admin command line, a worker that died before telling) wrote to the store, or
+    // the last read failed: pick the events up.
+    if (this.store.events.changedElsewhere() || this.feed.stale) void this.feed.catchUp();
   }
 
   private receive(m: BusMessage): void {

@@ -13,6 +13,8 @@ export class EventFeed {
   private filling: Promise<void> | undefined;
   private again: Promise<void> | undefined;
   private queued: ChatEvent[] = [];
+  /** The last read of the store failed: what it was to pick up may still be there, so read again. */
+  private failed = false;
 
   constructor(
     private readonly events: EventRepository,
@@ -21,6 +23,11 @@ export class EventFeed {
     private readonly onError: (err: unknown) => void,
   ) {
     this.last = startAfter;
+  }
+
+  /** True when a read of the store failed and nothing has read it since: call `catchUp` again. */
+  get stale(): boolean {
+    return this.failed;
   }
 
   /** The highest counter handed out so far. */
@@ -86,11 +93,15 @@ export class EventFeed {
         }
         this.dispatch(e);
       }
+      this.failed = false;
     } catch (err) {
+      // Never given up: the next tick reads again, so a gap cannot stay unfilled after one bad read.
+      this.failed = true;
       this.onError(err);
     } finally {
       this.filling = undefined;
     }
-    if (this.queued.length > 0) this.publish(this.queued.splice(0));
+    // After a failed read the queue waits for the next catch-up, rather than spinning on a failing store.
+    if (this.queued.length > 0 && !this.failed) this.publish(this.queued.splice(0));
   }
 }
