@@ -64,11 +64,17 @@ export async function startServer(
   const servers: Server[] = [];
   const connections = new Set<Duplex>();
   const serve = (): Server => {
-    const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, (req, res) =>
-      onRequest(req, res),
+    const server = createServer(
+      {
+        // Idle keep-alive connections are not held to the request timeouts: only requests under way are.
+        keepAliveTimeout: 65_000,
+        headersTimeout: settings.headerTimeoutMs,
+        requestTimeout: settings.requestTimeoutMs,
+        // Slow clients are looked for this often (node's default of 30 s lets them linger far past the limit).
+        connectionsCheckingInterval: Math.min(5_000, Math.max(250, settings.headerTimeoutMs / 4)),
+      },
+      (req, res) => onRequest(req, res),
     );
-    // Long polls hold for up to 50 s; the default header timeout is too short for idle keep-alives.
-    server.headersTimeout = 66_000;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       onUpgrade(req, socket, head),
     );

@@ -178,7 +178,7 @@ describe('fuzz: every endpoint and form, and malformed raw HTTP', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`answers ${CASES} random requests (seed ${SEED}) without a 5xx, an internal error or a hang`, async (t) => {
+  it(`answers ${CASES} random requests (seed ${SEED}) without a 5xx, an internal error, a hang or HTML without a CSP`, async (t) => {
     const r = new Random(SEED);
     const failures: string[] = [];
     const statuses = new Map<number, number>();
@@ -188,6 +188,9 @@ describe('fuzz: every endpoint and form, and malformed raw HTTP', () => {
       const p = fire(server.url, req)
         .then((answer) => {
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          const html = /^text\/html/.test(String(answer.headers['content-type']));
+          if (html && !answer.headers['content-security-policy'])
+            failures.push(`case ${i}: ${req.method} ${req.path.slice(0, 200)} -> HTML without a CSP`);
           if (answer.status >= 500 || /internal_error/.test(answer.text))
             failures.push(
               `case ${i}: ${req.method} ${req.path} -> ${answer.status} ${answer.text.slice(0, 200)}`,

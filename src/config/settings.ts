@@ -16,6 +16,9 @@ export interface Settings {
   bodyLimit: number;
   synchronous: 'NORMAL' | 'FULL';
   shutdownGraceMs: number;
+  /** Time for a request's headers, and for the whole request, to arrive (slow clients are closed). */
+  headerTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Server processes sharing the port (node:cluster); 1 = this process serves alone. */
   workers: number;
   streamHeartbeatMs: number;
@@ -289,6 +292,24 @@ export const OPTIONS = {
     default: '',
     why: 'other web origins allowed to open WebSockets (our own origin always is)',
   },
+  headerTimeout: {
+    flag: 'header-timeout',
+    env: 'LINGR_HEADER_TIMEOUT',
+    kind: 'seconds',
+    default: '20',
+    min: 1,
+    max: 300,
+    why: "a request's headers must arrive within this; slower clients (slowloris) are closed",
+  },
+  requestTimeout: {
+    flag: 'request-timeout',
+    env: 'LINGR_REQUEST_TIMEOUT',
+    kind: 'seconds',
+    default: '60',
+    min: 1,
+    max: 600,
+    why: 'a whole request (headers and a body up to --body-limit) must arrive within this; held answers do not count',
+  },
   shutdownGrace: {
     flag: 'shutdown-grace',
     env: 'LINGR_SHUTDOWN_GRACE',
@@ -362,6 +383,8 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     bodyLimit: int('bodyLimit'),
     synchronous: ['1', 'true', 'yes', 'on'].includes(bool) ? 'FULL' : 'NORMAL',
     shutdownGraceMs: seconds('shutdownGrace'),
+    headerTimeoutMs: seconds('headerTimeout'),
+    requestTimeoutMs: seconds('requestTimeout'),
     workers: int('workers'),
     streamHeartbeatMs: seconds('streamHeartbeat'),
     outboxLimit: int('outboxLimit'),
@@ -396,6 +419,8 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   };
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(settings.logLevel))
     throw new SettingsError(`--log-level must be one of trace, debug, info, warn, error, silent.`);
+  if (settings.headerTimeoutMs > settings.requestTimeoutMs)
+    throw new SettingsError('--header-timeout must not be longer than --request-timeout.');
   const badAddresses = invalidAddresses(settings.metricsAllow);
   if (badAddresses.length > 0)
     throw new SettingsError(

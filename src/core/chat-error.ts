@@ -5,6 +5,8 @@ export class ChatError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
+    /** How long to wait before answering: a client that keeps going past its limit is slowed down. */
+    readonly answerAfterMs = 0,
   ) {
     super(detail);
     this.name = 'ChatError';
@@ -17,4 +19,5 @@ export const notFound = (detail: string): ChatError => new ChatError(ErrorCode.n
 export const forbidden = (detail: string): ChatError => new ChatError(ErrorCode.forbidden, detail);
 export const invalidSession = (): ChatError =>
   new ChatError(ErrorCode.invalidSession, 'The session is missing, unknown, expired or destroyed.');
-export const rateLimited = (detail: string): ChatError => new ChatError(ErrorCode.rateLimited, detail);
+export const rateLimited = (detail: string, answerAfterMs = 0): ChatError =>
+  new ChatError(ErrorCode.rateLimited, detail, answerAfterMs);

@@ -36,6 +36,11 @@ const BACKLOG = 30;
 /** Our ids are 24 characters; anything much longer is not worth a lookup. */
 const MAX_SESSION_ID = 64;
 const MAX_ICON_BYTES = 256 * 1024;
+/**
+ * A session past its limit is told so after this long: a client that floods (waiting for each answer) slows
+ * to one call a second per connection instead of keeping a core busy refusing it.
+ */
+const OVER_LIMIT_DELAY_MS = 1000;
 /** Guests one address may create per hour: enough for a family or an office, not for a flood. */
 const GUESTS_PER_HOUR = 30;
 
@@ -121,7 +126,7 @@ export class ChatService {
       secret && secret.length <= MAX_SESSION_ID ? await this.engine.sessions.get(secret, now) : undefined;
     if (!s) throw invalidSession();
     if (counted && !this.calls.hit(s.id, now, 1, this.limitFor(s, this.calls.limit)))
-      throw rateLimited('Too many calls; slow down.');
+      throw rateLimited('Too many calls; slow down.', OVER_LIMIT_DELAY_MS);
     this.engine.sessions.touch(s, now);
     return s;
   }
@@ -377,7 +382,7 @@ export class ChatService {
   ): Promise<ApiMessage> {
     const now = this.now;
     if (!this.says.hit(s.id, now, 1, this.limitFor(s, this.says.limit)))
-      throw rateLimited('Too many messages; wait a moment before saying more.');
+      throw rateLimited('Too many messages; wait a moment before saying more.', OVER_LIMIT_DELAY_MS);
     const text = checkMessageText(input.text);
     const nickname = input.nickname === undefined ? s.nickname : checkNickname(input.nickname);
     const { room, membership } = await this.access(s, input.room);

@@ -111,7 +111,10 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
         err instanceof ChatError
           ? errorBody(err.code, err.detail)
           : errorBody(ErrorCode.internalError, 'Something went wrong on our side; please try again.');
-      sendApi(res, body, { callback, close: true });
+      const delay = err instanceof ChatError ? err.answerAfterMs : 0;
+      if (delay > 0 && !deps.isClosing())
+        setTimeout(() => sendApi(res, body, { callback, close: true }), delay);
+      else sendApi(res, body, { callback, close: true });
     }
   };
 

@@ -215,6 +215,7 @@ export interface Answer {
   status: number;
   /** The start of the body (a stream is cut after its first bytes). */
   text: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** Sends one request and reads the answer's status and first bytes; a stream is cut short, a hang fails. */
@@ -233,7 +234,7 @@ export function fire(base: string, req: FuzzRequest, timeoutMs = 10_000): Promis
           // Streams never end by themselves: what came first is enough.
           if (text.length > 4096 || /event-stream/.test(String(res.headers['content-type']))) r.destroy();
         });
-        const done = () => resolve({ status: res.statusCode ?? 0, text });
+        const done = () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
         res.on('end', done);
         res.on('close', done);
         res.on('error', () => done());
