@@ -63,6 +63,8 @@ export async function startServer(
     void early.push(() => onUpgrade(req, socket, head));
   const servers: Server[] = [];
   const connections = new Set<Duplex>();
+  /** Connections that have sent a request: those that never did are closed at once on shutdown. */
+  const asked = new WeakSet<Duplex>();
   const serve = (): Server => {
     const server = createServer(
       {
@@ -75,9 +77,11 @@ export async function startServer(
       },
       (req, res) => onRequest(req, res),
     );
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      onUpgrade(req, socket, head),
-    );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      asked.add(socket);
+      onUpgrade(req, socket, head);
+    });
+    server.on('request', (req: IncomingMessage) => asked.add(req.socket));
     server.on('connection', (socket: Duplex) => {
       connections.add(socket);
       socket.once('close', () => connections.delete(socket));
@@ -181,6 +185,8 @@ export async function startServer(
       for (const s of servers) if (s.listening) s.close();
       await engine.stop();
       for (const s of servers) s.closeIdleConnections();
+      // Browsers open spare connections they may never use; nothing on them is waiting for us.
+      for (const socket of connections) if (!asked.has(socket)) socket.destroy();
       // Answers in flight (held observes were just answered) get the grace period to finish.
       const drained = new Promise<void>((resolve) => {
         const check = () => (connections.size === 0 ? resolve() : setTimeout(check, 20));
