@@ -41,6 +41,8 @@ interface Gather {
   done: () => void;
 }
 
+const dropped = (): void => undefined;
+
 /** Listens for the workers: connections are accepted paused, so nothing is read before a worker has them. */
 function listenFor(port: number, host: string, take: (socket: Socket) => void): Promise<NetServer> {
   return new Promise((resolve, reject) => {
@@ -80,8 +82,10 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
   const readyWaiters = new Map<Worker, () => void>();
 
   const workers = (): Worker[] => [...slots.keys()].filter((w) => w.isConnected());
+  // A worker that just died may still look connected: what is sent to it then fails, and is dropped
+  // (it is restarted, and its successor reads the store).
   const tell = (w: Worker, m: ToWorker): void => {
-    if (w.isConnected()) w.send(m);
+    if (w.isConnected()) w.send(m, undefined, undefined, dropped);
   };
   const others = (from: Worker, m: ToWorker): void => {
     for (const w of workers()) if (w !== from) tell(w, m);
@@ -159,6 +163,8 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     w.on('message', (m: unknown) => {
       if (isToPrimary(m)) receive(w, m);
     });
+    // Its channel breaking is its death, which 'exit' handles; unheard, the error would take us down too.
+    w.on('error', (err) => log.warn({ err, slot }, 'a worker channel failed'));
     w.on('exit', (code, signal) => {
       handoff.workerGone(w);
       slots.delete(w);

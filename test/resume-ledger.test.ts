@@ -91,6 +91,8 @@ async function follow(
     const socket = openSocket(
       `${t.url.replace('http', 'ws')}/api/event/ws?session=${session}&counter=${ledger.counter}`,
     );
+    // A drop comes after the socket is open: dropping a connection still being made proves nothing.
+    await socket.opened;
     const until = performance.now() + (wait === Infinity ? 60_000 : wait);
     let seen = 0;
     while (!done(ledger) && performance.now() < until && socket.ws.readyState <= socket.ws.OPEN) {
@@ -131,7 +133,8 @@ describe('resuming after random drops', () => {
         }),
       );
       // A client stops once the speaker is done and it holds as many lines as were said, or at a deadline.
-      let stopAt = Infinity;
+      // A failing client must not leave the others running for ever.
+      let stopAt = performance.now() + 120_000;
       const done = (l: Ledger) => (!saying && l.texts.length >= said.length) || performance.now() > stopAt;
       const following = clients.map((c) => follow(t, transport, c.session, c.counter, [...c.drops], done));
       let last = 0;

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { call, LedgerObserver, storedMessageIds, storedMessages } from './support/ledger.js';
 import { Random } from './support/fuzz.js';
-import { runLingr, spawnServer } from './support/process.js';
+import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
 import { tempDataDir } from './support/server.js';
 
 /** Runs per test: CI's size by default; LINGR_DEATH_RUNS=20 for the full figures in RELIABILITY.md. */
@@ -12,12 +12,19 @@ const SEED = Number(process.env.LINGR_DEATH_SEED ?? 7);
 const OBSERVERS = 6;
 const ROOM = 'ledger';
 
-const workerPids = (primary: number): number[] =>
-  readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8')
+/** The workers of a primary; throws with what the primary said when it is gone. */
+function workerPids(server: ServerProcess): number[] {
+  const primary = server.child.pid as number;
+  if (server.child.exitCode !== null || server.child.signalCode !== null)
+    throw new Error(
+      `the primary exited (${server.child.exitCode ?? server.child.signalCode}): ${server.stderr()}`,
+    );
+  return readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8')
     .trim()
     .split(/\s+/)
     .filter(Boolean)
     .map(Number);
+}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,13 +80,13 @@ async function run(seed: number): Promise<{ kills: number; acked: number; stored
     let kills = 0;
     for (let k = 0; k < 3; k++) {
       await pause(300 + r.int(1200));
-      const pids = workerPids(server.child.pid as number);
+      const pids = workerPids(server);
       const victim = pids[r.int(pids.length)];
       if (victim === undefined) continue;
       process.kill(victim, 'SIGKILL');
       kills++;
       // The primary starts another; wait until two workers run again.
-      for (let w = 0; w < 100 && workerPids(server.child.pid as number).length < 2; w++) await pause(50);
+      for (let w = 0; w < 100 && workerPids(server).length < 2; w++) await pause(50);
     }
     await pause(500);
     saying = false;

@@ -55,7 +55,8 @@ async function startRole(
   log: ReturnType<typeof createLogger>,
 ): Promise<{ close(): Promise<void> }> {
   if (cluster.isWorker) {
-    const send = (m: ToPrimary) => process.send?.(m);
+    // If the primary is gone the send fails; 'disconnect' below stops this worker.
+    const send = (m: ToPrimary) => process.send?.(m, undefined, undefined, () => undefined);
     const bus = new WorkerBus(send);
     let accept: (socket: Socket, listener: number) => void = (socket) => socket.destroy();
     process.on('message', (m: unknown, handle: unknown) => {
