@@ -2,22 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { secretKey } from '../src/core/ids.js';
 import { eventually, startTestServer, type TestServer } from './support/server.js';
+import { cookieOf, postForm } from './support/web.js';
 
-/** Form posts as a browser sends them from our own pages. */
-function post(t: TestServer, path: string, fields: Record<string, string>, cookie?: string, origin = t.url) {
-  return fetch(`${t.url}${path}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      origin,
-      ...(cookie ? { cookie } : {}),
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
-const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+/** Form posts as a browser sends them from our own pages (or from `origin`). */
+const post = (
+  t: TestServer,
+  path: string,
+  fields: Record<string, string>,
+  cookie?: string,
+  origin?: string,
+) => postForm(t.url, path, fields, cookie, origin);
 
 describe('accounts and forms', () => {
   let t: TestServer;

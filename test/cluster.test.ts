@@ -1,46 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
-import { eventually, tempDataDir, type Json } from './support/server.js';
+import { fresh } from './support/http.js';
+import { eventually, tempDataDir } from './support/server.js';
 
 const ROOM = 'cluster';
 const PASSWORD = 'secret-pw-1';
-
-/** One API call on a connection of its own, so successive calls spread over the workers. */
-function fresh(
-  base: string,
-  path: string,
-  params: Record<string, string | number> = {},
-  timeoutMs = 20_000,
-): Promise<Json> {
-  const query = new URLSearchParams(
-    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
-  ).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${base}${path}${query ? `?${query}` : ''}`,
-      { agent: false, timeout: timeoutMs },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body) as Json);
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout on ${path}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const workerPids = (primary: number): number[] =>
   readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8')

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { v2Endpoints } from '../src/api/v2/endpoints.js';
@@ -12,7 +11,7 @@ import {
   Random,
   type FuzzRequest,
 } from './support/fuzz.js';
-import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
+import { prepare, spawnServer, stopServer, type ServerProcess } from './support/process.js';
 import { getJson, tempDataDir } from './support/server.js';
 import { webSignIn, type Browser } from './support/web.js';
 
@@ -144,13 +143,12 @@ describe('fuzz: every endpoint and form, and malformed raw HTTP', () => {
   let known: string[];
 
   before(async () => {
-    for (const args of [
+    prepare(dataDir, [
       ['user', 'add', 'fuzzer', '--password', 'password1'],
       ['room', 'add', 'fuzzroom', '--name', 'Fuzz', '--owner', 'fuzzer', '--tags', 'vim,tag'],
       ['room', 'add', 'open', '--name', 'Open', '--owner', 'fuzzer'],
       ['room', 'add', 'closed', '--name', 'Closed', '--owner', 'fuzzer', '--private'],
-    ])
-      assert.equal(runLingr([...args, '--data', dataDir]).status, 0);
+    ]);
     server = await spawnServer(dataDir, [
       '--observe-hold',
       '0.2',
@@ -173,9 +171,7 @@ describe('fuzz: every endpoint and form, and malformed raw HTTP', () => {
     known = ['fuzzroom', 'open', 'closed', 'fuzzer', me.session, me.csrf, id];
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    assert.equal(await server.exited, 0);
-    rmSync(dataDir, { recursive: true, force: true });
+    assert.equal(await stopServer(server, dataDir), 0, 'the server did not stop cleanly');
   });
 
   it(`answers ${CASES} random requests (seed ${SEED}) without a 5xx, an internal error, a hang or HTML without a CSP`, async (t) => {

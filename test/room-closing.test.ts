@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
+import { prepare, spawnServer, stopServer, type ServerProcess } from './support/process.js';
 import { signedIn, startTestServer, tempDataDir, type TestServer } from './support/server.js';
 import { openSocket, openSse, texts, until, within, type Reply } from './support/streams.js';
 import { postForm, webSignIn, webUser, type Browser } from './support/web.js';
@@ -177,17 +176,14 @@ describe('with --workers 2, a room made private closes on every worker', () => {
   let server: ServerProcess;
   const dataDir = tempDataDir();
   before(async () => {
-    assert.equal(runLingr(['user', 'add', 'olga', '--password', 'password1', '--data', dataDir]).status, 0);
-    assert.equal(
-      runLingr(['room', 'add', 'town', '--name', 'Town', '--owner', 'olga', '--data', dataDir]).status,
-      0,
-    );
+    prepare(dataDir, [
+      ['user', 'add', 'olga', '--password', 'password1'],
+      ['room', 'add', 'town', '--name', 'Town', '--owner', 'olga'],
+    ]);
     server = await spawnServer(dataDir, ['--workers', '2']);
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopServer(server, dataDir);
   });
 
   it('ends every badge stream, whichever worker holds it, before the next line', async () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { apiFrom } from './support/http.js';
-import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
+import { prepare, spawnServer, stopServer, type ServerProcess } from './support/process.js';
 import { tempDataDir } from './support/server.js';
 
 const FLOODERS = 10;
@@ -13,17 +12,16 @@ describe('a say flood', () => {
   const dataDir = tempDataDir();
   before(async () => {
     const users = ['calm', ...Array.from({ length: FLOODERS }, (_, i) => `flooder${i}`)];
-    for (const u of users)
-      assert.equal(runLingr(['user', 'add', u, '--password', 'password1', '--data', dataDir]).status, 0);
-    assert.equal(runLingr(['room', 'add', 'busy', '--name', 'Busy', '--data', dataDir]).status, 0);
-    for (const u of users) assert.equal(runLingr(['room', 'join', 'busy', u, '--data', dataDir]).status, 0);
+    prepare(dataDir, [
+      ...users.map((u) => ['user', 'add', u, '--password', 'password1']),
+      ['room', 'add', 'busy', '--name', 'Busy'],
+      ...users.map((u) => ['room', 'join', 'busy', u]),
+    ]);
     // The default limits: 60 says a minute per session.
     server = await spawnServer(dataDir);
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopServer(server, dataDir);
   });
 
   const signIn = async (user: string) =>

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { apiFrom } from './support/http.js';
-import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
+import { prepare, spawnServer, stopServer, type ServerProcess } from './support/process.js';
 import { startTestServer, tempDataDir, type TestServer } from './support/server.js';
 
 const PASSWORD = 'right password';
@@ -89,11 +88,10 @@ describe('a sign-in flood leaves the rest of the API its speed', () => {
   let server: ServerProcess;
   const dataDir = tempDataDir();
   before(async () => {
-    for (const args of [
+    prepare(dataDir, [
       ['user', 'add', 'bystander', '--password', PASSWORD],
       ['room', 'add', 'calm', '--name', 'Calm', '--owner', 'bystander'],
-    ])
-      assert.equal(runLingr([...args, '--data', dataDir]).status, 0);
+    ]);
     // The real hashing cost (2^16: 64 MiB), one hash at a time: what a flood must not turn into a stall.
     server = await spawnServer(dataDir, [
       '--password-cost',
@@ -109,9 +107,7 @@ describe('a sign-in flood leaves the rest of the API its speed', () => {
     ]);
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopServer(server, dataDir);
   });
 
   /** p95 of `n` say + show round trips, in ms, one after another. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { call } from './support/ledger.js';
-import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
+import { prepare, spawnServer, stopServer, type ServerProcess } from './support/process.js';
 import { tempDataDir } from './support/server.js';
 
 /** Slow connections per kind: CI's size by default; LINGR_SLOW_CLIENTS=1000 for RELIABILITY.md. */
@@ -39,11 +38,10 @@ describe('slowloris and slow bodies', () => {
   let server: ServerProcess;
   const dataDir = tempDataDir();
   before(async () => {
-    for (const args of [
+    prepare(dataDir, [
       ['user', 'add', 'steady', '--password', 'password1'],
       ['room', 'add', 'steady', '--name', 'Steady', '--owner', 'steady'],
-    ])
-      assert.equal(runLingr([...args, '--data', dataDir]).status, 0);
+    ]);
     server = await spawnServer(dataDir, [
       '--header-timeout',
       '1',
@@ -54,9 +52,7 @@ describe('slowloris and slow bodies', () => {
     ]);
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopServer(server, dataDir);
   });
 
   it(`times out ${SLOW} slow headers and ${SLOW} slow bodies while normal requests keep answering`, async (t) => {

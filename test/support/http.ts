@@ -133,3 +133,36 @@ export function apiFrom(
     req.end();
   });
 }
+
+/** One API call on a connection of its own, so successive calls spread over the workers. */
+export function fresh(
+  base: string,
+  path: string,
+  params: Record<string, string | number> = {},
+  timeoutMs = 20_000,
+): Promise<Record<string, unknown>> {
+  const query = new URLSearchParams(
+    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${path}${query ? `?${query}` : ''}`,
+      { agent: false, timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as Record<string, unknown>);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout on ${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,37 +1,15 @@
-import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { databaseFile } from '../../src/main.js';
+import { fresh } from './http.js';
 import type { Json } from './server.js';
 
 /** One API call on a connection of its own (so calls spread over workers); rejects on a network error. */
-export function call(
+export const call = (
   base: string,
   method: string,
   params: Record<string, string | number>,
   timeoutMs = 20_000,
-): Promise<Json> {
-  const query = new URLSearchParams(
-    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
-  ).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}/api/${method}?${query}`, { agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as Json);
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout on ${method}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+): Promise<Json> => fresh(base, `/api/${method}`, params, timeoutMs);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

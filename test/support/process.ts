@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -59,4 +60,23 @@ export function runLingr(args: string[]): { status: number | null; stdout: strin
     timeout: 30_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Prepares a data directory with `lingr` commands (user add, room add, ...); each must succeed. */
+export function prepare(dataDir: string, commands: ReadonlyArray<readonly string[]>): void {
+  for (const args of commands) {
+    const r = runLingr([...args, '--data', dataDir]);
+    if (r.status !== 0) throw new Error(`lingr ${args.join(' ')} failed: ${r.stderr}`);
+  }
+}
+
+/** Stops a server process gracefully, then removes its data directory; resolves with its exit code. */
+export async function stopServer(
+  server: ServerProcess | undefined,
+  dataDir: string,
+): Promise<number | string | undefined> {
+  server?.child.kill('SIGTERM');
+  const exit = await server?.exited;
+  rmSync(dataDir, { recursive: true, force: true });
+  return exit;
 }
