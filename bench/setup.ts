@@ -1,9 +1,5 @@
-import { Admin } from '../src/engine/admin.js';
-import { plainHasher } from '../src/engine/password.js';
-import { Shapes } from '../src/engine/shapes.js';
-import { systemClock } from '../src/core/time.js';
-import { databaseFile } from '../src/main.js';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { loadSettings } from '../src/config/settings.js';
+import { openAdministration } from '../src/main.js';
 
 import { BENCH_PASSWORD, benchUser, SPEAKER } from './users.js';
 
@@ -19,10 +15,11 @@ export interface RoomSeed {
  * users, so presence in one room never fans out to another room's connections.
  */
 export async function seed(dataDir: string, rooms: readonly RoomSeed[]): Promise<void> {
-  const store = openSqliteStore(databaseFile(dataDir));
+  // Cheapest allowed scrypt cost: the benchmark measures fan-out, not sign-in.
+  const { administration: admin, close } = openAdministration(
+    loadSettings({ data: dataDir, passwordCost: '10' }, {}),
+  );
   try {
-    // Cheapest allowed scrypt cost: the benchmark measures fan-out, not sign-in.
-    const admin = new Admin(store, new Shapes('http://127.0.0.1'), systemClock, plainHasher(10));
     await admin.addUser({ username: SPEAKER, password: BENCH_PASSWORD });
     const made = new Set<number>();
     for (const room of rooms) {
@@ -35,6 +32,6 @@ export async function seed(dataDir: string, rooms: readonly RoomSeed[]): Promise
       }
     }
   } finally {
-    store.close();
+    await close();
   }
 }

@@ -8,17 +8,10 @@ import {
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from './core/ports.js';
 import type { Settings } from './config/settings.js';
-import {
-  encodeBus,
-  isToPrimary,
-  type MetricsJson,
-  type ToPrimary,
-  type ToWorker,
-} from './bus/cluster-protocol.js';
+import { isToPrimary, type MetricsJson, type ToPrimary, type ToWorker } from './bus/cluster-protocol.js';
 import { ConnectionHandoff } from './bus/connection-handoff.js';
-import { PresenceLedger } from './bus/presence-ledger.js';
-import { databaseFile } from './main.js';
-import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+import { ClusterRelay, type RelayMember } from './bus/cluster-relay.js';
+import { openStore } from './main.js';
 
 /** Environment variable that tells a worker its slot (1..N), stable across restarts. */
 export const WORKER_SLOT_ENV = 'LINGR_WORKER_SLOT';
@@ -59,10 +52,9 @@ function listenFor(port: number, host: string, take: (socket: Socket) => void): 
  */
 export async function runPrimary(settings: Settings, log: Logger): Promise<RunningCluster> {
   // Migrations run once, here, before any worker opens the store.
-  openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous }).close();
+  await openStore(settings).close();
   cluster.setupPrimary({ serialization: 'advanced' });
 
-  const ledger = new PresenceLedger();
   const slots = new Map<Worker, number>();
   const gathers = new Map<number, Gather>();
   let nextGather = 1;
@@ -86,9 +78,6 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
   // (it is restarted, and its successor reads the store).
   const tell = (w: Worker, m: ToWorker): void => {
     if (w.isConnected()) w.send(m, undefined, undefined, dropped);
-  };
-  const others = (from: Worker, m: ToWorker): void => {
-    for (const w of workers()) if (w !== from) tell(w, m);
   };
 
   const gatherMetrics = (perWorker: boolean): Promise<string> =>
@@ -115,21 +104,18 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
       return AggregatorRegistry.aggregate(labelled).metrics();
     });
 
+  // One relay member per worker, made once: the relay runs for every bus message.
+  const members = new Map<Worker, RelayMember>();
+  const member = (w: Worker): RelayMember => {
+    let m = members.get(w);
+    if (!m) members.set(w, (m = { id: w.id, send: (message) => tell(w, message) }));
+    return m;
+  };
+  const relay = new ClusterRelay(() => workers().map(member));
+
   const receive = (w: Worker, m: ToPrimary): void => {
+    if (relay.receive(member(w), m)) return;
     switch (m.lingr) {
-      case 'bus':
-        others(w, m);
-        break;
-      case 'presence': {
-        const changed = ledger.set(m.userId, w.id, m.online);
-        if (changed)
-          others(w, {
-            lingr: 'bus',
-            messages: encodeBus([{ kind: 'online', userId: m.userId, online: m.online }]),
-          });
-        tell(w, { lingr: 'reply', id: m.id, value: changed });
-        break;
-      }
       case 'metrics':
         void gatherMetrics(m.perWorker).then(
           (text) => tell(w, { lingr: 'reply', id: m.id, value: text }),
@@ -168,7 +154,8 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     w.on('exit', (code, signal) => {
       handoff.workerGone(w);
       slots.delete(w);
-      ledger.drop(w.id);
+      relay.gone(member(w));
+      members.delete(w);
       for (const gather of gathers.values())
         if (gather.pending.delete(w.id) && gather.pending.size === 0) gather.done();
       if (stopping) return;

@@ -1,35 +1,67 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Bus, Logger } from './core/ports.js';
-import { LocalBus } from './bus/local-bus.js';
+import type { Registry } from 'prom-client';
+import { apiV2 } from './api/v2/endpoints.js';
+import { V2Codec } from './api/v2/codec.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
-import { systemClock } from './core/time.js';
+import { LocalBus } from './bus/local-bus.js';
 import { addressMatcher } from './config/address-list.js';
 import type { Settings } from './config/settings.js';
-import { ChatService } from './engine/chat-service.js';
-import { Engine } from './engine/engine.js';
-import type { Registry } from 'prom-client';
+import type { Bus, Logger, Store } from './core/ports.js';
+import { systemClock } from './core/time.js';
+import { Administration } from './engine/administration.js';
+import { Chat } from './engine/chat.js';
+import { Memberships } from './engine/memberships.js';
+import { plainHasher } from './engine/password.js';
+import { ApiDispatcher } from './http/api-dispatch.js';
+import { sessionFromCookie } from './http/csrf.js';
+import { HttpListener } from './http/listener.js';
 import { createMetrics, type MetricsSource } from './http/metrics.js';
-import { createRouter, WEBSOCKET_PATH } from './http/router.js';
-import { parseTarget } from './http/request-target.js';
-import { SseTransport } from './transports/sse.js';
-import { WebPages } from './web/pages.js';
-import { createWebRoutes } from './web/routes.js';
-import { WebSocketTransport } from './transports/websocket.js';
+import { registerMonitoring } from './http/monitoring.js';
+import { RouteTable } from './http/routes.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+import { LongPollTransport } from './transports/longpoll.js';
+import { SseTransport } from './transports/sse.js';
+import { WebSocketTransport } from './transports/websocket.js';
+import { WebPages } from './web/pages.js';
+import { registerWeb } from './web/routes.js';
 
-export interface RunningServer {
-  /** Base URL of the main port. */
-  url: string;
-  port: number;
-  engine: Engine;
-  /** Graceful stop: stop accepting, answer held observes, flush, close the store. */
+/*
+ * The composition root: the only place that picks concrete adapters (the store, the bus, the listeners) from
+ * the settings. The server, its workers, the cluster's primary, the command line and the tests all start
+ * here.
+ */
+
+export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
+
+/** The store the settings name: SQLite in `--data` (migrated on open). */
+export function openStore(settings: Settings): Store {
+  return openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
+}
+
+/** What the command line works with: the store, and accounts and rooms made through the use cases. */
+export interface AdminSide {
+  administration: Administration;
+  store: Store;
   close(): Promise<void>;
 }
 
-export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
+/**
+ * Administration without a running server: changes go to the store, and a server on the same store hears
+ * of them through `Store.watch` within a tenth of a second.
+ */
+export function openAdministration(settings: Settings): AdminSide {
+  const store = openStore(settings);
+  const quiet = { published: () => undefined };
+  const nobodyOnline = { isUserOnline: () => false };
+  const memberships = new Memberships(store, quiet, nobodyOnline, systemClock);
+  const hasher = plainHasher(settings.engine.passwordCost);
+  return {
+    administration: new Administration(store, memberships, hasher, systemClock),
+    store,
+    close: () => store.close(),
+  };
+}
 
 /**
  * What a worker of `--workers N` gets from its primary: the bus, its slot, the port the primary listens on
@@ -45,135 +77,96 @@ export interface WorkerRole {
   ready(): void;
 }
 
-/**
- * The composition root: the only place that picks concrete adapters. `worker` is given when this process
- * is one of several (`--workers`): its connections come from the primary, its bus reaches the others
- * through it.
- */
+export interface RunningServer {
+  /** Base URL of the main port. */
+  url: string;
+  port: number;
+  /** The use cases, for tests that act beside the HTTP API. */
+  chat: Chat;
+  /** Every route, for requests without a socket (`routes.inject`). */
+  routes: RouteTable;
+  /** Graceful stop: stop accepting, answer held observes, flush, close the store. */
+  close(): Promise<void>;
+}
+
+/** One server process: HTTP on its port(s), the chat service on the store and the bus the settings name. */
 export async function startServer(
   settings: Settings,
   log: Logger,
   worker?: WorkerRole,
 ): Promise<RunningServer> {
-  // Listening comes first, so the public URL can name the port really bound (port 0 picks one); what
-  // arrives before the rest is ready waits for it.
-  const early: Array<() => void> = [];
-  let onRequest: RequestListener = (req, res) => void early.push(() => onRequest(req, res));
-  let onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
-    void early.push(() => onUpgrade(req, socket, head));
-  const servers: Server[] = [];
-  const connections = new Set<Duplex>();
-  /** Connections that have sent a request: those that never did are closed at once on shutdown. */
-  const asked = new WeakSet<Duplex>();
-  const serve = (): Server => {
-    const server = createServer(
-      {
-        // Idle keep-alive connections are not held to the request timeouts: only requests under way are.
-        keepAliveTimeout: 65_000,
-        headersTimeout: settings.headerTimeoutMs,
-        requestTimeout: settings.requestTimeoutMs,
-        // Slow clients are looked for this often (node's default of 30 s lets them linger far past the limit).
-        connectionsCheckingInterval: Math.min(5_000, Math.max(250, settings.headerTimeoutMs / 4)),
-      },
-      (req, res) => onRequest(req, res),
-    );
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      asked.add(socket);
-      onUpgrade(req, socket, head);
-    });
-    server.on('request', (req: IncomingMessage) => asked.add(req.socket));
-    server.on('connection', (socket: Duplex) => {
-      connections.add(socket);
-      socket.once('close', () => connections.delete(socket));
-    });
-    servers.push(server);
-    return server;
+  const listenOptions = {
+    host: settings.host,
+    ports: settings.secondPort > 0 ? [settings.port, settings.secondPort] : [settings.port],
+    headerTimeoutMs: settings.headerTimeoutMs,
+    requestTimeoutMs: settings.requestTimeoutMs,
   };
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      const server = serve();
-      server.once('error', reject);
-      server.listen({ port, host: settings.host, backlog: 4096 }, () => resolve());
-    });
-  if (worker) {
-    // node:http starts tracking connections (for its timeouts and for closing idle ones) when it listens;
-    // a worker's servers never listen, their connections come from the primary.
-    serve().emit('listening');
-    if (settings.secondPort > 0) serve().emit('listening');
-  } else
-    try {
-      await listen(settings.port);
-      if (settings.secondPort > 0) await listen(settings.secondPort);
-    } catch (err) {
-      for (const s of servers) s.close();
-      throw err;
-    }
-  const port = worker?.port ?? (servers[0]?.address() as AddressInfo).port;
+  const listener = worker ? HttpListener.handedOver(listenOptions) : await HttpListener.listen(listenOptions);
+  const port = worker?.port ?? listener.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const engineSettings = settings.publicUrlGiven
-    ? settings.engine
-    : { ...settings.engine, publicUrl: `http://${host}:${port}` };
+  const publicUrl = settings.publicUrlGiven ? settings.engine.publicUrl : `http://${host}:${port}`;
 
-  const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
+  const store = openStore(settings);
   const bus: Bus = worker?.bus ?? new LocalBus();
-  let engine: Engine;
+  let chat: Chat;
   try {
-    engine = await Engine.start(store, engineSettings, systemClock, log, bus);
+    chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log);
   } catch (err) {
-    for (const s of servers) s.close();
-    store.close();
+    listener.stopAccepting();
+    await store.close();
     throw err;
   }
-  const chat = new ChatService(engine);
-  const streamOptions = { heartbeatMs: settings.streamHeartbeatMs, outboxLimit: settings.outboxLimit };
-  const sse = new SseTransport(chat, engine, streamOptions);
-  const websocket = new WebSocketTransport(chat, engine, {
-    ...streamOptions,
+  let closing = false;
+  const isClosing = () => closing;
+  const codec = new V2Codec(publicUrl);
+  const streams = {
+    heartbeatMs: settings.streamHeartbeatMs,
+    outboxLimit: settings.outboxLimit,
+    every: (ms: number, task: () => void) => chat.every(ms, task),
+  };
+  const sse = new SseTransport(chat.accounts, chat.subscriptions, codec, streams);
+  const websocket = new WebSocketTransport(chat.accounts, chat.subscriptions, codec, {
+    ...streams,
     allowedOrigins: settings.allowedOrigins,
   });
-  let closing = false;
-  onRequest = createRouter({
-    chat,
-    engine,
-    log,
+  const longPoll = new LongPollTransport(chat.subscriptions, codec, isClosing);
+  const api = new ApiDispatcher({
     bodyLimit: settings.bodyLimit,
-    hostnames: settings.hostnames,
-    startedAt: Date.now(),
-    isClosing: () => closing,
-    sse,
-    mayMonitor: addressMatcher(settings.metricsAllow),
+    log,
+    isClosing,
+    sessionFromCookie: sessionFromCookie((secret) =>
+      chat.accounts.session(secret, false).catch(() => undefined),
+    ),
+  }).register(apiV2(chat, codec, longPoll));
+
+  const routes = new RouteTable(log, settings.hostnames);
+  sse.register(routes);
+  websocket.register(routes);
+  routes.under('/api/', api.handle);
+  registerMonitoring(routes, {
+    monitor: chat.monitor,
     metrics: metricsSource(
-      createMetrics(engine, {
-        sse: () => sse.size,
-        websocket: () => websocket.size,
-        passwordHashes: () => chat.hashing,
-      }),
+      createMetrics(chat.monitor, { sse: () => sse.size, websocket: () => websocket.size }),
       worker?.bus,
     ),
-    web: createWebRoutes({
-      pages: new WebPages(engine),
-      chat,
-      bodyLimit: settings.bodyLimit,
-      secureCookies: engineSettings.publicUrl.startsWith('https:'),
-      engine,
-    }),
+    mayMonitor: addressMatcher(settings.metricsAllow),
+    isClosing,
+    startedAt: Date.now(),
   });
-  onUpgrade = (req, socket, head) => {
-    const target = parseTarget(req.url ?? '/');
-    if (target?.path === WEBSOCKET_PATH && !closing) websocket.upgrade(req, socket, head, target.query);
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  };
-  for (const waiting of early.splice(0)) waiting();
+  registerWeb(routes, {
+    pages: new WebPages(chat.queries, publicUrl),
+    chat,
+    bodyLimit: settings.bodyLimit,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+  });
+  listener.serve(routes);
   if (worker) {
-    worker.takeConnections((socket, listener) => {
-      const server = servers[listener];
-      if (server && !closing) server.emit('connection', socket);
-      else socket.destroy();
-    });
+    worker.takeConnections((socket, index) => listener.accept(socket, index));
     worker.ready();
   }
   log.info(
-    { port, host: settings.host, data: settings.dataDir, counter: engine.feed.lastId },
+    { port, host: settings.host, data: settings.dataDir, counter: chat.monitor.counter },
     // The cluster's primary says "lingr is listening" once every worker is.
     worker ? 'worker is listening' : 'lingr is listening',
   );
@@ -182,24 +175,14 @@ export async function startServer(
   const close = () =>
     (closed ??= (async () => {
       closing = true;
-      for (const s of servers) if (s.listening) s.close();
-      await engine.stop();
-      for (const s of servers) s.closeIdleConnections();
-      // Browsers open spare connections they may never use; nothing on them is waiting for us.
-      for (const socket of connections) if (!asked.has(socket)) socket.destroy();
-      // Answers in flight (held observes were just answered) get the grace period to finish.
-      const drained = new Promise<void>((resolve) => {
-        const check = () => (connections.size === 0 ? resolve() : setTimeout(check, 20));
-        check();
-      });
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref());
-      await Promise.race([drained, grace]);
-      for (const s of servers) s.closeAllConnections();
-      store.close();
+      listener.stopAccepting();
+      await chat.stop();
+      await listener.drain(settings.shutdownGraceMs);
+      await store.close();
       log.info({}, worker ? 'worker stopped' : 'lingr stopped');
     })());
 
-  return { url: `http://${host}:${port}`, port, engine, close };
+  return { url: `http://${host}:${port}`, port, chat, routes, close };
 }
 
 /** /metrics: this process's registry alone, or every worker's through the primary. */

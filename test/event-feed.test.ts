@@ -8,7 +8,7 @@ const event = (id: number): ChatEvent => ({
   id,
   roomId: 'r',
   createdAt: 0,
-  body: { kind: 'access', access: { isPublic: true, deleted: false, members: [] } },
+  fact: { kind: 'access', access: { isPublic: true, deleted: false, members: [] } },
 });
 
 /** The store's log, in memory; `failures` reads throw before reads work again. */

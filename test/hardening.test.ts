@@ -58,7 +58,7 @@ describe('sessions from before keys were stored keep working', () => {
     // A file as the previous version left it: schema 4, the session id and form token stored as they are.
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(databaseFile(dataDir));
-    for (const step of migrations.slice(0, 4)) db.exec(step);
+    for (const step of migrations.slice(0, 4)) if (typeof step === 'string') db.exec(step);
     db.pragma('user_version = 4');
     const now = Date.now();
     const hash = await hashPassword('password1', 10);

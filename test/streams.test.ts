@@ -147,10 +147,8 @@ describe('private rooms and live events', () => {
     const socket = openSocket(`${t.url.replace('http', 'ws')}/api/event/ws?session=${outsider.session}`);
     await socket.opened;
 
-    await t.server.engine.sessions.get(leaver.session, Date.now()).then(async (s) => {
-      const { ChatService } = await import('../src/engine/chat-service.js');
-      await new ChatService(t.server.engine).leave(s!, 'inner');
-    });
+    const { chat } = t.server;
+    await chat.rooms.leave(await chat.accounts.session(leaver.session), 'inner');
     await t.api('room/say', { session: owner.session, room: 'inner', text: 'members only' });
     const r = await t.api('event/observe', { session: leaver.session, counter: counter as number });
     assert.deepEqual(texts([r as unknown as Reply]), []);

@@ -27,19 +27,18 @@ const event = (id: number): ChatEvent => ({
   id,
   roomId: 'lingr2007',
   createdAt: performance.timeOrigin + performance.now(),
-  body: {
+  fact: {
     kind: 'message',
     message: {
-      id: String(id),
-      local_id: null,
-      public_session_id: 'pAbCdEfGhIjKlMnOpQrStUv',
-      room: 'lingr2007',
+      id,
+      roomId: 'lingr2007',
       type: 'user',
-      speaker_id: 'u1',
+      speakerId: 'u1',
+      publicSessionId: 'pAbCdEfGhIjKlMnOpQrStUv',
       nickname: 'Speaker One',
-      icon_url: 'http://127.0.0.1:8080/icon/u1',
       text: `bench line ${id}: a sentence of ordinary chat length, give or take.`,
-      timestamp: new Date().toISOString(),
+      localId: null,
+      createdAt: Date.now(),
     },
   },
 });

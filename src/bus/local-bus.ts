@@ -2,11 +2,16 @@ import type { Bus, BusMessage } from '../core/ports.js';
 
 /** One process: nobody else to tell, and this process alone decides who is online. */
 export class LocalBus implements Bus {
+  private readonly online = new Set<number>();
+
   publish(_message: BusMessage): void {}
 
   subscribe(_handler: (message: BusMessage) => void): void {}
 
-  presence(_userId: number, _online: boolean): Promise<boolean> {
-    return Promise.resolve(true);
+  presence(userId: number, online: boolean): Promise<boolean> {
+    const was = this.online.has(userId);
+    if (online) this.online.add(userId);
+    else this.online.delete(userId);
+    return Promise.resolve(was !== online);
   }
 }

@@ -1,6 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ChatError } from '../core/chat-error.js';
-import { systemClock } from '../core/time.js';
 import {
   loadSettings,
   OPTIONS,
@@ -9,9 +8,6 @@ import {
   type OptionName,
   type RawSettings,
 } from '../config/settings.js';
-import { Admin } from '../engine/admin.js';
-import { plainHasher } from '../engine/password.js';
-import { Shapes } from '../engine/shapes.js';
 import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
 import type { Settings } from '../config/settings.js';
@@ -19,8 +15,7 @@ import { WorkerBus } from '../bus/cluster-worker-bus.js';
 import { runPrimary, WORKER_PORT_ENV, WORKER_SLOT_ENV } from '../cluster.js';
 import { isToWorker, type ToPrimary } from '../bus/cluster-protocol.js';
 import { Socket } from 'node:net';
-import { databaseFile, startServer } from '../main.js';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { openAdministration, startServer } from '../main.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
@@ -134,14 +129,8 @@ async function admin(group: string, args: string[]): Promise<void> {
   const data = str(values.data);
   if (data !== undefined) raw.data = data;
   const settings = loadSettings(raw);
-  const store = openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
+  const { administration: tool, close } = openAdministration(settings);
   try {
-    const tool = new Admin(
-      store,
-      new Shapes(settings.engine.publicUrl),
-      systemClock,
-      plainHasher(settings.engine.passwordCost),
-    );
     const one = (what: string): string => {
       if (rest.length !== 1 || !rest[0])
         throw new UsageError(`${group} ${action} needs exactly one ${what}.`);
@@ -169,15 +158,15 @@ async function admin(group: string, args: string[]): Promise<void> {
       const [roomId, username] = rest;
       if (rest.length !== 2 || !roomId || !username)
         throw new UsageError('room join needs ROOM_ID and USERNAME.');
-      const event = await tool.join(roomId, username);
+      const joined = await tool.join(roomId, username);
       process.stdout.write(
-        event ? `${username} joined ${roomId}\n` : `${username} was already a member of ${roomId}\n`,
+        joined ? `${username} joined ${roomId}\n` : `${username} was already a member of ${roomId}\n`,
       );
     } else {
       throw new UsageError(`unknown command "${[group, action].filter(Boolean).join(' ')}".`);
     }
   } finally {
-    store.close();
+    await close();
   }
 }
 

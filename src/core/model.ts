@@ -1,5 +1,3 @@
-import type { ApiMembership, ApiMessage, ApiPresence } from '../protocol/api2.js';
-
 export interface User {
   id: number;
   username: string;
@@ -55,10 +53,12 @@ export interface SessionRecord {
   legacyCsrfKey: string;
 }
 
-export interface MessageRecord {
+/** A line said in a room. */
+export interface Message {
   id: number;
   roomId: string;
   type: 'user' | 'bot';
+  /** The speaker's username (or, later, a bot's id). */
   speakerId: string;
   publicSessionId: string;
   nickname: string;
@@ -67,7 +67,32 @@ export interface MessageRecord {
   createdAt: number;
 }
 
-export type NewMessage = Omit<MessageRecord, 'id'>;
+export type NewMessage = Omit<Message, 'id'>;
+
+/** Someone came online or went offline; written once for each room they belong to. */
+export interface PresenceFact {
+  userId: number;
+  username: string;
+  publicSessionId: string;
+  nickname: string;
+  status: 'online' | 'offline';
+}
+
+/** Someone joined a room, left it, or changed in it (a new name). */
+export interface MembershipFact {
+  userId: number;
+  username: string;
+  /** The display name (after the change, for a rename). */
+  name: string;
+  isOwner: boolean;
+  /** Whether the user was online when it happened. */
+  online: boolean;
+  action: 'join' | 'quit' | 'update';
+  /** The member's last activity in the room, or when they joined. */
+  since: number;
+  /** For a rename: the name before it. */
+  previousName?: string;
+}
 
 /**
  * Who may see a room from now on: written whenever that narrows (made private, a member of a private room
@@ -81,21 +106,38 @@ export interface RoomAccess {
   members: number[];
 }
 
-/** Everything observable, in the API 2.0 shape it was published in, and the log's own access facts. */
-export type EventBody =
-  | { kind: 'message'; message: ApiMessage }
-  | { kind: 'presence'; presence: ApiPresence }
-  | { kind: 'membership'; membership: ApiMembership }
+/**
+ * What happened, in domain terms: the log stores facts, and each API generation, transport and (later)
+ * IRC or bot renders them into its own shapes.
+ */
+export type Fact =
+  | { kind: 'message'; message: Message }
+  | { kind: 'presence'; presence: PresenceFact }
+  | { kind: 'membership'; membership: MembershipFact }
   | { kind: 'access'; access: RoomAccess };
 
-/** Events that clients see; access facts are for the server alone. */
-export type VisibleEventBody = Exclude<EventBody, { kind: 'access' }>;
+/** Facts that clients see; access facts are for the server alone. */
+export type VisibleFact = Exclude<Fact, { kind: 'access' }>;
 
-export const isVisible = (e: { body: EventBody }): boolean => e.body.kind !== 'access';
-
-export type NewEvent = { roomId: string; createdAt: number; body: EventBody };
+export type NewEvent = { roomId: string; createdAt: number; fact: Fact };
 
 export interface ChatEvent extends NewEvent {
   /** Position in the one global counter. */
   id: number;
+}
+
+export const isVisible = (e: { fact: Fact }): boolean => e.fact.kind !== 'access';
+
+/** The fact's own data, without its kind (what the log stores beside the kind). */
+export function factData(f: Fact): object {
+  switch (f.kind) {
+    case 'message':
+      return f.message;
+    case 'presence':
+      return f.presence;
+    case 'membership':
+      return f.membership;
+    case 'access':
+      return f.access;
+  }
 }

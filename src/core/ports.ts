@@ -2,7 +2,7 @@ import type {
   ChatEvent,
   MemberView,
   Membership,
-  MessageRecord,
+  Message,
   NewEvent,
   NewMessage,
   Room,
@@ -10,7 +10,10 @@ import type {
   User,
 } from './model.js';
 
-/** Storage seam. Async so that a networked database can stand behind the same calls. */
+/**
+ * Storage seam, async so that a networked database can stand behind the same calls. Several processes
+ * (and nodes) may share one store; it is the truth, and what they tell each other only says what changed.
+ */
 export interface Store {
   readonly users: UserRepository;
   readonly rooms: RoomRepository;
@@ -19,7 +22,13 @@ export interface Store {
   readonly events: EventRepository;
   readonly favorites: FavoriteRepository;
   readonly directory: DirectoryRepository;
-  close(): void;
+  /**
+   * Calls `changed` soon after another process (or node) stored events, so this one can read them; how
+   * soon is the adapter's (SQLite polls, PostgreSQL can be told). Returns a function that stops watching.
+   */
+  watch(changed: () => void): () => void;
+  /** Stops watching and closes the store; nothing may be called after. */
+  close(): Promise<void>;
 }
 
 /** Public rooms as the explore pages list them; private rooms never appear here. */
@@ -106,20 +115,26 @@ export interface MessageRepository {
   /** Stores the message and its event atomically: nothing is published that is not durable. */
   append(
     message: NewMessage,
-    event: (stored: MessageRecord) => NewEvent,
-  ): Promise<{ message: MessageRecord; event: ChatEvent }>;
-  byId(id: number): Promise<MessageRecord | undefined>;
+    event: (stored: Message) => NewEvent,
+  ): Promise<{ message: Message; event: ChatEvent }>;
+  byId(id: number): Promise<Message | undefined>;
   /** The newest `limit` messages of the room with id below `before`, oldest first. */
-  latest(roomId: string, limit: number, before?: number): Promise<MessageRecord[]>;
+  latest(roomId: string, limit: number, before?: number): Promise<Message[]>;
   /** Messages created in [from, to), oldest first. */
-  between(roomId: string, from: number, to: number, limit: number): Promise<MessageRecord[]>;
+  between(roomId: string, from: number, to: number, limit: number): Promise<Message[]>;
   /** How many lines fell in each `bucketMs`-long slice of time (slice start → count), for archive calendars. */
   activity(roomId: string, bucketMs: number): Promise<Array<{ start: number; lines: number }>>;
   /** Messages whose text contains `query` (case-insensitive for ASCII), newest first. */
-  search(roomId: string, query: string, limit: number): Promise<MessageRecord[]>;
+  search(roomId: string, query: string, limit: number): Promise<Message[]>;
 }
 
+/**
+ * The event log. Ids come from one global, strictly increasing counter above 0, and become visible in id
+ * order: once a reader sees event N, every event below N that will ever exist is visible too. (A store
+ * whose ids can commit out of order must hide an id until every lower one is settled.)
+ */
 export interface EventRepository {
+  /** Stores the events in one transaction, in order, and returns them with their ids. */
   append(events: readonly NewEvent[]): Promise<ChatEvent[]>;
   /**
    * Events after `counter`, ascending. With `rooms`, only the events of those rooms that clients see (no
@@ -131,8 +146,6 @@ export interface EventRepository {
   /** Counters at or below this value may have lost events to retention. */
   prunedThrough(): Promise<number>;
   prune(olderThan: number): Promise<number>;
-  /** True when another process wrote to the store since the last call. */
-  changedElsewhere(): boolean;
 }
 
 export interface FavoriteRepository {
@@ -164,12 +177,18 @@ export type BusMessage =
 
 /**
  * The seam between server processes: in-process (one process), cluster IPC (several on one machine), or a
- * networked broker later. Delivery may be late but never reordered per sender.
+ * networked broker (several nodes).
+ *
+ * What it guarantees: a message published by one process reaches every other process that is up, at most
+ * once, after a delay, in the order that process published it; never to the publisher itself. What it
+ * does not: delivery to a process that is down or starting, or any order between publishers. Nothing
+ * depends on it for the truth: a process that misses events reads them from the store (the feed fills
+ * gaps, `Store.watch` tells of changes), and a session reloads from the store.
  */
 export interface Bus {
   /** Sends to every other process. */
   publish(message: BusMessage): void;
-  /** Receives what other processes publish. */
+  /** Receives what other processes publish (handlers are called in publication order per publisher). */
   subscribe(handler: (message: BusMessage) => void): void;
   /**
    * Records that a user went online or offline in this process; true when that changes whether the user

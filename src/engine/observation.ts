@@ -1,5 +1,5 @@
 import type { ChatEvent } from '../core/model.js';
-import type { Engine } from './engine.js';
+import type { Live } from './live.js';
 import type { Waiter } from './hub.js';
 import type { LiveSession } from './live-session.js';
 
@@ -23,7 +23,7 @@ export class Observation implements Waiter, Cancellable {
   private done = false;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly live: Live,
     private readonly session: LiveSession,
     private readonly from: number,
     private readonly sink: ObserveSink,
@@ -31,27 +31,27 @@ export class Observation implements Waiter, Cancellable {
   ) {
     this.sessionId = session.id;
     this.rooms = session.rooms;
-    engine.presence.observeStarted(session, engine.clock.now());
+    live.presence.observeStarted(session, live.clock.now());
   }
 
   answer(events: readonly ChatEvent[]): void {
     if (this.done) return;
     this.done = true;
-    const now = this.engine.clock.now();
-    this.engine.presence.observeEnded(this.session, now);
-    this.engine.sessions.touch(this.session, now);
+    const now = this.live.clock.now();
+    this.live.presence.observeEnded(this.session, now);
+    this.live.sessions.touch(this.session, now);
     this.sink.answer(events, events.length > 0 ? (events[events.length - 1] as ChatEvent).id : this.from);
   }
 
   hold(): void {
-    this.engine.hub.hold(this);
+    this.live.hub.hold(this);
   }
 
   /** The client went away: forget it without answering. */
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    this.engine.hub.drop(this);
-    this.engine.presence.observeEnded(this.session, this.engine.clock.now());
+    this.live.hub.drop(this);
+    this.live.presence.observeEnded(this.session, this.live.clock.now());
   }
 }

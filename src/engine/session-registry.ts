@@ -80,6 +80,16 @@ export class SessionRegistry {
     return { session: s, secret };
   }
 
+  /** A user took a new name: their sessions here take it as name and nickname. */
+  async renamed(userId: number, name: string): Promise<void> {
+    for (const s of this.live.values())
+      if (s.userId === userId) {
+        s.userName = name;
+        s.nickname = name;
+        await this.store.sessions.update(s.id, { nickname: name });
+      }
+  }
+
   touch(s: LiveSession, now: number): void {
     s.lastActiveAt = now;
     this.touched.add(s);

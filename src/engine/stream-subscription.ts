@@ -1,5 +1,5 @@
 import { isVisible, type ChatEvent } from '../core/model.js';
-import type { Engine } from './engine.js';
+import type { Live } from './live.js';
 import type { Stream } from './hub.js';
 import type { LiveSession } from './live-session.js';
 import type { Cancellable } from './observation.js';
@@ -37,7 +37,7 @@ export class StreamSubscription implements Stream, Cancellable {
    * badge) the stream follows the given public rooms anonymously.
    */
   constructor(
-    private readonly engine: Engine,
+    private readonly live: Live,
     private readonly session: LiveSession | undefined,
     from: number,
     private readonly sink: StreamSink,
@@ -49,24 +49,24 @@ export class StreamSubscription implements Stream, Cancellable {
   }
 
   async start(): Promise<void> {
-    const { engine } = this;
-    if (this.session) engine.presence.observeStarted(this.session, engine.clock.now());
-    const head = engine.feed.lastId;
+    const { live } = this;
+    if (this.session) live.presence.observeStarted(this.session, live.clock.now());
+    const head = live.log.head;
     const wanted = (e: ChatEvent): boolean => this.rooms.includes(e.roomId) && isVisible(e);
     if (this.last >= head) {
-      engine.hub.attach(this);
+      live.hub.attach(this);
       return;
     }
-    if (engine.recent.covers(this.last)) {
+    if (live.log.inMemoryAfter(this.last)) {
       // Synchronous catch-up from memory, then live: nothing can slip in between.
-      this.send(engine.recent.after(this.last, Number.MAX_SAFE_INTEGER, wanted), head);
-      engine.hub.attach(this);
+      this.send(live.log.recentAfter(this.last, Number.MAX_SAFE_INTEGER, wanted), head);
+      live.hub.attach(this);
       return;
     }
     this.backlog = [];
-    engine.hub.attach(this);
+    live.hub.attach(this);
     for (let cursor = this.last; cursor < head && !this.closed;) {
-      const page = await engine.store.events.after(cursor, PAGE);
+      const page = await live.log.storedAfter(cursor, PAGE);
       if (page.length === 0) break;
       cursor = (page[page.length - 1] as ChatEvent).id;
       this.send(
@@ -74,9 +74,9 @@ export class StreamSubscription implements Stream, Cancellable {
         Math.min(cursor, head),
       );
     }
-    const live = this.backlog;
+    const arrived = this.backlog;
     this.backlog = undefined;
-    this.push(live);
+    this.push(arrived);
   }
 
   push(events: readonly ChatEvent[]): void {
@@ -99,7 +99,7 @@ export class StreamSubscription implements Stream, Cancellable {
   /** Ends the stream from our side. */
   end(reason: StreamEnd): void {
     if (this.closed) return;
-    if (reason === 'slow_reader') this.engine.stats.slowReaderCloses++;
+    if (reason === 'slow_reader') this.live.stats.slowReaderCloses++;
     this.cancel();
     this.sink.end(reason);
   }
@@ -108,10 +108,10 @@ export class StreamSubscription implements Stream, Cancellable {
   cancel(): void {
     if (this.closed) return;
     this.closed = true;
-    this.engine.hub.detach(this);
+    this.live.hub.detach(this);
     if (!this.session) return;
-    this.engine.presence.observeEnded(this.session, this.engine.clock.now());
-    this.engine.sessions.touch(this.session, this.engine.clock.now());
+    this.live.presence.observeEnded(this.session, this.live.clock.now());
+    this.live.sessions.touch(this.session, this.live.clock.now());
   }
 
   private send(events: readonly ChatEvent[], counter: number): void {

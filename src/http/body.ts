@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { invalidParameter } from '../core/chat-error.js';
-import { decodeUtf8, parseForm, parseJsonObject } from '../api/params.js';
+import { decodeUtf8, parseForm, parseJsonObject } from './params.js';
 
 /** Reads the request body into `into` by its content type (spec 2.3); the body wins over the query. */
 /** An uploaded file of a multipart body. */

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Engine } from '../engine/engine.js';
+import type { Monitor } from '../engine/chat.js';
 
 /** What /metrics serves: summed over every process, or (`perWorker`) one series per worker process. */
 export interface MetricsSource {
@@ -7,11 +7,10 @@ export interface MetricsSource {
   text(perWorker: boolean): Promise<string>;
 }
 
-/** Figures kept outside the engine: streams by transport, password hashes under way. */
-export interface EdgeCounts {
+/** Streams by transport, counted by the transports themselves. */
+export interface StreamCounts {
   sse(): number;
   websocket(): number;
-  passwordHashes(): number;
 }
 
 /**
@@ -44,7 +43,7 @@ function mirror(
 }
 
 /** Prometheus metrics of one process: connections, events, deliveries, fan-out lag, slow readers, Node itself. */
-export function createMetrics(engine: Engine, connections: EdgeCounts): Registry {
+export function createMetrics(monitor: Monitor, connections: StreamCounts): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   new Gauge({
@@ -53,7 +52,7 @@ export function createMetrics(engine: Engine, connections: EdgeCounts): Registry
     labelNames: ['transport'],
     registers: [registry],
     collect() {
-      this.set({ transport: 'longpoll' }, engine.hub.held);
+      this.set({ transport: 'longpoll' }, monitor.heldObserves);
       this.set({ transport: 'sse' }, connections.sse());
       this.set({ transport: 'websocket' }, connections.websocket());
     },
@@ -63,7 +62,7 @@ export function createMetrics(engine: Engine, connections: EdgeCounts): Registry
     help: 'Password hashes running or waiting (bounded: beyond it sign-ins are refused at once).',
     registers: [registry],
     collect() {
-      this.set(connections.passwordHashes());
+      this.set(monitor.passwordHashes);
     },
   });
   new Gauge({
@@ -71,7 +70,7 @@ export function createMetrics(engine: Engine, connections: EdgeCounts): Registry
     help: 'Live sessions in this process.',
     registers: [registry],
     collect() {
-      this.set(engine.sessions.size);
+      this.set(monitor.sessions);
     },
   });
   new Gauge({
@@ -79,21 +78,21 @@ export function createMetrics(engine: Engine, connections: EdgeCounts): Registry
     help: 'Users online now.',
     registers: [registry],
     collect() {
-      this.set(engine.presence.onlineUsers);
+      this.set(monitor.onlineUsers);
     },
   });
   mirror(registry, 'lingr_events_total', 'Events handed out, in counter order.', {
-    '': () => engine.stats.events,
+    '': () => monitor.events,
   });
   mirror(
     registry,
     'lingr_deliveries_total',
     'Events delivered to connections.',
-    { longpoll: () => engine.hub.stats.observeDeliveries, stream: () => engine.hub.stats.streamDeliveries },
+    { longpoll: () => monitor.observeDeliveries, stream: () => monitor.streamDeliveries },
     'transport',
   );
   mirror(registry, 'lingr_slow_reader_closes_total', 'Streams closed because their outbox was full.', {
-    '': () => engine.stats.slowReaderCloses,
+    '': () => monitor.slowReaderCloses,
   });
   const lag = new Histogram({
     name: 'lingr_fanout_lag_seconds',
@@ -101,6 +100,6 @@ export function createMetrics(engine: Engine, connections: EdgeCounts): Registry
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
     registers: [registry],
   });
-  engine.hub.onFlushLag = (ms) => lag.observe(ms / 1000);
+  monitor.onFanOutLag((ms) => lag.observe(ms / 1000));
   return registry;
 }

@@ -1,25 +1,5 @@
 import type { ChatEvent } from '../core/model.js';
-import { observeReply } from '../api/v2/wire.js';
-
-const sseSingle = new WeakMap<ChatEvent, Buffer>();
-const wsSingle = new WeakMap<ChatEvent, Buffer>();
-
-// Stream messages have the shape of an observe reply (`{"status":"ok","counter":N,"events":[...]}`), so one
-// client parser serves long poll, SSE and WebSocket alike. One-event messages are shared buffers.
-
-/** An SSE frame whose `id` is the counter, so EventSource resumes by itself with Last-Event-ID. */
-export function sseFrame(events: readonly ChatEvent[], counter: number): Buffer | string {
-  if (events.length === 1 && (events[0] as ChatEvent).id === counter) {
-    const e = events[0] as ChatEvent;
-    let frame = sseSingle.get(e);
-    if (!frame) {
-      frame = Buffer.from(`id: ${counter}\ndata: ${observeReply(events, counter).toString()}\n\n`);
-      sseSingle.set(e, frame);
-    }
-    return frame;
-  }
-  return `id: ${counter}\ndata: ${observeReply(events, counter).toString()}\n\n`;
-}
+import type { StreamCodec } from './codec.js';
 
 /** One unmasked, final WebSocket text frame (RFC 6455 5.2), header and payload in one buffer. */
 export function wsTextFrame(payload: Buffer | string): Buffer {
@@ -40,19 +20,32 @@ export function wsTextFrame(payload: Buffer | string): Buffer {
   return frame;
 }
 
+/** An SSE frame whose `id` is the counter, so EventSource resumes by itself with Last-Event-ID. */
+export function sseFrame(reply: Buffer | string, counter: number): string {
+  return `id: ${counter}\ndata: ${reply.toString()}\n\n`;
+}
+
 /**
- * A stream message as a ready WebSocket frame: a whole fan-out of one event writes the same bytes to every
- * socket, framed once.
+ * Frames of one transport: a message of one event (the common fan-out) is built once and the same bytes
+ * go to every connection; several events make a frame of their own.
  */
-export function wsFrame(events: readonly ChatEvent[], counter: number): Buffer {
-  if (events.length === 1 && (events[0] as ChatEvent).id === counter) {
-    const e = events[0] as ChatEvent;
-    let frame = wsSingle.get(e);
+export class FrameCache {
+  private readonly single = new WeakMap<ChatEvent, Buffer>();
+
+  constructor(
+    private readonly codec: StreamCodec,
+    private readonly frame: (reply: Buffer | string, counter: number) => Buffer | string,
+  ) {}
+
+  get(events: readonly ChatEvent[], counter: number): Buffer | string {
+    const only = events.length === 1 ? (events[0] as ChatEvent) : undefined;
+    if (!only || only.id !== counter) return this.frame(this.codec.reply(events, counter), counter);
+    let frame = this.single.get(only);
     if (!frame) {
-      frame = wsTextFrame(observeReply(events, counter));
-      wsSingle.set(e, frame);
+      const built = this.frame(this.codec.reply(events, counter), counter);
+      frame = typeof built === 'string' ? Buffer.from(built) : built;
+      this.single.set(only, frame);
     }
     return frame;
   }
-  return wsTextFrame(observeReply(events, counter));
 }

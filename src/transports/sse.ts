@@ -1,19 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode } from '../protocol/errors.js';
 import { ChatError } from '../core/chat-error.js';
-import type { ChatEvent } from '../core/model.js';
-import type { ChatService } from '../engine/chat-service.js';
-import type { Engine } from '../engine/engine.js';
-import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
-import { sseFrame } from './frames.js';
+import type { Accounts } from '../engine/accounts.js';
+import type { StreamEnd, StreamSubscription } from '../engine/stream-subscription.js';
+import type { Subscriptions } from '../engine/subscriptions.js';
+import { csrfValid } from '../http/csrf.js';
+import type { RouteTable } from '../http/routes.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { StreamCodec } from './codec.js';
+import { FrameCache, sseFrame } from './frames.js';
 import { spreadEvery } from './spread.js';
+import { StreamConnection } from './stream-connection.js';
 import { streamParams } from './stream-params.js';
-import { csrfValid } from '../web/auth.js';
+
+export const STREAM_PATH = '/api/event/stream';
+export const PUBLIC_STREAM_PATH = '/api/room/stream';
 
 export interface StreamOptions {
   heartbeatMs: number;
   /** Bytes queued for one client before it counts as a slow reader and is closed. */
   outboxLimit: number;
+  /** Runs `task` every `ms` while the server runs (one timer for all the heartbeats). */
+  every(ms: number, task: () => void): void;
 }
 
 const STREAM_HEADERS = {
@@ -24,71 +31,74 @@ const STREAM_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-class SseConnection implements StreamSink {
-  subscription: StreamSubscription | undefined;
-
+class SseConnection extends StreamConnection {
   constructor(
     readonly res: ServerResponse,
-    private readonly outboxLimit: number,
+    frames: FrameCache,
+    outboxLimit: number,
     private readonly onEnd: (c: SseConnection) => void,
-  ) {}
-
-  send(events: readonly ChatEvent[], counter: number): void {
-    // Past the outbox limit the client cannot keep up: it reconnects and resumes from its counter.
-    if (this.res.writableLength > this.outboxLimit) this.subscription?.end('slow_reader');
-    else this.res.write(sseFrame(events, counter));
+  ) {
+    super(res, frames, outboxLimit);
   }
 
-  end(reason: StreamEnd): void {
+  protected beat(): void {
+    this.write(': \n\n');
+  }
+
+  protected finish(reason: StreamEnd): void {
     this.onEnd(this);
     if (!this.res.writableEnded) this.res.end(`event: end\ndata: {"reason":"${reason}"}\n\n`);
   }
 }
 
-/** Server-Sent Events: `GET /api/event/stream?session=…&counter=…` (docs/streaming.md). */
+/** Server-Sent Events: a session's stream, and one public room's for the badge (docs/streaming.md). */
 export class SseTransport {
   private readonly open = new Set<SseConnection>();
+  private readonly frames: FrameCache;
 
   constructor(
-    private readonly chat: ChatService,
-    engine: Engine,
+    private readonly accounts: Accounts,
+    private readonly subscriptions: Subscriptions,
+    codec: StreamCodec,
     private readonly options: StreamOptions,
   ) {
+    this.frames = new FrameCache(codec, sseFrame);
     // One timer for every stream: a comment line keeps proxies and clients from timing out.
-    spreadEvery(
-      (ms, task) => engine.every(ms, task),
-      this.open,
-      options.heartbeatMs,
-      (c) => {
-        if (c.res.writableLength <= options.outboxLimit) c.res.write(': \n\n');
-      },
-    );
+    spreadEvery(options.every, this.open, options.heartbeatMs, (c) => c.heartbeat());
   }
 
   get size(): number {
     return this.open.size;
   }
 
-  /** A session's stream: `GET /api/event/stream`. */
-  handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+  /** Serves `GET /api/event/stream` and `GET /api/room/stream`. */
+  register(routes: RouteTable): void {
+    routes.on(['GET', 'HEAD'], STREAM_PATH, (req, res, target) => this.handle(req, res, target.query));
+    routes.on(['GET', 'HEAD'], PUBLIC_STREAM_PATH, (req, res, target) =>
+      this.handlePublic(req, res, target.query),
+    );
+  }
+
+  /** A session's stream. */
+  private handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
     return this.serve(res, async (sink) => {
       const { session: id, counter, cookieSession, csrf } = streamParams(req, query);
-      let session = id === undefined ? undefined : await this.chat.session(id, false);
+      let session = id === undefined ? undefined : await this.accounts.session(id, false);
       if (!session && cookieSession) {
-        const candidate = await this.chat.session(cookieSession, false);
+        const candidate = await this.accounts.session(cookieSession, false);
         if (csrfValid(cookieSession, candidate, csrf)) session = candidate;
       }
-      if (!session) session = await this.chat.session(undefined, false);
-      return { start: () => this.chat.stream(session, counter ?? Number.MAX_SAFE_INTEGER, sink) };
+      if (!session) session = await this.accounts.session(undefined, false);
+      return { start: () => this.subscriptions.stream(session, counter ?? Number.MAX_SAFE_INTEGER, sink) };
     });
   }
 
-  /** One public room, no session: `GET /api/room/stream?room=ID` (the embeddable badge). */
-  handlePublic(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+  /** One public room, no session (the embeddable badge). */
+  private handlePublic(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
     return this.serve(res, async (sink) => {
       const { counter, room } = streamParams(req, query);
       if (!room) throw new ChatError(ErrorCode.invalidParameter, 'room is required.');
-      return { start: () => this.chat.publicStream(room, counter, sink) };
+      return { start: () => this.subscriptions.publicStream(room, counter, sink) };
     });
   }
 
@@ -97,7 +107,9 @@ export class SseTransport {
     res: ServerResponse,
     authorize: (sink: SseConnection) => Promise<{ start(): Promise<StreamSubscription> }>,
   ): Promise<void> {
-    const connection = new SseConnection(res, this.options.outboxLimit, (c) => this.open.delete(c));
+    const connection = new SseConnection(res, this.frames, this.options.outboxLimit, (c) =>
+      this.open.delete(c),
+    );
     try {
       const stream = await authorize(connection);
       // HEAD asks whether the stream would open; there is no body to stream.

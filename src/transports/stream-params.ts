@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { invalidParameter } from '../core/chat-error.js';
-import { decodeUtf8, parseForm, Params } from '../api/params.js';
-import { readCookie, SESSION_COOKIE } from '../web/auth.js';
+import { readCookie, SESSION_COOKIE } from '../http/cookies.js';
+import { decodeUtf8, parseForm, Params } from '../http/params.js';
 
 /**
  * Query parameters of a stream request; `counter` may also come from SSE's Last-Event-ID header. Our own

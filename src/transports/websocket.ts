@@ -1,40 +1,51 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode } from '../protocol/errors.js';
 import { ChatError } from '../core/chat-error.js';
-import type { ChatEvent } from '../core/model.js';
-import type { ChatService } from '../engine/chat-service.js';
-import type { Engine } from '../engine/engine.js';
-import type { StreamEnd, StreamSink, StreamSubscription } from '../engine/stream-subscription.js';
-import { wsFrame } from './frames.js';
-import { spreadEvery } from './spread.js';
+import type { Accounts } from '../engine/accounts.js';
+import type { StreamEnd } from '../engine/stream-subscription.js';
+import type { Subscriptions } from '../engine/subscriptions.js';
+import type { RouteTable } from '../http/routes.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { StreamCodec } from './codec.js';
+import { FrameCache, wsTextFrame } from './frames.js';
 import type { StreamOptions } from './sse.js';
+import { spreadEvery } from './spread.js';
+import { StreamConnection } from './stream-connection.js';
 import { streamParams } from './stream-params.js';
 
+export const WEBSOCKET_PATH = '/api/event/ws';
 /** Close codes: 4000 = an API error (reason is its code, e.g. invalid_session); 4100 = reconnect and resume. */
 export const CLOSE_ERROR = 4000;
 export const CLOSE_RECONNECT = 4100;
 
-class WsConnection implements StreamSink {
-  subscription: StreamSubscription | undefined;
+class WsConnection extends StreamConnection {
   alive = true;
 
   constructor(
     readonly ws: WebSocket,
     /** The upgraded socket itself: without compression `ws` writes straight to it, so we may too. */
-    private readonly socket: Duplex,
-    private readonly outboxLimit: number,
-  ) {}
-
-  send(events: readonly ChatEvent[], counter: number): void {
-    if (this.ws.bufferedAmount > this.outboxLimit) this.subscription?.end('slow_reader');
-    // A frame built once per fan-out, one write per socket; text frames, as browsers hand binary ones to
-    // scripts as Blobs. Nothing after a close frame.
-    else if (this.ws.readyState === this.ws.OPEN) this.socket.write(wsFrame(events, counter));
+    socket: Duplex,
+    frames: FrameCache,
+    outboxLimit: number,
+  ) {
+    super(socket, frames, outboxLimit);
   }
 
-  end(reason: StreamEnd): void {
+  // A frame built once per fan-out, one write per socket; text frames, as browsers hand binary ones to
+  // scripts as Blobs. Nothing after a close frame.
+  protected override write(chunk: Buffer | string): void {
+    if (this.ws.readyState === this.ws.OPEN) super.write(chunk);
+  }
+
+  /** Pings, and drops a peer that did not answer the last ping. */
+  protected beat(): void {
+    if (!this.alive) return void this.ws.terminate();
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  protected finish(reason: StreamEnd): void {
     if (reason === 'invalid_session') this.ws.close(CLOSE_ERROR, ErrorCode.invalidSession);
     else if (reason === 'room_closed') this.ws.close(CLOSE_ERROR, ErrorCode.notFound);
     else this.ws.close(CLOSE_RECONNECT, reason);
@@ -55,27 +66,27 @@ export class WebSocketTransport {
     maxPayload: 4096,
   });
   private readonly open = new Set<WsConnection>();
+  private readonly frames: FrameCache;
 
   constructor(
-    private readonly chat: ChatService,
-    engine: Engine,
+    private readonly accounts: Accounts,
+    private readonly subscriptions: Subscriptions,
+    codec: StreamCodec,
     private readonly options: WebSocketOptions,
   ) {
-    // One timer for every socket, spread over the period: ping, and drop peers that did not answer the last.
-    spreadEvery(
-      (ms, task) => engine.every(ms, task),
-      this.open,
-      options.heartbeatMs,
-      (c) => {
-        if (!c.alive) return c.ws.terminate();
-        c.alive = false;
-        c.ws.ping();
-      },
-    );
+    this.frames = new FrameCache(codec, (reply) => wsTextFrame(reply));
+    // One timer for every socket, spread over the period.
+    spreadEvery(options.every, this.open, options.heartbeatMs, (c) => c.heartbeat());
   }
 
   get size(): number {
     return this.open.size;
+  }
+
+  register(routes: RouteTable): void {
+    routes.upgrade(WEBSOCKET_PATH, (req, socket, head, target) =>
+      this.upgrade(req, socket, head, target.query),
+    );
   }
 
   /** Same-origin pages, listed origins and non-browser clients (no Origin header) may connect. */
@@ -90,7 +101,7 @@ export class WebSocketTransport {
     }
   }
 
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: string): void {
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: string): void {
     if (!this.originAllowed(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -99,7 +110,7 @@ export class WebSocketTransport {
   }
 
   private async accept(ws: WebSocket, socket: Duplex, req: IncomingMessage, query: string): Promise<void> {
-    const connection = new WsConnection(ws, socket, this.options.outboxLimit);
+    const connection = new WsConnection(ws, socket, this.frames, this.options.outboxLimit);
     ws.on('pong', () => (connection.alive = true));
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
@@ -109,9 +120,9 @@ export class WebSocketTransport {
     try {
       // Browsers cannot open a socket to us from a foreign page (Origin is checked), so the cookie is enough.
       const { session: id, counter, cookieSession } = streamParams(req, query);
-      const session = await this.chat.session(id ?? cookieSession, false);
+      const session = await this.accounts.session(id ?? cookieSession, false);
       this.open.add(connection);
-      connection.subscription = await this.chat.stream(
+      connection.subscription = await this.subscriptions.stream(
         session,
         counter ?? Number.MAX_SAFE_INTEGER,
         connection,
@@ -121,9 +132,5 @@ export class WebSocketTransport {
       const code = err instanceof ChatError ? err.code : ErrorCode.internalError;
       ws.close(CLOSE_ERROR, code);
     }
-  }
-
-  closeAll(): void {
-    for (const c of this.open) c.ws.close(CLOSE_RECONNECT, 'shutdown');
   }
 }

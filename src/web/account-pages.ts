@@ -1,5 +1,5 @@
 import { html } from './html.js';
-import { DEFAULT_TIMEZONE } from '../engine/admin.js';
+import { DEFAULT_TIMEZONE } from '../core/validation.js';
 import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
 

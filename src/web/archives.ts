@@ -1,5 +1,5 @@
 import type { Room } from '../core/model.js';
-import type { Engine } from '../engine/engine.js';
+import type { Queries } from '../engine/queries.js';
 import { messageItem, plural } from './fragments.js';
 import { html } from './html.js';
 import { page, type Viewer } from './layout.js';
@@ -16,12 +16,12 @@ export const dayPath = (roomId: string, date: string): string =>
 
 /** Dated public archives of a room, in the room's timezone. */
 export class ArchivePages {
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly queries: Queries) {}
 
   /** Local dates that have lines, newest first, with their line counts. */
   private async days(room: Room): Promise<Array<{ date: string; lines: number }>> {
     const counts = new Map<string, number>();
-    for (const slice of await this.engine.store.messages.activity(room.id, SLICE)) {
+    for (const slice of await this.queries.activity(room.id, SLICE)) {
       const date = localDate(slice.start, room.timezone);
       counts.set(date, (counts.get(date) ?? 0) + slice.lines);
     }
@@ -29,7 +29,7 @@ export class ArchivePages {
   }
 
   async index(room: Room, query: string | undefined, viewer?: Viewer): Promise<Page> {
-    const search = query ? await this.engine.store.messages.search(room.id, query, SEARCH_LIMIT) : undefined;
+    const search = query ? await this.queries.searchLines(room.id, query, SEARCH_LIMIT) : undefined;
     const days = search ? [] : await this.days(room);
     const title = `Archives of ${room.name}`;
     return {
@@ -83,7 +83,7 @@ export class ArchivePages {
     const from = localMidnight(date, room.timezone);
     const to = localMidnight(nextDate(date), room.timezone);
     if (!Number.isFinite(from) || localDate(from, room.timezone) !== date) return undefined;
-    const lines = await this.engine.store.messages.between(room.id, from, to, DAY_LIMIT);
+    const lines = await this.queries.between(room.id, from, to, DAY_LIMIT);
     const days = (await this.days(room)).map((d) => d.date);
     const newer = days.filter((d) => d > date).at(-1);
     const older = days.find((d) => d < date);

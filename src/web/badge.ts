@@ -1,22 +1,18 @@
-import type { Engine } from '../engine/engine.js';
+import type { Queries } from '../engine/queries.js';
 import { plural } from './fragments.js';
 import { escapeHtml, html } from './html.js';
 import type { Page } from './pages.js';
 import { clockTime } from './time-format.js';
 
-const LINES = 5;
-
 /** A blog's view of a public room: name, latest lines, chatters; every link opens the room itself. */
-export async function badgePage(engine: Engine, roomId: string): Promise<Page | undefined> {
-  const { publicUrl } = engine.settings;
-  const room = await engine.store.rooms.byId(roomId);
-  if (!room || !room.isPublic) return undefined;
-  const counter = engine.feed.lastId;
-  const [messages, members] = await Promise.all([
-    engine.store.messages.latest(room.id, LINES),
-    engine.store.rooms.members(room.id),
-  ]);
-  const online = members.filter((m) => engine.presence.isUserOnline(m.userId));
+export async function badgePage(
+  queries: Queries,
+  publicUrl: string,
+  roomId: string,
+): Promise<Page | undefined> {
+  const view = await queries.badge(roomId);
+  if (!view) return undefined;
+  const { room, counter, messages, online } = view;
   const roomUrl = `${publicUrl}/room/${room.id}`;
   return {
     status: 200,

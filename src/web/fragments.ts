@@ -1,4 +1,4 @@
-import type { MessageRecord, Room } from '../core/model.js';
+import type { Message, Room } from '../core/model.js';
 import { html, linkify, type SafeHtml } from './html.js';
 import { clockTime } from './time-format.js';
 
@@ -28,12 +28,7 @@ export function roomList(rooms: readonly Room[], empty: string, detail?: (r: Roo
 }
 
 /** One line of conversation; its time links to its permalink (`page#message-ID`). */
-export function messageItem(
-  m: MessageRecord,
-  timeZone: string,
-  permalink?: string,
-  viewer?: string,
-): SafeHtml {
+export function messageItem(m: Message, timeZone: string, permalink?: string, viewer?: string): SafeHtml {
   return html`<li
     class="message${m.speakerId === viewer ? ' own' : ''}"
     id="message-${m.id}"

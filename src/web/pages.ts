@@ -1,16 +1,12 @@
-import type { MemberView, Room } from '../core/model.js';
+import type { MemberView } from '../core/model.js';
+import type { LiveSession } from '../engine/live-session.js';
+import type { Queries } from '../engine/queries.js';
 import { ArchivePages, dayPath } from './archives.js';
 import { badgeSnippet } from './badge.js';
-import type { Engine } from '../engine/engine.js';
-import type { LiveSession } from '../engine/live-session.js';
 import { iconOf, messageItem, plural, roomList, tagLinks } from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
 import { page, type Viewer } from './layout.js';
 import { localDate } from './time-format.js';
-
-const DAY = 24 * 60 * 60 * 1000;
-const LIST = 20;
-const BACKLOG = 50;
 
 export interface Page {
   status: number;
@@ -37,16 +33,18 @@ export const viewerOf = (v: Visitor | undefined): Viewer | undefined =>
 export class WebPages {
   private readonly archive: ArchivePages;
 
-  constructor(private readonly engine: Engine) {
-    this.archive = new ArchivePages(engine);
+  constructor(
+    private readonly queries: Queries,
+    private readonly publicUrl: string,
+  ) {
+    this.archive = new ArchivePages(queries);
   }
 
   async explore(query: string | undefined, visitor?: Visitor): Promise<Page> {
     const viewer = viewerOf(visitor);
     const session = visitor?.session;
-    const { directory } = this.engine.store;
     if (query !== undefined) {
-      const found = await directory.search(query, 50);
+      const found = await this.queries.search(query);
       return {
         status: 200,
         body: page({
@@ -60,13 +58,7 @@ export class WebPages {
         }),
       };
     }
-    const since = this.engine.clock.now() - DAY;
-    const [hot, newest, tags, mine] = await Promise.all([
-      directory.hot(since, LIST),
-      directory.newest(LIST),
-      directory.tags(60),
-      session ? this.roomsOf(session) : Promise.resolve([]),
-    ]);
+    const { hot, newest, tags, mine } = await this.queries.explore(session?.userId);
     const linesIn = new Map(hot.map((h) => [h.room.id, h.lines]));
     const max = Math.max(1, ...tags.map((t) => t.rooms));
     return {
@@ -118,7 +110,7 @@ export class WebPages {
   }
 
   async tag(name: string, visitor?: Visitor): Promise<Page> {
-    const rooms = await this.engine.store.directory.withTag(name, 100);
+    const rooms = await this.queries.tag(name);
     return {
       status: rooms.length === 0 ? 404 : 200,
       body: page({
@@ -132,26 +124,16 @@ export class WebPages {
     };
   }
 
-  /** The room as a visitor who is not signed in sees it; private rooms do not exist for them. */
   /**
    * The room. A signed-in viewer also gets the live client: a message box when a member, a join button
    * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap.
    */
   async room(id: string, visitor?: Visitor): Promise<Page> {
-    const { store, presence } = this.engine;
     const viewer = visitor?.session;
-    const room = await this.readable(id, viewer);
-    if (!room) return this.notFound(`There is no room “${id}”.`);
-    const counter = this.engine.feed.lastId;
-    const [messages, members, related] = await Promise.all([
-      store.messages.latest(room.id, BACKLOG),
-      store.rooms.members(room.id),
-      store.directory.related(room.id, 8),
-    ]);
-    const chatters = members
-      .filter((m) => presence.isUserOnline(m.userId))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const member = viewer !== undefined && members.some((m) => m.userId === viewer.userId);
+    const view = await this.queries.roomPage(id, viewer?.userId);
+    if (!view) return this.notFound(`There is no room “${id}”.`);
+    const { room, counter, messages, chatters, related } = view;
+    const member = view.membership !== undefined;
     const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
     return {
       status: 200,
@@ -282,7 +264,7 @@ export class WebPages {
                       >Paste this into your page to show this room live:</label
                     >
                     <textarea id="badge-snippet" class="snippet" readonly rows="4">
-${badgeSnippet(this.engine.settings.publicUrl, room.id, room.name)}</textarea>
+${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
                   </section>`
                 : ''
             }
@@ -294,16 +276,6 @@ ${badgeSnippet(this.engine.settings.publicUrl, room.id, room.name)}</textarea>
         </main>`,
       }),
     };
-  }
-
-  /** The rooms the user joined, in the order joined. */
-  private async roomsOf(session: LiveSession): Promise<Room[]> {
-    const rooms: Room[] = [];
-    for (const id of await this.engine.store.rooms.roomIdsOf(session.userId)) {
-      const room = await this.engine.store.rooms.byId(id);
-      if (room) rooms.push(room);
-    }
-    return rooms;
   }
 
   /** A room's archives, for anyone who may read the room (for now: public rooms). */
@@ -321,11 +293,8 @@ ${badgeSnippet(this.engine.settings.publicUrl, room.id, room.name)}</textarea>
   }
 
   /** Public rooms for everyone; private rooms for their members only. */
-  private async readable(id: string, viewer?: LiveSession): Promise<Room | undefined> {
-    const room = await this.engine.store.rooms.byId(id);
-    if (!room) return undefined;
-    if (room.isPublic) return room;
-    return viewer && (await this.engine.store.rooms.membership(id, viewer.userId)) ? room : undefined;
+  private async readable(id: string, viewer?: LiveSession) {
+    return (await this.queries.visible(id, viewer?.userId))?.room;
   }
 
   notFound(detail = 'There is nothing here.'): Page {

@@ -3,22 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { decodeUtf8, parseForm } from '../api/params.js';
-import type { ChatService } from '../engine/chat-service.js';
-import type { Engine } from '../engine/engine.js';
+import { decodeUtf8, parseForm } from '../http/params.js';
+import type { Chat } from '../engine/chat.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { readBody, type Upload } from '../http/body.js';
+import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../http/cookies.js';
+import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
+import type { Target } from '../http/request-target.js';
+import type { RouteTable } from '../http/routes.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
-import {
-  clearedSessionCookie,
-  csrfTokenFor,
-  csrfValid,
-  readCookie,
-  safeNext,
-  sameOrigin,
-  SESSION_COOKIE,
-  sessionCookie,
-} from './auth.js';
+import { safeNext } from './safe-next.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
 import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
@@ -37,11 +31,11 @@ const FORM_STATUS: Partial<Record<string, number>> = {
 
 export interface WebDeps {
   pages: WebPages;
-  chat: ChatService;
+  chat: Pick<Chat, 'accounts' | 'rooms' | 'conversation' | 'subscriptions' | 'queries'>;
   bodyLimit: number;
+  publicUrl: string;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
-  engine: Engine;
 }
 
 function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<string, string> = {}): void {
@@ -92,15 +86,16 @@ function searchQuery(query: string): string | undefined {
 /** A signed-in visitor, with the secret session id its cookie carried (to check its form token). */
 type SignedInVisitor = Visitor & { secret: string };
 
-/** The pages people read and the forms they post. */
-export function createWebRoutes(deps: WebDeps) {
-  const { pages, chat } = deps;
+/** The pages people read and the forms they post: everything the other routes do not take. */
+export function registerWeb(routes: RouteTable, deps: WebDeps): void {
+  const { pages } = deps;
+  const { accounts, rooms, conversation, subscriptions, queries } = deps.chat;
 
   /** The signed-in visitor of a request, by the session cookie; the form token comes from that cookie. */
   const visitorOf = async (req: IncomingMessage): Promise<SignedInVisitor | undefined> => {
     const secret = readCookie(req, SESSION_COOKIE);
     if (!secret) return undefined;
-    const session = await chat.session(secret, false).catch(() => undefined);
+    const session = await accounts.session(secret, false).catch(() => undefined);
     return session && { session, csrfToken: csrfTokenFor(secret), secret };
   };
 
@@ -108,7 +103,7 @@ export function createWebRoutes(deps: WebDeps) {
     const next = safeNext(form.get('next'));
     const username = form.get('username')?.trim() ?? '';
     try {
-      const { secret } = await chat.login(
+      const { secret } = await accounts.login(
         username,
         form.get('password') ?? '',
         null,
@@ -126,7 +121,7 @@ export function createWebRoutes(deps: WebDeps) {
     const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
     const password = form.get('password') ?? '';
     try {
-      const { secret } = await chat.signUp(
+      const { secret } = await accounts.signUp(
         { username: values.username, password, name: values.name || values.username },
         req.socket.remoteAddress ?? '',
       );
@@ -180,7 +175,7 @@ export function createWebRoutes(deps: WebDeps) {
       ['id', 'name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
     );
     try {
-      const room = await chat.createRoom(viewer.session, {
+      const room = await rooms.createRoom(viewer.session, {
         id: values.id ?? '',
         name: values.name ?? '',
         blurb: values.blurb || undefined,
@@ -208,7 +203,7 @@ export function createWebRoutes(deps: WebDeps) {
     if (!viewer) return;
     const name = form.get('name') ?? '';
     try {
-      await chat.updateProfile(viewer.session, { name, icon: icon?.bytes });
+      await accounts.updateProfile(viewer.session, { name, icon: icon?.bytes });
       redirect(res, '/settings?saved=1');
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
@@ -226,7 +221,7 @@ export function createWebRoutes(deps: WebDeps) {
     id: string,
   ) => {
     try {
-      const { secret } = await chat.enterAsGuest(
+      const { secret } = await accounts.enterAsGuest(
         id,
         form.get('nickname') ?? '',
         req.socket.remoteAddress ?? '',
@@ -250,7 +245,7 @@ export function createWebRoutes(deps: WebDeps) {
       ['name', 'blurb', 'tags', 'timezone', 'visibility'].map((k) => [k, form.get(k)?.trim() ?? '']),
     );
     try {
-      await chat.updateRoom(viewer.session, id, {
+      await rooms.updateRoom(viewer.session, id, {
         name: values.name ?? '',
         blurb: values.blurb || undefined,
         isPublic: values.visibility !== 'private',
@@ -285,124 +280,125 @@ export function createWebRoutes(deps: WebDeps) {
     if (parts.length === 1 && first === 'signout') {
       const viewer = await visitorOf(req);
       if (viewer && csrfValid(viewer.secret, viewer.session, form.get('csrf')))
-        await chat.destroy(viewer.secret);
+        await accounts.destroy(viewer.secret);
       return redirect(res, '/', clearedSessionCookie());
     }
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
     if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
-      if (action === 'join') return acting(req, res, form, back, (v) => chat.join(v, id).then(() => back));
+      if (action === 'join') return acting(req, res, form, back, (v) => rooms.join(v, id).then(() => back));
       if (action === 'edit') return editRoom(req, res, form, id);
       if (action === 'guest') return enterAsGuest(req, res, form, id);
       if (action === 'nickname')
         return acting(req, res, form, back, (v) =>
-          chat.rename(v, form.get('nickname') ?? '').then(() => back),
+          accounts.rename(v, form.get('nickname') ?? '').then(() => back),
         );
       if (action === 'delete')
         return acting(req, res, form, back, async (v) => {
           if (form.get('confirm') !== 'yes')
             throw new ChatError(ErrorCode.invalidParameter, 'Tick the box to confirm.');
-          await chat.deleteRoom(v, id);
+          await rooms.deleteRoom(v, id);
           return '/';
         });
-      if (action === 'leave') return acting(req, res, form, back, (v) => chat.leave(v, id).then(() => '/'));
+      if (action === 'leave') return acting(req, res, form, back, (v) => rooms.leave(v, id).then(() => '/'));
       if (action === 'say')
         return acting(req, res, form, back, (v) =>
-          chat.say(v, { room: id, text: form.get('text') ?? '' }).then(() => back),
+          conversation.say(v, { room: id, text: form.get('text') ?? '' }).then(() => back),
         );
     }
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     res.end('Method not allowed.\n');
   };
 
-  return async (req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> => {
-    const parts = path
-      .split('/')
-      .slice(1)
-      .map((p) => {
-        try {
-          return decodeURIComponent(p);
-        } catch {
-          return '';
-        }
-      });
-    if (req.method === 'POST') return post(req, res, parts);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD, POST', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Method not allowed.\n');
-      return;
-    }
-    if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
-    if (path === '/static/room.js') return sendAsset(res, 'text/javascript; charset=utf-8', ROOM_SCRIPT);
-    if (path === '/static/badge.js') return sendAsset(res, 'text/javascript; charset=utf-8', BADGE_SCRIPT);
-    if (
-      parts[0] === 'room' &&
-      parts[2] === 'badge' &&
-      parts.length === 3 &&
-      ID_PATTERN.test(parts[1] as string)
-    ) {
-      const badge = await badgePage(deps.engine, parts[1] as string);
-      return sendPage(res, badge ?? pages.notFound(), { 'content-security-policy': BADGE_SECURITY_POLICY });
-    }
-    if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2]) {
-      const uploaded = await deps.engine.store.users.icon(parts[2]);
-      return uploaded
-        ? sendAsset(res, uploaded.type, uploaded.bytes, true)
-        : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
-    }
-    if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
-    if (path === '/signup') return sendPage(res, signUpPage());
-    const viewer = await visitorOf(req);
-    if (path === '/settings')
-      return viewer
-        ? sendPage(
-            res,
-            settingsPage(viewerOfVisitor(viewer) as Viewer, {
-              saved: queryValues(query).get('saved') === '1',
-            }),
-          )
-        : redirect(res, '/signin?next=/settings');
-    if (path === '/rooms/new')
-      return viewer
-        ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
-        : redirect(res, '/signin?next=/rooms/new');
-    if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
-    if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
-      const id = parts[1] as string;
-      if (parts.length === 2) {
-        // The live client follows this room through the viewer's session.
-        if (viewer) await chat.subscribe(viewer.session, [id], false).catch(() => undefined);
-        return sendPage(res, await pages.room(id, viewer));
+  routes.otherwise(
+    async (req: IncomingMessage, res: ServerResponse, { path, query }: Target): Promise<void> => {
+      const parts = path
+        .split('/')
+        .slice(1)
+        .map((p) => {
+          try {
+            return decodeURIComponent(p);
+          } catch {
+            return '';
+          }
+        });
+      if (req.method === 'POST') return post(req, res, parts);
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD, POST', 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Method not allowed.\n');
+        return;
       }
-      if (parts[2] === 'edit' && parts.length === 3) {
-        if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
-        const room = await deps.engine.store.rooms.byId(id);
-        if (!room || room.ownerId !== viewer.session.userId)
-          return sendPage(res, pages.notFound(`You do not own a room “${id}”.`));
-        const values = {
-          name: room.name,
-          blurb: room.blurb ?? '',
-          tags: room.tags.join(', '),
-          timezone: room.timezone,
-          visibility: room.isPublic ? 'public' : 'private',
-        };
-        return sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer, { values }, id));
-      }
-      if (parts[2] === 'archives' && parts.length === 3)
-        return sendPage(res, await pages.archives(id, searchQuery(query), viewer));
-      const [year, month, day] = parts.slice(3);
+      if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
+      if (path === '/static/room.js') return sendAsset(res, 'text/javascript; charset=utf-8', ROOM_SCRIPT);
+      if (path === '/static/badge.js') return sendAsset(res, 'text/javascript; charset=utf-8', BADGE_SCRIPT);
       if (
-        parts[2] === 'archives' &&
-        parts.length === 6 &&
-        /^\d{4}$/.test(year ?? '') &&
-        /^\d{2}$/.test(month ?? '') &&
-        /^\d{2}$/.test(day ?? '')
-      )
-        return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, viewer));
-    }
-    if (parts[0] === 'tag' && parts.length === 2 && parts[1])
-      return sendPage(res, await pages.tag(parts[1], viewer));
-    sendPage(res, pages.notFound());
-  };
+        parts[0] === 'room' &&
+        parts[2] === 'badge' &&
+        parts.length === 3 &&
+        ID_PATTERN.test(parts[1] as string)
+      ) {
+        const badge = await badgePage(queries, deps.publicUrl, parts[1] as string);
+        return sendPage(res, badge ?? pages.notFound(), { 'content-security-policy': BADGE_SECURITY_POLICY });
+      }
+      if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2]) {
+        const uploaded = await queries.userIcon(parts[2]);
+        return uploaded
+          ? sendAsset(res, uploaded.type, uploaded.bytes, true)
+          : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
+      }
+      if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
+      if (path === '/signup') return sendPage(res, signUpPage());
+      const viewer = await visitorOf(req);
+      if (path === '/settings')
+        return viewer
+          ? sendPage(
+              res,
+              settingsPage(viewerOfVisitor(viewer) as Viewer, {
+                saved: queryValues(query).get('saved') === '1',
+              }),
+            )
+          : redirect(res, '/signin?next=/settings');
+      if (path === '/rooms/new')
+        return viewer
+          ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
+          : redirect(res, '/signin?next=/rooms/new');
+      if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
+      if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
+        const id = parts[1] as string;
+        if (parts.length === 2) {
+          // The live client follows this room through the viewer's session.
+          if (viewer) await subscriptions.subscribe(viewer.session, [id], false).catch(() => undefined);
+          return sendPage(res, await pages.room(id, viewer));
+        }
+        if (parts[2] === 'edit' && parts.length === 3) {
+          if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
+          const room = await queries.ownedRoom(id, viewer.session.userId);
+          if (!room) return sendPage(res, pages.notFound(`You do not own a room “${id}”.`));
+          const values = {
+            name: room.name,
+            blurb: room.blurb ?? '',
+            tags: room.tags.join(', '),
+            timezone: room.timezone,
+            visibility: room.isPublic ? 'public' : 'private',
+          };
+          return sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer, { values }, id));
+        }
+        if (parts[2] === 'archives' && parts.length === 3)
+          return sendPage(res, await pages.archives(id, searchQuery(query), viewer));
+        const [year, month, day] = parts.slice(3);
+        if (
+          parts[2] === 'archives' &&
+          parts.length === 6 &&
+          /^\d{4}$/.test(year ?? '') &&
+          /^\d{2}$/.test(month ?? '') &&
+          /^\d{2}$/.test(day ?? '')
+        )
+          return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, viewer));
+      }
+      if (parts[0] === 'tag' && parts.length === 2 && parts[1])
+        return sendPage(res, await pages.tag(parts[1], viewer));
+      sendPage(res, pages.notFound());
+    },
+  );
 }

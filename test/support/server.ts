@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings, type RawSettings } from '../../src/config/settings.js';
 import type { Store } from '../../src/core/ports.js';
-import { systemClock } from '../../src/core/time.js';
-import { Admin } from '../../src/engine/admin.js';
-import { plainHasher } from '../../src/engine/password.js';
-import { Shapes } from '../../src/engine/shapes.js';
+import type { Administration } from '../../src/engine/administration.js';
 import { createLogger } from '../../src/log.js';
-import { databaseFile, startServer, type RunningServer } from '../../src/main.js';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { openAdministration, startServer, type RunningServer } from '../../src/main.js';
 
 export type Json = Record<string, unknown>;
 
@@ -18,7 +14,7 @@ export interface TestServer {
   url: string;
   dataDir: string;
   /** Administration through a second connection to the same file, exactly as the command line does it. */
-  admin: Admin;
+  admin: Administration;
   adminStore: Store;
   /** Calls an API method with GET and a query string; returns the parsed body. */
   api(method: string, params?: Record<string, string | number | boolean>): Promise<Json>;
@@ -57,8 +53,10 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const settings = testSettings(dataDir, overrides);
   let server = await startServer(settings, createLogger('silent'));
-  const adminStore = openSqliteStore(databaseFile(dataDir));
-  const admin = new Admin(adminStore, new Shapes(settings.engine.publicUrl), systemClock, plainHasher(10));
+  // Administration through a second connection to the same file, exactly as the command line does it.
+  const adminSide = openAdministration(settings);
+  const adminStore = adminSide.store;
+  const admin = adminSide.administration;
   const url = server.url;
   return {
     get server() {
@@ -78,7 +76,7 @@ export async function startTestServer(
     },
     async stop() {
       await server.close();
-      adminStore.close();
+      await adminSide.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,45 +1,24 @@
+import type { ServerResponse } from 'node:http';
 import type { ApiSession } from '../../protocol/api2.js';
 import { invalidParameter } from '../../core/chat-error.js';
 import { ID_PATTERN } from '../../core/ids.js';
-import type { ChatService } from '../../engine/chat-service.js';
+import type { Chat } from '../../engine/chat.js';
 import type { LiveSession } from '../../engine/live-session.js';
-import type { Cancellable, ObserveSink } from '../../engine/observation.js';
-import type { ChatEvent } from '../../core/model.js';
-import type { Params } from '../params.js';
-import { observeReply } from './wire.js';
+import { HELD, type ApiGeneration, type ApiMethod, type ApiReply } from '../../http/api-dispatch.js';
+import type { Params } from '../../http/params.js';
+import { errorBody, sendApi } from '../../http/respond.js';
+import type { V2Codec } from './codec.js';
 
-/** What a handler hands back: an object to serialize, or a body already serialized. */
-export type Reply = object | { readonly raw: Buffer | string };
-
-/** Returned by a handler that will answer later through `V2Context.hold`. */
-export const HELD = Symbol('held');
-
-export interface V2Context {
-  chat: ChatService;
-  /** The client's address (read on demand: looking it up costs memory per connection). */
-  address(): string;
-  /**
-   * Takes over the answer: returns a function that sends the body later, and registers `cancel` for a
-   * client that goes away first. Nothing else of the request is kept while it is held.
-   */
-  hold(): HeldReply;
+/** Long poll, as the transport that holds `event/observe` offers it. */
+export interface LongPoll {
+  /** Holds `res` until events after `counter` come or the hold ends, then answers an observe reply. */
+  hold(
+    res: ServerResponse,
+    session: LiveSession,
+    counter: number,
+    callback: string | undefined,
+  ): Promise<void>;
 }
-
-export interface HeldReply {
-  send(body: Buffer | string): void;
-  onAbort(work: Cancellable): void;
-}
-
-/** Turns engine events into the observe reply of the held request. */
-class ObserveReply implements ObserveSink {
-  constructor(private readonly reply: HeldReply) {}
-
-  answer(events: readonly ChatEvent[], counter: number): void {
-    this.reply.send(observeReply(events, counter));
-  }
-}
-
-export type V2Handler = (p: Params, ctx: V2Context) => Promise<Reply | typeof HELD>;
 
 const ok = { status: 'ok' } as const;
 const MAX_ARCHIVE = 100;
@@ -66,126 +45,153 @@ function roomList(p: Params): string[] {
   return rooms;
 }
 
-/** API 2.0 endpoints by path under /api/ (spec section 3). */
-export const v2Endpoints: ReadonlyMap<string, V2Handler> = new Map<string, V2Handler>([
-  [
-    'session/create',
-    async (p, { chat, address }) => {
-      // A missing credential is a credential error (spec 3.1), not a parameter error.
-      const { session, secret } = await chat.login(
-        p.str('user') ?? '',
-        p.str('password') ?? '',
-        p.appKey() ?? null,
-        address(),
-      );
-      return sessionReply(session, secret);
-    },
-  ],
-  [
-    'session/verify',
-    async (p, { chat }) => {
-      const secret = p.str('session');
-      return sessionReply(await chat.session(secret), secret ?? '');
-    },
-  ],
-  [
-    'session/destroy',
-    async (p, { chat }) => {
-      await chat.destroy(p.str('session'));
-      return ok;
-    },
-  ],
-  [
-    'session/set_presence',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      await chat.setPresence(s, p.required('presence'), p.str('nickname'));
-      return ok;
-    },
-  ],
-  [
-    'user/get_rooms',
-    async (p, { chat }) => ({
-      status: 'ok',
-      rooms: await chat.roomsOf(await chat.session(p.str('session'))),
-    }),
-  ],
-  [
-    'room/show',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      return { status: 'ok', rooms: await chat.showRooms(s, roomList(p)) };
-    },
-  ],
-  [
-    'room/get_archives',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      const room = roomList(p)[0] as string;
-      const limit = Math.min(MAX_ARCHIVE, Math.max(1, p.int('limit') ?? DEFAULT_ARCHIVE));
-      return { status: 'ok', messages: await chat.archives(s, room, limit, p.int('before')) };
-    },
-  ],
-  [
-    'room/subscribe',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      return { status: 'ok', counter: await chat.subscribe(s, roomList(p), p.bool('reset')) };
-    },
-  ],
-  [
-    'room/unsubscribe',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      return { status: 'ok', counter: await chat.unsubscribe(s, roomList(p)) };
-    },
-  ],
-  [
-    'room/say',
-    async (p, { chat }) => {
-      // Says have their own limit (spec 10.20: 60 says + 600 other calls a minute).
-      const s = await chat.session(p.str('session'), false);
-      const localId = p.str('local_id');
-      if (localId !== undefined && localId.length > 100)
-        throw invalidParameter('local_id is longer than 100 characters.');
-      const message = await chat.say(s, {
-        room: roomList(p)[0] as string,
-        text: p.required('text'),
-        nickname: p.str('nickname'),
-        localId,
-      });
-      return { status: 'ok', message };
-    },
-  ],
-  [
-    'event/observe',
-    async (p, { chat, hold }) => {
-      const s = await chat.session(p.str('session'), false);
-      const counter = p.int('counter', 0);
-      if (counter === undefined) throw invalidParameter('counter is required.');
-      const reply = hold();
-      reply.onAbort(await chat.observe(s, counter, new ObserveReply(reply)));
-      return HELD;
-    },
-  ],
-  [
-    'favorite/add',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      return { status: 'ok', message: await chat.favorite(s, messageId(p), true) };
-    },
-  ],
-  [
-    'favorite/remove',
-    async (p, { chat }) => {
-      const s = await chat.session(p.str('session'));
-      return { status: 'ok', message: await chat.favorite(s, messageId(p), false) };
-    },
-  ],
-]);
-
 function messageId(p: Params): number {
   const id = p.int('message', 1);
   if (id === undefined) throw invalidParameter('message is required.');
   return id;
+}
+
+/** API 2.0 (spec section 3): its methods by path under /api/, answering JSON with HTTP 200. */
+export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGeneration {
+  const { accounts, conversation, subscriptions } = chat;
+  const shapes = codec.shapes;
+  const methods = new Map<string, ApiMethod>([
+    [
+      'session/create',
+      async (p, { address }) => {
+        // A missing credential is a credential error (spec 3.1), not a parameter error.
+        const { session, secret } = await accounts.login(
+          p.str('user') ?? '',
+          p.str('password') ?? '',
+          p.appKey() ?? null,
+          address(),
+        );
+        return sessionReply(session, secret);
+      },
+    ],
+    [
+      'session/verify',
+      async (p) => {
+        const secret = p.str('session');
+        return sessionReply(await accounts.session(secret), secret ?? '');
+      },
+    ],
+    [
+      'session/destroy',
+      async (p) => {
+        await accounts.destroy(p.str('session'));
+        return ok;
+      },
+    ],
+    [
+      'session/set_presence',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        await accounts.setPresence(s, p.required('presence'), p.str('nickname'));
+        return ok;
+      },
+    ],
+    [
+      'user/get_rooms',
+      async (p) => ({
+        status: 'ok',
+        rooms: await accounts.roomsOf(await accounts.session(p.str('session'))),
+      }),
+    ],
+    [
+      'room/show',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        const views = await conversation.showRooms(s, roomList(p));
+        return {
+          status: 'ok',
+          rooms: views.map((v) => ({
+            id: v.room.id,
+            name: v.room.name,
+            blurb: v.room.blurb,
+            is_public: v.room.isPublic,
+            public: v.room.isPublic,
+            faved_message_ids: v.favoriteMessageIds.map(String),
+            messages: v.messages.map((m) => shapes.message(m.message, m.favoriteId)),
+            roster: { members: v.members.map((m) => shapes.member(m.member, m.online)), bots: [] },
+          })),
+        };
+      },
+    ],
+    [
+      'room/get_archives',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        const room = roomList(p)[0] as string;
+        const limit = Math.min(MAX_ARCHIVE, Math.max(1, p.int('limit') ?? DEFAULT_ARCHIVE));
+        const messages = await conversation.archives(s, room, limit, p.int('before'));
+        return { status: 'ok', messages: messages.map((m) => shapes.message(m.message, m.favoriteId)) };
+      },
+    ],
+    [
+      'room/subscribe',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        return { status: 'ok', counter: await subscriptions.subscribe(s, roomList(p), p.bool('reset')) };
+      },
+    ],
+    [
+      'room/unsubscribe',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        return { status: 'ok', counter: await subscriptions.unsubscribe(s, roomList(p)) };
+      },
+    ],
+    [
+      'room/say',
+      async (p) => {
+        // Says have their own limit (spec 10.20: 60 says + 600 other calls a minute).
+        const s = await accounts.session(p.str('session'), false);
+        const localId = p.str('local_id');
+        if (localId !== undefined && localId.length > 100)
+          throw invalidParameter('local_id is longer than 100 characters.');
+        const message = await conversation.say(s, {
+          room: roomList(p)[0] as string,
+          text: p.required('text'),
+          nickname: p.str('nickname'),
+          localId,
+        });
+        return { status: 'ok', message: shapes.message(message) };
+      },
+    ],
+    [
+      'event/observe',
+      async (p, { res, callback }) => {
+        const s = await accounts.session(p.str('session'), false);
+        const counter = p.int('counter', 0);
+        if (counter === undefined) throw invalidParameter('counter is required.');
+        await longPoll.hold(res, s, counter, callback);
+        return HELD;
+      },
+    ],
+    [
+      'favorite/add',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        const m = await conversation.favorite(s, messageId(p), true);
+        return { status: 'ok', message: shapes.message(m.message, m.favoriteId) };
+      },
+    ],
+    [
+      'favorite/remove',
+      async (p) => {
+        const s = await accounts.session(p.str('session'));
+        const m = await conversation.favorite(s, messageId(p), false);
+        return { status: 'ok', message: shapes.message(m.message, m.favoriteId) };
+      },
+    ],
+  ]);
+  return {
+    name: 'v2',
+    methods,
+    ok: (res, reply: ApiReply, callback, close) =>
+      sendApi(res, 'raw' in reply ? reply.raw : JSON.stringify(reply), { callback, close }),
+    error: (res, e, callback, close) =>
+      sendApi(res, errorBody(e.code, e.detail), { callback, close, status: e.status ?? 200 }),
+  };
 }

@@ -32,7 +32,9 @@ function migrate(db: Db): void {
     );
   for (let v = version; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(migrations[v] as string);
+      const step = migrations[v];
+      if (typeof step === 'function') step(db);
+      else db.exec(step as string);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

@@ -1,4 +1,4 @@
-import type { ChatEvent, EventBody, NewEvent } from '../../core/model.js';
+import { factData, type ChatEvent, type Fact, type NewEvent } from '../../core/model.js';
 import type { EventRepository } from '../../core/ports.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
@@ -6,7 +6,7 @@ import type { Db } from './database.js';
 interface EventRow {
   id: number;
   room_id: string;
-  kind: EventBody['kind'];
+  kind: Fact['kind'];
   payload: string;
   created_at: number;
 }
@@ -17,21 +17,8 @@ function toEvent(r: EventRow): ChatEvent {
     id: r.id,
     roomId: r.room_id,
     createdAt: r.created_at,
-    body: { kind: r.kind, [r.kind]: data } as EventBody,
+    fact: { kind: r.kind, [r.kind]: data } as Fact,
   };
-}
-
-function payloadOf(body: EventBody): string {
-  switch (body.kind) {
-    case 'message':
-      return JSON.stringify(body.message);
-    case 'presence':
-      return JSON.stringify(body.presence);
-    case 'membership':
-      return JSON.stringify(body.membership);
-    case 'access':
-      return JSON.stringify(body.access);
-  }
 }
 
 /** The event log. Callers may use `insertOne` inside their own transaction. */
@@ -71,7 +58,12 @@ export class SqliteEvents implements EventRepository {
 
   /** AUTOINCREMENT under the write lock gives strictly increasing ids; a rollback returns its id. */
   insertOne(event: NewEvent): ChatEvent {
-    const { id } = this.insert.get(event.roomId, event.body.kind, payloadOf(event.body), event.createdAt) as {
+    const { id } = this.insert.get(
+      event.roomId,
+      event.fact.kind,
+      JSON.stringify(factData(event.fact)),
+      event.createdAt,
+    ) as {
       id: number;
     };
     return { ...event, id };
@@ -121,6 +113,7 @@ export class SqliteEvents implements EventRepository {
       .immediate();
   }
 
+  /** True when another connection (process) committed since the last call. */
   changedElsewhere(): boolean {
     const v = this.readDataVersion();
     if (v === this.lastDataVersion) return false;

@@ -1,4 +1,4 @@
-import type { MessageRecord, NewEvent, NewMessage } from '../../core/model.js';
+import type { Message, NewEvent, NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
 import type { SqliteEvents } from './events.js';
@@ -16,7 +16,7 @@ interface MessageRow {
   created_at: number;
 }
 
-const toMessage = (r: MessageRow): MessageRecord => ({
+const toMessage = (r: MessageRow): Message => ({
   id: r.id,
   roomId: r.room_id,
   type: r.type,
@@ -85,7 +85,7 @@ export class SqliteMessages implements MessageRepository {
     return this.selectSearch.all(roomId, containsPattern(query), limit).map(toMessage);
   }
 
-  async append(message: NewMessage, event: (stored: MessageRecord) => NewEvent) {
+  async append(message: NewMessage, event: (stored: Message) => NewEvent) {
     return this.db
       .transaction(() => {
         const m = message;
@@ -99,7 +99,7 @@ export class SqliteMessages implements MessageRepository {
           m.localId,
           m.createdAt,
         ) as { id: number };
-        const stored: MessageRecord = { ...m, id };
+        const stored: Message = { ...m, id };
         return { message: stored, event: this.events.insertOne(event(stored)) };
       })
       .immediate();

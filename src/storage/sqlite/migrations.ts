@@ -1,5 +1,11 @@
-/** Schema steps, applied in order from an empty file; PRAGMA user_version records how far we got. */
-export const migrations: readonly string[] = [
+import type { Db } from './database.js';
+import { migrateEventsToFacts } from './facts-migration.js';
+
+/**
+ * Schema steps, applied in order from an empty file, each in a transaction; PRAGMA user_version records
+ * how far we got. A step is SQL, or a function for what SQL alone cannot do.
+ */
+export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
@@ -118,4 +124,5 @@ export const migrations: readonly string[] = [
   UPDATE sessions SET id = lingr_secret_key(id),
     csrf_token = CASE csrf_token WHEN '' THEN '' ELSE lingr_secret_key(csrf_token) END;
   `,
+  migrateEventsToFacts,
 ];

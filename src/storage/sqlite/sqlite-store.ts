@@ -8,11 +8,18 @@ import { SqliteRooms } from './rooms.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteUsers } from './users.js';
 
-/** The embedded default store: one SQLite file, shared safely with the admin command line. */
+/** How often another process's commits are looked for (PRAGMA data_version is one cheap read). */
+const WATCH_MS = 100;
+
+/**
+ * The embedded default store: one SQLite file (WAL), shared safely by the server's processes and the admin
+ * command line. Writers take turns under SQLite's lock, so event ids become visible in id order.
+ */
 export function openSqliteStore(file: string, options?: OpenOptions): Store {
   const db = openDatabase(file, options);
   const events = new SqliteEvents(db);
   const rooms = new SqliteRooms(db, events);
+  const watchers = new Set<NodeJS.Timeout>();
   return {
     users: new SqliteUsers(db),
     rooms,
@@ -21,6 +28,21 @@ export function openSqliteStore(file: string, options?: OpenOptions): Store {
     messages: new SqliteMessages(db, events),
     events,
     favorites: new SqliteFavorites(db),
-    close: () => db.close(),
+    watch(changed) {
+      const timer = setInterval(() => {
+        if (events.changedElsewhere()) changed();
+      }, WATCH_MS);
+      timer.unref();
+      watchers.add(timer);
+      return () => {
+        clearInterval(timer);
+        watchers.delete(timer);
+      };
+    },
+    async close() {
+      for (const timer of watchers) clearInterval(timer);
+      watchers.clear();
+      db.close();
+    },
   };
 }

@@ -1,29 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { secretKey } from '../core/ids.js';
 import type { IncomingMessage } from 'node:http';
+import { secretKey } from '../core/ids.js';
+import { readCookie, SESSION_COOKIE } from './cookies.js';
 
-export const SESSION_COOKIE = 'lingr_session';
+/** The header our own pages put the form token in when they call the API with the session cookie. */
 export const CSRF_HEADER = 'x-lingr-csrf';
-const THIRTY_DAYS = 30 * 24 * 60 * 60;
-
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
-}
-
-/** The session cookie: never readable by scripts, never sent on cross-site subrequests. */
-export function sessionCookie(id: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${THIRTY_DAYS}${secure ? '; Secure' : ''}`;
-}
-
-export function clearedSessionCookie(): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
-}
 
 /** Constant-time comparison; an empty expected token never matches. */
 export function tokenMatches(expected: string, given: string | undefined): boolean {
@@ -62,7 +43,19 @@ export function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
-/** Only local paths are followed after sign-in, never another site. */
-export function safeNext(next: string | undefined): string {
-  return next && /^\/(?!\/)[\w\-./%?=&#]*$/.test(next) ? next : '/';
+/**
+ * Our own pages call the API with their HttpOnly session cookie instead of a `session` parameter; such a
+ * call must carry the page's anti-forgery token in a header, which other sites cannot set. Returns what
+ * sets `session` for such a call.
+ */
+export function sessionFromCookie(
+  lookup: (secret: string) => Promise<{ legacyCsrfKey: string } | undefined>,
+): (req: IncomingMessage, values: Map<string, string>) => Promise<void> {
+  return async (req, values) => {
+    const secret = readCookie(req, SESSION_COOKIE);
+    const token = req.headers[CSRF_HEADER];
+    if (!secret || typeof token !== 'string') return;
+    const session = await lookup(secret);
+    if (session && csrfValid(secret, session, token)) values.set('session', secret);
+  };
 }

@@ -1,0 +1,108 @@
+import { invalidParameter } from './chat-error.js';
+import { ID_PATTERN } from './ids.js';
+import { checkNickname, codePointLength } from './text.js';
+
+/** Top-level web paths: a user named like one would shadow it at `/<username>` (spec 8). */
+const RESERVED_USERNAMES = new Set([
+  'api',
+  'room',
+  'rooms',
+  'bot',
+  'bots',
+  'tag',
+  'tags',
+  'images',
+  'user',
+  'users',
+  'admin',
+  'healthz',
+  'metrics',
+  'static',
+  'assets',
+  'explore',
+  'search',
+  'signup',
+  'signin',
+  'signout',
+  'login',
+  'logout',
+  'settings',
+  'account',
+  'badge',
+  'ws',
+  'sse',
+  'stream',
+  'favicon.ico',
+  'robots.txt',
+]);
+
+export const DEFAULT_TIMEZONE = 'America/Los_Angeles';
+const MAX_PASSWORD_CHARS = 1024;
+const MIN_PASSWORD_CHARS = 8;
+const MAX_ROOM_NAME = 100;
+const MAX_BLURB = 2000;
+const MAX_TAGS = 10;
+const TAG_PATTERN = /^[\p{L}\p{N}_.+#-]{1,40}$/u;
+
+export function checkId(kind: string, id: string): string {
+  if (!ID_PATTERN.test(id)) throw invalidParameter(`${kind} must be 1 to 40 letters, digits or underscores.`);
+  return id;
+}
+
+export function checkUsername(username: string): string {
+  checkId('username', username);
+  if (RESERVED_USERNAMES.has(username.toLowerCase())) throw invalidParameter(`"${username}" is reserved.`);
+  return username;
+}
+
+export function checkPassword(password: string): string {
+  const length = codePointLength(password);
+  if (length < MIN_PASSWORD_CHARS || length > MAX_PASSWORD_CHARS)
+    throw invalidParameter(`password must be ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
+  return password;
+}
+
+export function checkTimezone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw invalidParameter(`Unknown timezone "${tz}"; use an IANA name such as Asia/Tokyo.`);
+  }
+  return tz;
+}
+
+export function checkTags(tags: readonly string[]): string[] {
+  const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+  if (clean.length > MAX_TAGS) throw invalidParameter(`A room has at most ${MAX_TAGS} tags.`);
+  for (const t of clean)
+    if (!TAG_PATTERN.test(t)) throw invalidParameter(`Tag "${t}" must be 1 to 40 letters, digits or _.+#-.`);
+  return clean;
+}
+
+/** What a room's owner sets: its name, description, visibility, tags and timezone. */
+export interface RoomSettingsInput {
+  name: string;
+  blurb?: string;
+  isPublic?: boolean;
+  tags?: readonly string[];
+  timezone?: string;
+}
+
+/** Validated room settings, shared by creating and editing. */
+export function roomSettings(input: RoomSettingsInput) {
+  const name = input.name.trim();
+  if (name === '' || codePointLength(name) > MAX_ROOM_NAME)
+    throw invalidParameter(`room name must be 1 to ${MAX_ROOM_NAME} characters.`);
+  if (input.blurb !== undefined && codePointLength(input.blurb) > MAX_BLURB)
+    throw invalidParameter(`blurb is longer than ${MAX_BLURB} characters.`);
+  return {
+    name,
+    blurb: input.blurb?.trim() || null,
+    isPublic: input.isPublic ?? true,
+    tags: checkTags(input.tags ?? []),
+    timezone: checkTimezone(input.timezone ?? DEFAULT_TIMEZONE),
+  };
+}
+
+/** The display name people see: a nickname's rules. */
+export const checkDisplayName = checkNickname;

@@ -1,0 +1,176 @@
+import { ChatError, invalidParameter, invalidSession, notFound, rateLimited } from '../core/chat-error.js';
+import { randomBase62 } from '../core/ids.js';
+import { imageType } from '../core/image-type.js';
+import type { User } from '../core/model.js';
+import type { Bus, Store } from '../core/ports.js';
+import { checkNickname } from '../core/text.js';
+import type { Clock } from '../core/time.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { Administration } from './administration.js';
+import type { CallLimits } from './call-limits.js';
+import type { LiveSession } from './live-session.js';
+import type { Memberships } from './memberships.js';
+import type { BoundedHasher } from './password.js';
+import type { Presence } from './presence.js';
+import { RateLimiter } from './rate-limit.js';
+import type { SessionRegistry, SignedIn } from './session-registry.js';
+import type { SignInGuard } from './sign-in-guard.js';
+
+/** Our ids are 24 characters; anything much longer is not worth a lookup. */
+const MAX_SESSION_ID = 64;
+const MAX_ICON_BYTES = 256 * 1024;
+/** Guests one address may create per hour: enough for a family or an office, not for a flood. */
+const GUESTS_PER_HOUR = 30;
+
+export interface AccountsDeps {
+  store: Store;
+  sessions: SessionRegistry;
+  presence: Presence;
+  bus: Bus;
+  memberships: Memberships;
+  administration: Administration;
+  signIns: SignInGuard;
+  hasher: BoundedHasher;
+  limits: CallLimits;
+  clock: Clock;
+  /** Checked against when the user is unknown, so a wrong username costs as much as a wrong password. */
+  dummyHash: Promise<string>;
+}
+
+/** Accounts and sessions: signing up and in, guests, names and icons, presence by choice. */
+export class Accounts {
+  private readonly guests = new RateLimiter(GUESTS_PER_HOUR, 60 * 60_000);
+
+  constructor(private readonly d: AccountsDeps) {}
+
+  private get now(): number {
+    return this.d.clock.now();
+  }
+
+  /** Password hashes running or waiting right now. */
+  get hashing(): number {
+    return this.d.hasher.busy;
+  }
+
+  /**
+   * Signs in: a new session for the right password. Each address may try each account only so often,
+   * and the hashing it costs is bounded, so neither guessing nor flooding gets far (see SignInGuard).
+   */
+  async login(username: string, password: string, appKey: string | null, address: string): Promise<SignedIn> {
+    const attempt = this.d.signIns.begin(username, address, this.now);
+    let user: User | undefined;
+    let ok: boolean;
+    try {
+      user = await this.d.store.users.byUsername(username);
+      ok = await this.d.hasher.verify(password, user?.passwordHash ?? (await this.d.dummyHash));
+    } catch (err) {
+      attempt.abandoned();
+      throw err;
+    }
+    if (!user || !ok)
+      throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
+    attempt.succeeded();
+    return this.d.sessions.create(user, appKey, this.now);
+  }
+
+  /** Creates an account and signs it in (counted like a sign-in from that address). */
+  async signUp(
+    input: { username: string; password: string; name?: string },
+    address: string,
+  ): Promise<SignedIn> {
+    this.d.signIns.countAttempt(address, this.now);
+    const user = await this.d.administration.addUser(input);
+    return this.d.sessions.create(user, null, this.now);
+  }
+
+  /** Resolves a live session by its secret id and counts the call against its rate limit. */
+  async session(secret: string | undefined, counted = true): Promise<LiveSession> {
+    const now = this.now;
+    const s = secret && secret.length <= MAX_SESSION_ID ? await this.d.sessions.get(secret, now) : undefined;
+    if (!s) throw invalidSession();
+    if (counted) this.d.limits.call(s, now);
+    this.d.sessions.touch(s, now);
+    return s;
+  }
+
+  async destroy(secret: string | undefined): Promise<void> {
+    const s = secret ? await this.d.sessions.get(secret, this.now) : undefined;
+    if (s) await this.d.sessions.end(s);
+  }
+
+  async setPresence(s: LiveSession, presence: string, nickname?: string): Promise<void> {
+    if (presence !== 'online' && presence !== 'offline')
+      throw invalidParameter('presence must be "online" or "offline".');
+    if (nickname !== undefined) {
+      s.nickname = checkNickname(nickname);
+      await this.d.store.sessions.update(s.id, { nickname: s.nickname });
+    }
+    if (presence === 'offline') this.d.presence.hide(s);
+    else this.d.presence.show(s, this.now);
+    await this.d.store.sessions.update(s.id, { hidden: s.hidden });
+    this.d.bus.publish({ kind: 'session', id: s.id });
+  }
+
+  /** The ids of the rooms the user belongs to, in the order joined. */
+  roomsOf(s: LiveSession): Promise<string[]> {
+    return this.d.store.rooms.roomIdsOf(s.userId);
+  }
+
+  /**
+   * Enters a public room with only a nickname: a guest account that lasts as long as its session and is a
+   * member of the room while it lasts.
+   */
+  async enterAsGuest(roomId: string, nickname: string, address: string): Promise<SignedIn> {
+    const name = checkNickname(nickname);
+    const now = this.now;
+    if (!this.guests.hit(address, now))
+      throw rateLimited('Too many guests from your address; try again later.');
+    const room = await this.d.store.rooms.byId(roomId);
+    if (!room || !room.isPublic) throw notFound(`No room "${roomId}".`);
+    const user = await this.d.store.users.create({
+      username: `guest_${randomBase62(10)}`,
+      name,
+      // Not a hash of anything: no password ever signs in as a guest.
+      passwordHash: '!',
+      createdAt: now,
+      guest: true,
+    });
+    const signedIn = await this.d.sessions.create(user, null, now);
+    await this.d.memberships.join(room.id, user.id);
+    return signedIn;
+  }
+
+  /**
+   * The name the user shows in rooms, for web users and guests alike: the display name and every session's
+   * nickname change, in every process, and each of the user's rooms gets a membership update.
+   */
+  async rename(s: LiveSession, name: string): Promise<void> {
+    const next = checkNickname(name);
+    const previous = s.userName;
+    if (next === previous) return;
+    await this.d.store.users.rename(s.userId, next);
+    await this.d.sessions.renamed(s.userId, next);
+    this.d.bus.publish({ kind: 'renamed', userId: s.userId, name: next });
+    await this.d.memberships.renamed(s.userId, previous);
+  }
+
+  /** Changes the user's display name and, when given, the icon (PNG, JPEG, GIF or WebP up to 256 KB). */
+  async updateProfile(s: LiveSession, input: { name: string; icon?: Buffer }): Promise<void> {
+    const name = checkNickname(input.name);
+    let icon: { type: string; bytes: Buffer } | undefined;
+    if (input.icon) {
+      const type = imageType(input.icon);
+      if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
+      if (input.icon.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
+      icon = { type, bytes: input.icon };
+    }
+    await this.rename(s, name);
+    if (icon) await this.d.store.users.setIcon(s.userId, icon, this.now);
+  }
+
+  sweep(now: number): void {
+    this.guests.sweep(now);
+    this.d.signIns.sweep(now);
+    this.d.limits.sweep(now);
+  }
+}

@@ -1,0 +1,70 @@
+import { forbidden, notFound } from '../core/chat-error.js';
+import type { Room, User } from '../core/model.js';
+import type { Store } from '../core/ports.js';
+import type { Clock } from '../core/time.js';
+import { checkDisplayName, checkId, checkPassword, checkUsername, roomSettings } from '../core/validation.js';
+import type { Memberships } from './memberships.js';
+import type { PasswordHasher } from './password.js';
+
+/**
+ * Accounts and rooms as an operator (the command line) or a new user makes them. Membership goes through
+ * the one writer, so a room joined from the command line reaches live sessions like any other join.
+ */
+export class Administration {
+  constructor(
+    private readonly store: Store,
+    private readonly memberships: Memberships,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  async addUser(input: { username: string; password: string; name?: string }): Promise<User> {
+    const username = checkUsername(input.username);
+    checkPassword(input.password);
+    const name = checkDisplayName(input.name ?? username);
+    if (await this.store.users.byUsername(username)) throw forbidden(`User "${username}" already exists.`);
+    return this.store.users.create({
+      username,
+      name,
+      passwordHash: await this.hasher.hash(input.password),
+      createdAt: this.clock.now(),
+    });
+  }
+
+  /** Creates a room; its owner, if any, becomes its first member. */
+  async addRoom(input: {
+    id: string;
+    name: string;
+    blurb?: string;
+    owner?: string;
+    isPublic?: boolean;
+    tags?: readonly string[];
+    timezone?: string;
+  }): Promise<Room> {
+    const id = checkId('room id', input.id);
+    const settings = roomSettings(input);
+    const owner = input.owner === undefined ? undefined : await this.user(input.owner);
+    if (await this.store.rooms.byId(id)) throw forbidden(`Room "${id}" already exists.`);
+    const room = await this.store.rooms.create({
+      id,
+      ...settings,
+      ownerId: owner?.id ?? null,
+      createdAt: this.clock.now(),
+    });
+    if (owner) await this.memberships.join(room.id, owner.id, true);
+    return room;
+  }
+
+  /** Makes the user a member; false when they already were. */
+  async join(roomId: string, username: string): Promise<boolean> {
+    if (!(await this.store.rooms.byId(roomId))) throw notFound(`No room "${roomId}".`);
+    const user = await this.user(username);
+    return this.memberships.join(roomId, user.id);
+  }
+
+  private async user(username: string): Promise<User> {
+    const user = await this.store.users.byUsername(username);
+    if (!user) throw notFound(`No user "${username}".`);
+    return user;
+  }
+}

@@ -1,0 +1,280 @@
+import type { BusMessage, Bus, Logger, Store } from '../core/ports.js';
+import type { Clock } from '../core/time.js';
+import { Accounts } from './accounts.js';
+import { Administration } from './administration.js';
+import { CallLimits } from './call-limits.js';
+import { Conversation } from './conversation.js';
+import { EventLog } from './event-log.js';
+import { Followers } from './followers.js';
+import { Hub } from './hub.js';
+import type { Live } from './live.js';
+import { Memberships } from './memberships.js';
+import { BoundedHasher, hashPassword } from './password.js';
+import { Presence } from './presence.js';
+import { PresenceAnnouncer } from './presence-announcer.js';
+import { Queries } from './queries.js';
+import { RoomAccessChanges } from './room-access.js';
+import { Rooms } from './rooms.js';
+import { SessionRegistry } from './session-registry.js';
+import type { EngineSettings } from './settings.js';
+import { SignInGuard } from './sign-in-guard.js';
+import { Subscriptions } from './subscriptions.js';
+
+const TICK_MS = 100;
+const SWEEP_MS = 5_000;
+const FLUSH_MS = 30_000;
+const PRUNE_MS = 60 * 60_000;
+const MINUTE = 60_000;
+
+/** What monitoring reads: running totals and the state of the fan-out. */
+export interface Monitor {
+  readonly counter: number;
+  readonly sessions: number;
+  readonly heldObserves: number;
+  readonly streams: number;
+  readonly onlineUsers: number;
+  /** Events handed out, deliveries to held observes and to streams, streams closed as slow readers. */
+  readonly events: number;
+  readonly observeDeliveries: number;
+  readonly streamDeliveries: number;
+  readonly slowReaderCloses: number;
+  readonly passwordHashes: number;
+  /** Called once per fan-out with how long after its creation an event went out (ms). */
+  onFanOutLag(listener: (ms: number) => void): void;
+}
+
+/**
+ * The chat service of one process: its roles (the event log and its feed, the fan-out hub, live sessions,
+ * presence, room access) wired together and kept honest by timers, and the use cases the adapters call.
+ * Adapters see only the use cases, the read side and the monitor, never the store or the roles.
+ */
+export class Chat {
+  readonly accounts: Accounts;
+  readonly rooms: Rooms;
+  readonly conversation: Conversation;
+  readonly subscriptions: Subscriptions;
+  readonly queries: Queries;
+  readonly monitor: Monitor;
+
+  private readonly log: EventLog;
+  private readonly hub: Hub;
+  private readonly sessions: SessionRegistry;
+  private readonly presence: Presence;
+  private readonly announcer: PresenceAnnouncer;
+  private readonly followers: Followers;
+  private readonly memberships: Memberships;
+  private readonly live: Live;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unwatch: () => void = () => undefined;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly settings: EngineSettings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    log: EventLog,
+  ) {
+    this.log = log;
+    this.hub = new Hub(settings.observeHoldMs);
+    const access = new RoomAccessChanges();
+    this.announcer = new PresenceAnnouncer(store, log, bus, clock, logger);
+    this.presence = new Presence(
+      settings.presenceGraceMs,
+      (s) => this.announcer.persistOnline(s),
+      (change) => this.announcer.announce(change),
+    );
+    this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s, endedHere) => {
+      this.presence.remove(s);
+      this.hub.release(s.id);
+      if (!endedHere) return;
+      bus.publish({ kind: 'session', id: s.id });
+      if (s.guest) this.retireGuest(s.userId);
+    });
+    this.followers = new Followers(store, this.sessions, this.hub, access, logger);
+    log.onEvent((e) => {
+      if (e.fact.kind === 'access') this.followers.apply(e, e.fact.access);
+      else this.hub.deliver(e);
+    });
+    this.memberships = new Memberships(store, log, this.presence, clock);
+    const stats = { slowReaderCloses: 0 };
+    this.live = { hub: this.hub, presence: this.presence, sessions: this.sessions, log, clock, stats };
+    const hasher = new BoundedHasher(settings.passwordCost, settings.hashConcurrency, settings.hashQueue);
+    const administration = new Administration(store, this.memberships, hasher, clock);
+    this.queries = new Queries(store, this.presence, () => log.head, clock);
+    const limits = new CallLimits(settings);
+    this.accounts = new Accounts({
+      store,
+      sessions: this.sessions,
+      presence: this.presence,
+      bus,
+      memberships: this.memberships,
+      administration,
+      signIns: new SignInGuard({
+        failuresPerAccountAndAddress: settings.loginFailuresPerAccount,
+        failuresPerAddress: settings.loginFailuresPerAddress,
+        failuresPerAccount: settings.loginFailuresAccountTotal,
+        windowMs: settings.loginWindowMs,
+        attemptsPerAddress: settings.loginAttemptsPerAddress,
+      }),
+      hasher,
+      limits,
+      clock,
+      dummyHash: hashPassword('not a password', settings.passwordCost),
+    });
+    this.rooms = new Rooms(store, this.queries, this.memberships, administration, log, clock);
+    this.conversation = new Conversation(store, this.rooms, log, this.presence, limits, clock);
+    this.subscriptions = new Subscriptions(
+      this.live,
+      store,
+      this.rooms,
+      this.followers,
+      access,
+      bus,
+      settings.observeHoldMs,
+    );
+    const { hub, sessions, presence } = this;
+    this.monitor = {
+      get counter() {
+        return log.head;
+      },
+      get sessions() {
+        return sessions.size;
+      },
+      get heldObserves() {
+        return hub.held;
+      },
+      get streams() {
+        return hub.streams;
+      },
+      get onlineUsers() {
+        return presence.onlineUsers;
+      },
+      get events() {
+        return log.handedOut;
+      },
+      get observeDeliveries() {
+        return hub.stats.observeDeliveries;
+      },
+      get streamDeliveries() {
+        return hub.stats.streamDeliveries;
+      },
+      get slowReaderCloses() {
+        return stats.slowReaderCloses;
+      },
+      get passwordHashes() {
+        return hasher.busy;
+      },
+      onFanOutLag: (listener) => (hub.onFlushLag = listener),
+    };
+    bus.subscribe((m) => this.receive(m));
+  }
+
+  static async start(
+    store: Store,
+    bus: Bus,
+    settings: EngineSettings,
+    clock: Clock,
+    logger: Logger,
+  ): Promise<Chat> {
+    const chat = new Chat(
+      store,
+      bus,
+      settings,
+      clock,
+      logger,
+      await EventLog.open(store.events, bus, logger, settings.recentEvents),
+    );
+    for (const s of await chat.sessions.restore(clock.now())) {
+      chat.presence.restore(s);
+      // Online at the last stop: this process holds the user online until the grace period says otherwise.
+      if (s.online) await bus.presence(s.userId, true);
+    }
+    chat.unwatch = store.watch(() => void chat.log.catchUp());
+    chat.every(TICK_MS, () => chat.tick());
+    // Short settings (tests) get proportionally faster sweeps.
+    const sweepMs = Math.min(SWEEP_MS, Math.max(TICK_MS, settings.presenceGraceMs / 4));
+    const flushMs = Math.min(FLUSH_MS, Math.max(TICK_MS, settings.sessionIdleMs / 4));
+    chat.every(sweepMs, () => chat.presence.sweep(clock.now()));
+    chat.every(flushMs, async () => {
+      // Guests whose sessions ended while only in the store are retired too.
+      for (const userId of await chat.sessions.expire(clock.now()))
+        if ((await store.users.byId(userId))?.guest) chat.retireGuest(userId);
+    });
+    chat.every(MINUTE, () => chat.accounts.sweep(clock.now()));
+    const pruneMs = Math.min(PRUNE_MS, Math.max(TICK_MS, settings.eventRetentionMs / 2));
+    chat.every(pruneMs, () => chat.prune());
+    void chat.prune();
+    return chat;
+  }
+
+  /** Runs `task` every `ms` until the service stops; failures are logged, never thrown. */
+  every(ms: number, task: () => unknown): void {
+    const t = setInterval(() => {
+      Promise.resolve()
+        .then(task)
+        .catch((err: unknown) => this.logger.error({ err }, 'periodic task failed'));
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** Stops timers, answers held observes and writes what is pending. */
+  async stop(): Promise<void> {
+    this.unwatch();
+    for (const t of this.timers) clearInterval(t);
+    this.hub.releaseAll();
+    await this.announcer.flushed();
+    await this.sessions.flush(this.clock.now());
+  }
+
+  private tick(): void {
+    this.hub.expire(this.clock.now());
+    // The last read of the store failed: read again, so no gap stays unfilled.
+    if (this.log.stale) void this.log.catchUp();
+  }
+
+  private prune(): Promise<void> {
+    return this.log.prune(this.clock.now() - this.settings.eventRetentionMs);
+  }
+
+  private receive(m: BusMessage): void {
+    switch (m.kind) {
+      case 'events':
+        this.log.received(m.events);
+        break;
+      case 'session':
+        void this.reloadSession(m.id).catch((err: unknown) =>
+          this.logger.error({ err }, 'reloading a session'),
+        );
+        break;
+      case 'renamed':
+        void this.sessions
+          .renamed(m.userId, m.name)
+          .catch((err: unknown) => this.logger.error({ err }, 'renaming sessions'));
+        break;
+      case 'online':
+        this.presence.setElsewhere(m.userId, m.online);
+        break;
+    }
+  }
+
+  /** Another process changed or ended a session that this one may hold: take the store's word for it. */
+  private async reloadSession(id: string): Promise<void> {
+    const change = await this.sessions.reload(id);
+    if (!change) return;
+    const { session: s, roomsChanged } = change;
+    if (roomsChanged) this.hub.release(s.id);
+    if (s.hidden && s.online) this.presence.hide(s);
+    else if (!s.hidden && !s.online) this.presence.show(s, this.clock.now());
+  }
+
+  /** A guest's session ended: the guest leaves every room (with membership events) and is forgotten. */
+  private retireGuest(userId: number): void {
+    // After the offline presence events, which need the guest's rooms.
+    this.announcer.after(async () => {
+      for (const room of await this.store.rooms.roomIdsOf(userId)) await this.memberships.leave(room, userId);
+      await this.store.users.delete(userId);
+    }, 'retiring a guest');
+  }
+}

@@ -1,0 +1,113 @@
+import { forbidden, notFound } from '../core/chat-error.js';
+import type { MemberView, Message, Room } from '../core/model.js';
+import type { Store } from '../core/ports.js';
+import { checkMessageText, checkNickname } from '../core/text.js';
+import type { Clock } from '../core/time.js';
+import type { CallLimits } from './call-limits.js';
+import type { EventWriter } from './event-log.js';
+import type { LiveSession } from './live-session.js';
+import type { PresenceView } from './memberships.js';
+import type { Rooms } from './rooms.js';
+
+/** Room backlog in room/show (spec 3.6). */
+const BACKLOG = 30;
+
+/** A line, with the viewer's favourite id when they starred it. */
+export interface FavoredMessage {
+  message: Message;
+  favoriteId?: number;
+}
+
+/** A room as a member or visitor sees it: recent lines, the roster (online first), their favourites. */
+export interface RoomView {
+  room: Room;
+  messages: FavoredMessage[];
+  members: Array<{ member: MemberView; online: boolean }>;
+  favoriteMessageIds: number[];
+}
+
+/** The conversation: saying lines, reading a room's backlog and archives, starring lines. */
+export class Conversation {
+  constructor(
+    private readonly store: Store,
+    private readonly rooms: Rooms,
+    private readonly events: EventWriter,
+    private readonly presence: PresenceView,
+    private readonly limits: CallLimits,
+    private readonly clock: Clock,
+  ) {}
+
+  async say(
+    s: LiveSession,
+    input: { room: string; text: string; nickname?: string; localId?: string },
+  ): Promise<Message> {
+    const now = this.clock.now();
+    this.limits.say(s, now);
+    const text = checkMessageText(input.text);
+    const nickname = input.nickname === undefined ? s.nickname : checkNickname(input.nickname);
+    const { room, membership } = await this.rooms.visible(s, input.room);
+    if (!membership) throw forbidden(`Only members of "${room.id}" may say things there.`);
+    const { message, event } = await this.store.messages.append(
+      {
+        roomId: room.id,
+        type: 'user',
+        speakerId: s.username,
+        publicSessionId: s.publicId,
+        nickname,
+        text,
+        localId: input.localId ?? null,
+        createdAt: now,
+      },
+      (stored) => ({ roomId: room.id, createdAt: now, fact: { kind: 'message', message: stored } }),
+    );
+    this.events.published([event]);
+    await this.store.rooms.touchMember(room.id, s.userId, now);
+    return message;
+  }
+
+  async showRooms(s: LiveSession, ids: readonly string[]): Promise<RoomView[]> {
+    const found = [];
+    for (const id of ids) found.push(await this.rooms.visible(s, id));
+    return Promise.all(found.map(({ room }) => this.describe(s, room)));
+  }
+
+  private async describe(s: LiveSession, room: Room): Promise<RoomView> {
+    const messages = await this.withFavorites(s, await this.store.messages.latest(room.id, BACKLOG));
+    const members = (await this.store.rooms.members(room.id))
+      .map((member) => ({ member, online: this.presence.isUserOnline(member.userId) }))
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.member.name.localeCompare(b.member.name));
+    const favoriteMessageIds = await this.store.favorites.inRoom(s.userId, room.id);
+    return { room, messages, members, favoriteMessageIds };
+  }
+
+  /** The newest `limit` lines before `before` (or the newest), oldest first. */
+  async archives(s: LiveSession, roomId: string, limit: number, before?: number): Promise<FavoredMessage[]> {
+    await this.rooms.visible(s, roomId);
+    return this.withFavorites(s, await this.store.messages.latest(roomId, limit, before));
+  }
+
+  private async withFavorites(s: LiveSession, messages: Message[]): Promise<FavoredMessage[]> {
+    const favorites = await this.store.favorites.of(
+      s.userId,
+      messages.map((m) => m.id),
+    );
+    return messages.map((message) => {
+      const favoriteId = favorites.get(message.id);
+      return favoriteId === undefined ? { message } : { message, favoriteId };
+    });
+  }
+
+  /** Stars (or unstars) a line of a room the user may see. */
+  async favorite(s: LiveSession, messageId: number, on: boolean): Promise<FavoredMessage> {
+    const message = await this.store.messages.byId(messageId);
+    if (!message) throw notFound(`No message ${messageId}.`);
+    await this.rooms.visible(s, message.roomId).catch(() => {
+      throw notFound(`No message ${messageId}.`);
+    });
+    if (!on) {
+      await this.store.favorites.remove(s.userId, messageId);
+      return { message };
+    }
+    return { message, favoriteId: await this.store.favorites.add(s.userId, messageId, this.clock.now()) };
+  }
+}

@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChatError } from '../core/chat-error.js';
+import type { Logger } from '../core/ports.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { readBody } from './body.js';
+import { decodeUtf8, parseForm, Params } from './params.js';
+import type { RouteHandler } from './routes.js';
+
+/** Returned by a method that answers later (a held long poll) through the response it was given. */
+export const HELD = Symbol('held');
+
+/** What a method hands back: an object to serialize, or a body already serialized. */
+export type ApiReply = object | { readonly raw: Buffer | string };
+
+/** One call, as a method sees it. */
+export interface ApiCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The client's address (read on demand: looking it up costs memory per held connection). */
+  address(): string;
+  /** The JSONP callback, when the call asked for one. */
+  callback: string | undefined;
+}
+
+export type ApiMethod = (params: Params, call: ApiCall) => Promise<ApiReply | typeof HELD>;
+
+/** One API generation: its methods by path under /api/ (`session/create`), and how it answers. */
+export interface ApiGeneration {
+  readonly name: 'v1' | 'v2';
+  readonly methods: ReadonlyMap<string, ApiMethod>;
+  /** The answer to a successful call. */
+  ok(res: ServerResponse, reply: ApiReply, callback: string | undefined, close: boolean): void;
+  /** An error, in this generation's form; `status` is 200 for a known method (spec 2.4). */
+  error(
+    res: ServerResponse,
+    e: { code: ErrorCode; detail: string; status?: number },
+    callback: string | undefined,
+    close: boolean,
+  ): void;
+}
+
+const API_METHODS = 'GET, POST, OPTIONS';
+
+/**
+ * Spec 2.2: which generation a call to a path both serve speaks. The host first (www.lingr.com is v1,
+ * lingr.com v2), then the session (v1 ids are 11 characters, v2's longer, so even a dead one tells), then
+ * the parameters, else v2.
+ */
+export function chooseGeneration(
+  candidates: readonly ApiGeneration[],
+  path: string,
+  host: string | undefined,
+  params: Params,
+): ApiGeneration | undefined {
+  if (candidates.length <= 1) return candidates[0];
+  const named = (name: 'v1' | 'v2') => candidates.find((g) => g.name === name);
+  if (host === 'www.lingr.com') return named('v1') ?? candidates[0];
+  if (host === 'lingr.com') return named('v2') ?? candidates[0];
+  const session = params.str('session');
+  if (session !== undefined) return named(session.length === 11 ? 'v1' : 'v2');
+  if (path === 'session/create') return named(params.has('user') ? 'v2' : 'v1');
+  if (path === 'room/say') {
+    if (params.has('ticket') || params.has('message')) return named('v1');
+    if (params.has('room') || params.has('text') || params.has('bot')) return named('v2');
+  }
+  return named('v2') ?? candidates[0];
+}
+
+export interface ApiDispatchOptions {
+  bodyLimit: number;
+  log: Logger;
+  /** True while the server stops: answers close their connections. */
+  isClosing(): boolean;
+  /**
+   * Our own pages call the API with their session cookie instead of a `session` parameter; this sets
+   * `session` when the request proves it comes from our pages (see http/csrf).
+   */
+  sessionFromCookie(req: IncomingMessage, values: Map<string, string>): Promise<void>;
+}
+
+/**
+ * Everything under /api/: the common work of every API generation (verbs, parameters from the query and
+ * the body, JSONP, errors with stable codes), and the choice of the generation a call speaks.
+ */
+export class ApiDispatcher {
+  private readonly generations: ApiGeneration[] = [];
+
+  constructor(private readonly options: ApiDispatchOptions) {}
+
+  register(generation: ApiGeneration): this {
+    this.generations.push(generation);
+    return this;
+  }
+
+  readonly handle: RouteHandler = async (req, res, target) => {
+    const { options } = this;
+    const close = options.isClosing();
+    const method = req.method ?? 'GET';
+    const name = target.path.slice('/api/'.length);
+    const candidates = this.generations.filter((g) => g.methods.has(name));
+    const fallback = candidates[0] ?? this.generations.find((g) => g.name === 'v2') ?? this.generations[0];
+    if (!fallback) throw new Error('no API generation is registered');
+    if (method === 'OPTIONS') return preflight(res);
+    if (method !== 'GET' && method !== 'POST') {
+      res.setHeader('allow', API_METHODS);
+      const detail = `${method} is not allowed; use GET or POST.`;
+      return fallback.error(res, { code: ErrorCode.methodNotAllowed, detail, status: 405 }, undefined, close);
+    }
+    if (candidates.length === 0) {
+      const detail = `There is no API method "${name}".`;
+      return fallback.error(res, { code: ErrorCode.notFound, detail, status: 404 }, undefined, close);
+    }
+    let callback: string | undefined;
+    let generation = fallback;
+    try {
+      const values = new Map<string, string>();
+      if (target.query !== '') parseForm(decodeUtf8(Buffer.from(target.query, 'latin1')), values);
+      // Known before the body is read, so errors in the body are wrapped too (spec 2.4).
+      callback = new Params(values).callback();
+      await readBody(req, values, options.bodyLimit);
+      if (!values.get('session')) await options.sessionFromCookie(req, values);
+      const params = new Params(values);
+      callback = params.callback();
+      generation = chooseGeneration(candidates, name, target.host ?? hostOf(req), params) ?? fallback;
+      const handler = generation.methods.get(name) as ApiMethod;
+      const reply = await handler(params, {
+        req,
+        res,
+        address: () => req.socket.remoteAddress ?? '',
+        callback,
+      });
+      if (reply === HELD) return;
+      generation.ok(res, reply, callback, close || options.isClosing());
+    } catch (err) {
+      const e = err instanceof ChatError ? err : undefined;
+      if (!e) options.log.error({ err, path: target.path }, 'request failed');
+      const answer = () =>
+        generation.error(
+          res,
+          e ?? {
+            code: ErrorCode.internalError,
+            detail: 'Something went wrong on our side; please try again.',
+          },
+          callback,
+          true,
+        );
+      if (e && e.answerAfterMs > 0 && !options.isClosing()) setTimeout(answer, e.answerAfterMs);
+      else answer();
+    }
+  };
+}
+
+/** The host a request names, lower-cased and without its port. */
+function hostOf(req: IncomingMessage): string | undefined {
+  return req.headers.host?.replace(/:\d+$/, '').toLowerCase();
+}
+
+function preflight(res: ServerResponse): void {
+  res.writeHead(204, {
+    allow: API_METHODS,
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': API_METHODS,
+    'access-control-allow-headers': 'content-type',
+    'access-control-max-age': '86400',
+  });
+  res.end();
+}

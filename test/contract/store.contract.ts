@@ -1,0 +1,323 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ChatEvent, NewEvent, Room } from '../../src/core/model.js';
+import type { Store } from '../../src/core/ports.js';
+
+/** Two connections to one store, as two server processes (or a server and the command line) have. */
+export interface StoreUnderTest {
+  store: Store;
+  /** A second, independent connection to the same data. */
+  other: Store;
+  close(): Promise<void>;
+}
+
+const at = 1_764_000_000_000;
+
+const room = (id: string, overrides: Partial<Room> = {}): Room => ({
+  id,
+  name: id.toUpperCase(),
+  blurb: null,
+  isPublic: true,
+  ownerId: null,
+  tags: [],
+  timezone: 'UTC',
+  createdAt: at,
+  ...overrides,
+});
+
+const note = (roomId: string, n: number): NewEvent => ({
+  roomId,
+  createdAt: at + n,
+  fact: { kind: 'access', access: { isPublic: true, deleted: false, members: [n] } },
+});
+
+const waitFor = async (check: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+/**
+ * What every store adapter must do, whatever stands behind it (SQLite today, PostgreSQL next): the same
+ * suite runs against each, through the port alone.
+ */
+export function storeContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`store contract: ${name}`, () => {
+    let t: StoreUnderTest;
+    let s: Store;
+    before(async () => {
+      t = await open();
+      s = t.store;
+    });
+    after(() => t.close());
+
+    it('keeps users: create, find by name and id, rename, icons, delete', async () => {
+      const ann = await s.users.create({ username: 'ann', name: 'Ann', passwordHash: 'h', createdAt: at });
+      assert.ok(ann.id > 0);
+      assert.equal((await s.users.byUsername('ann'))?.id, ann.id);
+      assert.equal((await t.other.users.byId(ann.id))?.username, 'ann');
+      await s.users.rename(ann.id, 'Annie');
+      assert.equal((await s.users.byId(ann.id))?.name, 'Annie');
+      await s.users.setIcon(ann.id, { type: 'image/png', bytes: Buffer.from([1, 2, 3]) }, at);
+      assert.deepEqual((await s.users.icon('ann'))?.bytes, Buffer.from([1, 2, 3]));
+      const gone = await s.users.create({
+        username: 'gone',
+        name: 'G',
+        passwordHash: 'h',
+        createdAt: at,
+        guest: true,
+      });
+      assert.equal(gone.guest, true);
+      await s.users.delete(gone.id);
+      assert.equal(await s.users.byUsername('gone'), undefined);
+    });
+
+    it('numbers events from one counter above 0, strictly increasing, in the order appended', async () => {
+      const before = await s.events.current();
+      assert.ok(before > 0);
+      const first = await s.events.append([note('r1', 1), note('r2', 2)]);
+      const second = await t.other.events.append([note('r1', 3)]);
+      const ids = [...first, ...second].map((e) => e.id);
+      assert.ok(ids[0]! > before);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+      );
+      assert.equal(new Set(ids).size, 3);
+      assert.equal(await s.events.current(), ids[2]);
+      const read = await s.events.after(before, 10);
+      assert.deepEqual(
+        read.map((e) => e.id),
+        ids,
+      );
+      assert.deepEqual(read[0]?.fact, note('r1', 1).fact);
+    });
+
+    it('reads after a counter by room, leaving access facts out there', async () => {
+      const from = await s.events.current();
+      await s.rooms.create(room('visible'));
+      const [fact] = await s.events.append([note('visible', 9)]);
+      const { event } = await s.messages.append(
+        {
+          roomId: 'visible',
+          type: 'user',
+          speakerId: 'ann',
+          publicSessionId: 'p1',
+          nickname: 'Ann',
+          text: 'hello',
+          localId: null,
+          createdAt: at,
+        },
+        (stored) => ({ roomId: 'visible', createdAt: at, fact: { kind: 'message', message: stored } }),
+      );
+      assert.deepEqual(
+        (await s.events.after(from, 10, ['visible'])).map((e) => e.id),
+        [event.id],
+      );
+      assert.deepEqual(
+        (await s.events.after(from, 10)).map((e) => e.id),
+        [fact!.id, event.id],
+      );
+      assert.deepEqual(await s.events.after(from, 10, []), []);
+    });
+
+    it('stores a message and its event together, and reads messages back every way', async () => {
+      await s.rooms.create(room('talk'));
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { message, event } = await s.messages.append(
+          {
+            roomId: 'talk',
+            type: 'user',
+            speakerId: 'ann',
+            publicSessionId: 'p1',
+            nickname: 'Ann',
+            text: `line ${i} Ünïcode`,
+            localId: i === 0 ? 'local' : null,
+            createdAt: at + i * 60_000,
+          },
+          (stored) => ({
+            roomId: 'talk',
+            createdAt: stored.createdAt,
+            fact: { kind: 'message', message: stored },
+          }),
+        );
+        assert.deepEqual(event.fact, { kind: 'message', message });
+        ids.push(message.id);
+      }
+      assert.equal((await s.messages.byId(ids[0]!))?.localId, 'local');
+      assert.deepEqual(
+        (await s.messages.latest('talk', 2)).map((m) => m.id),
+        ids.slice(3),
+      );
+      assert.deepEqual(
+        (await s.messages.latest('talk', 10, ids[2])).map((m) => m.id),
+        ids.slice(0, 2),
+      );
+      assert.deepEqual(
+        (await s.messages.between('talk', at + 60_000, at + 180_000, 10)).map((m) => m.id),
+        ids.slice(1, 3),
+      );
+      assert.deepEqual(
+        (await s.messages.search('talk', 'LINE 3', 10)).map((m) => m.id),
+        [ids[3]],
+      );
+      const slices = await s.messages.activity('talk', 120_000);
+      assert.equal(
+        slices.reduce((n, x) => n + x.lines, 0),
+        5,
+      );
+    });
+
+    it('joins and leaves members with their events in one transaction, once each', async () => {
+      const bob = await s.users.create({ username: 'bob', name: 'Bob', passwordHash: 'h', createdAt: at });
+      await s.rooms.create(room('club', { isPublic: false, tags: ['b', 'a'] }));
+      const joined = await s.rooms.join(
+        { roomId: 'club', userId: bob.id, isOwner: true, joinedAt: at, lastActiveAt: null },
+        (m) => ({
+          roomId: 'club',
+          createdAt: at,
+          fact: { kind: 'access', access: { isPublic: false, deleted: false, members: [m.userId] } },
+        }),
+      );
+      assert.equal(joined?.member.username, 'bob');
+      assert.equal(
+        await s.rooms.join(
+          { roomId: 'club', userId: bob.id, isOwner: false, joinedAt: at, lastActiveAt: null },
+          () => note('club', 0),
+        ),
+        undefined,
+      );
+      assert.deepEqual((await s.rooms.byId('club'))?.tags, ['b', 'a']);
+      assert.equal((await s.rooms.membership('club', bob.id))?.isOwner, true);
+      assert.deepEqual(await s.rooms.roomIdsOf(bob.id), ['club']);
+      await s.rooms.touchMember('club', bob.id, at + 5);
+      assert.equal((await s.rooms.members('club'))[0]?.lastActiveAt, at + 5);
+      const left = await s.rooms.leave('club', bob.id, (member, r, members) => {
+        assert.equal(member.userId, bob.id);
+        assert.equal(r.id, 'club');
+        assert.deepEqual(members, []);
+        return [note('club', 1), note('club', 2)];
+      });
+      assert.equal(left?.length, 2);
+      assert.ok((left?.[0] as ChatEvent).id < (left?.[1] as ChatEvent).id);
+      assert.equal(await s.rooms.leave('club', bob.id, () => [note('club', 3)]), undefined);
+    });
+
+    it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {
+      const cat = await s.users.create({ username: 'cat', name: 'Cat', passwordHash: 'h', createdAt: at });
+      await s.rooms.create(room('plaza', { tags: ['x'] }));
+      await s.rooms.join(
+        { roomId: 'plaza', userId: cat.id, isOwner: false, joinedAt: at, lastActiveAt: null },
+        () => note('plaza', 0),
+      );
+      const event = await s.rooms.update(
+        { ...room('plaza'), isPublic: false, name: 'Plaza', tags: ['y'] },
+        (members) => ({
+          roomId: 'plaza',
+          createdAt: at,
+          fact: {
+            kind: 'access',
+            access: { isPublic: false, deleted: false, members: members.map((m) => m.userId) },
+          },
+        }),
+      );
+      assert.deepEqual(event?.fact, {
+        kind: 'access',
+        access: { isPublic: false, deleted: false, members: [cat.id] },
+      });
+      const updated = await s.rooms.byId('plaza');
+      assert.equal(updated?.isPublic, false);
+      assert.deepEqual(updated?.tags, ['y']);
+      assert.equal(await s.rooms.update({ ...room('plaza'), isPublic: false }), undefined);
+      assert.ok(await s.rooms.remove('plaza', note('plaza', 1)));
+      assert.equal(await s.rooms.byId('plaza'), undefined);
+      assert.equal(await s.rooms.remove('plaza', note('plaza', 2)), undefined);
+    });
+
+    it('keeps sessions under their key: rooms, updates, activity, the online ones, expiry', async () => {
+      const dee = await s.users.create({ username: 'dee', name: 'Dee', passwordHash: 'h', createdAt: at });
+      const record = {
+        id: 'key-of-a-secret',
+        publicId: 'pub1',
+        userId: dee.id,
+        nickname: 'Dee',
+        appKey: null,
+        hidden: false,
+        online: false,
+        createdAt: at,
+        lastActiveAt: at,
+        rooms: ['a', 'b'],
+        legacyCsrfKey: '',
+      };
+      await s.sessions.create(record);
+      assert.deepEqual(await t.other.sessions.byId('key-of-a-secret'), record);
+      await s.sessions.setRooms('key-of-a-secret', ['b']);
+      await s.sessions.update('key-of-a-secret', { nickname: 'D', hidden: true, online: true });
+      await s.sessions.touch([{ id: 'key-of-a-secret', lastActiveAt: at + 10 }]);
+      await s.sessions.touch([{ id: 'key-of-a-secret', lastActiveAt: at + 5 }]);
+      const now = await s.sessions.byId('key-of-a-secret');
+      assert.deepEqual(
+        [now?.rooms, now?.nickname, now?.hidden, now?.lastActiveAt],
+        [['b'], 'D', true, at + 10],
+      );
+      assert.deepEqual(
+        (await s.sessions.online()).map((x) => x.id),
+        ['key-of-a-secret'],
+      );
+      assert.deepEqual(
+        (await s.sessions.expire(at + 11)).map((x) => x.id),
+        ['key-of-a-secret'],
+      );
+      assert.equal(await s.sessions.byId('key-of-a-secret'), undefined);
+    });
+
+    it('keeps favourites per user and message', async () => {
+      const eve = await s.users.create({ username: 'eve', name: 'Eve', passwordHash: 'h', createdAt: at });
+      const [m] = await s.messages.latest('talk', 1);
+      const id = await s.favorites.add(eve.id, m!.id, at);
+      assert.equal(await s.favorites.add(eve.id, m!.id, at), id);
+      assert.deepEqual([...(await s.favorites.of(eve.id, [m!.id]))], [[m!.id, id]]);
+      assert.deepEqual(await s.favorites.inRoom(eve.id, 'talk'), [m!.id]);
+      await s.favorites.remove(eve.id, m!.id);
+      assert.deepEqual(await s.favorites.inRoom(eve.id, 'talk'), []);
+    });
+
+    it('lists only public rooms in the directory', async () => {
+      await s.rooms.create(room('openone', { tags: ['shared', 'one'], blurb: 'about cats' }));
+      await s.rooms.create(room('opentwo', { tags: ['shared'] }));
+      await s.rooms.create(room('secret', { isPublic: false, tags: ['shared'], blurb: 'about cats' }));
+      const names = (rooms: Room[]) => rooms.map((r) => r.id).sort();
+      assert.ok(!names(await s.directory.newest(100)).includes('secret'));
+      assert.deepEqual(names(await s.directory.withTag('shared', 10)), ['openone', 'opentwo']);
+      assert.deepEqual(names(await s.directory.search('CATS', 10)), ['openone']);
+      assert.deepEqual(names(await s.directory.related('openone', 10)), ['opentwo']);
+      assert.equal((await s.directory.tags(100)).find((x) => x.tag === 'shared')?.rooms, 2);
+      assert.ok(!(await s.directory.hot(0, 100)).some((h) => h.room.id === 'secret'));
+    });
+
+    it('prunes old events and says how far it pruned', async () => {
+      const old = await s.events.append([{ ...note('r1', 0), createdAt: 1 }]);
+      assert.ok((await s.events.prune(2)) >= 1);
+      assert.ok((await s.events.prunedThrough()) >= old[0]!.id);
+      assert.deepEqual(
+        (await s.events.after(old[0]!.id - 1, 10)).filter((e) => e.id === old[0]!.id),
+        [],
+      );
+    });
+
+    it('tells a watcher soon when another connection stores events, and stops when asked', async () => {
+      let changed = 0;
+      const stop = s.watch(() => changed++);
+      await t.other.events.append([note('r1', 50)]);
+      await waitFor(() => changed > 0);
+      stop();
+      const seen = changed;
+      await t.other.events.append([note('r1', 51)]);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(changed, seen);
+    });
+  });
+}
