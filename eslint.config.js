@@ -2,23 +2,47 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Rings import only inward: protocol <- core <- engine <- adapters <- main.
-const inward = (ring, forbidden) => ({
-  files: [`src/${ring}/**/*.ts`],
+/**
+ * The rings, each importing only inward (docs/architecture.md):
+ *   protocol <- core <- engine <- http (the edge kit) <- api, web, transports (plug-ins)
+ *   core <- storage, bus (adapters behind the ports); engine <- config
+ *   main.ts, cluster.ts and cli/ compose them all.
+ * An adapter never imports another adapter; the plug-ins may use http/, which imports none of them.
+ */
+const RINGS = ['protocol', 'core', 'engine', 'http', 'api', 'web', 'transports', 'storage', 'bus', 'config', 'cli'];
+const MAY_IMPORT = {
+  protocol: [],
+  core: ['protocol'],
+  engine: ['protocol', 'core'],
+  http: ['protocol', 'core', 'engine'],
+  api: ['protocol', 'core', 'engine', 'http'],
+  web: ['protocol', 'core', 'engine', 'http'],
+  transports: ['protocol', 'core', 'engine', 'http'],
+  storage: ['protocol', 'core'],
+  bus: ['protocol', 'core'],
+  config: ['protocol', 'core', 'engine'],
+};
+
+const ring = (name, allowed) => ({
+  files: [`src/${name}/**/*.ts`],
   rules: {
     'no-restricted-imports': [
       'error',
       {
-        patterns: forbidden.map((f) => ({
-          group: [`**/${f}/*`, `**/${f}/**`],
-          message: `${ring}/ must not import ${f}/`,
-        })),
+        patterns: [
+          ...RINGS.filter((r) => r !== name && !allowed.includes(r)).map((r) => ({
+            group: [`**/${r}/*`, `**/${r}/**`],
+            message: `${name}/ must not import ${r}/ (see docs/architecture.md)`,
+          })),
+          {
+            group: ['**/main.js', '**/cluster.js', '**/log.js'],
+            message: `${name}/ must not import the composition root`,
+          },
+        ],
       },
     ],
   },
 });
-
-const adapters = ['storage', 'api', 'http', 'transports', 'web', 'config', 'cli', 'bus'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/'] },
@@ -31,9 +55,16 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  inward('protocol', ['core', 'engine', ...adapters]),
-  inward('core', ['engine', ...adapters]),
-  inward('engine', adapters),
+  ...Object.entries(MAY_IMPORT).map(([name, allowed]) => ring(name, allowed)),
+  {
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '!./*'], message: 'the browser client stands alone' }] },
+      ],
+    },
+  },
   {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
