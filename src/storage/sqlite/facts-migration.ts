@@ -29,6 +29,7 @@ export function migrateEventsToFacts(db: Db): void {
     ),
   );
   const update = db.prepare<[string, number]>('UPDATE events SET payload = ? WHERE id = ?');
+  const messageTime = db.prepare<[number], { created_at: number }>('SELECT created_at FROM messages WHERE id = ?');
   const rows = db
     .prepare("SELECT * FROM events WHERE kind IN ('message', 'presence', 'membership')")
     .all() as OldRow[];
@@ -46,7 +47,8 @@ export function migrateEventsToFacts(db: Db): void {
         nickname: text(old.nickname),
         text: text(old.text),
         localId: typeof old.local_id === 'string' ? old.local_id : null,
-        createdAt: row.created_at,
+        // The message's own time, to the millisecond while its row is there.
+        createdAt: messageTime.get(Number(old.id))?.created_at ?? time(old.timestamp, row.created_at),
       };
     else if (row.kind === 'presence')
       fact = {
