@@ -109,6 +109,7 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
         ...process.env,
         LINGR_LOG_LEVEL: 'info',
         LINGR_LOGIN_ATTEMPTS: '1000000',
+        LINGR_LOGIN_FAILURES_ADDRESS: '1000000',
         LINGR_HASH_QUEUE: '10000',
       },
     },

@@ -166,7 +166,7 @@ export async function startServer(
     worker.ready();
   }
   log.info(
-    { port, host: settings.host, data: settings.dataDir, counter: chat.monitor.counter },
+    { port, host: settings.host, data: settings.dataDir, counter: chat.monitor.read().counter },
     // The cluster's primary says "lingr is listening" once every worker is.
     worker ? 'worker is listening' : 'lingr is listening',
   );

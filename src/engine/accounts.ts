@@ -67,8 +67,10 @@ export class Accounts {
       attempt.abandoned();
       throw err;
     }
-    if (!user || !ok)
+    if (!user || !ok) {
+      attempt.failed();
       throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
+    }
     attempt.succeeded();
     return this.d.sessions.create(user, appKey, this.now);
   }

@@ -26,19 +26,23 @@ const FLUSH_MS = 30_000;
 const PRUNE_MS = 60 * 60_000;
 const MINUTE = 60_000;
 
-/** What monitoring reads: running totals and the state of the fan-out. */
-export interface Monitor {
-  readonly counter: number;
-  readonly sessions: number;
-  readonly heldObserves: number;
-  readonly streams: number;
-  readonly onlineUsers: number;
+/** What monitoring reads at one moment: the state of the fan-out and running totals. */
+export interface MonitorReading {
+  counter: number;
+  sessions: number;
+  heldObserves: number;
+  streams: number;
+  onlineUsers: number;
   /** Events handed out, deliveries to held observes and to streams, streams closed as slow readers. */
-  readonly events: number;
-  readonly observeDeliveries: number;
-  readonly streamDeliveries: number;
-  readonly slowReaderCloses: number;
-  readonly passwordHashes: number;
+  events: number;
+  observeDeliveries: number;
+  streamDeliveries: number;
+  slowReaderCloses: number;
+  passwordHashes: number;
+}
+
+export interface Monitor {
+  read(): MonitorReading;
   /** Called once per fan-out with how long after its creation an event went out (ms). */
   onFanOutLag(listener: (ms: number) => void): void;
 }
@@ -135,36 +139,18 @@ export class Chat {
     );
     const { hub, sessions, presence } = this;
     this.monitor = {
-      get counter() {
-        return log.head;
-      },
-      get sessions() {
-        return sessions.size;
-      },
-      get heldObserves() {
-        return hub.held;
-      },
-      get streams() {
-        return hub.streams;
-      },
-      get onlineUsers() {
-        return presence.onlineUsers;
-      },
-      get events() {
-        return log.handedOut;
-      },
-      get observeDeliveries() {
-        return hub.stats.observeDeliveries;
-      },
-      get streamDeliveries() {
-        return hub.stats.streamDeliveries;
-      },
-      get slowReaderCloses() {
-        return stats.slowReaderCloses;
-      },
-      get passwordHashes() {
-        return hasher.busy;
-      },
+      read: () => ({
+        counter: log.head,
+        sessions: sessions.size,
+        heldObserves: hub.held,
+        streams: hub.streams,
+        onlineUsers: presence.onlineUsers,
+        events: log.handedOut,
+        observeDeliveries: hub.stats.observeDeliveries,
+        streamDeliveries: hub.stats.streamDeliveries,
+        slowReaderCloses: stats.slowReaderCloses,
+        passwordHashes: hasher.busy,
+      }),
       onFanOutLag: (listener) => (hub.onFlushLag = listener),
     };
     bus.subscribe((m) => this.receive(m));

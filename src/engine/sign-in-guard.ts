@@ -18,17 +18,22 @@ export interface SignInLimits {
   attemptsPerAddress: number;
 }
 
-/** One sign-in under way: it counts as a failure until it says otherwise. */
+/** One sign-in under way: against its account and address it counts as a failure until it says otherwise. */
 export interface SignInAttempt {
-  /** The password was right: its provisional failure is taken back, and the pair starts afresh. */
+  /** The password was right: the provisional failure is taken back, and the pair starts afresh. */
   succeeded(): void;
+  /** The password was wrong: it counts against the address and the account as a whole too. */
+  failed(): void;
   /** It never got to check the password (the server was busy): it counts as no guess at all. */
   abandoned(): void;
 }
 
 /**
- * Limits sign-ins so that guessing is slow and nobody can lock anyone else out. Checking and counting are
- * one synchronous step: concurrent guesses cannot all pass a check before any of them is counted.
+ * Limits sign-ins so that guessing is slow and nobody can lock anyone else out. For one account from one
+ * address, checking and counting are one synchronous step: concurrent guesses cannot all pass a check
+ * before any of them is counted. Failures per address and per account are counted when known, so people
+ * signing in at once behind one address (an office) are not refused for attempts still under way; what
+ * is under way is bounded by the hashing queue.
  */
 export class SignInGuard {
   private readonly attempts: RateLimiter;
@@ -57,19 +62,13 @@ export class SignInGuard {
     if (this.byPair.exhausted(pair, now) || this.byAddress.exhausted(address, now) || underAttack)
       throw rateLimited('Too many failed sign-ins; wait a few minutes before trying again.');
     this.byPair.hit(pair, now);
-    this.byAddress.hit(address, now);
-    this.byAccount.hit(username, now);
-    const refund = (at: number) => {
-      this.byPair.refund(pair, at);
-      this.byAddress.refund(address, at);
-      this.byAccount.refund(username, at);
-    };
     return {
-      succeeded: () => {
-        refund(now);
-        this.byPair.reset(pair);
+      succeeded: () => this.byPair.reset(pair),
+      failed: () => {
+        this.byAddress.hit(address, now);
+        this.byAccount.hit(username, now);
       },
-      abandoned: () => refund(now),
+      abandoned: () => this.byPair.refund(pair, now),
     };
   }
 

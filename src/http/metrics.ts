@@ -52,7 +52,7 @@ export function createMetrics(monitor: Monitor, connections: StreamCounts): Regi
     labelNames: ['transport'],
     registers: [registry],
     collect() {
-      this.set({ transport: 'longpoll' }, monitor.heldObserves);
+      this.set({ transport: 'longpoll' }, monitor.read().heldObserves);
       this.set({ transport: 'sse' }, connections.sse());
       this.set({ transport: 'websocket' }, connections.websocket());
     },
@@ -62,7 +62,7 @@ export function createMetrics(monitor: Monitor, connections: StreamCounts): Regi
     help: 'Password hashes running or waiting (bounded: beyond it sign-ins are refused at once).',
     registers: [registry],
     collect() {
-      this.set(monitor.passwordHashes);
+      this.set(monitor.read().passwordHashes);
     },
   });
   new Gauge({
@@ -70,7 +70,7 @@ export function createMetrics(monitor: Monitor, connections: StreamCounts): Regi
     help: 'Live sessions in this process.',
     registers: [registry],
     collect() {
-      this.set(monitor.sessions);
+      this.set(monitor.read().sessions);
     },
   });
   new Gauge({
@@ -78,21 +78,21 @@ export function createMetrics(monitor: Monitor, connections: StreamCounts): Regi
     help: 'Users online now.',
     registers: [registry],
     collect() {
-      this.set(monitor.onlineUsers);
+      this.set(monitor.read().onlineUsers);
     },
   });
   mirror(registry, 'lingr_events_total', 'Events handed out, in counter order.', {
-    '': () => monitor.events,
+    '': () => monitor.read().events,
   });
   mirror(
     registry,
     'lingr_deliveries_total',
     'Events delivered to connections.',
-    { longpoll: () => monitor.observeDeliveries, stream: () => monitor.streamDeliveries },
+    { longpoll: () => monitor.read().observeDeliveries, stream: () => monitor.read().streamDeliveries },
     'transport',
   );
   mirror(registry, 'lingr_slow_reader_closes_total', 'Streams closed because their outbox was full.', {
-    '': () => monitor.slowReaderCloses,
+    '': () => monitor.read().slowReaderCloses,
   });
   const lag = new Histogram({
     name: 'lingr_fanout_lag_seconds',

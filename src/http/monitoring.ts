@@ -28,7 +28,7 @@ export function registerMonitoring(routes: RouteTable, deps: MonitoringDeps): vo
     res.end(text);
   });
   routes.on(['GET', 'HEAD'], '/healthz', (req, res) => {
-    const { monitor } = deps;
+    const monitor = deps.monitor.read();
     const closing = deps.isClosing();
     // Anyone may ask whether we are up; how we are doing is for monitoring alone.
     const details = deps.mayMonitor(req.socket.remoteAddress) && {

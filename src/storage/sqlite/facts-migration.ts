@@ -29,7 +29,9 @@ export function migrateEventsToFacts(db: Db): void {
     ),
   );
   const update = db.prepare<[string, number]>('UPDATE events SET payload = ? WHERE id = ?');
-  const messageTime = db.prepare<[number], { created_at: number }>('SELECT created_at FROM messages WHERE id = ?');
+  const messageTime = db.prepare<[number], { created_at: number }>(
+    'SELECT created_at FROM messages WHERE id = ?',
+  );
   const rows = db
     .prepare("SELECT * FROM events WHERE kind IN ('message', 'presence', 'membership')")
     .all() as OldRow[];
