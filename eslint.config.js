@@ -9,7 +9,19 @@ import tseslint from 'typescript-eslint';
  *   main.ts, cluster.ts and cli/ compose them all.
  * An adapter never imports another adapter; the plug-ins may use http/, which imports none of them.
  */
-const RINGS = ['protocol', 'core', 'engine', 'http', 'api', 'web', 'transports', 'storage', 'bus', 'config', 'cli'];
+const RINGS = [
+  'protocol',
+  'core',
+  'engine',
+  'http',
+  'api',
+  'web',
+  'transports',
+  'storage',
+  'bus',
+  'config',
+  'cli',
+];
 const MAY_IMPORT = {
   protocol: [],
   core: ['protocol'],
