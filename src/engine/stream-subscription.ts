@@ -84,7 +84,10 @@ export class StreamSubscription implements Stream, Cancellable {
       this.backlog.push(...events);
       return;
     }
-    const fresh = events.filter((e) => e.id > this.last);
+    const first = events[0];
+    if (!first) return;
+    // Live events are all new (the common case, once per delivery): only a catch-up overlaps them.
+    const fresh = first.id > this.last ? events : events.filter((e) => e.id > this.last);
     if (fresh.length > 0) this.send(fresh, (fresh[fresh.length - 1] as ChatEvent).id);
   }
 
