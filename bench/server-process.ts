@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { onServerCores } from './cpu-pinning.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,22 +99,29 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
   const extra = workers > 1 ? ['--workers', String(workers)] : [];
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, BIN, 'serve', '--port', '0', '--data', dataDir, ...extra, ...args],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      // Thousands of clients sign in from a few addresses at once: the benchmarks measure fan-out, not the
-      // sign-in limits, which are lifted here.
-      env: {
-        ...process.env,
-        LINGR_LOG_LEVEL: 'info',
-        LINGR_LOGIN_ATTEMPTS: '1000000',
-        LINGR_LOGIN_FAILURES_ADDRESS: '1000000',
-        LINGR_HASH_QUEUE: '10000',
-      },
+  const [command, commandArgs] = onServerCores(process.execPath, [
+    ...nodeArgs,
+    BIN,
+    'serve',
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    ...extra,
+    ...args,
+  ]);
+  const child = spawn(command, commandArgs, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // Thousands of clients sign in from a few addresses at once: the benchmarks measure fan-out, not the
+    // sign-in limits, which are lifted here.
+    env: {
+      ...process.env,
+      LINGR_LOG_LEVEL: 'info',
+      LINGR_LOGIN_ATTEMPTS: '1000000',
+      LINGR_LOGIN_FAILURES_ADDRESS: '1000000',
+      LINGR_HASH_QUEUE: '10000',
     },
-  );
+  });
   const pid = child.pid as number;
   running.add(child);
   child.once('exit', () => running.delete(child));

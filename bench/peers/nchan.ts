@@ -6,7 +6,11 @@
  *   carry each message's id; live once the socket is open. `reconnect()` reopens with a
  *   `Last-Event-ID: ID` header, so Nchan resends what was published in between (from its buffer of
  *   1,000 messages per channel). `pause()` is ws's `WebSocket#pause()`.
- * - `nchan-longpoll`: Nchan's long poll. Each answer carries the message id as `Last-Modified` +
+ * - `nchan-ws-plain`: WebSocket subscribers without a subprotocol: each frame is the bare message, with
+ *   no id, so `reconnect()` starts afresh (lines published while it was down are lost), like the bare
+ *   `ws` peer. Cheaper for Nchan than `ws+meta.nchan`; both are reported.
+ * - `nchan-longpoll`: Nchan's long poll, with `nchan_longpoll_multipart_response on`: a poll takes every
+ *   message waiting for it in one `multipart/mixed` reply (a single one comes bare). Each answer carries the message id as `Last-Modified` +
  *   `Etag`; the next request sends them back as `If-Modified-Since` + `If-None-Match` and gets the
  *   next message (at once if it is already there), so no line is lost between polls. Nchan answers
  *   a new subscriber's first poll only with messages published after it arrived, and says nothing
@@ -19,6 +23,7 @@
  * then starts afresh and misses what was published in between.
  */
 import { spawn } from 'node:child_process';
+import { onServerCores } from '../cpu-pinning.js';
 import {
   accessSync,
   chmodSync,
@@ -126,7 +131,7 @@ function answers(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startOnce(nginx: string, module: string, port: number): Promise<RunningPeer> {
+async function startOnce(nginx: string, module: string, port: number, workers: number): Promise<RunningPeer> {
   const prefix = mkdtempSync(join(tmpdir(), 'lingr-nchan-'));
   // Workers run as nginx's unprivileged user when started as root: let them reach their temp dirs.
   chmodSync(prefix, 0o755);
@@ -137,9 +142,11 @@ async function startOnce(nginx: string, module: string, port: number): Promise<R
     template()
       .replaceAll('{{MODULE}}', module)
       .replaceAll('{{PREFIX}}', prefix)
-      .replaceAll('{{PORT}}', String(port)),
+      .replaceAll('{{PORT}}', String(port))
+      .replaceAll('{{WORKERS}}', String(workers)),
   );
-  const child = spawn(nginx, ['-p', `${prefix}/`, '-c', conf, '-e', errorLog], {
+  const [command, args] = onServerCores(nginx, ['-p', `${prefix}/`, '-c', conf, '-e', errorLog]);
+  const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const master = child.pid as number;
@@ -187,14 +194,14 @@ async function startOnce(nginx: string, module: string, port: number): Promise<R
  * Starts nginx + Nchan on a free port of 127.0.0.1. nginx cannot report a port it picked, so one is
  * chosen here first; if another process takes it in between, a fresh one is tried.
  */
-export async function startNchan(): Promise<RunningPeer> {
+export async function startNchan(workers = 1): Promise<RunningPeer> {
   const nginx = nginxBinary();
   const module = nchanModule();
   if (!nginx || !module) throw new Error('nchan: nginx or its Nchan module is not installed');
   let last: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(nginx, module, await freePort());
+      return await startOnce(nginx, module, await freePort(), workers);
     } catch (err) {
       last = err;
       if (!String(err).includes('in use')) break;
@@ -212,6 +219,33 @@ export function parseMetaFrame(frame: string): { id?: string; data: string } | u
     if (line.startsWith('id: ')) id = line.slice(4);
   }
   return { id, data: frame.slice(end + 2) };
+}
+
+/** The boundary of a `multipart/mixed` reply, or undefined for a single message. */
+export function multipartBoundary(contentType: string | undefined): string | undefined {
+  const m = /^multipart\/mixed;\s*boundary=("?)([^";]+)\1/i.exec(contentType ?? '');
+  return m?.[2];
+}
+
+/**
+ * The bodies of a `multipart/mixed` reply (RFC 2046 5.1): parts between `--BOUNDARY` lines, each with
+ * its own headers, a blank line, then the body up to the CRLF before the next delimiter.
+ */
+export function multipartParts(body: string, boundary: string): string[] {
+  const delimiter = `--${boundary}`;
+  const parts: string[] = [];
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.startsWith('--', start)) break;
+    const next = body.indexOf(`\r\n${delimiter}`, start);
+    if (next < 0) break;
+    const headersEnd = body.indexOf('\r\n\r\n', start);
+    if (headersEnd >= 0 && headersEnd < next) parts.push(body.slice(headersEnd + 4, next));
+    else parts.push(body.slice(body.indexOf('\r\n', start) + 2, next));
+    at = next + 2;
+  }
+  return parts;
 }
 
 async function httpPublisher(url: string, room: string, localAddress: string) {
@@ -244,6 +278,17 @@ export const nchanWsTarget: Target = {
         },
       );
     };
+    return socketSubscriber(open);
+  },
+  publisher: httpPublisher,
+};
+
+export const nchanWsPlainTarget: Target = {
+  name: 'nchan-ws-plain',
+  async subscribe(o) {
+    const url = `${o.url.replace(/^http/, 'ws')}/sub/${encodeURIComponent(o.room)}`;
+    const open = () =>
+      openSocket(url, { localAddress: o.localAddress, perMessageDeflate: false }, undefined, o, o.onLine);
     return socketSubscriber(open);
   },
   publisher: httpPublisher,
@@ -286,7 +331,11 @@ export const nchanLongpollTarget: Target = {
           if (status === 200) {
             lastModified = res.headers['last-modified'] ?? lastModified;
             etag = res.headers.etag ?? etag;
-            o.onLine(Buffer.concat(chunks).toString());
+            const body = Buffer.concat(chunks).toString();
+            const boundary = multipartBoundary(res.headers['content-type']);
+            if (boundary === undefined) o.onLine(body);
+            else for (const part of multipartParts(body, boundary)) o.onLine(part);
+            o.onReply?.();
           } else if (status !== 304 && status !== 408) {
             o.onError(new Error(`nchan long poll: HTTP ${status}`));
             return;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { onServerCores } from '../cpu-pinning.js';
 import { createInterface } from 'node:readline';
 import type { RunningPeer } from '../load/target.js';
 
@@ -8,7 +9,8 @@ import type { RunningPeer } from '../load/target.js';
  * design, as their projects ship them.
  */
 export function startNodePeer(name: string, file: string, timeoutMs = 20_000): Promise<RunningPeer> {
-  const child = spawn(process.execPath, [file, '--port', '0', '--host', '127.0.0.1'], {
+  const [command, args] = onServerCores(process.execPath, [file, '--port', '0', '--host', '127.0.0.1']);
+  const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid as number;
