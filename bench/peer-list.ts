@@ -1,7 +1,7 @@
 import * as peers from './peers/index.js';
 
 /** Every peer we know of, whether or not it is installed here. */
-export const PEERS = ['ws', 'socketio', 'faye', 'nchan-ws', 'nchan-longpoll'];
+export const PEERS = ['ws', 'socketio', 'faye', 'nchan-ws', 'nchan-ws-plain', 'nchan-longpoll'];
 
 /** Peers that speak long poll rather than a persistent socket. */
 export const LONG_POLL_PEERS = ['nchan-longpoll'];

@@ -1,5 +1,5 @@
 import { isLingrTarget } from './load/lingr/index.js';
-import { startPeer } from './peers/index.js';
+import { peerServer, startPeer } from './peers/index.js';
 import { scrapeMetric } from './metrics.js';
 import { cpuSeconds, openFiles, peakRssKb, processTree, rssKb } from './proc-tree.js';
 import { benchDataDir, startServer } from './server-process.js';
@@ -60,11 +60,11 @@ export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
       stop: () => server.stop(),
     };
   }
-  const peer = await startPeer(o.target);
+  const peer = await startPeer(o.target, o.workers);
   return {
     target: o.target,
     url: peer.url,
-    workers: 1,
+    workers: peerServer(o.target) === 'nchan' ? o.workers : 1,
     ...measured(() => peer.pids()),
     metric: () => Promise.resolve(undefined),
     stop: () => peer.stop(),

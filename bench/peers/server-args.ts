@@ -1,4 +1,5 @@
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
 /**
@@ -13,9 +14,17 @@ export function listenArgs(): { port: number; host: string } {
   return { port: Number(values.port), host: values.host };
 }
 
-/** Listens, then prints `{"peer":NAME,"port":N}` as one line on stdout for the parent to read. */
+/** Every server measured keeps idle connections as long as ours does (nginx's is set to the same). */
+export const KEEP_ALIVE_MS = 65_000;
+
+/**
+ * Listens, then prints `{"peer":NAME,"port":N}` as one line on stdout for the parent to read. Idle
+ * connections are kept 65 s, not Node's 5 s: a publisher's socket closed under it is a failed say.
+ */
 export function listenAndAnnounce(name: string, server: Server): void {
   const { port, host } = listenArgs();
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
   server.listen(port, host, () => {
     const address = server.address() as AddressInfo;
     process.stdout.write(`${JSON.stringify({ peer: name, port: address.port })}\n`);
