@@ -20,6 +20,11 @@ export function printRoom(label: string, f: RoomFigures, log: Log): void {
       `${thousands(f.deliveriesPerSecond)}/s`,
   );
   log(`  ${errorsLine(f.errors, f.firstError)}`);
+  if (f.retriedSays > 0 || f.stallSeconds > 0)
+    log(
+      `  says retried ${f.retriedSays} (abandoned ${f.abandonedSays}, second copies ${f.retryDuplicates}); ` +
+        `stalled ${fmt(f.stallSeconds, 2)} s, not counted in rates`,
+    );
   log(
     `  server CPU ${fmt(f.cpuSeconds, 2)} s (${fmt(f.cpuSecondsPer1000Deliveries, 3)} s per 1,000 deliveries), ` +
       `peak RSS ${fmt(f.peakRssMb)} MB`,
@@ -38,6 +43,8 @@ export interface Column {
   label: string;
   value(figures: Record<string, unknown>): number;
   digits?: number;
+  /** For reading ratios: a cost (CPU, latency, memory) rather than a throughput. */
+  lowerIsBetter?: boolean;
 }
 
 /** Figures of each target side by side, then each peer's ratio to ours on the same kind of transport. */

@@ -2,6 +2,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { compare } from './compare.js';
+import { describePinning, pinningFrom, usePinning } from './cpu-pinning.js';
 import { LONG_POLL_PEERS, availablePeers } from './peer-list.js';
 import { printTable } from './report.js';
 import { RESULTS_DIR, SMOKE_RESULTS_DIR, writeResult } from './results.js';
@@ -32,11 +34,15 @@ const ALIASES: Record<string, { scenario: string; target: string; size: string[]
 const USAGE = `Usage: npm run bench -- SCENARIO [--target NAME|lingr|all|a,b] [--smoke] [options]
 ${SCENARIOS.map((s) => `  ${s.usage}`).join('\n')}
   plot   draws ${PLOT_FILE} from bench/results/sweep-*.json  [--out FILE]
+  compare SCENARIO  ours and the peers alternating, --rounds 3 (default) in one sitting: every run's figures
+         and the median, spread and ratio table go to bench/results/SCENARIO/  [--target all] [--retries 1]
   room2007 = s1 --target lingr-longpoll;  idle = s3 --target lingr-longpoll --connections 19000 --hold 60
 Targets: lingr-longpoll, lingr-sse, lingr-ws, lingr-mixed, the peers (ws, socketio, faye, nchan-ws,
 nchan-longpoll) where installed; "lingr" = ours on each transport, "all" = ours and every available peer.
 --smoke   tiny sizes, a few seconds; results go to ${SMOKE_RESULTS_DIR} (else bench/results/)
---results DIR   where to write (and, for plot, read) the JSON figures`;
+--results DIR   where to write (and, for plot, read) the JSON figures
+--server-cpus LIST, --load-cpus LIST   cores for the server under test and for the load (taskset lists;
+          default: the last core for the server, the others for the load; "none" does not pin)`;
 
 const FLAGS = [
   'target',
@@ -58,10 +64,15 @@ const FLAGS = [
   'storm-at',
   'results',
   'out',
+  'rounds',
+  'retries',
+  'server-cpus',
+  'load-cpus',
 ] as const;
 
 function parse(argv: string[]): {
   scenario: string | undefined;
+  positionals: string[];
   values: Record<string, string | boolean | undefined>;
 } {
   const alias = argv[0] ? ALIASES[argv[0]] : undefined;
@@ -76,7 +87,7 @@ function parse(argv: string[]): {
   const positionals = parsed.positionals;
   // --sessions was the idle scenario's name for the number of users.
   if (values.sessions !== undefined && values.users === undefined) values.users = values.sessions;
-  return { scenario: positionals[0], values };
+  return { scenario: positionals[0], positionals, values };
 }
 
 function context(values: Record<string, string | boolean | undefined>): BenchContext {
@@ -111,11 +122,19 @@ const oursFor = (target: string): string | undefined =>
   target.startsWith('lingr-') ? undefined : LONG_POLL_PEERS.includes(target) ? 'lingr-longpoll' : 'lingr-ws';
 
 async function main(): Promise<number> {
-  const { scenario: name, values } = parse(process.argv.slice(2));
+  const { scenario: name, positionals, values } = parse(process.argv.slice(2));
   const ctx = context(values);
   const resultsDir =
     typeof values.results === 'string' ? values.results : ctx.smoke ? SMOKE_RESULTS_DIR : RESULTS_DIR;
-  console.log(`machine: ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+  const raw = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const pinning = pinningFrom(raw('server-cpus'), raw('load-cpus'));
+  usePinning(pinning);
+  console.log(
+    `machine: ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}; ${describePinning(pinning)}`,
+  );
   if (name === 'plot') {
     const out =
       typeof values.out === 'string'
@@ -125,6 +144,27 @@ async function main(): Promise<number> {
           : PLOT_FILE;
     await plot(resultsDir, out, ctx.log);
     return 0;
+  }
+  if (name === 'compare') {
+    const scenario = SCENARIOS.find((s) => s.name === positionals[1]);
+    if (!scenario) {
+      console.error(USAGE);
+      return 2;
+    }
+    const targets = await targetsFor(scenario, raw('target') ?? 'all');
+    const summary = await compare({
+      scenario,
+      targets,
+      rounds: ctx.num('rounds', 3, 2),
+      retries: ctx.num('retries', 1, 0),
+      dir: join(resultsDir, scenario.name),
+      args: process.argv.slice(2),
+      oursFor,
+      ctx,
+    });
+    // Ours must be clean in every round; a peer's unclean runs are reported in the table.
+    const ours = Object.entries(summary.targets).filter(([t]) => t.startsWith('lingr-'));
+    return ours.every(([, t]) => t.clean === summary.rounds) ? 0 : 1;
   }
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (!scenario) {

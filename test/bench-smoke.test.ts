@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,36 @@ describe('benchmark smoke runs', () => {
     const png = readFileSync(file);
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
     assert.ok(png.length > 10_000, `${png.length} bytes`);
+  });
+
+  it('compare alternates ours and a peer over rounds and writes every run, the medians and the ratios', () => {
+    const { status, out } = bench(['compare', 's1', '--target', 'lingr-ws,ws', '--rounds', '2']);
+    assert.equal(status, 0, out);
+    assert.match(
+      out,
+      /\[round 1\/2\] lingr-ws[\s\S]*\[round 1\/2\] ws[\s\S]*\[round 2\/2\] ws[\s\S]*\[round 2\/2\] lingr-ws/,
+    );
+    assert.match(out, /ws ÷ lingr-ws\s+\d+\.\d\d× \(/);
+    const dir = join(RESULTS, 's1');
+    const files = readdirSync(dir).sort();
+    assert.deepEqual(files, [
+      'round-1-lingr-ws.json',
+      'round-1-ws.json',
+      'round-2-lingr-ws.json',
+      'round-2-ws.json',
+      'summary.json',
+    ]);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+      rounds: number;
+      targets: Record<string, { runs: number; clean: number; figures: Record<string, { median: number }> }>;
+      ratios: Array<{ peer: string; ours: string; figures: Record<string, { ratio: number }> }>;
+    };
+    assert.equal(summary.rounds, 2);
+    assert.deepEqual(summary.targets['lingr-ws']?.clean, 2);
+    assert.ok((summary.targets['lingr-ws']?.figures['p99 ms']?.median ?? 0) > 0);
+    const ratio = summary.ratios.find((r) => r.peer === 'ws');
+    assert.equal(ratio?.ours, 'lingr-ws');
+    assert.ok(Number.isFinite(ratio?.figures['p99 ms']?.ratio));
   });
 
   it('the old scenario names still run', () => {

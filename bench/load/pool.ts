@@ -57,6 +57,10 @@ export class LoadProcess {
     return reply;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   kill(): void {
     this.child.kill('SIGKILL');
   }
@@ -143,9 +147,15 @@ export class LoadGroup {
     return Math.min(...this.processes.map((p) => p.low));
   }
 
-  async reports(lines: number): Promise<LoadReport[]> {
+  /** The load processes, for their CPU time. */
+  pids(): number[] {
+    return this.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
+  }
+
+  /** Each process's figures; `retried` lines were said more than once, so a second copy is no fault. */
+  async reports(lines: number, retried: readonly number[] = []): Promise<LoadReport[]> {
     const all = await Promise.all(
-      this.processes.map((p) => p.ask('report', { type: 'report', lines }, 60_000)),
+      this.processes.map((p) => p.ask('report', { type: 'report', lines, retried: [...retried] }, 60_000)),
     );
     return all.map((m) => m.report);
   }

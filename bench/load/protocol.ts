@@ -32,7 +32,7 @@ export type ToLoad =
   | { type: 'open' }
   | { type: 'pause'; fraction: number }
   | { type: 'storm' }
-  | { type: 'report'; lines: number }
+  | { type: 'report'; lines: number; retried: number[] }
   | { type: 'close' };
 
 export interface StormReport {
@@ -56,7 +56,11 @@ export interface LoadReport {
   /** Bench lines received by active subscribers, duplicates included. */
   deliveries: number;
   distinct: number;
+  /** Lines received twice, except lines said twice after a failed say (those are `retryDuplicates`). */
   duplicates: number;
+  retryDuplicates: number;
+  /** Long poll: replies that carried lines. */
+  replies: number;
   /** Lines an active subscriber should have and did not get. */
   missing: number;
   subscribersMissing: number;

@@ -11,6 +11,8 @@ export class LineRecord {
   next = 0;
   private ahead: Set<number> | undefined;
   duplicates = 0;
+  /** Which lines came twice (rare): a line said again after a failed say may rightly come twice. */
+  duplicateSeqs: number[] | undefined;
   deliveries = 0;
   paused = false;
   /** When the storm dropped this subscriber, until its first line after. */
@@ -32,6 +34,7 @@ export class LineRecord {
     }
     if (line.seq < this.next || this.ahead?.has(line.seq)) {
       this.duplicates++;
+      (this.duplicateSeqs ??= []).push(line.seq);
       return;
     }
     this.latency.record(now - line.sentAt);

@@ -13,6 +13,8 @@ export interface SubscribeOptions {
   index: number;
   /** Called with each chat line's text as it arrives. */
   onLine(text: string): void;
+  /** Long poll: called once per reply that carried lines, to report lines per reply. */
+  onReply?(): void;
   /** The connection failed or closed without `close()`; the target may reconnect by itself. */
   onError(err: Error): void;
 }

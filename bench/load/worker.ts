@@ -28,6 +28,7 @@ let opened = 0;
 let stormDropped = 0;
 let stormReconnected = 0;
 let stormed = false;
+let replies = 0;
 
 function fail(err: unknown): void {
   errors++;
@@ -59,6 +60,7 @@ async function openAll(): Promise<void> {
             arrived++;
             record.onLine(text);
           },
+          onReply: () => replies++,
           onError: fail,
         })
         .then(
@@ -141,10 +143,11 @@ function low(): number {
   return Number.isFinite(min) ? min : 0;
 }
 
-function report(lines: number): LoadReport {
+function report(lines: number, retried: ReadonlySet<number>): LoadReport {
   let deliveries = 0;
   let distinct = 0;
   let duplicates = 0;
+  let retryDuplicates = 0;
   let missing = 0;
   let subscribersMissing = 0;
   let paused = 0;
@@ -155,7 +158,10 @@ function report(lines: number): LoadReport {
     }
     deliveries += r.deliveries;
     distinct += r.distinct;
-    duplicates += r.duplicates;
+    for (const seq of r.duplicateSeqs ?? []) {
+      if (retried.has(seq)) retryDuplicates++;
+      else duplicates++;
+    }
     const lost = Math.max(0, lines - r.distinct);
     missing += lost;
     if (lost > 0) subscribersMissing++;
@@ -168,6 +174,8 @@ function report(lines: number): LoadReport {
     deliveries,
     distinct,
     duplicates,
+    retryDuplicates,
+    replies,
     missing,
     subscribersMissing,
     errors,
@@ -204,7 +212,7 @@ process.on('message', (m: ToLoad) => {
   } else if (m.type === 'open') void openAll();
   else if (m.type === 'pause') pause(m.fraction);
   else if (m.type === 'storm') storm();
-  else if (m.type === 'report') send({ type: 'report', report: report(m.lines) });
+  else if (m.type === 'report') send({ type: 'report', report: report(m.lines, new Set(m.retried)) });
   else if (m.type === 'close') {
     closeAll();
     send({ type: 'closed' });

@@ -5,6 +5,7 @@ import { PER_PROCESS } from './idle-group.js';
 import { benchLine, type LoadReport } from '../load/protocol.js';
 import { resolveTarget } from '../load/targets.js';
 import { nowMs } from '../stats.js';
+import { cpuSeconds } from '../proc-tree.js';
 import type { SystemUnderTest } from '../sut.js';
 import { BENCH_PASSWORD } from '../users.js';
 
@@ -56,14 +57,29 @@ export interface RoomFigures {
   missing: number;
   subscribersMissing: number;
   duplicates: number;
+  /** Says that failed and were said again; a second copy of such a line is counted here, not as a duplicate. */
+  retriedSays: number;
+  retryDuplicates: number;
+  /** Lines that could not be said even after retries: the run is not valid. */
+  abandonedSays: number;
   errors: number;
   firstError?: string;
   p50: number;
   p99: number;
   max: number;
+  /** Deliveries over the run's time minus its stalls. */
   deliveriesPerSecond: number;
   seconds: number;
+  /** Time no subscriber advanced while a line was on its way, in gaps over STALL_MS: never in a rate. */
+  stallSeconds: number;
   cpuSeconds: number;
+  /** Server CPU over the run's time, in cores (1 = one core busy throughout). */
+  serverCpuShare: number;
+  /** The load generators' CPU (their processes and the publisher), in cores. */
+  loadCpuShare: number;
+  /** Long poll: replies that carried lines, and lines per such reply. */
+  replies: number;
+  deliveriesPerReply: number;
   cpuSecondsPer1000Deliveries: number;
   peakRssMb: number;
   storm?: StormFigures;
@@ -72,6 +88,43 @@ export interface RoomFigures {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Says in flight at most, so a stalled server cannot pile up requests without bound. */
 const MAX_SAYS_IN_FLIGHT = 256;
+/** A failed say (a reset connection) is said again this many times in all before the run is invalid. */
+const SAY_ATTEMPTS = 3;
+/** No subscriber advancing for longer than this while a line is out is a stall, not delivery time. */
+export const STALL_MS = 1000;
+
+/**
+ * Watches the slowest subscriber's progress and adds up the gaps, longer than STALL_MS, in which it had a
+ * line to get and got none: a lost line or a stuck publish must not count as time spent delivering.
+ */
+export class StallWatch {
+  stalledMs = 0;
+  private low = 0;
+  private since: number;
+
+  constructor(now: number) {
+    this.since = now;
+  }
+
+  sample(low: number, said: number, now: number): void {
+    if (low === this.low && low < said) return;
+    if (low !== this.low && now - this.since > STALL_MS) this.stalledMs += now - this.since;
+    this.low = low;
+    this.since = now;
+  }
+
+  /** Ends the watch: a line still out after STALL_MS is a stall to the end. */
+  finish(said: number, now: number): number {
+    if (this.low < said && now - this.since > STALL_MS) this.stalledMs += now - this.since;
+    this.since = now;
+    return this.stalledMs;
+  }
+}
+
+const loadCpuNow = (group: LoadGroup): number => {
+  const own = process.cpuUsage();
+  return cpuSeconds(group.pids()) + (own.user + own.system) / 1e6;
+};
 
 /**
  * One room: open the subscribers, say lines (paced), wait until every active subscriber has every line
@@ -109,16 +162,30 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     // Let every subscriber's first poll or stream settle before timing anything.
     await sleep(500);
     const paused = o.pauseFraction ? await group.pause(o.pauseFraction) : 0;
-    let sayErrors = 0;
+    let abandoned = 0;
     let firstSayError: string | undefined;
+    const retried: number[] = [];
     let inFlight = 0;
     const says = new Set<Promise<void>>();
+    // The line keeps its first send time, so a retry's delay shows in the latency, not hidden.
+    const sayWithRetries = async (seq: number, text: string): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await say(text);
+          return;
+        } catch (err) {
+          firstSayError ??= `say: ${err instanceof Error ? err.message : String(err)}`;
+          if (attempt >= SAY_ATTEMPTS) throw err;
+          if (attempt === 1) retried.push(seq);
+          await sleep(50 * attempt);
+        }
+      }
+    };
     const sayOne = (seq: number): void => {
       inFlight++;
-      const p: Promise<void> = say(benchLine(seq, nowMs(), o.lineBytes))
-        .catch((err: unknown) => {
-          sayErrors++;
-          firstSayError ??= `say: ${err instanceof Error ? err.message : String(err)}`;
+      const p: Promise<void> = sayWithRetries(seq, benchLine(seq, nowMs(), o.lineBytes))
+        .catch(() => {
+          abandoned++;
         })
         .finally(() => {
           inFlight--;
@@ -127,7 +194,9 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
       says.add(p);
     };
     const cpuBefore = o.sut.cpuSeconds();
+    const loadCpuBefore = loadCpuNow(group);
     const started = Date.now();
+    const stalls = new StallWatch(started);
     const until = started + o.seconds * 1000;
     let stormed = o.stormAfterSeconds === undefined;
     let nextSecond = started + 1000;
@@ -136,6 +205,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     // Bounded by the line count and the clock.
     while (lines < maxLines && Date.now() < until + 5000) {
       const now = Date.now();
+      stalls.sample(group.low(), lines, now);
       if (now >= nextSecond) {
         nextSecond += 1000;
         o.onSecond?.();
@@ -155,15 +225,32 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
         else await sleep(2);
       }
     }
-    await Promise.all([...says]);
     // Wait until the slowest active subscriber has every line: bounded, a lost line must not hang us.
     const drainUntil = Date.now() + 10_000 + o.clients;
-    while (group.low() < lines && Date.now() < drainUntil) await sleep(20);
-    const seconds = (Date.now() - started) / 1000;
+    while ((says.size > 0 || group.low() < lines) && Date.now() < drainUntil) {
+      stalls.sample(group.low(), lines, Date.now());
+      await sleep(says.size > 0 ? 2 : 20);
+    }
+    await Promise.all([...says]);
+    const ended = Date.now();
+    const seconds = (ended - started) / 1000;
+    const stallSeconds = stalls.finish(lines, ended) / 1000;
     const cpuSeconds = o.sut.cpuSeconds() - cpuBefore;
+    const loadCpuSeconds = loadCpuNow(group) - loadCpuBefore;
     await sleep(200);
-    const reports = await group.reports(lines);
-    return figures(o, reports, { opened, paused, lines, seconds, cpuSeconds, sayErrors, firstSayError });
+    const reports = await group.reports(lines, retried);
+    return figures(o, reports, {
+      opened,
+      paused,
+      lines,
+      seconds,
+      stallSeconds,
+      cpuSeconds,
+      loadCpuSeconds,
+      retried: retried.length,
+      abandoned,
+      firstSayError,
+    });
   } finally {
     await group.close();
   }
@@ -177,15 +264,20 @@ function figures(
     paused: number;
     lines: number;
     seconds: number;
+    stallSeconds: number;
     cpuSeconds: number;
-    sayErrors: number;
+    loadCpuSeconds: number;
+    retried: number;
+    abandoned: number;
     firstSayError: string | undefined;
   },
 ): RoomFigures {
   const sum = (f: (r: LoadReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
   const latency = mergeAll(reports.map((r) => r.latency)).summary();
   const deliveries = sum((r) => r.distinct);
-  const firstError = run.firstSayError ?? reports.find((r) => r.firstError)?.firstError;
+  const firstError = reports.find((r) => r.firstError)?.firstError ?? run.firstSayError;
+  const replies = sum((r) => r.replies);
+  const activeSeconds = Math.max(1e-3, run.seconds - run.stallSeconds);
   const storms = reports.flatMap((r) => (r.storm ? [r.storm] : []));
   let storm: StormFigures | undefined;
   if (storms.length > 0) {
@@ -213,14 +305,23 @@ function figures(
     missing: sum((r) => r.missing),
     subscribersMissing: sum((r) => r.subscribersMissing),
     duplicates: sum((r) => r.duplicates),
-    errors: run.sayErrors + sum((r) => r.errors),
+    retriedSays: run.retried,
+    retryDuplicates: sum((r) => r.retryDuplicates),
+    abandonedSays: run.abandoned,
+    // A retried say that went through is not an error; one abandoned is.
+    errors: run.abandoned + sum((r) => r.errors),
     ...(firstError === undefined ? {} : { firstError }),
     p50: latency.p50,
     p99: latency.p99,
     max: latency.max,
-    deliveriesPerSecond: deliveries / run.seconds,
+    deliveriesPerSecond: deliveries / activeSeconds,
     seconds: run.seconds,
+    stallSeconds: run.stallSeconds,
     cpuSeconds: run.cpuSeconds,
+    serverCpuShare: run.cpuSeconds / activeSeconds,
+    loadCpuShare: run.loadCpuSeconds / activeSeconds,
+    replies,
+    deliveriesPerReply: replies > 0 ? deliveries / replies : 0,
     cpuSecondsPer1000Deliveries: run.cpuSeconds / Math.max(1, deliveries / 1000),
     peakRssMb: o.sut.peakRssKb() / 1024,
     ...(storm ? { storm } : {}),

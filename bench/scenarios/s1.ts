@@ -1,5 +1,12 @@
 import { printRoom } from '../report.js';
-import { roomOk, ROOM_COLUMNS, type BenchContext, type Scenario } from '../scenario.js';
+import {
+  roomClean,
+  roomOk,
+  ROOM_COLUMNS,
+  ROOM_HEADLINE,
+  type BenchContext,
+  type Scenario,
+} from '../scenario.js';
 import { startSut, type SystemUnderTest } from '../sut.js';
 import { roomRun, type RoomFigures } from './room-run.js';
 
@@ -44,6 +51,7 @@ export const s1: Scenario = {
   ours: ['lingr-longpoll', 'lingr-sse', 'lingr-ws'],
   peers: (available) => [...available],
   columns: ROOM_COLUMNS,
+  headline: ROOM_HEADLINE,
   async run(target, ctx) {
     const size = s1Size(ctx);
     const workers = ctx.num('workers', 1, 1);
@@ -55,7 +63,11 @@ export const s1: Scenario = {
     try {
       const f = await s1Run(sut, target, size);
       printRoom(`s1 (${size.rate} lines/s)`, f, ctx.log);
-      return { figures: { ...f, workers, rate: size.rate }, ok: roomOk(f) };
+      return {
+        figures: { ...f, workers: sut.workers, rate: size.rate },
+        ok: roomOk(f),
+        clean: roomClean(f, false),
+      };
     } finally {
       await sut.stop();
     }

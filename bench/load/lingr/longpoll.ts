@@ -43,6 +43,7 @@ export class LongPollSubscriber extends RequestSubscriber {
           return this.failed(asError(err));
         }
         this.deliver(reply);
+        if (reply.events?.length) this.o.onReply?.();
         if (reply.status === 'ok' && !this.closed && !this.paused && req === this.req) this.poll();
       });
     });

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { median, rotated, spread } from '../bench/compare.js';
+import { defaultPinning, pinningFrom } from '../bench/cpu-pinning.js';
+import { multipartBoundary, multipartParts } from '../bench/peers/nchan.js';
+import { textFrame } from '../bench/peers/ws-frame.js';
+import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
+
+describe('benchmark harness', () => {
+  it('reads every part of an Nchan multipart/mixed long-poll reply, and knows a single message', () => {
+    const type = 'multipart/mixed; boundary=rapnK8USfBJL/2Tz5p99GdAZbsLiEbN5';
+    const b = multipartBoundary(type);
+    assert.equal(b, 'rapnK8USfBJL/2Tz5p99GdAZbsLiEbN5');
+    assert.equal(multipartBoundary('text/plain'), undefined);
+    const body =
+      `--${b}\r\nContent-Type: text/plain\r\n\r\ntwo\r\n` +
+      `--${b}\r\nContent-Type: text/plain\r\n\r\nthree\nwith line\r\n` +
+      `--${b}\r\n\r\n--not a delimiter\r\n` +
+      `--${b}--\r\n`;
+    assert.deepEqual(multipartParts(body, b as string), ['two', 'three\nwith line', '--not a delimiter']);
+  });
+
+  it('frames a text message once, as a server sends it, at each length encoding', () => {
+    for (const n of [0, 125, 126, 65_535, 65_536]) {
+      const frame = textFrame(Buffer.alloc(n, 0x61));
+      assert.equal(frame[0], 0x81, 'final text frame');
+      const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+      assert.equal(frame.length, head + n);
+      const len = n < 126 ? frame[1] : n < 65_536 ? frame.readUInt16BE(2) : Number(frame.readBigUInt64BE(2));
+      assert.equal(len, n);
+      assert.equal((frame[1] as number) & 0x80, 0, 'unmasked');
+    }
+  });
+
+  it('counts a gap without progress while a line is out as a stall, and nothing else', () => {
+    const w = new StallWatch(0);
+    w.sample(0, 1, 10); // a line is out
+    w.sample(1, 1, 40); // delivered at once
+    w.sample(1, 1, 2000); // nothing said for a while: not a stall
+    w.sample(1, 2, 2001); // the next line is out from the last time all had everything (2000)
+    w.sample(2, 2, 2000 + STALL_MS + 500); // it took 1.5 s: a stall
+    assert.equal(w.stalledMs, STALL_MS + 500);
+    w.sample(2, 3, 4000);
+    // Still out when the run ends, long after: a stall to the end.
+    assert.equal(w.finish(3, 6000), STALL_MS + 500 + (6000 - (2000 + STALL_MS + 500)));
+  });
+
+  it('summarizes rounds as median and spread, and rotates the order each round', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    assert.deepEqual(spread([90, 100, 110]), { median: 100, min: 90, max: 110, spreadPercent: 10 });
+    assert.deepEqual(rotated(['a', 'b', 'c'], 1), ['b', 'c', 'a']);
+    assert.deepEqual(rotated(['a', 'b', 'c'], 3), ['a', 'b', 'c']);
+  });
+
+  it('pins the server to the last core and the load to the others, or as told', () => {
+    const two = defaultPinning(2);
+    if (two.server !== undefined) {
+      assert.deepEqual(two, { server: '1', load: '0' });
+      assert.deepEqual(defaultPinning(4), { server: '3', load: '0-2' });
+    }
+    assert.deepEqual(defaultPinning(1), { server: undefined, load: undefined });
+    assert.deepEqual(pinningFrom('none', 'none'), { server: undefined, load: undefined });
+    assert.deepEqual(pinningFrom('2-3', '0,1'), { server: '2-3', load: '0,1' });
+    assert.throws(() => pinningFrom('core one', undefined), /--server-cpus takes a core list/);
+  });
+});
