@@ -32,17 +32,22 @@ describe('benchmark harness', () => {
     }
   });
 
-  it('counts a gap without progress while a line is out as a stall, and nothing else', () => {
+  it('counts a gap with a line out and nothing arriving as a stall, and a slow crowd as none', () => {
     const w = new StallWatch(0);
-    w.sample(0, 1, 10); // a line is out
-    w.sample(1, 1, 40); // delivered at once
-    w.sample(1, 1, 2000); // nothing said for a while: not a stall
-    w.sample(1, 2, 2001); // the next line is out from the last time all had everything (2000)
-    w.sample(2, 2, 2000 + STALL_MS + 500); // it took 1.5 s: a stall
-    assert.equal(w.stalledMs, STALL_MS + 500);
-    w.sample(2, 3, 4000);
-    // Still out when the run ends, long after: a stall to the end.
-    assert.equal(w.finish(3, 6000), STALL_MS + 500 + (6000 - (2000 + STALL_MS + 500)));
+    w.sample(0, 1, 0, 10); // a line is out
+    w.sample(1, 1, 300, 40); // everyone has it
+    w.sample(1, 1, 300, 2000); // nothing said for a while: not a stall
+    w.sample(1, 2, 300, 2001); // the next line is out
+    // The crowd is slow (the slowest lacks a line for 1.5 s), but lines keep arriving: not a stall.
+    for (let t = 2200; t <= 3500; t += 200) w.sample(1, 2, 300 + t / 10, t);
+    assert.equal(w.stalledMs, 0);
+    const quiet = 3400; // the last time a line arrived
+    w.sample(1, 3, 640, quiet + 100);
+    w.sample(3, 3, 900, quiet + 3 * STALL_MS); // nothing arrived for 3 STALL_MS: a stall
+    assert.equal(w.stalledMs, 3 * STALL_MS);
+    w.sample(3, 4, 900, 9000);
+    // Still out when the run ends, nothing arriving since: a stall to the end.
+    assert.equal(w.finish(3, 4, 12_000), 3 * STALL_MS + (12_000 - (quiet + 3 * STALL_MS)));
   });
 
   it('summarizes rounds as median and spread, and rotates the order each round', () => {

@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { writeResult } from '../results.js';
 import { WorkerBus } from '../../src/bus/cluster-worker-bus.js';
 import { runPrimary, WORKER_SLOT_ENV } from '../../src/cluster.js';
 import { loadSettings } from '../../src/config/settings.js';
@@ -14,7 +15,7 @@ import { createLogger } from '../../src/log.js';
  * The cluster bus on its own: the real primary (`runPrimary`) relays events from worker 1 to workers
  * 2..N, as fast as worker 1 can publish them, in realistic batches (what one loop turn stores). Measures
  * events/s relayed and publish-to-receive latency. Run: `node dist/bench/bus/bus-throughput.js [events]
- * [batch] [workers] [events/s, 0 = flat out]`.
+ * [batch] [workers] [events/s, 0 = flat out]`; with BUS_BENCH_OUT=FILE.json the figures are written there too.
  */
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const BATCH = Number(process.argv[3] ?? 10);
@@ -117,6 +118,20 @@ async function primary(): Promise<void> {
       `${Math.round(slowest).toLocaleString('en')} events/s relayed to each (slowest receiver), ` +
       `latency p50 ${Math.max(...results.map((r) => r.p50)).toFixed(2)} ms, p99 ${Math.max(...results.map((r) => r.p99)).toFixed(2)} ms`,
   );
+  const out = process.env.BUS_BENCH_OUT;
+  if (out)
+    await writeResult(dirname(out), basename(out, '.json'), {
+      scenario: 'bus-throughput',
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, node: process.version },
+      events: EVENTS,
+      batch: BATCH,
+      workers: WORKERS,
+      rate: RATE,
+      perSecondSlowestReceiver: slowest,
+      p50: Math.max(...results.map((r) => r.p50)),
+      p99: Math.max(...results.map((r) => r.p99)),
+    });
 }
 
 if (cluster.isWorker) await worker();

@@ -13,12 +13,15 @@ export class LoadProcess {
   private failure: string | undefined;
   /** The lowest line all its active subscribers have, as last reported. */
   low = 0;
+  /** Lines its subscribers received in all, as last reported. */
+  received = 0;
 
   constructor(readonly config: LoadConfig) {
     this.child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m: FromLoad) => {
       if (m.type === 'progress') {
         this.low = m.low;
+        this.received = m.received;
         return;
       }
       if (m.type === 'failed') this.failure = m.error;
@@ -140,6 +143,11 @@ export class LoadGroup {
   async storm(): Promise<number> {
     const all = await Promise.all(this.processes.map((p) => p.ask('stormed', { type: 'storm' }, 30_000)));
     return all.reduce((a, m) => a + m.count, 0);
+  }
+
+  /** Lines the group's subscribers received in all, as last reported. */
+  received(): number {
+    return this.processes.reduce((a, p) => a + p.received, 0);
   }
 
   /** The lowest line every active subscriber of the group has. */

@@ -74,7 +74,7 @@ export type FromLoad =
   | { type: 'opened'; opened: number; failed: number }
   | { type: 'paused'; count: number }
   | { type: 'stormed'; count: number }
-  | { type: 'progress'; low: number }
+  | { type: 'progress'; low: number; received: number }
   | { type: 'report'; report: LoadReport }
   | { type: 'closed' }
   | { type: 'failed'; error: string };

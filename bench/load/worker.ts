@@ -58,6 +58,7 @@ async function openAll(): Promise<void> {
           index: config.first + i,
           onLine: (text) => {
             arrived++;
+            received++;
             record.onLine(text);
           },
           onReply: () => replies++,
@@ -123,13 +124,15 @@ function storm(): void {
 
 /** Lines received since the last progress message: no need to scan subscribers when nothing came. */
 let arrived = 0;
+/** Lines received in all, so the scenario can tell a slow crowd (lines still arriving) from a stall. */
+let received = 0;
 let lastLow = -1;
 
 function progress(): void {
   if (arrived === 0 && lastLow >= 0) return;
   arrived = 0;
   const now = low();
-  if (now !== lastLow) send({ type: 'progress', low: now });
+  send({ type: 'progress', low: now, received });
   lastLow = now;
 }
 

@@ -70,7 +70,7 @@ export interface RoomFigures {
   /** Deliveries over the run's time minus its stalls. */
   deliveriesPerSecond: number;
   seconds: number;
-  /** Time no subscriber advanced while a line was on its way, in gaps over STALL_MS: never in a rate. */
+  /** Gaps over STALL_MS with a line out and none arriving anywhere: never counted in a rate. */
   stallSeconds: number;
   cpuSeconds: number;
   /** Server CPU over the run's time, in cores (1 = one core busy throughout). */
@@ -94,28 +94,29 @@ const SAY_ATTEMPTS = 3;
 export const STALL_MS = 1000;
 
 /**
- * Watches the slowest subscriber's progress and adds up the gaps, longer than STALL_MS, in which it had a
- * line to get and got none: a lost line or a stuck publish must not count as time spent delivering.
+ * Adds up the stalls of a run: gaps longer than STALL_MS in which a line was out (the slowest subscriber
+ * lacked one) and no line arrived anywhere. A lost line or a stuck publish stalls a run; a crowd that is
+ * merely slow to take its lines does not, since lines keep arriving.
  */
 export class StallWatch {
   stalledMs = 0;
-  private low = 0;
+  private received = 0;
   private since: number;
 
   constructor(now: number) {
     this.since = now;
   }
 
-  sample(low: number, said: number, now: number): void {
-    if (low === this.low && low < said) return;
-    if (low !== this.low && now - this.since > STALL_MS) this.stalledMs += now - this.since;
-    this.low = low;
+  sample(low: number, said: number, received: number, now: number): void {
+    if (received === this.received && low < said) return;
+    if (received !== this.received && now - this.since > STALL_MS) this.stalledMs += now - this.since;
+    this.received = received;
     this.since = now;
   }
 
-  /** Ends the watch: a line still out after STALL_MS is a stall to the end. */
-  finish(said: number, now: number): number {
-    if (this.low < said && now - this.since > STALL_MS) this.stalledMs += now - this.since;
+  /** Ends the watch: a line still out with nothing arriving for STALL_MS is a stall to the end. */
+  finish(low: number, said: number, now: number): number {
+    if (low < said && now - this.since > STALL_MS) this.stalledMs += now - this.since;
     this.since = now;
     return this.stalledMs;
   }
@@ -205,7 +206,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     // Bounded by the line count and the clock.
     while (lines < maxLines && Date.now() < until + 5000) {
       const now = Date.now();
-      stalls.sample(group.low(), lines, now);
+      stalls.sample(group.low(), lines, group.received(), now);
       if (now >= nextSecond) {
         nextSecond += 1000;
         o.onSecond?.();
@@ -228,13 +229,13 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     // Wait until the slowest active subscriber has every line: bounded, a lost line must not hang us.
     const drainUntil = Date.now() + 10_000 + o.clients;
     while ((says.size > 0 || group.low() < lines) && Date.now() < drainUntil) {
-      stalls.sample(group.low(), lines, Date.now());
+      stalls.sample(group.low(), lines, group.received(), Date.now());
       await sleep(says.size > 0 ? 2 : 20);
     }
     await Promise.all([...says]);
     const ended = Date.now();
     const seconds = (ended - started) / 1000;
-    const stallSeconds = stalls.finish(lines, ended) / 1000;
+    const stallSeconds = stalls.finish(group.low(), lines, ended) / 1000;
     const cpuSeconds = o.sut.cpuSeconds() - cpuBefore;
     const loadCpuSeconds = loadCpuNow(group) - loadCpuBefore;
     await sleep(200);
