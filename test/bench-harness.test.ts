@@ -39,15 +39,15 @@ describe('benchmark harness', () => {
     w.sample(1, 1, 300, 2000); // nothing said for a while: not a stall
     w.sample(1, 2, 300, 2001); // the next line is out
     // The crowd is slow (the slowest lacks a line for 1.5 s), but lines keep arriving: not a stall.
-    for (let t = 2200; t <= 3500; t += 200) w.sample(1, 2, 300 + t / 10, t);
+    for (let t = 2200; t <= 2000 + 1.5 * STALL_MS; t += 200) w.sample(1, 2, 300 + t / 10, t);
     assert.equal(w.stalledMs, 0);
-    const quiet = 3400; // the last time a line arrived
-    w.sample(1, 3, 640, quiet + 100);
+    const quiet = 2000 + Math.floor((1.5 * STALL_MS) / 200) * 200; // the last time a line arrived
+    w.sample(1, 3, 300 + quiet / 10, quiet + 100);
     w.sample(3, 3, 900, quiet + 3 * STALL_MS); // nothing arrived for 3 STALL_MS: a stall
     assert.equal(w.stalledMs, 3 * STALL_MS);
-    w.sample(3, 4, 900, 9000);
+    w.sample(3, 4, 900, quiet + 4 * STALL_MS);
     // Still out when the run ends, nothing arriving since: a stall to the end.
-    assert.equal(w.finish(3, 4, 12_000), 3 * STALL_MS + (12_000 - (quiet + 3 * STALL_MS)));
+    assert.equal(w.finish(3, 4, quiet + 6 * STALL_MS), 3 * STALL_MS + 3 * STALL_MS);
   });
 
   it('summarizes rounds as median and spread, and rotates the order each round', () => {
