@@ -85,6 +85,24 @@ describe('benchmark smoke runs', () => {
     assert.ok(Number.isFinite(ratio?.figures['p99 ms']?.ratio));
   });
 
+  it('the cluster bus bench relays every event through the real primary', () => {
+    const BUS = fileURLToPath(new URL('../bench/bus/bus-throughput.js', import.meta.url));
+    const out = join(RESULTS, 'bus.json');
+    const r = spawnSync(process.execPath, [BUS, '2000', '10', '3'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, BUS_BENCH_OUT: out },
+    });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /bus: 2000 events from 1 worker to 2, .* events\/s relayed to each/);
+    const figures = JSON.parse(readFileSync(out, 'utf8')) as {
+      events: number;
+      perSecondSlowestReceiver: number;
+    };
+    assert.equal(figures.events, 2000);
+    assert.ok(figures.perSecondSlowestReceiver > 0);
+  });
+
   it('the old scenario names still run', () => {
     const { status, out } = bench(['room2007']);
     assert.equal(status, 0, out);

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -9,6 +8,7 @@ import { runPrimary, WORKER_SLOT_ENV } from '../../src/cluster.js';
 import { loadSettings } from '../../src/config/settings.js';
 import type { ChatEvent } from '../../src/core/model.js';
 import type { BusMessage } from '../../src/core/ports.js';
+import type { ToPrimary } from '../../src/bus/cluster-protocol.js';
 import { createLogger } from '../../src/log.js';
 
 /**
@@ -48,8 +48,8 @@ async function worker(): Promise<void> {
   const slot = Number(process.env[WORKER_SLOT_ENV]);
   const bus = new WorkerBus((m) => process.send?.(m));
   process.on('message', (m) => bus.receive(m));
-  // The primary waits for every worker to listen, as it does for real servers.
-  await new Promise<void>((resolve) => createServer().listen(0, '127.0.0.1', resolve));
+  // The primary waits for every worker to say it is ready, as a real server's workers do.
+  process.send?.({ lingr: 'ready' } satisfies ToPrimary);
   const started = performance.now();
   if (slot === 1) {
     await new Promise((r) => setTimeout(r, 500));
