@@ -17,6 +17,13 @@ export class SessionRegistry {
   private readonly live = new Map<string, LiveSession>();
   private readonly loading = new Map<string, Promise<LiveSession | undefined>>();
   private readonly touched = new Set<LiveSession>();
+  /**
+   * The key of each secret that named a live session: every API call names its session, and hashing the
+   * secret each time cost more than the rest of the lookup. Only secrets that found a session go in, so
+   * guesses cannot fill it; it is emptied when it outgrows the live sessions (a stale entry only costs a
+   * store lookup that finds nothing).
+   */
+  private readonly keys = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -48,9 +55,10 @@ export class SessionRegistry {
 
   /** The live session whose secret id this is (what the client sends), or undefined. */
   async get(secret: string, now: number): Promise<LiveSession | undefined> {
-    const id = secretKey(secret);
+    const id = this.keys.get(secret) ?? secretKey(secret);
     const s = this.live.get(id) ?? (await this.load(id, now));
     if (!s) return undefined;
+    this.remember(secret, id);
     if (s.observing === 0 && now - s.lastActiveAt > this.idleMs && (await this.idleEverywhere(s, now))) {
       await this.end(s);
       return undefined;
@@ -58,7 +66,13 @@ export class SessionRegistry {
     return this.live.get(id);
   }
 
-  /** A new session; its secret id goes to the client once and is kept nowhere. */
+  private remember(secret: string, id: string): void {
+    if (this.keys.has(secret)) return;
+    if (this.keys.size > 2 * this.live.size + 1000) this.keys.clear();
+    this.keys.set(secret, id);
+  }
+
+  /** A new session; its secret id goes to the client once and is kept nowhere but this process's memory. */
   async create(user: User, appKey: string | null, now: number): Promise<SignedIn> {
     const secret = newSessionId();
     const record = {
@@ -77,6 +91,7 @@ export class SessionRegistry {
     await this.store.sessions.create(record);
     const s = new LiveSession(record, user, now);
     this.live.set(s.id, s);
+    this.remember(secret, s.id);
     return { session: s, secret };
   }
 
