@@ -55,10 +55,11 @@ export class SessionRegistry {
 
   /** The live session whose secret id this is (what the client sends), or undefined. */
   async get(secret: string, now: number): Promise<LiveSession | undefined> {
-    const id = this.keys.get(secret) ?? secretKey(secret);
+    const known = this.keys.get(secret);
+    const id = known ?? secretKey(secret);
     const s = this.live.get(id) ?? (await this.load(id, now));
     if (!s) return undefined;
-    this.remember(secret, id);
+    if (known === undefined) this.remember(secret, id);
     if (s.observing === 0 && now - s.lastActiveAt > this.idleMs && (await this.idleEverywhere(s, now))) {
       await this.end(s);
       return undefined;
@@ -67,7 +68,6 @@ export class SessionRegistry {
   }
 
   private remember(secret: string, id: string): void {
-    if (this.keys.has(secret)) return;
     if (this.keys.size > 2 * this.live.size + 1000) this.keys.clear();
     this.keys.set(secret, id);
   }
