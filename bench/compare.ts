@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentPinning, describePinning } from './cpu-pinning.js';
-import type { Column, Log } from './report.js';
+import { alignRows, type Column, type Log } from './report.js';
 import { writeResult } from './results.js';
 import type { BenchContext, Scenario } from './scenario.js';
 import { fmt } from './stats.js';
@@ -177,15 +177,7 @@ function summarize(o: CompareOptions, columns: readonly Column[], runs: readonly
   };
 }
 
-function table(rows: string[][], log: Log): void {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const row of rows)
-    log(
-      row
-        .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
-        .join('  '),
-    );
-}
+const table = (rows: string[][], log: Log): void => alignRows(rows, 'left').forEach((line) => log(line));
 
 export function printSummary(s: CompareSummary, columns: readonly Column[], log: Log): void {
   log(`\n${s.scenario}: median (min–max, ±spread) of the clean runs; ${s.pinning}`);

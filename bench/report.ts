@@ -72,13 +72,22 @@ export function printTable(
       ],
     ];
   });
-  const all = [header, ...body, ...ratios];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]): string => row.map((c, i) => c.padStart(widths[i] as number)).join('  ');
-  log(line(header));
-  for (const row of body) log(line(row));
+  const lines = alignRows([header, ...body, ...ratios]);
+  for (const line of lines.slice(0, body.length + 1)) log(line);
   if (ratios.length > 0) {
     log('ratio to ours (same transport kind):');
-    for (const row of ratios) log(line(row));
+    for (const line of lines.slice(body.length + 1)) log(line);
   }
+}
+
+/** Rows as lines of columns padded to a common width, two spaces apart; numbers align to the right. */
+export function alignRows(rows: readonly string[][], firstColumn: 'left' | 'right' = 'right'): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((row) =>
+    row
+      .map((c, i) =>
+        i === 0 && firstColumn === 'left' ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number),
+      )
+      .join('  '),
+  );
 }

@@ -44,6 +44,8 @@ nchan-longpoll) where installed; "lingr" = ours on each transport, "all" = ours 
 --server-cpus LIST, --load-cpus LIST   cores for the server under test and for the load (taskset lists;
           default: the last core for the server, the others for the load; "none" does not pin)`;
 
+type Values = Record<string, string | boolean | undefined>;
+
 const FLAGS = [
   'target',
   'clients',
@@ -73,7 +75,7 @@ const FLAGS = [
 function parse(argv: string[]): {
   scenario: string | undefined;
   positionals: string[];
-  values: Record<string, string | boolean | undefined>;
+  values: Values;
 } {
   const alias = argv[0] ? ALIASES[argv[0]] : undefined;
   const rest = argv.slice(1);
@@ -83,19 +85,22 @@ function parse(argv: string[]): {
   const options: NonNullable<ParseArgsConfig['options']> = { smoke: { type: 'boolean' } };
   for (const f of FLAGS) options[f] = { type: 'string' };
   const parsed = parseArgs({ args, allowPositionals: true, options });
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Values;
   const positionals = parsed.positionals;
   // --sessions was the idle scenario's name for the number of users.
   if (values.sessions !== undefined && values.users === undefined) values.users = values.sessions;
   return { scenario: positionals[0], positionals, values };
 }
 
-function context(values: Record<string, string | boolean | undefined>): BenchContext {
+/** A flag's value when it was given as a string. */
+const stringFlag = (values: Values, name: string): string | undefined => {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+function context(values: Values): BenchContext {
   const smoke = values.smoke === true;
-  const raw = (name: string): string | undefined => {
-    const v = values[name];
-    return typeof v === 'string' ? v : undefined;
-  };
+  const raw = (name: string): string | undefined => stringFlag(values, name);
   return {
     smoke,
     log: (line) => console.log(line),
@@ -126,10 +131,7 @@ async function main(): Promise<number> {
   const ctx = context(values);
   const resultsDir =
     typeof values.results === 'string' ? values.results : ctx.smoke ? SMOKE_RESULTS_DIR : RESULTS_DIR;
-  const raw = (name: string): string | undefined => {
-    const v = values[name];
-    return typeof v === 'string' ? v : undefined;
-  };
+  const raw = (name: string): string | undefined => stringFlag(values, name);
   const pinning = pinningFrom(raw('server-cpus'), raw('load-cpus'));
   usePinning(pinning);
   console.log(

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { median, rotated, spread } from '../bench/compare.js';
 import { defaultPinning, pinningFrom } from '../bench/cpu-pinning.js';
 import { multipartBoundary, multipartParts } from '../bench/peers/nchan.js';
-import { textFrame } from '../bench/peers/ws-frame.js';
+import { wsTextFrame } from '../src/transports/frames.js';
 import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
 
 describe('benchmark harness', () => {
@@ -22,7 +22,7 @@ describe('benchmark harness', () => {
 
   it('frames a text message once, as a server sends it, at each length encoding', () => {
     for (const n of [0, 125, 126, 65_535, 65_536]) {
-      const frame = textFrame(Buffer.alloc(n, 0x61));
+      const frame = wsTextFrame(Buffer.alloc(n, 0x61));
       assert.equal(frame[0], 0x81, 'final text frame');
       const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
       assert.equal(frame.length, head + n);

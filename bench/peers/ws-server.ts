@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { listenAndAnnounce } from './server-args.js';
-import { textFrame } from './ws-frame.js';
+import { wsTextFrame } from '../../src/transports/frames.js';
 
 /** A subscriber: its WebSocket (for control frames and close) and the TCP socket under it. */
 interface Member {
@@ -26,7 +26,7 @@ const rooms = new Map<string, Set<Member>>();
 function broadcast(room: string, text: string): number {
   const members = rooms.get(room);
   if (!members) return 0;
-  const frame = textFrame(Buffer.from(text));
+  const frame = wsTextFrame(text);
   // ws writes its own (control) frames whole, so a whole data frame written beside them never splits one.
   for (const m of members) if (m.ws.readyState === WebSocket.OPEN) m.socket.write(frame);
   return members.size;
