@@ -100,6 +100,8 @@ export async function startServer(
     ports: settings.secondPort > 0 ? [settings.port, settings.secondPort] : [settings.port],
     headerTimeoutMs: settings.headerTimeoutMs,
     requestTimeoutMs: settings.requestTimeoutMs,
+    bodyLimit: settings.bodyLimit,
+    log,
   };
   const listener = worker ? HttpListener.handedOver(listenOptions) : await HttpListener.listen(listenOptions);
   const port = worker?.port ?? listener.port;
@@ -142,7 +144,7 @@ export async function startServer(
   const routes = new RouteTable(log, settings.hostnames);
   sse.register(routes);
   websocket.register(routes);
-  routes.under('/api/', api.handle);
+  routes.under('/api/', api.handle).lane('/api/', api.dispatch);
   registerMonitoring(routes, {
     monitor: chat.monitor,
     metrics: metricsSource(

@@ -1,9 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError } from '../core/chat-error.js';
 import type { Logger } from '../core/ports.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { readBody } from './body.js';
+import type { ApiExchange } from './api-exchange.js';
+import { NodeExchange } from './node-exchange.js';
 import { decodeUtf8, parseForm, Params } from './params.js';
+import type { Target } from './request-target.js';
 import type { RouteHandler } from './routes.js';
 
 /** Returned by a method that answers later (a held long poll) through the response it was given. */
@@ -14,10 +15,8 @@ export type ApiReply = object | { readonly raw: Buffer | string };
 
 /** One call, as a method sees it. */
 export interface ApiCall {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** The client's address (read on demand: looking it up costs memory per held connection). */
-  address(): string;
+  /** The call on the wire: a held observe answers through it later. */
+  exchange: ApiExchange;
   /** The JSONP callback, when the call asked for one. */
   callback: string | undefined;
 }
@@ -29,11 +28,11 @@ export interface ApiGeneration {
   readonly name: 'v1' | 'v2';
   readonly methods: ReadonlyMap<string, ApiMethod>;
   /** The answer to a successful call. */
-  ok(res: ServerResponse, reply: ApiReply, callback: string | undefined, close: boolean): void;
+  ok(exchange: ApiExchange, reply: ApiReply, callback: string | undefined, close: boolean): void;
   /** An error, in this generation's form; `status` is 200 for a known method (spec 2.4). */
   error(
-    res: ServerResponse,
-    e: { code: ErrorCode; detail: string; status?: number },
+    exchange: ApiExchange,
+    e: { code: ErrorCode; detail: string; status?: number; extra?: ReadonlyArray<readonly [string, string]> },
     callback: string | undefined,
     close: boolean,
   ): void;
@@ -75,7 +74,7 @@ export interface ApiDispatchOptions {
    * Our own pages call the API with their session cookie instead of a `session` parameter; this sets
    * `session` when the request proves it comes from our pages (see http/csrf).
    */
-  sessionFromCookie(req: IncomingMessage, values: Map<string, string>): Promise<void>;
+  sessionFromCookie(exchange: ApiExchange, values: Map<string, string>): Promise<void>;
 }
 
 /**
@@ -92,23 +91,31 @@ export class ApiDispatcher {
     return this;
   }
 
-  readonly handle: RouteHandler = async (req, res, target) => {
+  /** The route for node:http. */
+  readonly handle: RouteHandler = (req, res, target) => this.dispatch(new NodeExchange(req, res), target);
+
+  /** One call, however it came in (node:http or the API lane). */
+  readonly dispatch = async (exchange: ApiExchange, target: Target): Promise<void> => {
     const { options } = this;
     const close = options.isClosing();
-    const method = req.method ?? 'GET';
+    const method = exchange.method;
     const name = target.path.slice('/api/'.length);
     const candidates = this.generations.filter((g) => g.methods.has(name));
     const fallback = candidates[0] ?? this.generations.find((g) => g.name === 'v2') ?? this.generations[0];
     if (!fallback) throw new Error('no API generation is registered');
-    if (method === 'OPTIONS') return preflight(res);
+    if (method === 'OPTIONS') return preflight(exchange);
     if (method !== 'GET' && method !== 'POST') {
-      res.setHeader('allow', API_METHODS);
-      const detail = `${method} is not allowed; use GET or POST.`;
-      return fallback.error(res, { code: ErrorCode.methodNotAllowed, detail, status: 405 }, undefined, close);
+      const e = { code: ErrorCode.methodNotAllowed, detail: `${method} is not allowed; use GET or POST.` };
+      return fallback.error(
+        exchange,
+        { ...e, status: 405, extra: [['allow', API_METHODS]] },
+        undefined,
+        close,
+      );
     }
     if (candidates.length === 0) {
       const detail = `There is no API method "${name}".`;
-      return fallback.error(res, { code: ErrorCode.notFound, detail, status: 404 }, undefined, close);
+      return fallback.error(exchange, { code: ErrorCode.notFound, detail, status: 404 }, undefined, close);
     }
     let callback: string | undefined;
     let generation = fallback;
@@ -117,26 +124,21 @@ export class ApiDispatcher {
       if (target.query !== '') parseForm(decodeUtf8(Buffer.from(target.query, 'latin1')), values);
       // Known before the body is read, so errors in the body are wrapped too (spec 2.4).
       callback = new Params(values).callback();
-      await readBody(req, values, options.bodyLimit);
-      if (!values.get('session')) await options.sessionFromCookie(req, values);
+      await exchange.readBody(values, options.bodyLimit);
+      if (!values.get('session')) await options.sessionFromCookie(exchange, values);
       const params = new Params(values);
       callback = params.callback();
-      generation = chooseGeneration(candidates, name, target.host ?? hostOf(req), params) ?? fallback;
+      generation = chooseGeneration(candidates, name, target.host ?? exchange.host(), params) ?? fallback;
       const handler = generation.methods.get(name) as ApiMethod;
-      const reply = await handler(params, {
-        req,
-        res,
-        address: () => req.socket.remoteAddress ?? '',
-        callback,
-      });
+      const reply = await handler(params, { exchange, callback });
       if (reply === HELD) return;
-      generation.ok(res, reply, callback, close || options.isClosing());
+      generation.ok(exchange, reply, callback, close || options.isClosing());
     } catch (err) {
       const e = err instanceof ChatError ? err : undefined;
       if (!e) options.log.error({ err, path: target.path }, 'request failed');
       const answer = () =>
         generation.error(
-          res,
+          exchange,
           e ?? {
             code: ErrorCode.internalError,
             detail: 'Something went wrong on our side; please try again.',
@@ -150,18 +152,14 @@ export class ApiDispatcher {
   };
 }
 
-/** The host a request names, lower-cased and without its port. */
-function hostOf(req: IncomingMessage): string | undefined {
-  return req.headers.host?.replace(/:\d+$/, '').toLowerCase();
-}
-
-function preflight(res: ServerResponse): void {
-  res.writeHead(204, {
-    allow: API_METHODS,
-    'access-control-allow-origin': '*',
-    'access-control-allow-methods': API_METHODS,
-    'access-control-allow-headers': 'content-type',
-    'access-control-max-age': '86400',
+function preflight(exchange: ApiExchange): void {
+  exchange.send('', {
+    status: 204,
+    extra: [
+      ['allow', API_METHODS],
+      ['access-control-allow-methods', API_METHODS],
+      ['access-control-allow-headers', 'content-type'],
+      ['access-control-max-age', '86400'],
+    ],
   });
-  res.end();
 }

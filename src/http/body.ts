@@ -3,13 +3,13 @@ import busboy from 'busboy';
 import { invalidParameter } from '../core/chat-error.js';
 import { decodeUtf8, parseForm, parseJsonObject } from './params.js';
 
-/** Reads the request body into `into` by its content type (spec 2.3); the body wins over the query. */
 /** An uploaded file of a multipart body. */
 export interface Upload {
   bytes: Buffer;
   filename: string;
 }
 
+/** Reads the request body into `into` by its content type (spec 2.3); the body wins over the query. */
 export async function readBody(
   req: IncomingMessage,
   into: Map<string, string>,
@@ -18,9 +18,18 @@ export async function readBody(
 ): Promise<void> {
   // Most calls (every observe) have no body: attach nothing that would live as long as the request.
   if (!hasBody(req)) return;
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = mediaType(req.headers['content-type']);
   if (type === 'multipart/form-data') return readMultipart(req, into, limit, files);
-  const body = await readAll(req, limit);
+  parseBody(type, await readAll(req, limit), into);
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** A whole body that is not multipart, by its media type: JSON, else a form. */
+export function parseBody(type: string, body: Buffer, into: Map<string, string>): void {
   if (body.length === 0) return;
   const text = decodeUtf8(body);
   if (type === 'application/json' || type.endsWith('+json')) parseJsonObject(text, into);

@@ -4,7 +4,11 @@ export const SESSION_COOKIE = 'lingr_session';
 const THIRTY_DAYS = 30 * 24 * 60 * 60;
 
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
+  return cookieValue(req.headers.cookie, name);
+}
+
+/** The value of cookie `name` in a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

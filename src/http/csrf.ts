@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { secretKey } from '../core/ids.js';
-import { readCookie, SESSION_COOKIE } from './cookies.js';
+import type { ApiExchange } from './api-exchange.js';
+import { cookieValue, SESSION_COOKIE } from './cookies.js';
 
 /** The header our own pages put the form token in when they call the API with the session cookie. */
 export const CSRF_HEADER = 'x-lingr-csrf';
@@ -50,11 +51,11 @@ export function sameOrigin(req: IncomingMessage): boolean {
  */
 export function sessionFromCookie(
   lookup: (secret: string) => Promise<{ legacyCsrfKey: string } | undefined>,
-): (req: IncomingMessage, values: Map<string, string>) => Promise<void> {
-  return async (req, values) => {
-    const secret = readCookie(req, SESSION_COOKIE);
-    const token = req.headers[CSRF_HEADER];
-    if (!secret || typeof token !== 'string') return;
+): (exchange: ApiExchange, values: Map<string, string>) => Promise<void> {
+  return async (exchange, values) => {
+    const secret = cookieValue(exchange.header('cookie'), SESSION_COOKIE);
+    const token = exchange.header(CSRF_HEADER);
+    if (!secret || token === undefined) return;
     const session = await lookup(secret);
     if (session && csrfValid(secret, session, token)) values.set('session', secret);
   };

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Logger } from '../core/ports.js';
+import { ApiLane } from './api-lane.js';
 import type { RouteTable } from './routes.js';
 
 export interface ListenOptions {
@@ -9,15 +16,25 @@ export interface ListenOptions {
   ports: readonly number[];
   headerTimeoutMs: number;
   requestTimeoutMs: number;
+  bodyLimit: number;
+  log: Logger;
 }
 
+/** How long a connection may sit idle between requests. */
+const KEEP_ALIVE_MS = 65_000;
+
 /**
- * The HTTP side of a process: its servers, listening on their ports or (a worker of `--workers`) given
- * connections by the primary. It starts before the rest, so the public URL can name the port really bound;
- * what arrives before `serve` waits for it. It knows every connection, to close them in order on shutdown.
+ * The HTTP side of a process: its ports, listened on or (a worker of `--workers`) given connections by the
+ * primary. Every connection goes to the API lane first, which answers API calls itself and hands anything
+ * else to node:http. It starts before the rest, so the public URL can name the port really bound; what
+ * arrives before `serve` waits for it. It knows every connection, to close them in order on shutdown.
  */
 export class HttpListener {
+  /** node:http, one per port; they never listen themselves: connections come from the lane. */
   private readonly servers: Server[] = [];
+  private readonly ports: NetServer[] = [];
+  private readonly lane: ApiLane;
+  private routes: RouteTable | undefined;
   private readonly connections = new Set<Duplex>();
   /** Connections that have sent a request: those that never did are closed at once on shutdown. */
   private readonly asked = new WeakSet<Duplex>();
@@ -27,43 +44,61 @@ export class HttpListener {
     void this.early.push(() => this.onUpgrade(req, socket, head));
   private accepting = true;
 
-  private constructor(private readonly options: ListenOptions) {}
+  private constructor(private readonly options: ListenOptions) {
+    // node:http starts tracking connections (for its timeouts and for closing idle ones) when it listens;
+    // these servers never listen, their connections come from the lane.
+    for (const _port of options.ports) this.server().emit('listening');
+    this.lane = new ApiLane({
+      route: (method, path) => this.routes?.laneRoute(method, path),
+      handOver: (socket, index, unread) => {
+        if (unread) socket.unshift(unread);
+        (this.servers[index] as Server).emit('connection', socket);
+      },
+      asked: (socket) => this.asked.add(socket),
+      headerTimeoutMs: options.headerTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      keepAliveMs: KEEP_ALIVE_MS,
+      bodyLimit: options.bodyLimit,
+      log: options.log,
+    });
+  }
 
   /** Listens on the ports; resolves once they are bound. */
   static async listen(options: ListenOptions): Promise<HttpListener> {
     const listener = new HttpListener(options);
     try {
-      for (const port of options.ports) await listener.bind(port);
+      for (const [index, port] of options.ports.entries()) await listener.bind(port, index);
     } catch (err) {
-      for (const s of listener.servers) s.close();
+      for (const s of listener.ports) s.close();
       throw err;
     }
     return listener;
   }
 
-  /** Serves connections handed over by someone else (the cluster's primary), one server per port. */
+  /** Serves connections handed over by someone else (the cluster's primary). */
   static handedOver(options: ListenOptions): HttpListener {
-    const listener = new HttpListener(options);
-    // node:http starts tracking connections (for its timeouts and for closing idle ones) when it listens;
-    // these servers never listen, their connections come from the primary.
-    for (const _port of options.ports) listener.server().emit('listening');
-    return listener;
+    return new HttpListener(options);
   }
 
   /** The main port, as bound. */
   get port(): number {
-    return (this.servers[0]?.address() as AddressInfo | null)?.port ?? 0;
+    return (this.ports[0]?.address() as AddressInfo | null)?.port ?? 0;
   }
 
-  /** A connection the primary accepted on port number `index` (0: the main port). */
+  /** A connection accepted on port number `index` (0: the main port), here or by the primary. */
   accept(socket: Socket, index: number): void {
-    const server = this.servers[index];
-    if (server && this.accepting) server.emit('connection', socket);
-    else socket.destroy();
+    if (!this.accepting || index >= this.servers.length) {
+      socket.destroy();
+      return;
+    }
+    this.connections.add(socket);
+    socket.once('close', () => this.connections.delete(socket));
+    this.lane.accept(socket, index);
   }
 
   /** From now on requests go to the table, those that waited first. */
   serve(routes: RouteTable): void {
+    this.routes = routes;
     this.onRequest = routes.handle;
     this.onUpgrade = (req, socket, head) => {
       if (this.accepting) routes.handleUpgrade(req, socket, head);
@@ -75,7 +110,7 @@ export class HttpListener {
   /** Stops taking new connections and upgrades. */
   stopAccepting(): void {
     this.accepting = false;
-    for (const s of this.servers) if (s.listening) s.close();
+    for (const s of this.ports) if (s.listening) s.close();
   }
 
   /**
@@ -84,6 +119,7 @@ export class HttpListener {
    */
   async drain(graceMs: number): Promise<void> {
     for (const s of this.servers) s.closeIdleConnections();
+    this.lane.closeIdle();
     // Browsers open spare connections they may never use; nothing on them is waiting for us.
     for (const socket of this.connections) if (!this.asked.has(socket)) socket.destroy();
     const drained = new Promise<void>((resolve) => {
@@ -93,13 +129,14 @@ export class HttpListener {
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([drained, grace]);
     for (const s of this.servers) s.closeAllConnections();
+    this.lane.closeAll();
   }
 
   private server(): Server {
     const server = createServer(
       {
         // Idle keep-alive connections are not held to the request timeouts: only requests under way are.
-        keepAliveTimeout: 65_000,
+        keepAliveTimeout: KEEP_ALIVE_MS,
         headersTimeout: this.options.headerTimeoutMs,
         requestTimeout: this.options.requestTimeoutMs,
         // Slow clients are looked for this often (node's default of 30 s lets them linger far past the limit).
@@ -112,17 +149,15 @@ export class HttpListener {
       this.asked.add(socket);
       this.onUpgrade(req, socket, head);
     });
-    server.on('connection', (socket: Duplex) => {
-      this.connections.add(socket);
-      socket.once('close', () => this.connections.delete(socket));
-    });
     this.servers.push(server);
     return server;
   }
 
-  private bind(port: number): Promise<void> {
+  private bind(port: number, index: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const server = this.server();
+      // Half-open like node:http's own: a client that ends its side after asking still gets its answer.
+      const server = createNetServer({ allowHalfOpen: true }, (socket) => this.accept(socket, index));
+      this.ports.push(server);
       server.once('error', reject);
       server.listen({ port, host: this.options.host, backlog: 4096 }, () => resolve());
     });

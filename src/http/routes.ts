@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/ports.js';
+import type { LaneHandler } from './api-lane.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { parseTarget, type Target } from './request-target.js';
 import { sendJson } from './respond.js';
@@ -39,6 +40,7 @@ export class RouteTable {
   private readonly exact = new Map<string, Array<{ methods: readonly string[]; handler: RouteHandler }>>();
   private readonly prefixes: Array<{ prefix: string; handler: RouteHandler }> = [];
   private readonly upgrades = new Map<string, UpgradeHandler>();
+  private readonly lanes: Array<{ prefix: string; handler: LaneHandler }> = [];
   private fallback: RouteHandler = (_req, res) =>
     sendJson(res, 404, { status: 'error', code: ErrorCode.notFound, detail: 'There is nothing here.' });
   private readonly hosts: ReadonlySet<string>;
@@ -63,6 +65,23 @@ export class RouteTable {
     this.prefixes.push({ prefix, handler });
     return this;
   }
+
+  /**
+   * What the API lane may answer itself under `prefix` (GET and POST), unless an exact route takes the
+   * path; the same paths must also be routed for node:http with `under`, which takes what the lane leaves.
+   */
+  lane(prefix: string, handler: LaneHandler): this {
+    this.lanes.push({ prefix, handler });
+    return this;
+  }
+
+  /** The lane's handler for a request, or undefined when node:http must take it. */
+  readonly laneRoute = (method: string, path: string): LaneHandler | undefined => {
+    if (method !== 'GET' && method !== 'POST') return undefined;
+    if (this.exact.has(path)) return undefined;
+    for (const { prefix, handler } of this.lanes) if (path.startsWith(prefix)) return handler;
+    return undefined;
+  };
 
   upgrade(path: string, handler: UpgradeHandler): this {
     this.upgrades.set(path, handler);

@@ -1,44 +1,24 @@
-import type { ServerResponse } from 'node:http';
 import type { ChatEvent } from '../core/model.js';
 import type { LiveSession } from '../engine/live-session.js';
-import type { Cancellable, ObserveSink } from '../engine/observation.js';
+import type { ObserveSink } from '../engine/observation.js';
 import type { Subscriptions } from '../engine/subscriptions.js';
-import { sendApi } from '../http/respond.js';
+import type { ApiExchange } from '../http/api-exchange.js';
 import type { StreamCodec } from './codec.js';
-
-const pending = Symbol('pending');
-type Held = ServerResponse & { [pending]?: Cancellable };
-
-// One listener function shared by every held response: no closure per request.
-function onClose(this: Held): void {
-  if (!this.writableEnded) this[pending]?.cancel();
-  this[pending] = undefined;
-}
 
 /**
  * One held long poll. A plain object with methods rather than closures: tens of thousands are held at
- * once, so it keeps only the response, the codec and the JSONP name.
+ * once, so it keeps only the exchange, the codec and the JSONP name.
  */
 class HeldObserve implements ObserveSink {
   constructor(
-    private readonly res: ServerResponse,
+    private readonly exchange: ApiExchange,
     private readonly codec: StreamCodec,
     private readonly callback: string | undefined,
     private readonly closing: () => boolean,
   ) {}
 
   answer(events: readonly ChatEvent[], counter: number): void {
-    (this.res as Held)[pending] = undefined;
-    sendApi(this.res, this.codec.reply(events, counter), { callback: this.callback, close: this.closing() });
-  }
-
-  /** Cancels `work` if the client goes away before the answer. */
-  onAbort(work: Cancellable): void {
-    const res = this.res as Held;
-    if (res.destroyed) return work.cancel();
-    if (res.writableEnded) return;
-    res[pending] = work;
-    res.on('close', onClose);
+    this.exchange.send(this.codec.reply(events, counter), { callback: this.callback, close: this.closing() });
   }
 }
 
@@ -51,12 +31,12 @@ export class LongPollTransport {
   ) {}
 
   async hold(
-    res: ServerResponse,
+    exchange: ApiExchange,
     session: LiveSession,
     counter: number,
     callback: string | undefined,
   ): Promise<void> {
-    const held = new HeldObserve(res, this.codec, callback, this.closing);
-    held.onAbort(await this.subscriptions.observe(session, counter, held));
+    const held = new HeldObserve(exchange, this.codec, callback, this.closing);
+    exchange.onAbort(await this.subscriptions.observe(session, counter, held));
   }
 }

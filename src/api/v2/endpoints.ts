@@ -1,19 +1,19 @@
-import type { ServerResponse } from 'node:http';
 import type { ApiSession } from '../../protocol/api2.js';
 import { invalidParameter } from '../../core/chat-error.js';
 import { ID_PATTERN } from '../../core/ids.js';
 import type { Chat } from '../../engine/chat.js';
 import type { LiveSession } from '../../engine/live-session.js';
+import type { ApiExchange } from '../../http/api-exchange.js';
 import { HELD, type ApiGeneration, type ApiMethod, type ApiReply } from '../../http/api-dispatch.js';
 import type { Params } from '../../http/params.js';
-import { errorBody, sendApi } from '../../http/respond.js';
+import { errorBody } from '../../http/respond.js';
 import type { V2Codec } from './codec.js';
 
 /** Long poll, as the transport that holds `event/observe` offers it. */
 export interface LongPoll {
-  /** Holds `res` until events after `counter` come or the hold ends, then answers an observe reply. */
+  /** Holds the call until events after `counter` come or the hold ends, then answers an observe reply. */
   hold(
-    res: ServerResponse,
+    exchange: ApiExchange,
     session: LiveSession,
     counter: number,
     callback: string | undefined,
@@ -58,13 +58,13 @@ export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGenera
   const methods = new Map<string, ApiMethod>([
     [
       'session/create',
-      async (p, { address }) => {
+      async (p, { exchange }) => {
         // A missing credential is a credential error (spec 3.1), not a parameter error.
         const { session, secret } = await accounts.login(
           p.str('user') ?? '',
           p.str('password') ?? '',
           p.appKey() ?? null,
-          address(),
+          exchange.address(),
         );
         return sessionReply(session, secret);
       },
@@ -161,11 +161,11 @@ export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGenera
     ],
     [
       'event/observe',
-      async (p, { res, callback }) => {
+      async (p, { exchange, callback }) => {
         const s = await accounts.session(p.str('session'), false);
         const counter = p.int('counter', 0);
         if (counter === undefined) throw invalidParameter('counter is required.');
-        await longPoll.hold(res, s, counter, callback);
+        await longPoll.hold(exchange, s, counter, callback);
         return HELD;
       },
     ],
@@ -189,9 +189,14 @@ export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGenera
   return {
     name: 'v2',
     methods,
-    ok: (res, reply: ApiReply, callback, close) =>
-      sendApi(res, 'raw' in reply ? reply.raw : JSON.stringify(reply), { callback, close }),
-    error: (res, e, callback, close) =>
-      sendApi(res, errorBody(e.code, e.detail), { callback, close, status: e.status ?? 200 }),
+    ok: (exchange, reply: ApiReply, callback, close) =>
+      exchange.send('raw' in reply ? reply.raw : JSON.stringify(reply), { callback, close }),
+    error: (exchange, e, callback, close) =>
+      exchange.send(errorBody(e.code, e.detail), {
+        callback,
+        close,
+        status: e.status ?? 200,
+        extra: e.extra,
+      }),
   };
 }

@@ -1,0 +1,78 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import {
+  API_HEADERS,
+  API_TYPE,
+  jsonp,
+  type Abortable,
+  type AnswerOptions,
+  type ApiExchange,
+} from './api-exchange.js';
+import { readBody } from './body.js';
+
+const pending = Symbol('pending');
+type Held = ServerResponse & { [pending]?: Abortable };
+
+// One listener function shared by every held response: no closure per request.
+function onClose(this: Held): void {
+  if (!this.writableEnded) this[pending]?.cancel();
+  this[pending] = undefined;
+}
+
+/** An API call that came through node:http (what the API lane hands over, and tests' `inject`). */
+export class NodeExchange implements ApiExchange {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  host(): string | undefined {
+    return this.req.headers.host?.replace(/:\d+$/, '').toLowerCase();
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  address(): string {
+    return this.req.socket.remoteAddress ?? '';
+  }
+
+  readBody(into: Map<string, string>, limit: number): Promise<void> {
+    return readBody(this.req, into, limit);
+  }
+
+  get ended(): boolean {
+    return this.res.headersSent || this.res.destroyed;
+  }
+
+  send(body: Buffer | string, options: AnswerOptions = {}): void {
+    const { res } = this;
+    if (res.headersSent || res.destroyed) return;
+    (res as Held)[pending] = undefined;
+    const payload = options.callback ? jsonp(options.callback, body.toString()) : body;
+    const status = options.status ?? 200;
+    // A 204 has no body, so no content headers either.
+    const headers: OutgoingHttpHeaders =
+      status === 204
+        ? {}
+        : { 'content-type': options.type ?? API_TYPE, 'content-length': Buffer.byteLength(payload) };
+    for (const [name, value] of API_HEADERS) headers[name] = value;
+    for (const [name, value] of options.extra ?? []) headers[name] = value;
+    if (options.close) headers.connection = 'close';
+    res.writeHead(status, headers);
+    res.end(payload);
+  }
+
+  onAbort(work: Abortable): void {
+    const res = this.res as Held;
+    if (res.destroyed) return work.cancel();
+    if (res.writableEnded) return;
+    res[pending] = work;
+    res.on('close', onClose);
+  }
+}
