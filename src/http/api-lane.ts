@@ -172,10 +172,8 @@ class LaneConnection {
       this.headDone = false;
     }
     const end = buf.indexOf(HEAD_END);
-    if (end < 0) {
-      if (buf.length > MAX_HEAD) this.handOver();
-      return;
-    }
+    if (end < 0 ? buf.length > MAX_HEAD : end > MAX_HEAD) return this.handOver();
+    if (end < 0) return;
     if (!this.asked) {
       this.asked = true;
       this.lane.options.asked(this.socket);
