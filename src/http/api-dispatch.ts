@@ -83,11 +83,18 @@ export interface ApiDispatchOptions {
  */
 export class ApiDispatcher {
   private readonly generations: ApiGeneration[] = [];
+  /** The generations that have each method, by its path under /api/. */
+  private readonly byMethod = new Map<string, ApiGeneration[]>();
 
   constructor(private readonly options: ApiDispatchOptions) {}
 
   register(generation: ApiGeneration): this {
     this.generations.push(generation);
+    for (const name of generation.methods.keys()) {
+      const list = this.byMethod.get(name) ?? [];
+      list.push(generation);
+      this.byMethod.set(name, list);
+    }
     return this;
   }
 
@@ -100,7 +107,7 @@ export class ApiDispatcher {
     const close = options.isClosing();
     const method = exchange.method;
     const name = target.path.slice('/api/'.length);
-    const candidates = this.generations.filter((g) => g.methods.has(name));
+    const candidates = this.byMethod.get(name) ?? [];
     const fallback = candidates[0] ?? this.generations.find((g) => g.name === 'v2') ?? this.generations[0];
     if (!fallback) throw new Error('no API generation is registered');
     if (method === 'OPTIONS') return preflight(exchange);
@@ -124,7 +131,9 @@ export class ApiDispatcher {
       if (target.query !== '') parseForm(decodeUtf8(Buffer.from(target.query, 'latin1')), values);
       // Known before the body is read, so errors in the body are wrapped too (spec 2.4).
       callback = new Params(values).callback();
-      await exchange.readBody(values, options.bodyLimit);
+      // The lane has the body in hand: only node:http's reading is waited for.
+      const reading = exchange.readBody(values, options.bodyLimit);
+      if (reading) await reading;
       if (!values.get('session')) await options.sessionFromCookie(exchange, values);
       const params = new Params(values);
       callback = params.callback();

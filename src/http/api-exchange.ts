@@ -28,8 +28,8 @@ export interface ApiExchange {
   header(name: string): string | undefined;
   /** The client's address (read on demand: looking it up costs memory per held connection). */
   address(): string;
-  /** Adds the body's parameters to `into` (spec 2.3); the body wins over the query. */
-  readBody(into: Map<string, string>, limit: number): Promise<void>;
+  /** Adds the body's parameters to `into` (spec 2.3); the body wins over the query. A promise if it waits. */
+  readBody(into: Map<string, string>, limit: number): Promise<void> | undefined;
   /** True once answered, or once the client went away. */
   readonly ended: boolean;
   send(body: Buffer | string, options?: AnswerOptions): void;

@@ -34,6 +34,7 @@ export interface LaneOptions {
 /** node:http's default limit on a request head: longer ones go there to be refused. */
 const MAX_HEAD = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+const NO_BODY = Buffer.alloc(0);
 
 const enum Phase {
   /** Between requests (or before the first): nothing of the next one has come. */
@@ -197,7 +198,9 @@ class LaneConnection {
     if (buf.length < total) return;
     this.unread = buf.length > total ? buf.subarray(total) : undefined;
     this.phase = Phase.Busy;
-    const exchange = new LaneExchange(this, method, head, buf.subarray(bodyStart, total));
+    // A held call keeps its exchange for minutes: an empty body must not keep the chunk it came in.
+    const body = head.length === 0 ? NO_BODY : buf.subarray(bodyStart, total);
+    const exchange = new LaneExchange(this, method, head, body);
     this.current = exchange;
     handler(exchange, target).catch((err: unknown) => {
       this.lane.options.log.error({ err, path: target.path }, 'request failed');
@@ -306,22 +309,30 @@ function readHead(text: string, from: number): LaneHead | undefined {
 class LaneExchange implements ApiExchange {
   ended = false;
   private work: Abortable | undefined;
+  private readonly closeAsked: boolean;
+  /** Dropped once the call is held: its answer needs none of it. */
+  private head: LaneHead | undefined;
+  private body: Buffer | undefined;
 
   constructor(
     private readonly connection: LaneConnection,
     readonly method: string,
-    private readonly head: LaneHead,
-    private readonly body: Buffer,
-  ) {}
+    head: LaneHead,
+    body: Buffer,
+  ) {
+    this.head = head;
+    this.body = body;
+    this.closeAsked = head.close;
+  }
 
   host(): string | undefined {
-    return this.head.host;
+    return this.head?.host;
   }
 
   header(name: string): string | undefined {
-    if (name === 'cookie') return this.head.cookie;
-    if (name === 'x-lingr-csrf') return this.head.csrf;
-    if (name === 'content-type') return this.head.contentType;
+    if (name === 'cookie') return this.head?.cookie;
+    if (name === 'x-lingr-csrf') return this.head?.csrf;
+    if (name === 'content-type') return this.head?.contentType;
     return undefined;
   }
 
@@ -330,21 +341,25 @@ class LaneExchange implements ApiExchange {
   }
 
   /** The body came whole, within the limit (the lane takes no other), and is not multipart. */
-  async readBody(into: Map<string, string>): Promise<void> {
-    parseBody(mediaType(this.head.contentType), this.body, into);
+  readBody(into: Map<string, string>): undefined {
+    if (this.body) parseBody(mediaType(this.head?.contentType), this.body, into);
+    return undefined;
   }
 
   send(body: Buffer | string, options?: AnswerOptions): void {
     if (this.ended) return;
     this.ended = true;
     this.work = undefined;
-    const close = (options?.close ?? false) || this.head.close;
+    const close = (options?.close ?? false) || this.closeAsked;
     this.connection.finish(this, render(body, options, close), close);
   }
 
+  /** The call is held until `work` answers it, or the client goes away. */
   onAbort(work: Abortable): void {
-    if (this.ended) work.cancel();
-    else this.work = work;
+    if (this.ended) return work.cancel();
+    this.work = work;
+    this.head = undefined;
+    this.body = undefined;
   }
 
   /** The client went away before the answer. */

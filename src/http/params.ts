@@ -12,6 +12,8 @@ export function decodeUtf8(bytes: Uint8Array): string {
 }
 
 function decodeComponent(s: string): string {
+  // Most names and many values (session ids, counters) have nothing encoded.
+  if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.includes('+') ? s.replace(/\+/g, ' ') : s);
   } catch {

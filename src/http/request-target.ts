@@ -26,6 +26,7 @@ export function parseTarget(url: string): Target | undefined {
 
 /** Collapses repeated slashes and drops a trailing one: `/api/session/create/` is `/api/session/create`. */
 function normalizePath(path: string): string {
+  if (!path.includes('//') && (path.length === 1 || !path.endsWith('/'))) return path;
   const p = path.replace(/\/{2,}/g, '/');
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }

@@ -18,7 +18,10 @@ class HeldObserve implements ObserveSink {
   ) {}
 
   answer(events: readonly ChatEvent[], counter: number): void {
-    this.exchange.send(this.codec.reply(events, counter), { callback: this.callback, close: this.closing() });
+    const close = this.closing();
+    // Most answers need no options: none is made for them.
+    const options = this.callback !== undefined || close ? { callback: this.callback, close } : undefined;
+    this.exchange.send(this.codec.reply(events, counter), options);
   }
 }
 
