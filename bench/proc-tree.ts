@@ -80,3 +80,43 @@ export function openFiles(pids: readonly number[]): number {
   }
   return n;
 }
+
+/** One thread's CPU so far, in clock ticks: its name, user and system time apart. */
+export interface ThreadCpu {
+  pid: number;
+  tid: number;
+  name: string;
+  user: number;
+  system: number;
+}
+
+/** Every thread of the processes (main loop, GC helpers, the thread pool), read once. */
+export function threadCpu(pids: readonly number[]): ThreadCpu[] {
+  const out: ThreadCpu[] = [];
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // ended meanwhile
+    }
+    for (const tid of tids) {
+      const stat = readOr(`/proc/${pid}/task/${tid}/stat`, '');
+      if (!stat) continue;
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid, tid: Number(tid), name, user: Number(f[11]), system: Number(f[12]) });
+    }
+  }
+  return out;
+}
+
+/** Processes whose command line matches `pattern`, besides this one. */
+export function processesMatching(pattern: RegExp): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    if (pattern.test(readOr(`/proc/${name}/cmdline`, '').replace(/\0/g, ' '))) found.push(Number(name));
+  }
+  return found;
+}

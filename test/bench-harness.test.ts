@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { median, rotated, spread } from '../bench/compare.js';
+import { spawn } from 'node:child_process';
 import { defaultPinning, pinningFrom } from '../bench/cpu-pinning.js';
+import { processesMatching, threadCpu } from '../bench/proc-tree.js';
 import { multipartBoundary, multipartParts } from '../bench/peers/nchan.js';
 import { wsTextFrame } from '../src/transports/frames.js';
 import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
@@ -56,6 +58,28 @@ describe('benchmark harness', () => {
     assert.deepEqual(spread([90, 100, 110]), { median: 100, min: 90, max: 110, spreadPercent: 10 });
     assert.deepEqual(rotated(['a', 'b', 'c'], 1), ['b', 'c', 'a']);
     assert.deepEqual(rotated(['a', 'b', 'c'], 3), ['a', 'b', 'c']);
+  });
+
+  it('finds a process by its command line and reads its threads, the busy main thread apart', async () => {
+    const marker = `thread-cpu-probe-${process.pid}`;
+    // A child that spins its main thread for a while, named by an argument no other process has.
+    const child = spawn(process.execPath, [
+      '-e',
+      'const t = Date.now() + 400; while (Date.now() < t);',
+      marker,
+    ]);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const pids = processesMatching(new RegExp(marker));
+      assert.deepEqual(pids, [child.pid]);
+      const threads = threadCpu(pids);
+      const main = threads.find((t) => t.tid === child.pid);
+      assert.ok(main, 'the main thread is listed');
+      assert.ok(threads.length > 1, 'V8 and libuv threads are listed too');
+      assert.ok(main.user + main.system > 0, 'the spinning main thread has used CPU');
+    } finally {
+      child.kill();
+    }
   });
 
   it('pins the server to the last core and the load to the others, or as told', () => {
