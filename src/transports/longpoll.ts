@@ -33,13 +33,18 @@ export class LongPollTransport {
     private readonly closing: () => boolean,
   ) {}
 
-  async hold(
+  /** A promise only when the observe had to wait for the store. */
+  hold(
     exchange: ApiExchange,
     session: LiveSession,
     counter: number,
     callback: string | undefined,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const held = new HeldObserve(exchange, this.codec, callback, this.closing);
-    exchange.onAbort(await this.subscriptions.observe(session, counter, held));
+    const observation = this.subscriptions.observeNow(session, counter, held);
+    if (!observation)
+      return this.subscriptions.observe(session, counter, held).then((o) => exchange.onAbort(o));
+    exchange.onAbort(observation);
+    return undefined;
   }
 }
