@@ -90,20 +90,6 @@ export class Accounts {
     const now = this.now;
     const s = secret && secret.length <= MAX_SESSION_ID ? await this.d.sessions.get(secret, now) : undefined;
     if (!s) throw invalidSession();
-    return this.used(s, counted, now);
-  }
-
-  /**
-   * `session` without waiting, when the session is live in this process and in use (a client that keeps
-   * observing); undefined when `session` must be asked.
-   */
-  liveSession(secret: string | undefined, counted = true): LiveSession | undefined {
-    const now = this.now;
-    const s = secret && secret.length <= MAX_SESSION_ID ? this.d.sessions.held(secret, now) : undefined;
-    return s && this.used(s, counted, now);
-  }
-
-  private used(s: LiveSession, counted: boolean, now: number): LiveSession {
     if (counted) this.d.limits.call(s, now);
     this.d.sessions.touch(s, now);
     return s;

@@ -112,11 +112,6 @@ export class EventLog implements EventWriter {
     return Math.min(counter, this.feed.lastId);
   }
 
-  /** `headFor` when it needs no read of the store (the counter is not past our head); else undefined. */
-  headNow(counter: number): number | undefined {
-    return counter > this.feed.lastId ? undefined : counter;
-  }
-
   /** Refuses a counter older than the retained log (spec 5.1): the client must subscribe again. */
   checkCounter(counter: number): void {
     if (counter < this.pruned)

@@ -67,17 +67,6 @@ export class SessionRegistry {
     return this.live.get(id);
   }
 
-  /**
-   * `get` without waiting, for a session that is live here and in use (every call of a client that is
-   * observing or has just been active); undefined when `get` must look further.
-   */
-  held(secret: string, now: number): LiveSession | undefined {
-    const id = this.keys.get(secret);
-    const s = id === undefined ? undefined : this.live.get(id);
-    if (!s || (s.observing === 0 && now - s.lastActiveAt > this.idleMs)) return undefined;
-    return s;
-  }
-
   private remember(secret: string, id: string): void {
     if (this.keys.size > 2 * this.live.size + 1000) this.keys.clear();
     this.keys.set(secret, id);

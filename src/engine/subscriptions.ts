@@ -77,25 +77,7 @@ export class Subscriptions {
         else ready = ready.filter((e) => s.rooms.includes(e.roomId));
       }
     }
-    return this.begin(s, from, sink, ready);
-  }
-
-  /**
-   * `observe` without waiting, when it needs no read of the store (the counter is not past our head and
-   * what follows it is in memory): what a client that keeps observing asks. Undefined otherwise.
-   */
-  observeNow(s: LiveSession, counter: number, sink: ObserveSink): Cancellable | undefined {
-    const { log } = this.live;
-    log.checkCounter(counter);
-    const from = log.headNow(counter);
-    if (from === undefined) return undefined;
-    if (from >= log.head) return this.begin(s, from, sink, []);
-    if (!log.inMemoryAfter(from)) return undefined;
-    return this.begin(s, from, sink, log.recentAfter(from, MAX_EVENTS_PER_REPLY, following(s.rooms)));
-  }
-
-  /** From here to the hold nothing awaits: whatever changes the session's rooms later releases this hold. */
-  private begin(s: LiveSession, from: number, sink: ObserveSink, ready: ChatEvent[]): Observation {
+    // From here to the hold nothing awaits: whatever changes the session's rooms later releases this hold.
     const deadline = this.live.clock.now() + this.observeHoldMs;
     const observation = new Observation(this.live, s, from, sink, deadline);
     if (ready.length > 0) observation.answer(ready);

@@ -33,18 +33,13 @@ export class LongPollTransport {
     private readonly closing: () => boolean,
   ) {}
 
-  /** A promise only when the observe had to wait for the store. */
-  hold(
+  async hold(
     exchange: ApiExchange,
     session: LiveSession,
     counter: number,
     callback: string | undefined,
-  ): Promise<void> | undefined {
+  ): Promise<void> {
     const held = new HeldObserve(exchange, this.codec, callback, this.closing);
-    const observation = this.subscriptions.observeNow(session, counter, held);
-    if (!observation)
-      return this.subscriptions.observe(session, counter, held).then((o) => exchange.onAbort(o));
-    exchange.onAbort(observation);
-    return undefined;
+    exchange.onAbort(await this.subscriptions.observe(session, counter, held));
   }
 }

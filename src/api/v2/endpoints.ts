@@ -11,16 +11,13 @@ import type { V2Codec } from './codec.js';
 
 /** Long poll, as the transport that holds `event/observe` offers it. */
 export interface LongPoll {
-  /**
-   * Holds the call until events after `counter` come or the hold ends, then answers an observe reply.
-   * Returns a promise only when it had to wait (for the store).
-   */
+  /** Holds the call until events after `counter` come or the hold ends, then answers an observe reply. */
   hold(
     exchange: ApiExchange,
     session: LiveSession,
     counter: number,
     callback: string | undefined,
-  ): Promise<void> | undefined;
+  ): Promise<void>;
 }
 
 const ok = { status: 'ok' } as const;
@@ -165,13 +162,10 @@ export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGenera
     [
       'event/observe',
       async (p, { exchange, callback }) => {
-        // A client that keeps observing is answered without waiting on anything.
-        const secret = p.str('session');
-        const s = accounts.liveSession(secret, false) ?? (await accounts.session(secret, false));
+        const s = await accounts.session(p.str('session'), false);
         const counter = p.int('counter', 0);
         if (counter === undefined) throw invalidParameter('counter is required.');
-        const waiting = longPoll.hold(exchange, s, counter, callback);
-        if (waiting) await waiting;
+        await longPoll.hold(exchange, s, counter, callback);
         return HELD;
       },
     ],
