@@ -264,6 +264,24 @@ describe('API lane: API calls read off the socket, the rest handed to node:http'
     assert.equal(a.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
   });
 
+  it('hands an event stream the bare socket: a head without chunking, frames until the connection closes', async () => {
+    const c = await raw();
+    const counter = (await t.api('room/subscribe', { session, room: 'lane' })).counter as number;
+    c.write(get(`/api/event/stream?session=${session}`, `Last-Event-ID: ${counter}\r\n`));
+    let seen = '';
+    c.socket.on('data', (d: Buffer) => (seen += d.toString()));
+    await eventually(() => assert.match(seen, /retry: 2000/));
+    assert.match(seen, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(seen, /content-type: text\/event-stream; charset=utf-8\r\n/);
+    assert.match(seen, /connection: close\r\n/);
+    assert.doesNotMatch(seen, /transfer-encoding/i);
+    await t.api('room/say', { session, room: 'lane', text: 'streamed raw' });
+    await eventually(() => assert.match(seen, /data: .*streamed raw/));
+    // The client ending its side ends the stream.
+    c.socket.end();
+    await c.ended();
+  });
+
   it('lets node:http refuse what is malformed, as it always did', async () => {
     const cases = [
       'GET /api/session/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',

@@ -17,9 +17,20 @@ import { errorBody } from './respond.js';
 
 export type LaneHandler = (exchange: ApiExchange, target: Target) => Promise<void>;
 
+/** A plain GET whose connection becomes a stream: the request's method and the headers a stream reads. */
+export interface LaneRequest {
+  method: string;
+  headers: ReadonlyMap<string, string>;
+}
+
+/** Takes a connection for good (an event stream): the lane and node:http let go of it. */
+export type LaneTakeOver = (socket: Socket, request: LaneRequest, target: Target) => void;
+
 export interface LaneOptions {
   /** The handler of a call the lane may answer itself, or undefined to hand the connection over. */
   route(method: string, path: string): LaneHandler | undefined;
+  /** What takes the connection of a plain GET of `path` for good, if anything. */
+  takeOver(path: string): LaneTakeOver | undefined;
   /** Gives a connection to node:http, with what was read of it and not yet used. */
   handOver(socket: Socket, index: number, unread: Buffer | undefined): void;
   /** A connection sent its first request. */
@@ -51,6 +62,7 @@ interface LaneHead {
   contentType: string | undefined;
   cookie: string | undefined;
   csrf: string | undefined;
+  lastEventId: string | undefined;
   length: number;
   close: boolean;
 }
@@ -190,8 +202,10 @@ class LaneConnection {
       return this.handOver();
     const rawTarget = requestLine.slice(sp1 + 1, sp2);
     const target = rawTarget.startsWith('/') ? parseTarget(rawTarget) : undefined;
-    const handler = target && this.lane.options.route(method, target.path);
-    const head = handler && lineEnd > 0 ? readHead(text, lineEnd + 2) : undefined;
+    const takeOver = target && method === 'GET' ? this.lane.options.takeOver(target.path) : undefined;
+    const handler = target && !takeOver ? this.lane.options.route(method, target.path) : undefined;
+    const head = (handler || takeOver) && lineEnd > 0 ? readHead(text, lineEnd + 2) : undefined;
+    if (takeOver && target && head && head.length === 0) return this.giveUp(takeOver, head, target);
     if (!target || !handler || !head || head.length > this.lane.options.bodyLimit) return this.handOver();
     const bodyStart = end + HEAD_END.length;
     const total = bodyStart + head.length;
@@ -227,15 +241,29 @@ class LaneConnection {
 
   /** node:http takes the connection from here on, with the bytes not yet used. */
   private handOver(): void {
+    const unread = this.unread;
+    this.release();
+    this.lane.options.handOver(this.socket, this.index, unread);
+  }
+
+  /** A stream takes the connection for good; a client sends nothing more on it. */
+  private giveUp(takeOver: LaneTakeOver, head: LaneHead, target: Target): void {
+    this.release();
+    this.socket.on('error', noop);
+    const headers = new Map<string, string>();
+    if (head.cookie !== undefined) headers.set('cookie', head.cookie);
+    if (head.lastEventId !== undefined) headers.set('last-event-id', head.lastEventId);
+    takeOver(this.socket, { method: 'GET', headers }, target);
+  }
+
+  private release(): void {
     const { socket } = this;
     socket.off('data', this.onData);
     socket.off('end', this.onEnd);
     socket.off('close', this.onClose);
     socket.off('error', noop);
     this.lane.forget(this);
-    const unread = this.unread;
     this.unread = undefined;
-    this.lane.options.handOver(socket, this.index, unread);
   }
 }
 
@@ -249,6 +277,7 @@ function readHead(text: string, from: number): LaneHead | undefined {
     contentType: undefined,
     cookie: undefined,
     csrf: undefined,
+    lastEventId: undefined,
     length: 0,
     close: false,
   };
@@ -286,6 +315,9 @@ function readHead(text: string, from: number): LaneHead | undefined {
         break;
       case 'x-lingr-csrf':
         head.csrf = value;
+        break;
+      case 'last-event-id':
+        head.lastEventId = value;
         break;
       case 'connection': {
         const tokens = value.toLowerCase();

@@ -50,6 +50,7 @@ export class HttpListener {
     for (const _port of options.ports) this.server().emit('listening');
     this.lane = new ApiLane({
       route: (method, path) => this.routes?.laneRoute(method, path),
+      takeOver: (path) => this.routes?.laneTakeOver(path),
       handOver: (socket, index, unread) => {
         if (unread) socket.unshift(unread);
         (this.servers[index] as Server).emit('connection', socket);
@@ -130,6 +131,8 @@ export class HttpListener {
     await Promise.race([drained, grace]);
     for (const s of this.servers) s.closeAllConnections();
     this.lane.closeAll();
+    // Streams the lane handed over belong to neither.
+    for (const socket of this.connections) socket.destroy();
   }
 
   private server(): Server {

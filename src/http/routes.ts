@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/ports.js';
-import type { LaneHandler } from './api-lane.js';
+import type { LaneHandler, LaneTakeOver } from './api-lane.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { parseTarget, type Target } from './request-target.js';
 import { sendJson } from './respond.js';
@@ -41,6 +41,7 @@ export class RouteTable {
   private readonly prefixes: Array<{ prefix: string; handler: RouteHandler }> = [];
   private readonly upgrades = new Map<string, UpgradeHandler>();
   private readonly lanes: Array<{ prefix: string; handler: LaneHandler }> = [];
+  private readonly takeOvers = new Map<string, LaneTakeOver>();
   private fallback: RouteHandler = (_req, res) =>
     sendJson(res, 404, { status: 'error', code: ErrorCode.notFound, detail: 'There is nothing here.' });
   private readonly hosts: ReadonlySet<string>;
@@ -74,6 +75,17 @@ export class RouteTable {
     this.lanes.push({ prefix, handler });
     return this;
   }
+
+  /**
+   * A plain GET of `path` whose connection the lane hands over for good (an event stream); the same path
+   * must also be routed with `on` for node:http, which takes HEAD and what the lane leaves.
+   */
+  takeOver(path: string, handler: LaneTakeOver): this {
+    this.takeOvers.set(path, handler);
+    return this;
+  }
+
+  readonly laneTakeOver = (path: string): LaneTakeOver | undefined => this.takeOvers.get(path);
 
   /** The lane's handler for a request, or undefined when node:http must take it. */
   readonly laneRoute = (method: string, path: string): LaneHandler | undefined => {

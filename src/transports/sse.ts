@@ -1,15 +1,17 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { ChatError } from '../core/chat-error.js';
 import type { Accounts } from '../engine/accounts.js';
 import type { StreamEnd, StreamSubscription } from '../engine/stream-subscription.js';
 import type { Subscriptions } from '../engine/subscriptions.js';
 import { csrfValid } from '../http/csrf.js';
+import type { LaneRequest } from '../http/api-lane.js';
 import type { RouteTable } from '../http/routes.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { StreamCodec } from './codec.js';
 import { FrameCache, sseFrame } from './frames.js';
 import { spreadEvery } from './spread.js';
 import { StreamConnection } from './stream-connection.js';
+import { NodeSseWire, SocketSseWire, type SseWire } from './sse-wire.js';
 import { streamParams } from './stream-params.js';
 
 export const STREAM_PATH = '/api/event/stream';
@@ -23,22 +25,14 @@ export interface StreamOptions {
   every(ms: number, task: () => void): void;
 }
 
-const STREAM_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'access-control-allow-origin': '*',
-  // Proxies (nginx) must pass each frame on at once.
-  'x-accel-buffering': 'no',
-};
-
 class SseConnection extends StreamConnection {
   constructor(
-    readonly res: ServerResponse,
+    readonly wire: SseWire,
     frames: FrameCache,
     outboxLimit: number,
     private readonly onEnd: (c: SseConnection) => void,
   ) {
-    super(res, frames, outboxLimit);
+    super(wire.outlet, frames, outboxLimit);
   }
 
   protected beat(): void {
@@ -47,7 +41,7 @@ class SseConnection extends StreamConnection {
 
   protected finish(reason: StreamEnd): void {
     this.onEnd(this);
-    if (!this.res.writableEnded) this.res.end(`event: end\ndata: {"reason":"${reason}"}\n\n`);
+    this.wire.close(`event: end\ndata: {"reason":"${reason}"}\n\n`);
   }
 }
 
@@ -71,18 +65,29 @@ export class SseTransport {
     return this.open.size;
   }
 
-  /** Serves `GET /api/event/stream` and `GET /api/room/stream`. */
+  /**
+   * Serves `GET /api/event/stream` and `GET /api/room/stream`: the API lane hands over the bare socket of
+   * a plain GET, node:http answers the rest (HEAD, and requests the lane leaves to it).
+   */
   register(routes: RouteTable): void {
-    routes.on(['GET', 'HEAD'], STREAM_PATH, (req, res, target) => this.handle(req, res, target.query));
+    routes.on(['GET', 'HEAD'], STREAM_PATH, (req, res, target) =>
+      this.handle(new NodeSseWire(req, res), target.query),
+    );
     routes.on(['GET', 'HEAD'], PUBLIC_STREAM_PATH, (req, res, target) =>
-      this.handlePublic(req, res, target.query),
+      this.handlePublic(new NodeSseWire(req, res), target.query),
+    );
+    routes.takeOver(STREAM_PATH, (socket, request, target) =>
+      this.handle(socketWire(socket, request), target.query),
+    );
+    routes.takeOver(PUBLIC_STREAM_PATH, (socket, request, target) =>
+      this.handlePublic(socketWire(socket, request), target.query),
     );
   }
 
   /** A session's stream. */
-  private handle(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
-    return this.serve(res, async (sink) => {
-      const { session: id, counter, cookieSession, csrf } = streamParams(req, query);
+  private handle(wire: SseWire, query: string): Promise<void> {
+    return this.serve(wire, async (sink) => {
+      const { session: id, counter, cookieSession, csrf } = streamParams((n) => wire.header(n), query);
       let session = id === undefined ? undefined : await this.accounts.session(id, false);
       if (!session && cookieSession) {
         const candidate = await this.accounts.session(cookieSession, false);
@@ -94,9 +99,9 @@ export class SseTransport {
   }
 
   /** One public room, no session (the embeddable badge). */
-  private handlePublic(req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
-    return this.serve(res, async (sink) => {
-      const { counter, room } = streamParams(req, query);
+  private handlePublic(wire: SseWire, query: string): Promise<void> {
+    return this.serve(wire, async (sink) => {
+      const { counter, room } = streamParams((n) => wire.header(n), query);
       if (!room) throw new ChatError(ErrorCode.invalidParameter, 'room is required.');
       return { start: () => this.subscriptions.publicStream(room, counter, sink) };
     });
@@ -104,33 +109,36 @@ export class SseTransport {
 
   /** Authorizes first (errors become one `error` frame), then opens the stream. */
   private async serve(
-    res: ServerResponse,
+    wire: SseWire,
     authorize: (sink: SseConnection) => Promise<{ start(): Promise<StreamSubscription> }>,
   ): Promise<void> {
-    const connection = new SseConnection(res, this.frames, this.options.outboxLimit, (c) =>
+    const connection = new SseConnection(wire, this.frames, this.options.outboxLimit, (c) =>
       this.open.delete(c),
     );
     try {
       const stream = await authorize(connection);
       // HEAD asks whether the stream would open; there is no body to stream.
-      if (res.req.method === 'HEAD') return void res.writeHead(200, STREAM_HEADERS).end();
-      res.writeHead(200, STREAM_HEADERS);
-      res.write('retry: 2000\n\n');
+      if (wire.method === 'HEAD') return wire.close('');
+      wire.open();
+      wire.outlet.write('retry: 2000\n\n');
       this.open.add(connection);
-      res.on('close', () => {
+      wire.onClose(() => {
         this.open.delete(connection);
         connection.subscription?.cancel();
       });
       connection.subscription = await stream.start();
-      if (res.destroyed) connection.subscription.cancel();
+      if (wire.gone) connection.subscription.cancel();
     } catch (err) {
       const e =
         err instanceof ChatError
           ? err
           : new ChatError(ErrorCode.internalError, 'Something went wrong on our side.');
       const body = JSON.stringify({ status: 'error', code: e.code, detail: e.detail });
-      if (!res.headersSent) res.writeHead(200, STREAM_HEADERS);
-      res.end(`event: error\ndata: ${body}\n\n`);
+      wire.close(`event: error\ndata: ${body}\n\n`);
     }
   }
+}
+
+function socketWire(socket: Socket, request: LaneRequest): SseWire {
+  return new SocketSseWire(request.method, request.headers, socket);
 }

@@ -119,7 +119,7 @@ export class WebSocketTransport {
     });
     try {
       // Browsers cannot open a socket to us from a foreign page (Origin is checked), so the cookie is enough.
-      const { session: id, counter, cookieSession } = streamParams(req, query);
+      const { session: id, counter, cookieSession } = streamParams((name) => headerOf(req, name), query);
       const session = await this.accounts.session(id ?? cookieSession, false);
       this.open.add(connection);
       connection.subscription = await this.subscriptions.stream(
@@ -133,4 +133,9 @@ export class WebSocketTransport {
       ws.close(CLOSE_ERROR, code);
     }
   }
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
