@@ -11,6 +11,7 @@ import {
   type ApiExchange,
 } from './api-exchange.js';
 import { mediaType, parseBody } from './body.js';
+import { hostName } from './headers.js';
 import { httpDate } from './http-date.js';
 import { parseTarget, type Target } from './request-target.js';
 import { errorBody } from './respond.js';
@@ -38,6 +39,8 @@ export interface LaneOptions {
   headerTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveMs: number;
+  /** How often the timeouts are looked at (node:http's servers look as often). */
+  checkEveryMs: number;
   bodyLimit: number;
   log: Logger;
 }
@@ -79,8 +82,7 @@ export class ApiLane {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly options: LaneOptions) {
-    const every = Math.min(5_000, Math.max(250, options.headerTimeoutMs / 4));
-    this.sweeper = setInterval(() => this.sweep(), every).unref();
+    this.sweeper = setInterval(() => this.sweep(), options.checkEveryMs).unref();
   }
 
   /** A new connection, on port number `index`. */
@@ -300,7 +302,7 @@ function readHead(text: string, from: number): LaneHead | undefined {
     switch (name) {
       case 'host':
         if (head.host !== undefined) return undefined;
-        head.host = value.replace(/:\d+$/, '').toLowerCase();
+        head.host = hostName(value);
         break;
       case 'content-length':
         if (lengthSeen || !/^\d{1,15}$/.test(value)) return undefined;

@@ -23,6 +23,9 @@ export interface ListenOptions {
 /** How long a connection may sit idle between requests. */
 const KEEP_ALIVE_MS = 65_000;
 
+/** How often slow clients are looked for (node's default of 30 s lets them linger far past the limit). */
+const checkEveryMs = (headerTimeoutMs: number): number => Math.min(5_000, Math.max(250, headerTimeoutMs / 4));
+
 /**
  * The HTTP side of a process: its ports, listened on or (a worker of `--workers`) given connections by the
  * primary. Every connection goes to the API lane first, which answers API calls itself and hands anything
@@ -59,6 +62,7 @@ export class HttpListener {
       headerTimeoutMs: options.headerTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       keepAliveMs: KEEP_ALIVE_MS,
+      checkEveryMs: checkEveryMs(options.headerTimeoutMs),
       bodyLimit: options.bodyLimit,
       log: options.log,
     });
@@ -142,8 +146,7 @@ export class HttpListener {
         keepAliveTimeout: KEEP_ALIVE_MS,
         headersTimeout: this.options.headerTimeoutMs,
         requestTimeout: this.options.requestTimeoutMs,
-        // Slow clients are looked for this often (node's default of 30 s lets them linger far past the limit).
-        connectionsCheckingInterval: Math.min(5_000, Math.max(250, this.options.headerTimeoutMs / 4)),
+        connectionsCheckingInterval: checkEveryMs(this.options.headerTimeoutMs),
       },
       (req, res) => this.onRequest(req, res),
     );

@@ -8,6 +8,7 @@ import {
   type ApiExchange,
 } from './api-exchange.js';
 import { readBody } from './body.js';
+import { headerOf, hostName } from './headers.js';
 
 const pending = Symbol('pending');
 type Held = ServerResponse & { [pending]?: Abortable };
@@ -30,12 +31,12 @@ export class NodeExchange implements ApiExchange {
   }
 
   host(): string | undefined {
-    return this.req.headers.host?.replace(/:\d+$/, '').toLowerCase();
+    const host = this.req.headers.host;
+    return host === undefined ? undefined : hostName(host);
   }
 
   header(name: string): string | undefined {
-    const value = this.req.headers[name];
-    return typeof value === 'string' ? value : undefined;
+    return headerOf(this.req, name);
   }
 
   address(): string {

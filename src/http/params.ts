@@ -15,7 +15,7 @@ function decodeComponent(s: string): string {
   // Most names and many values (session ids, counters) have nothing encoded.
   if (!s.includes('%') && !s.includes('+')) return s;
   try {
-    return decodeURIComponent(s.includes('+') ? s.replace(/\+/g, ' ') : s);
+    return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
     throw invalidParameter('A parameter has malformed percent-encoding or is not valid UTF-8.');
   }

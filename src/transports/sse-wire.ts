@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { headerOf } from '../http/headers.js';
 import type { Outlet } from './stream-connection.js';
 
 /** The response head of every event stream. */
@@ -41,8 +42,7 @@ export class NodeSseWire implements SseWire {
   }
 
   header(name: string): string | undefined {
-    const value = this.req.headers[name];
-    return typeof value === 'string' ? value : undefined;
+    return headerOf(this.req, name);
   }
 
   get outlet(): Outlet {

@@ -12,6 +12,7 @@ import { FrameCache, wsTextFrame } from './frames.js';
 import type { StreamOptions } from './sse.js';
 import { spreadEvery } from './spread.js';
 import { StreamConnection } from './stream-connection.js';
+import { headerOf } from '../http/headers.js';
 import { streamParams } from './stream-params.js';
 
 export const WEBSOCKET_PATH = '/api/event/ws';
@@ -133,9 +134,4 @@ export class WebSocketTransport {
       ws.close(CLOSE_ERROR, code);
     }
   }
-}
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return typeof value === 'string' ? value : undefined;
 }
