@@ -50,19 +50,19 @@ async function main(): Promise<void> {
       await t.api('room/subscribe', { session, room: 'vim' });
       void t.api('event/observe', { session, counter: 99_999_999 });
     }
-    const shots: Array<[string, string, number]> = [
+    const shots: Array<[string, string, number, number?]> = [
       ['explore', '/', 1200],
       ['signin', '/signin', 1200],
-      ['room', '/room/vim', 1200],
-      ['room-phone', '/room/vim', 390],
+      ['room', '/room/vim', 1280, 800],
+      ['room-phone', '/room/vim', 390, 844],
       ['archives', '/room/vim/archives', 1200],
     ];
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' })
       .format(Date.now())
       .replace(/-/g, '/');
     shots.push(['archives-day', `/room/vim/archives/${day}`, 1200]);
-    for (const [name, path, width] of shots) {
-      const context = await browser.newContext({ viewport: { width, height: 800 } });
+    for (const [name, path, width, height] of shots) {
+      const context = await browser.newContext({ viewport: { width, height: height ?? 800 } });
       const tab = await context.newPage();
       if (name.startsWith('room')) {
         // The room as a signed-in member sees it: live, with the message box.
@@ -74,7 +74,8 @@ async function main(): Promise<void> {
       }
       await tab.goto(`${t.url}${path}`);
       if (name.startsWith('room')) await tab.getByRole('status').getByText('Live').waitFor();
-      await tab.screenshot({ path: new URL(`${name}.png`, OUT).pathname, fullPage: true });
+      // The room fills the window (its conversation scrolls inside); other pages are shot whole.
+      await tab.screenshot({ path: new URL(`${name}.png`, OUT).pathname, fullPage: height === undefined });
       await context.close();
       console.log(`docs/screenshots/${name}.png`);
     }

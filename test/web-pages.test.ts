@@ -98,12 +98,20 @@ describe('web pages', () => {
       /<a href="https:\/\/example\.com\/a\?b=1&amp;c=2" rel="nofollow noopener noreferrer">/,
     );
     assert.match(r.text, /and\nmore/);
-    assert.match(r.text, /<time datetime="[^"]+">\d{1,2}:\d{2}(am|pm)<\/time>/);
-    assert.match(r.text, /Times are in Asia\/Tokyo/);
+    // The clock time, with the full date in its title, and a divider naming the day.
+    assert.match(
+      r.text,
+      /<time datetime="[^"]+" title="\w+day, \w+ \d{1,2}, \d{4}, \d{1,2}:\d{2}(am|pm) \([\w/]+\)">\d{1,2}:\d{2}(am|pm)<\/time>/,
+    );
+    assert.match(
+      r.text,
+      /<li class="day-divider" role="separator">\s*<time datetime="\d{4}-\d{2}-\d{2}">\w+day,/,
+    );
+    assert.match(r.text, /Times are in <span class="zone-name">Asia\/Tokyo<\/span>/);
     assert.match(r.text, /<h2 id="chatters-heading">1 chatter<\/h2>/);
     assert.match(r.text, /aria-label="Chatters"[\s\S]*Alice/);
     assert.match(r.text, /Related rooms[\s\S]*href="\/room\/emacs"/);
-    assert.match(r.text, /<h1>Vim &lt;b&gt;users&lt;\/b&gt;<\/h1>/);
+    assert.match(r.text, /<h1 id="room-title">Vim &lt;b&gt;users&lt;\/b&gt;<\/h1>/);
     assertNoInjectedMarkup(r.text);
   });
 

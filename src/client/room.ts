@@ -1,6 +1,7 @@
 /**
- * The live room: talks to the server's public API with the page's session cookie, over WebSocket, then
- * Server-Sent Events, then long poll, resuming by counter after any break.
+ * The live room (and, on Explore, the live unread counts of "Your rooms"): talks to the server's public API
+ * with the page's session cookie, over WebSocket, then Server-Sent Events, then long poll, resuming by
+ * counter after any break and going back to WebSocket as soon as it works again.
  */
 
 interface ApiMessage {
@@ -40,41 +41,139 @@ interface Reply {
   detail?: string;
 }
 
-const meta = (name: string): string =>
-  document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
+const $ = <T extends Element>(selector: string, root: ParentNode = document): T | null =>
+  root.querySelector<T>(selector);
+const make = <K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = '') => {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text) el.textContent = text;
+  return el;
+};
+const meta = (name: string): string => $<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
 const room = meta('lingr-room');
 const csrf = meta('csrf-token');
-const timeZone = meta('lingr-timezone') || undefined;
+const roomZone = meta('lingr-timezone') || 'UTC';
 const me = meta('lingr-username');
+const myName = meta('lingr-name');
 let counter = Number(meta('lingr-counter'));
 
-const list = document.querySelector<HTMLOListElement>('.conversation .messages');
-const statusLine = document.querySelector<HTMLElement>('.connection');
-const chatters = document.querySelector<HTMLUListElement>('.chatters ul');
-const chattersHeading = document.querySelector<HTMLElement>('#chatters-heading');
-const form = document.querySelector<HTMLFormElement>('form.say');
-const box = document.querySelector<HTMLTextAreaElement>('#say-text');
+const list = $<HTMLOListElement>('.conversation .messages');
+const statusLine = $<HTMLElement>('.connection');
+const chatters = $<HTMLUListElement>('.chatters ul');
+const chattersHeading = $<HTMLElement>('#chatters-heading');
+const form = $<HTMLFormElement>('form.say');
+const box = $<HTMLTextAreaElement>('#say-text');
 const seen = new Set<string>(Array.from(document.querySelectorAll('.message'), (li) => li.id));
+const baseTitle = document.title;
 
-const clock = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' });
+// --- time: the room's timezone, or the reader's own -----------------------------------------------
 
-function setStatus(text: string, state: 'live' | 'connecting' | 'offline'): void {
-  if (!statusLine) return;
-  statusLine.textContent = text;
-  statusLine.dataset.state = state;
+const ZONE_KEY = 'lingr-zone';
+const ownZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+let zone = localStorage.getItem(ZONE_KEY) === 'mine' ? ownZone : roomZone;
+const formats = new Map<string, Intl.DateTimeFormat>();
+const fmt = (tz: string, kind: 'clock' | 'day' | 'key'): Intl.DateTimeFormat => {
+  let f = formats.get(tz + kind);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      kind === 'clock'
+        ? { hour: 'numeric', minute: '2-digit' }
+        : kind === 'day'
+          ? { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }
+          : { year: 'numeric', month: '2-digit', day: '2-digit' };
+    f = new Intl.DateTimeFormat(kind === 'key' ? 'en-CA' : 'en-US', { timeZone: tz, ...options });
+    formats.set(tz + kind, f);
+  }
+  return f;
+};
+const clock = (t: Date, tz = zone) => fmt(tz, 'clock').format(t).replace(/\s/g, '').toLowerCase();
+const fullDate = (t: Date, tz = zone) => fmt(tz, 'day').format(t);
+const dayKey = (t: Date, tz = zone) => fmt(tz, 'key').format(t);
+const fullTime = (t: Date) => `${fullDate(t)}, ${clock(t)} (${zone})`;
+/** Archive days are the room's local days, so permalinks are too, whatever zone the reader shows. */
+const permalink = (m: ApiMessage) =>
+  `/room/${room}/archives/${dayKey(new Date(m.timestamp), roomZone).replace(/-/g, '/')}#message-${m.id}`;
+
+function showTime(li: Element): void {
+  const time = $<HTMLTimeElement>('.permalink time', li);
+  if (!time) return;
+  const t = new Date(time.dateTime);
+  time.textContent = clock(t);
+  time.title = fullTime(t);
+  time.parentElement?.setAttribute('aria-label', `Permalink: ${fullTime(t)}`);
 }
+
+/** Day dividers wherever the shown zone's date changes between lines. */
+function redivide(): void {
+  if (!list) return;
+  list.querySelectorAll('.day-divider').forEach((d) => d.remove());
+  let day = '';
+  for (const li of Array.from(list.querySelectorAll('.message'))) {
+    const dt = $<HTMLTimeElement>('time', li)?.dateTime;
+    if (!dt) continue;
+    const t = new Date(dt);
+    const key = dayKey(t);
+    if (key === day) continue;
+    day = key;
+    const divider = make('li', 'day-divider');
+    divider.setAttribute('role', 'separator');
+    const time = make('time', '', fullDate(t));
+    time.dateTime = key;
+    divider.append(time);
+    li.before(divider);
+  }
+}
+
+function zoneChoice(): void {
+  const slot = $('.zone-choice');
+  if (!slot || ownZone === roomZone) return;
+  const select = make('select');
+  select.setAttribute('aria-label', 'Show times in');
+  for (const [value, label] of [
+    ['room', `room time`],
+    ['mine', `my time (${ownZone})`],
+  ] as const) {
+    const option = make('option', '', label);
+    option.value = value;
+    option.selected = (value === 'mine') === (zone === ownZone);
+    select.append(option);
+  }
+  select.addEventListener('change', () => {
+    localStorage.setItem(ZONE_KEY, select.value);
+    zone = select.value === 'mine' ? ownZone : roomZone;
+    const name = $('.zone-name');
+    if (name) name.textContent = zone;
+    document.querySelectorAll('.message').forEach(showTime);
+    redivide();
+  });
+  const name = $('.zone-name');
+  if (name) name.textContent = zone;
+  slot.replaceChildren(' · show ', select);
+}
+
+// --- one line: text, links, inline images, long lines, stars, mentions -------------------------------
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/g;
+const IMAGE_URL = /\.(?:png|jpe?g|gif|webp|avif)(?:[?#]|$)/i;
+const LONG_TEXT = 1200;
+const LONG_LINES = 12;
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const mentionPattern = me
+  ? new RegExp(
+      `(^|[^\\w@])@(?:${[me, myName.replace(/\s+/g, '')].filter(Boolean).map(escapeRegExp).join('|')})(?![\\w])`,
+      'i',
+    )
+  : null;
 
 /** Text with links made clickable, built from DOM nodes so nothing is ever parsed as HTML. */
 function linkified(text: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
-  const pattern = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/g;
   let last = 0;
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(URL_PATTERN)) {
     fragment.append(text.slice(last, match.index));
-    const a = document.createElement('a');
+    const a = make('a', '', match[0]);
     a.href = match[0];
     a.rel = 'nofollow noopener noreferrer';
-    a.textContent = match[0];
     fragment.append(a);
     last = (match.index ?? 0) + match[0].length;
   }
@@ -82,68 +181,177 @@ function linkified(text: string): DocumentFragment {
   return fragment;
 }
 
+const mentions = (text: string) => !!mentionPattern && mentionPattern.test(text);
+
+/** What the server and this script both render gets the same enhancements here. */
+function enhance(li: HTMLElement): void {
+  const text = $<HTMLElement>('.text', li);
+  if (!text || li.dataset.enhanced) return;
+  li.dataset.enhanced = 'yes';
+  showTime(li);
+  if (li.dataset.speaker !== me && mentions(text.textContent ?? '')) li.classList.add('mention');
+  for (const a of Array.from(text.querySelectorAll('a'))) {
+    if (!IMAGE_URL.test(a.pathname)) continue;
+    const link = make('a', 'inline-image');
+    link.href = a.href;
+    link.target = '_blank';
+    link.rel = 'nofollow noopener noreferrer';
+    const img = make('img');
+    img.src = a.href;
+    img.alt = 'Image from the link above';
+    img.loading = 'lazy';
+    img.referrerPolicy = 'no-referrer';
+    link.append(img);
+    li.append(link);
+  }
+  const content = text.textContent ?? '';
+  if (content.length > LONG_TEXT || content.split('\n').length > LONG_LINES) {
+    text.classList.add('collapsed');
+    const more = make('button', 'more', `Show more (${content.length.toLocaleString('en-US')} characters)`);
+    more.type = 'button';
+    more.setAttribute('aria-expanded', 'false');
+    more.addEventListener('click', () => {
+      const open = text.classList.toggle('collapsed');
+      more.setAttribute('aria-expanded', String(!open));
+      more.textContent = open
+        ? `Show more (${content.length.toLocaleString('en-US')} characters)`
+        : 'Show less';
+    });
+    text.after(more);
+  }
+  if (me && !li.classList.contains('pending')) li.querySelector('.permalink')?.after(starButton(li));
+}
+
+function starButton(li: HTMLElement): HTMLButtonElement {
+  const star = make('button', 'star');
+  star.type = 'button';
+  const set = (on: boolean) => {
+    star.setAttribute('aria-pressed', String(on));
+    star.textContent = on ? '★' : '☆';
+    star.setAttribute('aria-label', on ? 'Starred: unstar this line' : 'Star this line');
+    if (on) li.dataset.starred = 'yes';
+    else delete li.dataset.starred;
+  };
+  set(li.dataset.starred === 'yes');
+  star.addEventListener('click', () => {
+    const on = li.dataset.starred !== 'yes';
+    set(on);
+    api(on ? 'favorite/add' : 'favorite/remove', { message: li.id.replace('message-', '') }).catch(() =>
+      set(!on),
+    );
+  });
+  return star;
+}
+
+function messageElement(m: ApiMessage): HTMLLIElement {
+  const li = make('li', m.speaker_id === me ? 'message own' : 'message');
+  li.id = `message-${m.id}`;
+  li.dataset.speaker = m.speaker_id;
+  const icon = make('img', 'icon');
+  icon.src = `/images/user/${encodeURIComponent(m.speaker_id)}/42x42.gif`;
+  icon.alt = '';
+  icon.width = icon.height = 28;
+  const link = make('a', 'permalink');
+  link.href = permalink(m);
+  const time = make('time');
+  time.dateTime = m.timestamp;
+  link.append(time);
+  const text = make('p', 'text');
+  text.append(linkified(m.text));
+  li.append(icon, make('span', 'nickname', m.nickname), link, text);
+  return li;
+}
+
+// --- the conversation: follow the end only when the reader is there -----------------------------------
+
+let unseen = 0;
+let mentioned = 0;
+const newLines = make('button', 'new-lines');
+newLines.type = 'button';
+newLines.hidden = true;
+newLines.addEventListener('click', () => scrollToEnd());
+list?.after(newLines);
+
+const nearEnd = () => !list || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+
 function scrollToEnd(): void {
-  list?.lastElementChild?.scrollIntoView({ block: 'end' });
+  if (list) list.scrollTop = list.scrollHeight;
+  caughtUp();
+}
+
+function caughtUp(): void {
+  unseen = 0;
+  newLines.hidden = true;
+  if (!document.hidden) {
+    mentioned = 0;
+    markRead();
+  }
+  updateTitle();
+}
+
+function updateTitle(): void {
+  const others = Array.from(
+    document.querySelectorAll<HTMLElement>('.your-rooms li:not([aria-current]) .unread'),
+  )
+    .map((b) => parseInt(b.textContent ?? '', 10) || 0)
+    .reduce((a, b) => a + b, 0);
+  const unread = unseen + others;
+  document.title = `${mentioned ? `(@${mentioned}) ` : ''}${unread ? `(${unread}) ` : ''}${baseTitle}`;
 }
 
 function addMessage(m: ApiMessage, older = false): void {
   const id = `message-${m.id}`;
   if (!list || seen.has(id)) return;
   seen.add(id);
-  document.querySelector('.conversation .empty')?.remove();
-  const li = document.createElement('li');
-  li.className = m.speaker_id === me ? 'message own' : 'message';
-  li.id = id;
-  const icon = document.createElement('img');
-  icon.className = 'icon';
-  icon.src = `/images/user/${encodeURIComponent(m.speaker_id)}/42x42.gif`;
-  icon.alt = '';
-  icon.width = icon.height = 28;
-  const nickname = document.createElement('span');
-  nickname.className = 'nickname';
-  nickname.textContent = m.nickname;
-  const link = document.createElement('a');
-  link.className = 'permalink';
-  link.href = `#${id}`;
-  const time = document.createElement('time');
-  time.dateTime = m.timestamp;
-  time.textContent = clock.format(new Date(m.timestamp)).replace(/\s/g, '').toLowerCase();
-  link.append(time);
-  const text = document.createElement('p');
-  text.className = 'text';
-  text.append(linkified(m.text));
-  li.append(icon, nickname, link, text);
-  if (older) list.prepend(li);
-  else {
-    list.append(li);
-    scrollToEnd();
+  $('.conversation .empty')?.remove();
+  const li = messageElement(m);
+  const pending = m.local_id ? document.getElementById(`pending-${m.local_id}`) : null;
+  if (older) {
+    list.prepend(li);
+    enhance(li);
+    return;
   }
+  const follow = nearEnd() || m.speaker_id === me;
+  if (pending) pending.replaceWith(li);
+  else list.append(li);
+  enhance(li);
+  const isMention = li.classList.contains('mention');
+  if (follow && !document.hidden) scrollToEnd();
+  else if (m.speaker_id !== me) {
+    unseen++;
+    if (isMention) {
+      mentioned++;
+      notify(m);
+    }
+    if (!follow) {
+      newLines.hidden = false;
+      newLines.textContent = `${unseen} new ${unseen === 1 ? 'message' : 'messages'} ↓`;
+    }
+    updateTitle();
+  } else if (follow) scrollToEnd();
 }
-
-// --- older lines load as you scroll up ------------------------------------------------------------
 
 let loadingOlder = false;
 let reachedStart = false;
 
 async function loadOlder(): Promise<void> {
-  const first = list?.querySelector<HTMLElement>('.message');
+  const first = $<HTMLElement>('.message', list ?? undefined);
   if (!list || !first || loadingOlder || reachedStart) return;
   loadingOlder = true;
   try {
     const before = first.id.replace('message-', '');
-    const res = await fetch(
-      `/api/room/get_archives?room=${encodeURIComponent(room)}&before=${before}&limit=50`,
-      {
-        headers: { 'x-lingr-csrf': csrf },
-      },
-    );
-    const reply = (await res.json()) as Reply & { messages?: ApiMessage[] };
+    const reply = (await api(
+      `room/get_archives?room=${encodeURIComponent(room)}&before=${before}&limit=50`,
+    )) as Reply & { messages?: ApiMessage[] };
     const older = reply.messages ?? [];
     if (older.length < 50) reachedStart = true;
     const height = list.scrollHeight;
     for (const m of [...older].reverse()) addMessage(m, true);
+    redivide();
     // Keep the line the reader was looking at where it was.
     list.scrollTop += list.scrollHeight - height;
+  } catch {
+    // The next scroll tries again.
   } finally {
     loadingOlder = false;
   }
@@ -151,25 +359,86 @@ async function loadOlder(): Promise<void> {
 
 list?.addEventListener('scroll', () => {
   if (list.scrollTop < 80) void loadOlder();
+  if (nearEnd() && (unseen > 0 || !newLines.hidden)) caughtUp();
+});
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && nearEnd()) caughtUp();
 });
 
 function addSystemLine(text: string): void {
   if (!list) return;
-  const li = document.createElement('li');
-  li.className = 'system';
-  li.textContent = text;
-  list.append(li);
-  scrollToEnd();
+  const follow = nearEnd();
+  list.append(make('li', 'system', text));
+  if (follow) scrollToEnd();
 }
+
+// --- read marks, unread counts of the other rooms, notifications -------------------------------------
+
+let readTimer = 0;
+function markRead(): void {
+  const lines = list?.querySelectorAll<HTMLElement>('.message:not(.pending)');
+  const newest = lines?.[lines.length - 1];
+  if (!room || !newest || meta('lingr-member') !== 'yes') return;
+  window.clearTimeout(readTimer);
+  readTimer = window.setTimeout(() => {
+    const body = new URLSearchParams({ csrf, message: newest.id.replace('message-', '') });
+    void fetch(`/room/${encodeURIComponent(room)}/read`, { method: 'POST', body }).catch(() => undefined);
+  }, 500);
+}
+
+function bumpUnread(m: ApiMessage): void {
+  for (const badge of Array.from(
+    document.querySelectorAll<HTMLElement>(`[data-room="${CSS.escape(m.room)}"] .unread`),
+  )) {
+    const n = (parseInt(badge.textContent ?? '', 10) || 0) + 1;
+    badge.textContent = n >= 100 ? '99+' : String(n);
+    badge.setAttribute('aria-label', `${badge.textContent} unread`);
+    badge.hidden = false;
+    if (m.speaker_id !== me && mentions(m.text)) badge.classList.add('mentioned');
+  }
+  updateTitle();
+}
+
+function notify(m: ApiMessage): void {
+  if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
+  const n = new Notification(`${m.nickname} mentioned you`, { body: m.text.slice(0, 200), tag: m.id });
+  n.onclick = () => {
+    window.focus();
+    document.getElementById(`message-${m.id}`)?.scrollIntoView({ block: 'center' });
+  };
+}
+
+function notificationSwitch(): void {
+  const nav = $('.sidebar nav ul');
+  if (!nav || !('Notification' in window) || !room) return;
+  const item = make('li');
+  const button = make('button', 'link');
+  button.type = 'button';
+  const label = () => {
+    const p = Notification.permission;
+    button.textContent =
+      p === 'granted'
+        ? 'Desktop notifications are on for mentions'
+        : p === 'denied'
+          ? 'Notifications are blocked by the browser'
+          : 'Notify me when someone mentions me';
+    button.disabled = p !== 'default';
+  };
+  button.addEventListener('click', () => void Notification.requestPermission().then(label));
+  label();
+  item.append(button);
+  nav.append(item);
+}
+
+// --- chatters -----------------------------------------------------------------------------------------
 
 function setChatter(username: string, name: string, online: boolean): void {
   if (!chatters) return;
   const existing = chatters.querySelector<HTMLLIElement>(`li[data-username="${CSS.escape(username)}"]`);
   if (online && !existing) {
-    const li = document.createElement('li');
+    const li = make('li');
     li.dataset.username = username;
-    const icon = document.createElement('img');
-    icon.className = 'icon';
+    const icon = make('img', 'icon');
     icon.src = `/images/user/${encodeURIComponent(username)}/42x42.gif`;
     icon.alt = '';
     icon.width = icon.height = 20;
@@ -187,8 +456,12 @@ function renameChatter(username: string, name: string): void {
 }
 
 function apply(reply: Reply): void {
+  let changed = false;
   for (const e of reply.events ?? []) {
-    if (e.message && e.message.room === room) addMessage(e.message);
+    if (e.message && e.message.room === room) {
+      addMessage(e.message);
+      changed = true;
+    } else if (e.message) bumpUnread(e.message);
     else if (e.presence && e.presence.room === room) {
       setChatter(e.presence.username, e.presence.nickname, e.presence.status === 'online');
       addSystemLine(e.presence.text);
@@ -199,6 +472,7 @@ function apply(reply: Reply): void {
       addSystemLine(e.membership.text);
     }
   }
+  if (changed) redivide();
   if (typeof reply.counter === 'number' && reply.counter > counter) counter = reply.counter;
 }
 
@@ -206,25 +480,73 @@ function apply(reply: Reply): void {
 
 type Transport = 'websocket' | 'sse' | 'longpoll';
 const order: Transport[] = ['websocket', 'sse', 'longpoll'];
+const UPGRADE_FIRST_MS = 5_000;
+const UPGRADE_LAST_MS = 5 * 60_000;
 let transport = 0;
 let failures = 0;
 let stopped = false;
+let closeCurrent: () => void = () => undefined;
+let upgradeTimer = 0;
+let upgradeMs = UPGRADE_FIRST_MS;
 
-function retry(opened: boolean): void {
+function setStatus(text: string, state: 'live' | 'connecting' | 'offline', kind?: Transport): void {
+  if (!statusLine) return;
+  statusLine.hidden = false;
+  statusLine.textContent = text;
+  statusLine.dataset.state = state;
+  if (kind) statusLine.dataset.transport = kind;
+  else delete statusLine.dataset.transport;
+}
+
+function opened(kind: Transport): void {
+  failures = 0;
+  if (kind === 'websocket') upgradeMs = UPGRADE_FIRST_MS;
+  setStatus(kind === 'websocket' ? 'Live' : kind === 'sse' ? 'Live (SSE)' : 'Live (polling)', 'live', kind);
+  if (transport > 0) scheduleUpgrade();
+  retryFailed();
+}
+
+/** On a fallback, try WebSocket again, less often each time; the fallback keeps running until it opens. */
+function scheduleUpgrade(): void {
+  window.clearTimeout(upgradeTimer);
+  const wait = upgradeMs;
+  upgradeMs = Math.min(UPGRADE_LAST_MS, upgradeMs * 2);
+  upgradeTimer = window.setTimeout(() => {
+    if (stopped || transport === 0 || !('WebSocket' in window)) return;
+    const probe = new WebSocket(wsUrl());
+    probe.onopen = () => {
+      probe.onclose = null;
+      probe.close();
+      closeCurrent();
+      transport = 0;
+      connect();
+    };
+    probe.onclose = () => scheduleUpgrade();
+  }, wait);
+}
+
+function retry(wasOpen: boolean): void {
   if (stopped) return;
-  failures = opened ? 1 : failures + 1;
-  // A transport that never opened twice in a row is probably blocked: fall back to the next one.
-  if (!opened && failures >= 2 && transport < order.length - 1) {
-    transport++;
+  window.clearTimeout(upgradeTimer);
+  // A break after the stream worked (a restart, a network change): start again from the best transport.
+  if (wasOpen) {
+    transport = 0;
     failures = 0;
   }
-  const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+  failures++;
+  // A transport that never opened twice in a row is probably blocked: fall back to the next one.
+  if (!wasOpen && failures > 2 && transport < order.length - 1) {
+    transport++;
+    failures = 1;
+  }
+  const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
   setStatus('Reconnecting…', 'connecting');
   window.setTimeout(connect, delay);
 }
 
 function fatal(reply: Reply): void {
   stopped = true;
+  closeCurrent();
   setStatus(
     reply.code === 'invalid_session'
       ? 'Signed out: reload to sign in again'
@@ -233,37 +555,44 @@ function fatal(reply: Reply): void {
   );
 }
 
-function connectWebSocket(): void {
+function wsUrl(): URL {
   const url = new URL(`/api/event/ws?counter=${counter}`, location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new WebSocket(url);
-  let opened = false;
+  return url;
+}
+
+function connectWebSocket(): void {
+  const ws = new WebSocket(wsUrl());
+  let open = false;
+  closeCurrent = () => {
+    ws.onclose = null;
+    ws.close();
+  };
   ws.onopen = () => {
-    opened = true;
-    failures = 0;
-    setStatus('Live', 'live');
+    open = true;
+    opened('websocket');
   };
   ws.onmessage = (e) => apply(JSON.parse(String(e.data)) as Reply);
   ws.onclose = (e) => {
     if (e.code === 4000) return fatal({ status: 'error', code: e.reason });
-    retry(opened);
+    retry(open);
   };
 }
 
 function connectSse(): void {
   const source = new EventSource(`/api/event/stream?counter=${counter}&csrf=${encodeURIComponent(csrf)}`);
-  let opened = false;
+  let open = false;
+  closeCurrent = () => source.close();
   source.onopen = () => {
-    opened = true;
-    failures = 0;
-    setStatus('Live (SSE)', 'live');
+    open = true;
+    opened('sse');
   };
   source.onmessage = (e) => apply(JSON.parse(String(e.data)) as Reply);
   source.addEventListener('error', (e) => {
     const data = (e as MessageEvent).data;
     if (typeof data === 'string') return fatal(JSON.parse(data) as Reply);
     source.close();
-    retry(opened);
+    retry(open);
   });
   source.addEventListener('end', () => {
     source.close();
@@ -272,21 +601,27 @@ function connectSse(): void {
 }
 
 async function connectLongPoll(): Promise<void> {
-  setStatus('Live (polling)', 'live');
+  const abort = new AbortController();
+  closeCurrent = () => abort.abort();
+  let open = false;
   try {
+    // "Live" only once the server has answered for this session; the polls below are held.
+    const check = await api('session/verify', undefined, abort.signal);
+    if (check.status !== 'ok') return fatal(check);
+    open = true;
+    opened('longpoll');
     for (;;) {
-      const res = await fetch(`/api/event/observe?counter=${counter}`, { headers: { 'x-lingr-csrf': csrf } });
-      const reply = (await res.json()) as Reply;
+      const reply = await api(`event/observe?counter=${counter}`, undefined, abort.signal);
       if (reply.status !== 'ok') return fatal(reply);
-      failures = 0;
       apply(reply);
     }
   } catch {
-    retry(false);
+    if (!abort.signal.aborted) retry(open);
   }
 }
 
 function connect(): void {
+  if (stopped) return;
   setStatus('Connecting…', 'connecting');
   const kind = order[transport];
   if (kind === 'websocket' && 'WebSocket' in window) connectWebSocket();
@@ -294,45 +629,231 @@ function connect(): void {
   else void connectLongPoll();
 }
 
-// --- saying things ---------------------------------------------------------------------------------
+window.addEventListener('online', () => {
+  if (transport > 0 || statusLine?.dataset.state !== 'live') {
+    closeCurrent();
+    transport = 0;
+    failures = 0;
+    connect();
+  }
+});
 
-let pending = 0;
+// A closing page says so, so its viewer leaves the chatters list within seconds, not minutes.
+window.addEventListener('pagehide', (e) => {
+  if (!e.persisted) navigator.sendBeacon('/away', new URLSearchParams({ csrf }));
+});
 
-async function say(text: string): Promise<void> {
-  const body = new URLSearchParams({
-    room,
-    text,
-    local_id: `pending-${meta('lingr-public-id')}-${++pending}`,
+// --- saying things: nothing typed is ever lost ---------------------------------------------------------
+
+async function api(method: string, params?: Record<string, string>, signal?: AbortSignal): Promise<Reply> {
+  const res = await fetch(
+    `/api/${method}`,
+    params
+      ? {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-lingr-csrf': csrf },
+          body: new URLSearchParams(params),
+          signal,
+        }
+      : { headers: { 'x-lingr-csrf': csrf }, signal },
+  );
+  return (await res.json()) as Reply;
+}
+
+let sent = 0;
+const failed = new Set<HTMLElement>();
+
+const reasonOf = (reply: Reply | undefined): string =>
+  !reply
+    ? 'Not sent: Lingr could not be reached. It will be sent again when the connection is back.'
+    : reply.code === 'rate_limited'
+      ? 'Not sent: you are sending lines faster than the room allows. Wait a moment, then retry.'
+      : reply.code === 'invalid_session'
+        ? 'Not sent: you are signed out. Sign in again in another tab, then retry.'
+        : `Not sent: ${reply.detail ?? 'the server refused this line.'}`;
+
+function pendingLine(text: string, localId: string): HTMLLIElement {
+  const li = make('li', 'message own pending');
+  li.id = `pending-${localId}`;
+  const icon = make('img', 'icon');
+  icon.src = `/images/user/${encodeURIComponent(me)}/42x42.gif`;
+  icon.alt = '';
+  icon.width = icon.height = 28;
+  const body = make('p', 'text');
+  body.append(linkified(text));
+  const state = make('p', 'state', 'Sending…');
+  state.setAttribute('role', 'status');
+  li.append(icon, make('span', 'nickname', myName || me), make('span'), body, state);
+  return li;
+}
+
+async function send(li: HTMLElement, text: string, localId: string): Promise<void> {
+  const state = $<HTMLElement>('.state', li);
+  li.classList.remove('failed');
+  failed.delete(li);
+  if (state) state.textContent = 'Sending…';
+  let reply: Reply | undefined;
+  try {
+    reply = await api('room/say', { room, text, local_id: localId });
+  } catch {
+    reply = undefined;
+  }
+  const message = (reply as (Reply & { message?: ApiMessage }) | undefined)?.message;
+  if (reply?.status === 'ok' && message) {
+    addMessage(message);
+    li.remove();
+    redivide();
+    return;
+  }
+  li.classList.add('failed');
+  if (!reply) failed.add(li);
+  if (!state) return;
+  state.textContent = reasonOf(reply);
+  const again = make('button', 'secondary', 'Retry');
+  again.type = 'button';
+  again.addEventListener('click', () => void send(li, text, localId));
+  const drop = make('button', 'link', 'Discard');
+  drop.type = 'button';
+  drop.addEventListener('click', () => {
+    failed.delete(li);
+    li.remove();
   });
-  const res = await fetch('/api/room/say', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-lingr-csrf': csrf },
-    body,
+  state.append(again, drop);
+}
+
+/** Lines that failed because the server was out of reach go again once it answers. */
+function retryFailed(): void {
+  for (const li of Array.from(failed)) $<HTMLButtonElement>('.state button', li)?.click();
+}
+
+function say(text: string): void {
+  if (!list) return;
+  const localId = `pending-${meta('lingr-public-id')}-${Date.now().toString(36)}-${++sent}`;
+  $('.conversation .empty')?.remove();
+  const li = pendingLine(text, localId);
+  list.append(li);
+  scrollToEnd();
+  void send(li, text, localId);
+}
+
+// --- @name completion ----------------------------------------------------------------------------------
+
+const completion = make('ul', 'completion');
+completion.id = 'completion';
+completion.setAttribute('role', 'listbox');
+completion.setAttribute('aria-label', 'Names');
+completion.hidden = true;
+let choices: string[] = [];
+let chosen = 0;
+
+function names(): string[] {
+  const found = new Set<string>();
+  document.querySelectorAll<HTMLElement>('.chatters li[data-username]').forEach((li) => {
+    if (li.dataset.username) found.add(li.dataset.username);
   });
-  const reply = (await res.json()) as Reply & { message?: ApiMessage };
-  if (reply.status !== 'ok' || !reply.message) throw new Error(reply.detail ?? 'The line was not sent.');
-  addMessage(reply.message);
+  document.querySelectorAll<HTMLElement>('.message[data-speaker]').forEach((li) => {
+    if (li.dataset.speaker) found.add(li.dataset.speaker);
+  });
+  found.delete(me);
+  return [...found];
+}
+
+function typedName(): { start: number; prefix: string } | undefined {
+  if (!box) return undefined;
+  const before = box.value.slice(0, box.selectionStart);
+  const match = /(^|\s)@([\w-]*)$/.exec(before);
+  return match ? { start: before.length - (match[2] ?? '').length, prefix: match[2] ?? '' } : undefined;
+}
+
+function showCompletion(): void {
+  const typed = typedName();
+  choices = typed
+    ? names()
+        .filter((n) => n.toLowerCase().startsWith(typed.prefix.toLowerCase()))
+        .sort()
+        .slice(0, 8)
+    : [];
+  chosen = 0;
+  completion.hidden = choices.length === 0;
+  completion.replaceChildren(
+    ...choices.map((name, i) => {
+      const li = make('li', '', `@${name}`);
+      li.id = `completion-${i}`;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', String(i === chosen));
+      li.addEventListener('mousedown', (e) => {
+        e.preventDefault();
+        chosen = i;
+        complete();
+      });
+      return li;
+    }),
+  );
+  if (!completion.hidden) box?.setAttribute('aria-activedescendant', `completion-${chosen}`);
+  else box?.removeAttribute('aria-activedescendant');
+}
+
+function moveChoice(by: number): void {
+  chosen = (chosen + by + choices.length) % choices.length;
+  completion
+    .querySelectorAll('li')
+    .forEach((li, i) => li.setAttribute('aria-selected', String(i === chosen)));
+  box?.setAttribute('aria-activedescendant', `completion-${chosen}`);
+}
+
+function complete(): void {
+  const typed = typedName();
+  const name = choices[chosen];
+  if (!box || !typed || !name) return;
+  const end = box.selectionStart;
+  box.setRangeText(`${name} `, typed.start, end, 'end');
+  completion.hidden = true;
+  box.focus();
 }
 
 if (form && box) {
+  form.append(completion);
+  box.setAttribute('aria-autocomplete', 'list');
+  box.setAttribute('aria-controls', 'completion');
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const text = box.value;
     if (text.trim() === '') return;
     box.value = '';
-    say(text).catch((err: unknown) => {
-      box.value = text;
-      addSystemLine(err instanceof Error ? err.message : 'The line was not sent.');
-    });
+    completion.hidden = true;
+    say(text);
+  });
+  box.addEventListener('input', showCompletion);
+  box.addEventListener('blur', () => {
+    completion.hidden = true;
   });
   box.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    if (!completion.hidden && choices.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        return moveChoice(e.key === 'ArrowDown' ? 1 : -1);
+      }
+      if ((e.key === 'Enter' || e.key === 'Tab') && !e.isComposing) {
+        e.preventDefault();
+        return complete();
+      }
+      if (e.key === 'Escape') {
+        completion.hidden = true;
+        return;
+      }
+    }
+    // Never send during an input method's composition (Japanese and other languages confirm with Enter).
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       form.requestSubmit();
     }
   });
 }
 
+document.querySelectorAll<HTMLElement>('.message').forEach(enhance);
+zoneChoice();
+redivide();
+notificationSwitch();
 scrollToEnd();
 connect();
 

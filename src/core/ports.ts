@@ -85,6 +85,10 @@ export interface RoomRepository {
     events: (member: MemberView, room: Room, members: MemberView[]) => NewEvent[],
   ): Promise<ChatEvent[] | undefined>;
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
+  /** Marks the member's lines read through `messageId` (never moves back). */
+  markRead(roomId: string, userId: number, messageId: number): Promise<void>;
+  /** Per room of the user: lines after the last one read, counted up to `cap`. */
+  unread(userId: number, cap: number): Promise<Map<string, number>>;
   /**
    * Deletes the room with its memberships, tags and messages, and writes `event` (its access fact) in the
    * same transaction; the event log keeps what it had. Undefined when there was no such room.
@@ -154,6 +158,8 @@ export interface FavoriteRepository {
   /** favourite id by message id, for the given messages. */
   of(userId: number, messageIds: readonly number[]): Promise<Map<number, number>>;
   inRoom(userId: number, roomId: string): Promise<number[]>;
+  /** The user's starred message ids, the latest starred first. */
+  latest(userId: number, limit: number): Promise<number[]>;
 }
 
 /** Structured logging seam (pino satisfies it). */

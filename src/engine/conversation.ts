@@ -62,6 +62,7 @@ export class Conversation {
     );
     this.events.published([event]);
     await this.store.rooms.touchMember(room.id, s.userId, now);
+    await this.store.rooms.markRead(room.id, s.userId, message.id);
     return message;
   }
 
@@ -95,6 +96,11 @@ export class Conversation {
       const favoriteId = favorites.get(message.id);
       return favoriteId === undefined ? { message } : { message, favoriteId };
     });
+  }
+
+  /** The user has read the room through `messageId` (their unread count there drops to what came after). */
+  async markRead(s: LiveSession, roomId: string, messageId: number): Promise<void> {
+    await this.store.rooms.markRead(roomId, s.userId, messageId);
   }
 
   /** Stars (or unstars) a line of a room the user may see. */

@@ -22,6 +22,8 @@ export class LiveSession {
   observing = 0;
   lastObserveAt: number;
   online: boolean;
+  /** Its page said it is closing: it goes offline after a short wait instead of the grace period. */
+  departing = false;
 
   constructor(record: SessionRecord, user: User, now: number) {
     this.id = record.id;

@@ -1,5 +1,8 @@
 import type { LiveSession } from './live-session.js';
 
+/** How long a closing page's session stays online: long enough for a reload to come back unnoticed. */
+export const DEPARTURE_MS = 3_000;
+
 export interface PresenceChange {
   session: LiveSession;
   status: 'online' | 'offline';
@@ -41,6 +44,7 @@ export class Presence {
   }
 
   observeStarted(s: LiveSession, now: number): void {
+    s.departing = false;
     s.observing++;
     s.lastObserveAt = now;
     if (!s.online && !s.hidden) this.setOnline(s, true);
@@ -66,12 +70,26 @@ export class Presence {
     if (s.online) this.setOnline(s, false);
   }
 
-  /** Takes offline every session that stopped observing more than the grace period ago. */
+  /** The session's page is closing; `settle` later takes it offline if it did not come back. */
+  depart(s: LiveSession): void {
+    s.departing = true;
+  }
+
+  /** Takes one session offline if it stopped observing longer ago than it may. */
+  settle(s: LiveSession, now: number): void {
+    if (s.online && this.stale(s, now)) this.setOnline(s, false);
+  }
+
+  /** Takes offline every session that stopped observing longer ago than it may. */
   sweep(now: number): void {
     const stale: LiveSession[] = [];
     for (const sessions of this.onlineByUser.values())
-      for (const s of sessions) if (s.observing === 0 && now - s.lastObserveAt >= this.graceMs) stale.push(s);
+      for (const s of sessions) if (this.stale(s, now)) stale.push(s);
     for (const s of stale) this.setOnline(s, false);
+  }
+
+  private stale(s: LiveSession, now: number): boolean {
+    return s.observing === 0 && now - s.lastObserveAt >= (s.departing ? DEPARTURE_MS : this.graceMs);
   }
 
   private setOnline(s: LiveSession, online: boolean): void {

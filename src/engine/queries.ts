@@ -22,7 +22,20 @@ export interface RoomPage extends VisibleRoom {
   /** Members online now, by name. */
   chatters: MemberView[];
   related: Room[];
+  /** The viewer's rooms with their unread counts (empty for a visitor). */
+  mine: RoomWithUnread[];
+  /** Which of `messages` the viewer starred. */
+  starred: Set<number>;
 }
+
+/** A room of the user's, with how many lines came after the last one they read (up to UNREAD_CAP). */
+export interface RoomWithUnread {
+  room: Room;
+  unread: number;
+}
+
+/** Unread counts stop here; the pages show "99+". */
+export const UNREAD_CAP = 100;
 
 /** What the badge shows of a public room. */
 export interface BadgeView {
@@ -54,13 +67,14 @@ export class Queries {
   }
 
   async explore(userId?: number) {
+    const counter = this.counter();
     const [hot, newest, tags, mine] = await Promise.all([
       this.store.directory.hot(this.clock.now() - DAY, LIST),
       this.store.directory.newest(LIST),
       this.store.directory.tags(60),
-      userId === undefined ? Promise.resolve([]) : this.roomsOf(userId),
+      userId === undefined ? Promise.resolve([]) : this.roomsWithUnread(userId),
     ]);
-    return { hot, newest, tags, mine };
+    return { hot, newest, tags, mine, counter };
   }
 
   search(query: string): Promise<Room[]> {
@@ -81,19 +95,55 @@ export class Queries {
     return rooms;
   }
 
+  roomIdsOf(userId: number): Promise<string[]> {
+    return this.store.rooms.roomIdsOf(userId);
+  }
+
+  /** The rooms the user joined, in the order joined, with their unread counts. */
+  async roomsWithUnread(userId: number): Promise<RoomWithUnread[]> {
+    const [rooms, unread] = await Promise.all([
+      this.roomsOf(userId),
+      this.store.rooms.unread(userId, UNREAD_CAP),
+    ]);
+    return rooms.map((room) => ({ room, unread: unread.get(room.id) ?? 0 }));
+  }
+
   async roomPage(roomId: string, userId?: number): Promise<RoomPage | undefined> {
     const visible = await this.visible(roomId, userId);
     if (!visible) return undefined;
     const counter = this.counter();
-    const [messages, members, related] = await Promise.all([
+    const [messages, members, related, mine] = await Promise.all([
       this.store.messages.latest(roomId, ROOM_BACKLOG),
       this.store.rooms.members(roomId),
       this.store.directory.related(roomId, RELATED),
+      userId === undefined ? Promise.resolve([]) : this.roomsWithUnread(userId),
     ]);
+    const starred =
+      userId === undefined
+        ? new Set<number>()
+        : new Set(
+            (
+              await this.store.favorites.of(
+                userId,
+                messages.map((m) => m.id),
+              )
+            ).keys(),
+          );
     const chatters = members
       .filter((m) => this.presence.isUserOnline(m.userId))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return { ...visible, counter, messages, chatters, related };
+    return { ...visible, counter, messages, chatters, related, mine, starred };
+  }
+
+  /** The user's starred lines that they may still see, the latest starred first, with their rooms. */
+  async starred(userId: number, limit: number): Promise<Array<{ message: Message; room: Room }>> {
+    const found: Array<{ message: Message; room: Room }> = [];
+    for (const id of await this.store.favorites.latest(userId, limit)) {
+      const message = await this.store.messages.byId(id);
+      const visible = message && (await this.visible(message.roomId, userId));
+      if (message && visible) found.push({ message, room: visible.room });
+    }
+    return found;
   }
 
   async badge(roomId: string): Promise<BadgeView | undefined> {

@@ -4,6 +4,7 @@ import type { Bus, Store } from '../core/ports.js';
 import type { Followers } from './followers.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
 import type { Live } from './live.js';
+import { DEPARTURE_MS } from './presence.js';
 import type { LiveSession } from './live-session.js';
 import { Observation, type Cancellable, type ObserveSink } from './observation.js';
 import type { RoomAccessChanges } from './room-access.js';
@@ -41,6 +42,13 @@ export class Subscriptions {
     // Unchanged subscriptions leave held observes and open streams alone.
     if (next.length !== s.rooms.length || next.some((r, i) => r !== s.rooms[i])) await this.setRooms(s, next);
     return this.live.log.head;
+  }
+
+  /** The session's page is closing (it said so as it went): offline within seconds unless it comes back. */
+  departing(s: LiveSession): void {
+    const { presence, clock } = this.live;
+    presence.depart(s);
+    setTimeout(() => presence.settle(s, clock.now()), 2 * DEPARTURE_MS).unref();
   }
 
   async unsubscribe(s: LiveSession, rooms: readonly string[]): Promise<number> {

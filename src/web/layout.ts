@@ -5,7 +5,8 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  // Inline images come from the sender's own link; nothing else third-party loads.
+  'img-src * data:',
   "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -28,6 +29,10 @@ export interface PageInput {
   /** Values for the page's script, as <meta name="lingr-…"> (no inline script under our CSP). */
   meta?: Record<string, string>;
   script?: string;
+  /** Pages laid out to the window's height (the room) say so here. */
+  bodyClass?: string;
+  /** Where the "skip to" link leads keyboard users (the message box), with its words. */
+  skipTo?: { href: string; label: string };
 }
 
 function account(viewer: Viewer | undefined): SafeHtml {
@@ -66,7 +71,8 @@ export function page(input: PageInput): string {
         ${meta} ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
         ${input.script ? html`<script type="module" src="${input.script}"></script>` : ''}
       </head>
-      <body>
+      <body class="${input.bodyClass ?? ''}">
+        ${input.skipTo ? html`<a class="skip-link" href="${input.skipTo.href}">${input.skipTo.label}</a>` : ''}
         <header class="site">
           <a class="brand" href="/">Lingr</a>
           <form class="search" role="search" action="/" method="get">

@@ -1,9 +1,18 @@
-import type { MemberView } from '../core/model.js';
+import type { MemberView, Message } from '../core/model.js';
 import type { LiveSession } from '../engine/live-session.js';
-import type { Queries } from '../engine/queries.js';
+import type { Queries, RoomWithUnread } from '../engine/queries.js';
 import { ArchivePages, dayPath } from './archives.js';
 import { badgeSnippet } from './badge.js';
-import { iconOf, messageItem, plural, roomList, tagLinks } from './fragments.js';
+import {
+  iconOf,
+  messageItem,
+  plural,
+  roomList,
+  tagLinks,
+  unreadLabel,
+  unreadText,
+  withDayDividers,
+} from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
 import { page, type Viewer } from './layout.js';
 import { localDate } from './time-format.js';
@@ -12,6 +21,8 @@ export interface Page {
   status: number;
   body: string;
 }
+
+const STARRED_LIMIT = 200;
 
 const PROBLEM_HEADINGS: Partial<Record<number, string>> = {
   403: 'Not allowed',
@@ -58,21 +69,32 @@ export class WebPages {
         }),
       };
     }
-    const { hot, newest, tags, mine } = await this.queries.explore(session?.userId);
+    const { hot, newest, tags, mine, counter } = await this.queries.explore(session?.userId);
     const linesIn = new Map(hot.map((h) => [h.room.id, h.lines]));
+    const unread = new Map(mine.map((m) => [m.room.id, m.unread]));
     const max = Math.max(1, ...tags.map((t) => t.rooms));
     return {
       status: 200,
       body: page({
         title: 'Lingr — chat rooms in your browser',
         viewer,
+        // Signed in, the live client keeps "Your rooms" unread counts current.
+        meta: session
+          ? { room: '', counter: String(counter), username: session.username, name: session.userName }
+          : undefined,
+        script: session ? '/static/room.js' : undefined,
         body: html`<main class="explore">
           <h1>Explore rooms</h1>
           ${
             session
               ? html`<section aria-labelledby="mine-heading">
                   <h2 id="mine-heading">Your rooms</h2>
-                  ${roomList(mine, 'You have not joined a room yet: open one below and join it, or create your own.')}
+                  ${roomList(
+                    mine.map((m) => m.room),
+                    'You have not joined a room yet: open one below and join it, or create your own.',
+                    undefined,
+                    (r) => unread.get(r.id) ?? 0,
+                  )}
                 </section>`
               : ''
           }
@@ -126,57 +148,73 @@ export class WebPages {
 
   /**
    * The room. A signed-in viewer also gets the live client: a message box when a member, a join button
-   * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap.
+   * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap. The page
+   * is laid out to the window: the conversation scrolls above a message box that is always in view.
    */
   async room(id: string, visitor?: Visitor): Promise<Page> {
     const viewer = visitor?.session;
     const view = await this.queries.roomPage(id, viewer?.userId);
     if (!view) return this.notFound(`There is no room “${id}”.`);
-    const { room, counter, messages, chatters, related } = view;
+    const { room, counter, messages, chatters, related, mine, starred } = view;
     const member = view.membership !== undefined;
     const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
+    const permalink = (m: Message) => dayPath(room.id, localDate(m.createdAt, room.timezone));
     return {
       status: 200,
       body: page({
         title: `${room.name} — Lingr`,
         viewer: viewerOf(visitor),
+        bodyClass: 'room-page',
+        skipTo: member ? { href: '#say-text', label: 'Skip to the message box' } : undefined,
         meta: viewer
           ? {
               room: room.id,
               counter: String(counter),
               'public-id': viewer.publicId,
               username: viewer.username,
+              name: viewer.userName,
               timezone: room.timezone,
+              member: member ? 'yes' : 'no',
             }
           : undefined,
         script: viewer ? '/static/room.js' : undefined,
         body: html`<main class="room">
-          <header class="room-header">
-            <h1>${room.name}</h1>
-            ${
-              room.blurb
-                ? html`<details class="blurb">
-                    <summary>more info</summary>
-                    <p>${linkify(room.blurb)}</p>
-                  </details>`
-                : ''
-            }
-            ${tagLinks(room.tags)}
-            <p class="timezone">Times are in ${room.timezone}</p>
-            ${viewer ? html`<p class="connection" role="status" aria-live="polite">Connecting…</p>` : ''}
-          </header>
-          <section class="conversation" aria-label="Conversation">
+          <section class="conversation" aria-labelledby="room-title">
+            <header class="room-header">
+              <div class="title-row">
+                <h1 id="room-title">${room.name}</h1>
+                ${
+                  viewer
+                    ? html`<p class="connection" role="status" aria-live="polite" hidden>Connecting…</p>`
+                    : ''
+                }
+                <a class="info-toggle" href="#room-info">Room info</a>
+              </div>
+              ${
+                room.blurb
+                  ? html`<details class="blurb">
+                      <summary>About this room</summary>
+                      <p>${linkify(room.blurb)}</p>
+                    </details>`
+                  : ''
+              }
+              ${tagLinks(room.tags)}
+              <p class="timezone">
+                Times are in <span class="zone-name">${room.timezone}</span>
+                <span class="zone-choice"></span>
+              </p>
+            </header>
             ${messages.length === 0 ? html`<p class="empty">Nobody has said anything yet.</p>` : ''}
-            <ol class="messages">
-              ${messages.map((m) =>
-                messageItem(
-                  m,
-                  room.timezone,
-                  dayPath(room.id, localDate(m.createdAt, room.timezone)),
-                  viewer?.username,
-                ),
+            <ol class="messages" role="log" aria-label="Messages" tabindex="0">
+              ${withDayDividers(messages, room.timezone, (m) =>
+                messageItem(m, room.timezone, permalink(m), viewer?.username, starred.has(m.id)),
               )}
             </ol>
+            ${
+              viewer
+                ? html`<noscript><p class="hint">New lines appear when you reload this page.</p></noscript>`
+                : ''
+            }
             ${
               member
                 ? html`<form class="say" method="post" action="/room/${room.id}/say">
@@ -210,11 +248,13 @@ export class WebPages {
                     </form>`
             }
           </section>
-          <aside class="sidebar">
-            ${chattersList(chatters)}
+          <aside class="sidebar" id="room-info" aria-label="About this room">
+            <a class="info-close" href="#room-title">Close room info</a>
+            ${viewer && !viewer.guest ? yourRooms(mine, room.id) : ''} ${chattersList(chatters)}
             <nav aria-label="Room links">
               <ul>
                 <li><a href="/room/${room.id}/archives">Archives</a></li>
+                ${viewer && !viewer.guest ? html`<li><a href="/starred">Your starred lines</a></li>` : ''}
               </ul>
               ${
                 viewer
@@ -278,6 +318,38 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
     };
   }
 
+  /** The viewer's starred lines across their rooms, the latest starred first. */
+  async starred(visitor: Visitor): Promise<Page> {
+    const found = await this.queries.starred(visitor.session.userId, STARRED_LIMIT);
+    return {
+      status: 200,
+      body: page({
+        title: 'Starred lines — Lingr',
+        viewer: viewerOf(visitor),
+        body: html`<main class="archives starred">
+          <h1>Your starred lines</h1>
+          ${
+            found.length === 0
+              ? html`<p class="empty">Star a line in a room (☆ beside its time) to keep it here.</p>`
+              : html`<ol class="messages results">
+                  ${found.map(
+                    ({ message, room }) =>
+                      html`<li class="room-of"><a href="/room/${room.id}">${room.name}</a></li>
+                        ${messageItem(
+                          message,
+                          room.timezone,
+                          dayPath(room.id, localDate(message.createdAt, room.timezone)),
+                          visitor.session.username,
+                          true,
+                        )}`,
+                  )}
+                </ol>`
+          }
+        </main>`,
+      }),
+    };
+  }
+
   /** A room's archives, for anyone who may read the room (for now: public rooms). */
   async archives(id: string, query: string | undefined, visitor?: Visitor): Promise<Page> {
     const room = await this.readable(id, visitor?.session);
@@ -316,6 +388,29 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
       }),
     };
   }
+}
+
+/** The viewer's rooms beside the conversation; the live client keeps their unread counts. */
+function yourRooms(rooms: readonly RoomWithUnread[], current: string): SafeHtml {
+  return html`<section class="your-rooms" aria-labelledby="your-rooms-heading">
+    <h2 id="your-rooms-heading">Your rooms</h2>
+    ${
+      rooms.length === 0
+        ? html`<p class="empty">Join a room to see it here.</p>`
+        : html`<ul>
+            ${rooms.map(({ room, unread }) => {
+              // The room on screen is being read: its count is the live client's to keep.
+              const n = room.id === current ? 0 : unread;
+              return html`<li data-room="${room.id}" ${room.id === current ? html` aria-current="page"` : ''}>
+                <a href="/room/${room.id}">${room.name}</a>
+                <span class="unread" aria-label="${unreadLabel(n)}" ${n === 0 ? html` hidden` : ''}
+                  >${unreadText(n)}</span
+                >
+              </li>`;
+            })}
+          </ul>`
+    }
+  </section>`;
 }
 
 function chattersList(chatters: readonly MemberView[]): SafeHtml {

@@ -263,6 +263,40 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     }
   };
 
+  /** Posts the live client makes in the background: answered 204, or 403 without a valid session and token. */
+  const background = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+    const viewer = await visitorOf(req);
+    const ok = viewer && csrfValid(viewer.secret, viewer.session, form.get('csrf'));
+    res.writeHead(ok ? 204 : 403, { 'cache-control': 'no-store' });
+    res.end();
+    return ok ? viewer : undefined;
+  };
+
+  /** A closing page says so (sendBeacon), so its viewer leaves the chatters within seconds. */
+  const away = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+    const viewer = await background(req, res, form);
+    if (viewer) subscriptions.departing(viewer.session);
+  };
+
+  const markRead = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    id: string,
+  ) => {
+    const message = Number(form.get('message'));
+    const viewer = await background(req, res, form);
+    if (viewer && Number.isSafeInteger(message) && message > 0)
+      await conversation.markRead(viewer.session, id, message);
+  };
+
+  /** Pages that run the live client follow all the viewer's rooms, for their unread counts. */
+  const followRooms = async (viewer: SignedInVisitor, also?: string) => {
+    const ids = await queries.roomIdsOf(viewer.session.userId);
+    if (also && !ids.includes(also)) ids.push(also);
+    await subscriptions.subscribe(viewer.session, ids, false).catch(() => undefined);
+  };
+
   const post = async (req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> => {
     if (!sameOrigin(req))
       return sendPage(res, pages.problem(403, 'Forms are only accepted from our own pages.'));
@@ -283,6 +317,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         await accounts.destroy(viewer.secret);
       return redirect(res, '/', clearedSessionCookie());
     }
+    if (parts.length === 1 && first === 'away') return away(req, res, form);
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
     if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
@@ -301,6 +336,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           await rooms.deleteRoom(v, id);
           return '/';
         });
+      if (action === 'read') return markRead(req, res, form, id);
       if (action === 'leave') return acting(req, res, form, back, (v) => rooms.leave(v, id).then(() => '/'));
       if (action === 'say')
         return acting(req, res, form, back, (v) =>
@@ -363,12 +399,17 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         return viewer
           ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
           : redirect(res, '/signin?next=/rooms/new');
-      if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
+      if (path === '/') {
+        if (viewer) await followRooms(viewer);
+        return sendPage(res, await pages.explore(searchQuery(query), viewer));
+      }
+      if (path === '/starred')
+        return viewer ? sendPage(res, await pages.starred(viewer)) : redirect(res, '/signin?next=/starred');
       if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
         const id = parts[1] as string;
         if (parts.length === 2) {
           // The live client follows this room through the viewer's session.
-          if (viewer) await subscriptions.subscribe(viewer.session, [id], false).catch(() => undefined);
+          if (viewer) await followRooms(viewer, id);
           return sendPage(res, await pages.room(id, viewer));
         }
         if (parts[2] === 'edit' && parts.length === 3) {

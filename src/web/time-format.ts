@@ -19,6 +19,18 @@ export function clockTime(ms: number, timeZone: string): string {
     .toLowerCase();
 }
 
+const longDays = new Map<string, Intl.DateTimeFormat>();
+
+/** "Tuesday, December 1, 2026" in `timeZone`: day dividers and the full date behind every time. */
+export function fullDate(ms: number, timeZone: string): string {
+  return cached(longDays, timeZone, {
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  }).format(ms);
+}
+
 /** "2026-11-24" in the room's timezone. */
 export function localDate(ms: number, timeZone: string): string {
   const parts = cached(days, timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(

@@ -18,8 +18,8 @@ export interface TestServer {
   adminStore: Store;
   /** Calls an API method with GET and a query string; returns the parsed body. */
   api(method: string, params?: Record<string, string | number | boolean>): Promise<Json>;
-  /** Stops the server gracefully and starts it again on the same port and data. */
-  restart(): Promise<void>;
+  /** Stops the server gracefully and starts it again on the same port and data, after `downMs` away. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,8 +67,9 @@ export async function startTestServer(
     admin,
     adminStore,
     api: (method, params = {}) => getJson(`${url}/api/${method}`, params),
-    async restart() {
+    async restart(downMs = 0) {
       await server.close();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       server = await startServer(
         testSettings(dataDir, { ...overrides, port: String(server.port) }),
         createLogger('silent'),

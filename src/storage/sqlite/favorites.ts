@@ -6,6 +6,7 @@ export class SqliteFavorites implements FavoriteRepository {
   private readonly selectOne;
   private readonly remove_;
   private readonly selectInRoom;
+  private readonly selectLatest;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -18,6 +19,9 @@ export class SqliteFavorites implements FavoriteRepository {
     this.selectInRoom = db.prepare<[number, string], { message_id: number }>(
       `SELECT f.message_id FROM favorites f JOIN messages m ON m.id = f.message_id
        WHERE f.user_id = ? AND m.room_id = ? AND m.deleted_at IS NULL ORDER BY f.message_id`,
+    );
+    this.selectLatest = db.prepare<[number, number], { message_id: number }>(
+      'SELECT message_id FROM favorites WHERE user_id = ? ORDER BY id DESC LIMIT ?',
     );
   }
 
@@ -45,5 +49,9 @@ export class SqliteFavorites implements FavoriteRepository {
 
   async inRoom(userId: number, roomId: string) {
     return this.selectInRoom.all(userId, roomId).map((r) => r.message_id);
+  }
+
+  async latest(userId: number, limit: number) {
+    return this.selectLatest.all(userId, limit).map((r) => r.message_id);
   }
 }

@@ -125,4 +125,14 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
     csrf_token = CASE csrf_token WHEN '' THEN '' ELSE lingr_secret_key(csrf_token) END;
   `,
   migrateEventsToFacts,
+  `
+  -- Unread counts: the last line each member has read. Existing members start with everything read; a new
+  -- member starts at the room's latest line, whoever adds them.
+  ALTER TABLE memberships ADD COLUMN read_through INTEGER NOT NULL DEFAULT 0;
+  UPDATE memberships SET read_through = COALESCE((SELECT MAX(id) FROM messages), 0);
+  CREATE TRIGGER memberships_start_read AFTER INSERT ON memberships BEGIN
+    UPDATE memberships SET read_through = COALESCE((SELECT MAX(id) FROM messages WHERE room_id = NEW.room_id), 0)
+    WHERE seq = NEW.seq;
+  END;
+  `,
 ];

@@ -52,11 +52,22 @@ export class SqliteRooms implements RoomRepository {
   private readonly updateRoom;
   private readonly deleteTags;
   private readonly deleteSubscriptions;
+  private readonly updateRead;
+  private readonly selectUnread;
 
   constructor(
     private readonly db: Db,
     private readonly events: SqliteEvents,
   ) {
+    this.updateRead = db.prepare<[number, string, number, number]>(
+      'UPDATE memberships SET read_through = ? WHERE room_id = ? AND user_id = ? AND read_through < ?',
+    );
+    // Counted per room with a cap, so a room never opened costs no more than `cap` index steps.
+    this.selectUnread = db.prepare<[number, number], { room_id: string; unread: number }>(
+      `SELECT m.room_id, (SELECT COUNT(*) FROM (SELECT 1 FROM messages x
+         WHERE x.room_id = m.room_id AND x.id > m.read_through AND x.deleted_at IS NULL LIMIT ?)) AS unread
+       FROM memberships m WHERE m.user_id = ?`,
+    );
     this.insertRoom = db.prepare(
       'INSERT INTO rooms (id, name, blurb, is_public, owner_id, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -198,5 +209,13 @@ export class SqliteRooms implements RoomRepository {
 
   async touchMember(roomId: string, userId: number, at: number) {
     this.updateActivity.run(at, roomId, userId);
+  }
+
+  async markRead(roomId: string, userId: number, messageId: number) {
+    this.updateRead.run(messageId, roomId, userId, messageId);
+  }
+
+  async unread(userId: number, cap: number) {
+    return new Map(this.selectUnread.all(cap, userId).map((r) => [r.room_id, r.unread]));
   }
 }
