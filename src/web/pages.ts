@@ -6,6 +6,7 @@ import { badgeSnippet } from './badge.js';
 import { iconOf, messageItem, plural, roomList, tagLinks } from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
 import { page, type Viewer } from './layout.js';
+import { assetUrl } from './static-assets.js';
 import { localDate } from './time-format.js';
 
 export interface Page {
@@ -149,7 +150,7 @@ export class WebPages {
               timezone: room.timezone,
             }
           : undefined,
-        script: viewer ? '/static/room.js' : undefined,
+        script: viewer ? assetUrl('room.js') : undefined,
         body: html`<main class="room">
           <header class="room-header">
             <h1>${room.name}</h1>
