@@ -17,6 +17,7 @@ import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
 import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
 import { viewerOf as viewerOfVisitor, type Page, type Visitor, type WebPages } from './pages.js';
+import { pageNumber } from './archives.js';
 import { staticFileAt, staticFiles, type StaticHit } from './static-assets.js';
 
 const MAX_QUERY = 100;
@@ -393,6 +394,10 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         }
         if (parts[2] === 'archives' && parts.length === 3)
           return sendPage(res, await pages.archives(id, searchQuery(query), viewer));
+        if (parts[2] === 'message' && parts.length === 4 && /^[1-9]\d{0,15}$/.test(parts[3] as string)) {
+          const found = await pages.lineLocation(id, Number(parts[3]), viewer);
+          return typeof found === 'string' ? redirect(res, found) : sendPage(res, found);
+        }
         const [year, month, day] = parts.slice(3);
         if (
           parts[2] === 'archives' &&
@@ -400,8 +405,12 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           /^\d{4}$/.test(year ?? '') &&
           /^\d{2}$/.test(month ?? '') &&
           /^\d{2}$/.test(day ?? '')
-        )
-          return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, viewer));
+        ) {
+          const pageNo = pageNumber(queryValues(query).get('page'));
+          if (pageNo === undefined)
+            return sendPage(res, pages.notFound('There is no such page of this day.'));
+          return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, pageNo, viewer));
+        }
       }
       if (parts[0] === 'tag' && parts.length === 2 && parts[1])
         return sendPage(res, await pages.tag(parts[1], viewer));

@@ -27,6 +27,7 @@ const SOURCES: ReadonlyArray<{ name: string; type: string; read: () => Buffer }>
   { name: 'favicon.svg', type: 'image/svg+xml', read: fromRoot('src/web/assets/favicon.svg') },
   { name: 'room.js', type: JS, read: fromRoot('dist/client/room.js') },
   { name: 'badge.js', type: JS, read: fromRoot('dist/client/badge.js') },
+  { name: 'archive.js', type: JS, read: fromRoot('dist/client/archive.js') },
   { name: 'favicon.ico', type: 'image/vnd.microsoft.icon', read: faviconIco },
 ];
 
