@@ -124,12 +124,16 @@ export interface MessageRepository {
   byId(id: number): Promise<Message | undefined>;
   /** The newest `limit` messages of the room with id below `before`, oldest first. */
   latest(roomId: string, limit: number, before?: number): Promise<Message[]>;
-  /** Messages created in [from, to), oldest first. */
-  between(roomId: string, from: number, to: number, limit: number): Promise<Message[]>;
+  /** Messages created in [from, to), oldest first, skipping the first `offset` of them. */
+  between(roomId: string, from: number, to: number, limit: number, offset?: number): Promise<Message[]>;
+  /** How many messages were created in [from, to); with `beforeId`, only those with a smaller id. */
+  countBetween(roomId: string, from: number, to: number, beforeId?: number): Promise<number>;
   /** How many lines fell in each `bucketMs`-long slice of time (slice start → count), for archive calendars. */
   activity(roomId: string, bucketMs: number): Promise<Array<{ start: number; lines: number }>>;
   /** Messages whose text contains `query` (case-insensitive for ASCII), newest first. */
   search(roomId: string, query: string, limit: number): Promise<Message[]>;
+  /** How many messages `search` would find with no limit. */
+  countMatches(roomId: string, query: string): Promise<number>;
 }
 
 /**

@@ -168,13 +168,32 @@ export class Queries {
     return this.store.messages.activity(roomId, bucketMs);
   }
 
-  /** The room's lines in [from, to), oldest first. */
-  between(roomId: string, from: number, to: number, limit: number): Promise<Message[]> {
-    return this.store.messages.between(roomId, from, to, limit);
+  /** The room's lines in [from, to), oldest first, from the `offset`th on. */
+  between(roomId: string, from: number, to: number, limit: number, offset = 0): Promise<Message[]> {
+    return this.store.messages.between(roomId, from, to, limit, offset);
   }
 
-  searchLines(roomId: string, query: string, limit: number): Promise<Message[]> {
-    return this.store.messages.search(roomId, query, limit);
+  /** How many of the room's lines fall in [from, to); with `beforeId`, only those said before that line. */
+  countBetween(roomId: string, from: number, to: number, beforeId?: number): Promise<number> {
+    return this.store.messages.countBetween(roomId, from, to, beforeId);
+  }
+
+  /** A line that is still there (not deleted), by its id. */
+  line(id: number): Promise<Message | undefined> {
+    return this.store.messages.byId(id);
+  }
+
+  /** The newest `limit` lines that match, and how many match in all. */
+  async searchLines(
+    roomId: string,
+    query: string,
+    limit: number,
+  ): Promise<{ lines: Message[]; total: number }> {
+    const [lines, total] = await Promise.all([
+      this.store.messages.search(roomId, query, limit),
+      this.store.messages.countMatches(roomId, query),
+    ]);
+    return { lines, total };
   }
 
   userIcon(username: string) {

@@ -1,18 +1,46 @@
 import type { Room } from '../core/model.js';
 import type { Queries } from '../engine/queries.js';
-import { messageItem, plural } from './fragments.js';
-import { html } from './html.js';
+import { messageItem } from './fragments.js';
+import { html, type SafeHtml } from './html.js';
 import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
+import { assetUrl } from './static-assets.js';
 import { isCalendarDate, localDate, localMidnight, nextDate } from './time-format.js';
 
 /** Every timezone offset is a multiple of 15 minutes, so 15-minute slices never straddle a local midnight. */
 const SLICE = 15 * 60 * 1000;
-const DAY_LIMIT = 5000;
+/** Lines on one page of a day: a busy day is several pages, every line on one of them. */
+export const DAY_PAGE = 1000;
 const SEARCH_LIMIT = 100;
+/** Around the current page, the pager lists this many page numbers each side (and the first and last). */
+const PAGER_REACH = 2;
 
-export const dayPath = (roomId: string, date: string): string =>
-  `/room/${roomId}/archives/${date.replace(/-/g, '/')}`;
+/** A day of a room's archives; page 1 has no `?page`, so the URLs the API contract gives stay as they are. */
+export const dayPath = (roomId: string, date: string, pageNumber = 1): string =>
+  `/room/${roomId}/archives/${date.replace(/-/g, '/')}${pageNumber > 1 ? `?page=${pageNumber}` : ''}`;
+
+/** Where a line is, whatever its day and page: the server redirects it (see `ArchivePages.locate`). */
+export const linePath = (roomId: string, messageId: number): string => `/room/${roomId}/message/${messageId}`;
+
+/** `?page=` of a day: absent is page 1; anything but a whole number from 1 is no page at all. */
+export function pageNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return 1;
+  return /^[1-9]\d{0,8}$/.test(value) ? Number(value) : undefined;
+}
+
+const number = (n: number) => n.toLocaleString('en-US');
+const lines = (n: number) => `${number(n)} ${n === 1 ? 'line' : 'lines'}`;
+
+/** Page numbers to list: the first, the last, and those near the current one; `undefined` marks a gap. */
+function pagesToList(current: number, last: number): Array<number | undefined> {
+  const list: Array<number | undefined> = [];
+  for (let p = 1; p <= last; p++) {
+    const near = Math.abs(p - current) <= PAGER_REACH;
+    if (p === 1 || p === last || near) list.push(p);
+    else if (list.at(-1) !== undefined) list.push(undefined);
+  }
+  return list;
+}
 
 /** Dated public archives of a room, in the room's timezone. */
 export class ArchivePages {
@@ -47,18 +75,20 @@ export class ArchivePages {
           </form>
           ${
             search
-              ? html`<h2>${plural(search.length, 'line')} matching “${query}”</h2>
+              ? html`<h2>${lines(search.total)} matching “${query}”</h2>
                   ${
-                    search.length === 0
+                    search.total > search.lines.length
+                      ? html`<p class="shown">
+                          Showing the newest ${number(search.lines.length)}; a longer search narrows them
+                          down.
+                        </p>`
+                      : ''
+                  }
+                  ${
+                    search.lines.length === 0
                       ? html`<p class="empty">Nothing said here matches.</p>`
                       : html`<ol class="messages results">
-                          ${search.map((m) =>
-                            messageItem(
-                              m,
-                              room.timezone,
-                              dayPath(room.id, localDate(m.createdAt, room.timezone)),
-                            ),
-                          )}
+                          ${search.lines.map((m) => messageItem(m, room.timezone, linePath(room.id, m.id)))}
                         </ol>`
                   }`
               : days.length === 0
@@ -68,7 +98,7 @@ export class ArchivePages {
                       (d) =>
                         html`<li>
                           <a href="${dayPath(room.id, d.date)}">${d.date}</a>
-                          <span class="count">${plural(d.lines, 'line')}</span>
+                          <span class="count">${lines(d.lines)}</span>
                         </li>`,
                     )}
                   </ul>`
@@ -78,21 +108,29 @@ export class ArchivePages {
     };
   }
 
-  async day(room: Room, date: string, viewer?: Viewer): Promise<Page | undefined> {
+  /** One page of a day; undefined when `date` is no date. */
+  async day(room: Room, date: string, pageNo: number, viewer?: Viewer): Promise<Page | undefined> {
     if (!isCalendarDate(date)) return undefined;
     const from = localMidnight(date, room.timezone);
     const to = localMidnight(nextDate(date), room.timezone);
     if (!Number.isFinite(from) || localDate(from, room.timezone) !== date) return undefined;
-    const lines = await this.queries.between(room.id, from, to, DAY_LIMIT);
+    const total = await this.queries.countBetween(room.id, from, to);
+    const last = Math.max(1, Math.ceil(total / DAY_PAGE));
+    if (pageNo > last) return this.pastLastPage(room, date, last, viewer);
+    const first = (pageNo - 1) * DAY_PAGE;
+    const shown = await this.queries.between(room.id, from, to, DAY_PAGE, first);
     const days = (await this.days(room)).map((d) => d.date);
     const newer = days.filter((d) => d > date).at(-1);
     const older = days.find((d) => d < date);
-    const path = dayPath(room.id, date);
+    const path = dayPath(room.id, date, pageNo);
+    const pager = last > 1 ? this.pager(room.id, date, pageNo, last) : '';
     return {
       status: 200,
       body: page({
-        title: `${room.name}, ${date} — Lingr`,
+        title: `${room.name}, ${date}${last > 1 ? `, page ${pageNo} of ${last}` : ''} — Lingr`,
         viewer,
+        meta: { room: room.id },
+        script: assetUrl('archive.js'),
         body: html`<main class="archives">
           <p class="crumbs">
             <a href="/room/${room.id}">← ${room.name}</a> · <a href="/room/${room.id}/archives">Archives</a>
@@ -103,17 +141,92 @@ export class ArchivePages {
             ${older ? html`<a rel="prev" href="${dayPath(room.id, older)}">← ${older}</a>` : ''}
             ${newer ? html`<a rel="next" href="${dayPath(room.id, newer)}">${newer} →</a>` : ''}
           </nav>
+          ${
+            total === 0
+              ? ''
+              : html`<p class="range">
+                  ${
+                    last > 1
+                      ? `Lines ${number(first + 1)}–${number(first + shown.length)} of ${number(total)}`
+                      : lines(total)
+                  }
+                </p>`
+          }
+          ${pager}
           <section class="conversation" aria-label="Conversation">
             ${
-              lines.length === 0
+              shown.length === 0
                 ? html`<p class="empty">Nothing was said on this day.</p>`
                 : html`<ol class="messages">
-                    ${lines.map((m) => messageItem(m, room.timezone, path))}
+                    ${shown.map((m) => messageItem(m, room.timezone, path))}
                   </ol>`
             }
           </section>
+          ${pager}
         </main>`,
       }),
     };
+  }
+
+  /** Previous and next page, and the page numbers, the current one marked. */
+  private pager(roomId: string, date: string, current: number, last: number): SafeHtml {
+    const range = (p: number) => `lines ${number((p - 1) * DAY_PAGE + 1)} onwards`;
+    return html`<nav class="pager" aria-label="Pages of this day">
+      ${
+        current > 1
+          ? html`<a
+              class="previous"
+              href="${dayPath(roomId, date, current - 1)}"
+              title="${range(current - 1)}"
+              >← Previous page</a
+            >`
+          : html`<span class="previous" aria-hidden="true">← Previous page</span>`
+      }
+      <ol>
+        ${pagesToList(current, last).map((p) =>
+          p === undefined
+            ? html`<li class="gap" aria-hidden="true">…</li>`
+            : p === current
+              ? html`<li><a aria-current="page" href="${dayPath(roomId, date, p)}">${p}</a></li>`
+              : html`<li><a href="${dayPath(roomId, date, p)}" aria-label="Page ${p}">${p}</a></li>`,
+        )}
+      </ol>
+      ${
+        current < last
+          ? html`<a class="next" href="${dayPath(roomId, date, current + 1)}" title="${range(current + 1)}"
+              >Next page →</a
+            >`
+          : html`<span class="next" aria-hidden="true">Next page →</span>`
+      }
+    </nav>`;
+  }
+
+  private pastLastPage(room: Room, date: string, last: number, viewer?: Viewer): Page {
+    return {
+      status: 404,
+      body: page({
+        title: `Not found — Lingr`,
+        viewer,
+        body: html`<main class="notice">
+          <h1>Not found</h1>
+          <p>${room.name} has ${last === 1 ? 'one page' : `${last} pages`} of lines on ${date}.</p>
+          <p><a href="${dayPath(room.id, date, last)}">Go to the last page</a></p>
+        </main>`,
+      }),
+    };
+  }
+
+  /**
+   * Where a line of this room is: its local day, and the page of that day, with its `#message-ID`.
+   * Undefined when the room has no such line (never was, deleted, or another room's).
+   */
+  async locate(room: Room, messageId: number): Promise<string | undefined> {
+    const line = await this.queries.line(messageId);
+    if (!line || line.roomId !== room.id) return undefined;
+    const date = localDate(line.createdAt, room.timezone);
+    const from = localMidnight(date, room.timezone);
+    const to = localMidnight(nextDate(date), room.timezone);
+    const before = await this.queries.countBetween(room.id, from, to, line.id);
+    return `${dayPath(room.id, date, Math.floor(before / DAY_PAGE) + 1)}#message-${line.id}`;
   }
 }

@@ -2,6 +2,7 @@ import type { Queries } from '../engine/queries.js';
 import { plural } from './fragments.js';
 import { escapeHtml, html } from './html.js';
 import type { Page } from './pages.js';
+import { assetUrl } from './static-assets.js';
 import { clockTime } from './time-format.js';
 
 /** A blog's view of a public room: name, latest lines, chatters; every link opens the room itself. */
@@ -22,11 +23,11 @@ export async function badgePage(
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>${room.name} on Lingr</title>
-          <link rel="stylesheet" href="/static/lingr.css" />
+          <link rel="stylesheet" href="${assetUrl('lingr.css')}" />
           <meta name="lingr-room" content="${room.id}" />
           <meta name="lingr-counter" content="${String(counter)}" />
           <meta name="lingr-timezone" content="${room.timezone}" />
-          <script type="module" src="/static/badge.js"></script>
+          <script type="module" src="${assetUrl('badge.js')}"></script>
         </head>
         <body class="badge">
           <header>

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './html.js';
+import { assetUrl } from './static-assets.js';
 
 /** Pages run no inline script or style: everything comes from our own origin. */
 export const CONTENT_SECURITY_POLICY = [
@@ -51,6 +52,11 @@ function account(viewer: Viewer | undefined): SafeHtml {
   </nav>`;
 }
 
+/** The site's icon: the SVG where browsers take it, else /favicon.ico (also what they ask for unprompted). */
+export const icons = (): SafeHtml =>
+  html`<link rel="icon" href="/favicon.ico" sizes="32x32" />
+    <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />`;
+
 /** The badge is the one page other sites may frame. */
 export const BADGE_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
   "frame-ancestors 'none'",
@@ -67,8 +73,9 @@ export function page(input: PageInput): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${input.title}</title>
-        <link rel="stylesheet" href="/static/lingr.css" />
-        ${meta} ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
+        <link rel="stylesheet" href="${assetUrl('lingr.css')}" />
+        ${icons()} ${meta}
+        ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
         ${input.script ? html`<script type="module" src="${input.script}"></script>` : ''}
       </head>
       <body class="${input.bodyClass ?? ''}">

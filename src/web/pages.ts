@@ -15,6 +15,7 @@ import {
 } from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
 import { page, type Viewer } from './layout.js';
+import { assetUrl } from './static-assets.js';
 import { localDate } from './time-format.js';
 
 export interface Page {
@@ -177,7 +178,7 @@ export class WebPages {
               member: member ? 'yes' : 'no',
             }
           : undefined,
-        script: viewer ? '/static/room.js' : undefined,
+        script: viewer ? assetUrl('room.js') : undefined,
         body: html`<main class="room">
           <section class="conversation" aria-labelledby="room-title">
             <header class="room-header">
@@ -358,10 +359,21 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
       : this.notFound(`There is no room “${id}”.`);
   }
 
-  async archiveDay(id: string, date: string, visitor?: Visitor): Promise<Page> {
+  /** One page of a day of a room's archives (`pageNo` from 1). */
+  async archiveDay(id: string, date: string, pageNo: number, visitor?: Visitor): Promise<Page> {
     const room = await this.readable(id, visitor?.session);
-    const day = room && (await this.archive.day(room, date, viewerOf(visitor)));
+    const day = room && (await this.archive.day(room, date, pageNo, viewerOf(visitor)));
     return day ?? this.notFound(room ? `${date} is not a date.` : `There is no room “${id}”.`);
+  }
+
+  /** Where a line of a readable room is in its archives (day, page and fragment), or a page saying it is not. */
+  async lineLocation(id: string, messageId: number, visitor?: Visitor): Promise<string | Page> {
+    const room = await this.readable(id, visitor?.session);
+    const location = room && (await this.archive.locate(room, messageId));
+    return (
+      location ??
+      this.notFound(room ? 'That line is not in this room’s archives.' : `There is no room “${id}”.`)
+    );
   }
 
   /** Public rooms for everyone; private rooms for their members only. */

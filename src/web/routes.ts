@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
@@ -8,6 +7,7 @@ import type { Chat } from '../engine/chat.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { readBody, type Upload } from '../http/body.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../http/cookies.js';
+import { sendCompressible, sendPrecompressed } from '../http/compression.js';
 import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
@@ -17,11 +17,9 @@ import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
 import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
 import { viewerOf as viewerOfVisitor, type Page, type Visitor, type WebPages } from './pages.js';
+import { pageNumber } from './archives.js';
+import { staticFileAt, staticFiles, type StaticHit } from './static-assets.js';
 
-const asset = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url));
-const STYLESHEET = asset('src/web/assets/lingr.css');
-const ROOM_SCRIPT = asset('dist/client/room.js');
-const BADGE_SCRIPT = asset('dist/client/badge.js');
 const MAX_QUERY = 100;
 const FORM_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.notFound]: 404,
@@ -38,17 +36,27 @@ export interface WebDeps {
   secureCookies: boolean;
 }
 
+/** A page, compressed for this response in the coding the browser accepts. */
 function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
+  const head = {
     'content-type': 'text/html; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
     'content-security-policy': CONTENT_SECURITY_POLICY,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
     'cache-control': 'no-cache',
     ...headers,
-  });
-  res.end(body);
+  };
+  sendCompressible(res, status, head, Buffer.from(body));
+}
+
+/** A file compressed at start; by its hashed URL cached for a year, by its plain name for five minutes. */
+function sendStatic(res: ServerResponse, { file, immutable }: StaticHit): void {
+  const head = {
+    'content-type': file.type,
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+    'x-content-type-options': 'nosniff',
+  };
+  sendPrecompressed(res, 200, head, file.body, file.forms);
 }
 
 /** `untrusted` bytes (uploads) are also forbidden from running anything if opened directly. */
@@ -89,6 +97,7 @@ type SignedInVisitor = Visitor & { secret: string };
 /** The pages people read and the forms they post: everything the other routes do not take. */
 export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   const { pages } = deps;
+  staticFiles(); // read, hash and compress them now rather than on the first request
   const { accounts, rooms, conversation, subscriptions, queries } = deps.chat;
 
   /** The signed-in visitor of a request, by the session cookie; the form token comes from that cookie. */
@@ -365,9 +374,8 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         res.end('Method not allowed.\n');
         return;
       }
-      if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
-      if (path === '/static/room.js') return sendAsset(res, 'text/javascript; charset=utf-8', ROOM_SCRIPT);
-      if (path === '/static/badge.js') return sendAsset(res, 'text/javascript; charset=utf-8', BADGE_SCRIPT);
+      const file = staticFileAt(path);
+      if (file) return sendStatic(res, file);
       if (
         parts[0] === 'room' &&
         parts[2] === 'badge' &&
@@ -427,6 +435,10 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         }
         if (parts[2] === 'archives' && parts.length === 3)
           return sendPage(res, await pages.archives(id, searchQuery(query), viewer));
+        if (parts[2] === 'message' && parts.length === 4 && /^[1-9]\d{0,15}$/.test(parts[3] as string)) {
+          const found = await pages.lineLocation(id, Number(parts[3]), viewer);
+          return typeof found === 'string' ? redirect(res, found) : sendPage(res, found);
+        }
         const [year, month, day] = parts.slice(3);
         if (
           parts[2] === 'archives' &&
@@ -434,8 +446,12 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           /^\d{4}$/.test(year ?? '') &&
           /^\d{2}$/.test(month ?? '') &&
           /^\d{2}$/.test(day ?? '')
-        )
-          return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, viewer));
+        ) {
+          const pageNo = pageNumber(queryValues(query).get('page'));
+          if (pageNo === undefined)
+            return sendPage(res, pages.notFound('There is no such page of this day.'));
+          return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, pageNo, viewer));
+        }
       }
       if (parts[0] === 'tag' && parts.length === 2 && parts[1])
         return sendPage(res, await pages.tag(parts[1], viewer));

@@ -164,6 +164,15 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         (await s.messages.search('talk', 'LINE 3', 10)).map((m) => m.id),
         [ids[3]],
       );
+      assert.deepEqual(
+        (await s.messages.between('talk', at, at + 300_000, 2, 2)).map((m) => m.id),
+        ids.slice(2, 4),
+        'a later page of a range',
+      );
+      assert.equal(await s.messages.countBetween('talk', at + 60_000, at + 300_000), 4);
+      assert.equal(await s.messages.countBetween('talk', at, at + 300_000, ids[3]), 3, 'lines before one');
+      assert.equal(await s.messages.countMatches('talk', 'line'), 5, 'every match, not a page of them');
+      assert.equal(await s.messages.countMatches('talk', '%'), 0, 'LIKE wildcards are literal');
       const slices = await s.messages.activity('talk', 120_000);
       assert.equal(
         slices.reduce((n, x) => n + x.lines, 0),

@@ -55,10 +55,14 @@ export class SqliteDirectory implements DirectoryRepository {
     return rooms;
   }
 
+  /** Each room with its own count: a room gone between the two reads drops out without shifting the others'. */
   async hot(since: number, limit: number) {
-    const rows = this.selectHot.all(since, limit);
-    const rooms = await this.load(rows);
-    return rooms.map((room, i) => ({ room, lines: (rows[i] as { lines: number }).lines }));
+    const hot: Array<{ room: Room; lines: number }> = [];
+    for (const { id, lines } of this.selectHot.all(since, limit)) {
+      const room = await this.rooms.byId(id);
+      if (room) hot.push({ room, lines });
+    }
+    return hot;
   }
 
   newest(limit: number) {

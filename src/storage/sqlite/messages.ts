@@ -38,6 +38,8 @@ export class SqliteMessages implements MessageRepository {
   private readonly selectBetween;
   private readonly selectActivity;
   private readonly selectSearch;
+  private readonly countRange;
+  private readonly countSearch;
 
   constructor(
     private readonly db: Db,
@@ -56,9 +58,16 @@ export class SqliteMessages implements MessageRepository {
     this.selectLatest = db.prepare<[string, number], MessageRow>(
       `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`,
     );
-    this.selectBetween = db.prepare<[string, number, number, number], MessageRow>(
+    this.selectBetween = db.prepare<[string, number, number, number, number], MessageRow>(
       `SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND created_at >= ? AND created_at < ?
-       AND deleted_at IS NULL ORDER BY id LIMIT ?`,
+       AND deleted_at IS NULL ORDER BY id LIMIT ? OFFSET ?`,
+    );
+    this.countRange = db.prepare<[string, number, number, number], { lines: number }>(
+      `SELECT count(*) AS lines FROM messages WHERE room_id = ? AND created_at >= ? AND created_at < ?
+       AND id < ? AND deleted_at IS NULL`,
+    );
+    this.countSearch = db.prepare<[string, string], { lines: number }>(
+      `SELECT count(*) AS lines FROM messages WHERE room_id = ? AND text LIKE ? ESCAPE '\\' AND deleted_at IS NULL`,
     );
     this.selectActivity = db.prepare<[number, number, string], { start: number; lines: number }>(
       `SELECT (created_at / ?) * ? AS start, count(*) AS lines FROM messages
@@ -73,8 +82,12 @@ export class SqliteMessages implements MessageRepository {
     );
   }
 
-  async between(roomId: string, from: number, to: number, limit: number) {
-    return this.selectBetween.all(roomId, from, to, limit).map(toMessage);
+  async between(roomId: string, from: number, to: number, limit: number, offset = 0) {
+    return this.selectBetween.all(roomId, from, to, limit, offset).map(toMessage);
+  }
+
+  async countBetween(roomId: string, from: number, to: number, beforeId = Number.MAX_SAFE_INTEGER) {
+    return this.countRange.get(roomId, from, to, beforeId)?.lines ?? 0;
   }
 
   async activity(roomId: string, bucketMs: number) {
@@ -83,6 +96,10 @@ export class SqliteMessages implements MessageRepository {
 
   async search(roomId: string, query: string, limit: number) {
     return this.selectSearch.all(roomId, containsPattern(query), limit).map(toMessage);
+  }
+
+  async countMatches(roomId: string, query: string) {
+    return this.countSearch.get(roomId, containsPattern(query))?.lines ?? 0;
   }
 
   async append(message: NewMessage, event: (stored: Message) => NewEvent) {
