@@ -196,6 +196,21 @@ describe('a room people live in, in Chromium', () => {
       await alice.context().close();
     });
 
+  it('on a phone, opens the room info panel (chatters, your rooms, links) and closes it again', async () => {
+    const alice = await signIn(browser, t, 'alice', { viewport: PHONE });
+    await openRoom(alice, t, 'vim');
+    const chatters = alice.getByRole('list', { name: 'Chatters' });
+    assert.equal(await chatters.isVisible(), false, 'the conversation has the screen');
+    await alice.getByRole('link', { name: 'Room info' }).click();
+    await chatters.waitFor();
+    assert.equal(await alice.getByRole('region', { name: 'Your rooms' }).isVisible(), true);
+    await alice.screenshot({ path: '/tmp/room-info-phone.png' });
+    await alice.getByRole('link', { name: 'Close room info' }).click();
+    await chatters.waitFor({ state: 'hidden' });
+    assert.equal(await alice.getByRole('textbox', { name: 'Message' }).isVisible(), true);
+    await alice.context().close();
+  });
+
   it('after a long break returns to WebSocket, and says "Live" only once it is', async () => {
     const alice = await signIn(browser, t, 'alice');
     await openRoom(alice, t, 'vim');

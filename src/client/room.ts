@@ -130,7 +130,7 @@ function zoneChoice(): void {
   const select = make('select');
   select.setAttribute('aria-label', 'Show times in');
   for (const [value, label] of [
-    ['room', `room time`],
+    ['room', `the room's time`],
     ['mine', `my time (${ownZone})`],
   ] as const) {
     const option = make('option', '', label);
@@ -296,6 +296,9 @@ function updateTitle(): void {
     .map((b) => parseInt(b.textContent ?? '', 10) || 0)
     .reduce((a, b) => a + b, 0);
   const unread = unseen + others;
+  // On a phone the other rooms sit behind "Room info": their count shows on the link.
+  const toggle = $('.info-toggle');
+  if (toggle) toggle.textContent = others ? `Room info (${others} unread)` : 'Room info';
   document.title = `${mentioned ? `(@${mentioned}) ` : ''}${unread ? `(${unread}) ` : ''}${baseTitle}`;
 }
 
