@@ -126,6 +126,18 @@ export interface MessageRepository {
   activity(roomId: string, bucketMs: number): Promise<Array<{ start: number; lines: number }>>;
   /** Messages whose text contains `query` (case-insensitive for ASCII), newest first. */
   search(roomId: string, query: string, limit: number): Promise<Message[]>;
+  /**
+   * Lines across rooms that contain every one of `terms` as a literal substring (case-insensitive at least
+   * for ASCII; nothing in a term is query syntax), from the rooms `viewerId` may read: every public room,
+   * and the private rooms that user belongs to (none without a viewer). Newest first, `limit` of them from
+   * `offset`, with how many match in all. No terms match nothing.
+   */
+  searchVisible(
+    terms: readonly string[],
+    viewerId: number | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<{ total: number; messages: Message[] }>;
 }
 
 /**
