@@ -69,13 +69,13 @@ export function page(input: PageInput): string {
       <body>
         <header class="site">
           <a class="brand" href="/">Lingr</a>
-          <form class="search" role="search" action="/" method="get">
-            <label for="site-search" class="visually-hidden">Search rooms</label>
+          <form class="search" role="search" action="/search" method="get">
+            <label for="site-search" class="visually-hidden">Search rooms and lines</label>
             <input
               id="site-search"
               type="search"
               name="q"
-              placeholder="Search rooms"
+              placeholder="Search rooms and lines"
               value="${input.query ?? ''}"
               maxlength="100"
             />

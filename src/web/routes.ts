@@ -13,6 +13,7 @@ import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
 import { safeNext } from './safe-next.js';
+import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
 import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
@@ -364,6 +365,11 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
           : redirect(res, '/signin?next=/rooms/new');
       if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
+      if (path === '/search')
+        return sendPage(
+          res,
+          await searchPage(queries, searchQuery(query), queryValues(query).get('page'), viewer),
+        );
       if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
         const id = parts[1] as string;
         if (parts.length === 2) {
