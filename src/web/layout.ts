@@ -63,6 +63,10 @@ export function page(input: PageInput): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${input.title}</title>
         <link rel="stylesheet" href="/static/lingr.css" />
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <meta name="theme-color" content="#2f6fdf" />
+        <link rel="icon" type="image/png" sizes="192x192" href="/icons/lingr-192.png" />
+        <script type="module" src="/static/app.js"></script>
         ${meta} ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
         ${input.script ? html`<script type="module" src="${input.script}"></script>` : ''}
       </head>

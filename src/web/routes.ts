@@ -12,6 +12,7 @@ import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
+import { iconPng, MANIFEST, offlinePage } from './app.js';
 import { safeNext } from './safe-next.js';
 import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
@@ -23,6 +24,8 @@ const asset = (path: string) => readFileSync(new URL(`../../../${path}`, import.
 const STYLESHEET = asset('src/web/assets/lingr.css');
 const ROOM_SCRIPT = asset('dist/client/room.js');
 const BADGE_SCRIPT = asset('dist/client/badge.js');
+const APP_SCRIPT = asset('dist/client/app.js');
+const SERVICE_WORKER = asset('dist/client/sw.js');
 const MAX_QUERY = 100;
 const FORM_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.notFound]: 404,
@@ -53,13 +56,20 @@ function sendPage(res: ServerResponse, { status, body }: Page, headers: Record<s
 }
 
 /** `untrusted` bytes (uploads) are also forbidden from running anything if opened directly. */
-function sendAsset(res: ServerResponse, type: string, body: string | Buffer, untrusted = false): void {
+function sendAsset(
+  res: ServerResponse,
+  type: string,
+  body: string | Buffer,
+  untrusted = false,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(200, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'public, max-age=300',
     'x-content-type-options': 'nosniff',
     ...(untrusted ? { 'content-security-policy': "default-src 'none'; sandbox" } : {}),
+    ...headers,
   });
   res.end(body);
 }
@@ -333,6 +343,17 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       if (path === '/static/lingr.css') return sendAsset(res, 'text/css; charset=utf-8', STYLESHEET);
       if (path === '/static/room.js') return sendAsset(res, 'text/javascript; charset=utf-8', ROOM_SCRIPT);
       if (path === '/static/badge.js') return sendAsset(res, 'text/javascript; charset=utf-8', BADGE_SCRIPT);
+      if (path === '/static/app.js') return sendAsset(res, 'text/javascript; charset=utf-8', APP_SCRIPT);
+      // The worker is checked for updates on every visit, and may control every page.
+      if (path === '/sw.js')
+        return sendAsset(res, 'text/javascript; charset=utf-8', SERVICE_WORKER, false, {
+          'cache-control': 'no-cache',
+          'service-worker-allowed': '/',
+        });
+      if (path === '/manifest.webmanifest') return sendAsset(res, 'application/manifest+json', MANIFEST);
+      if (path === '/offline') return sendPage(res, offlinePage());
+      const icon = path.startsWith('/icons/') ? iconPng(path) : undefined;
+      if (icon) return sendAsset(res, 'image/png', icon);
       if (
         parts[0] === 'room' &&
         parts[2] === 'badge' &&
