@@ -131,7 +131,7 @@ describe('Lingr as an installable app, in Chromium', () => {
 
     // Back online, the offline page takes the reader back to the room by itself.
     await context.setOffline(false);
-    await page.getByRole('heading', { name: 'Vim Lovers' }).waitFor({ timeout: 5000 });
+    await page.getByRole('heading', { name: 'Vim Lovers' }).waitFor({ timeout: 20_000 });
     await context.close();
   });
 });
