@@ -276,6 +276,7 @@ describe('Private rooms: every path (API, pages, archives, search, explore, badg
     await has('/room/hushden', /Murmurwood Lodge[\s\S]*glimmerfax one[\s\S]*snorkelwhisper/, member());
     await has('/room/vaultroom', /Obsidian Quorum[\s\S]*Tangerine zeppelin[\s\S]*cryptotag/, member());
     await has('/room/hushden/archives?q=glimmerfax', /glimmerfax one/, member());
+    await has('/search?q=glimmerfax', /glimmerfax<\/mark> one/, member());
     await has(`/room/hushden/archives/${day}`, /snorkelwhisper/, member());
     await has('/', /Hot rooms[\s\S]*Commons Hall[\s\S]*New rooms[\s\S]*Agora Square/);
     await has('/?q=Commons', /href="\/room\/commons"/);
@@ -366,13 +367,14 @@ describe('Private rooms: every path (API, pages, archives, search, explore, badg
       ])
         await probe(v, `GET ${path}`, () => page(v, path), undefined, ['glimmerfax']);
       for (const word of ['Murmurwood', 'Tangerine', 'cryptotag', 'glimmerfax', 'Zorblax'])
-        await probe(
-          v,
-          `GET /?q=${word}`,
-          () => page(v, `/?q=${word}`),
-          { ask: () => page(v, `/?q=${NONE_WORD}`), pairs: [[word, NONE_WORD]] },
-          [word],
-        );
+        for (const search of ['/?q=', '/search?q='])
+          await probe(
+            v,
+            `GET ${search}${word}`,
+            () => page(v, `${search}${word}`),
+            { ask: () => page(v, `${search}${NONE_WORD}`), pairs: [[word, NONE_WORD]] },
+            [word],
+          );
       await probe(
         v,
         'GET /tag/cryptotag',

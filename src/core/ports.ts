@@ -134,6 +134,18 @@ export interface MessageRepository {
   search(roomId: string, query: string, limit: number): Promise<Message[]>;
   /** How many messages `search` would find with no limit. */
   countMatches(roomId: string, query: string): Promise<number>;
+  /**
+   * Lines across rooms that contain every one of `terms` as a literal substring (case-insensitive at least
+   * for ASCII; nothing in a term is query syntax), from the rooms `viewerId` may read: every public room,
+   * and the private rooms that user belongs to (none without a viewer). Newest first, `limit` of them from
+   * `offset`, with how many match in all. No terms match nothing.
+   */
+  searchVisible(
+    terms: readonly string[],
+    viewerId: number | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<{ total: number; messages: Message[] }>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MemberView, Membership, Message, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
+import { searchTerms } from '../core/search.js';
 import type { Clock } from '../core/time.js';
 import type { PresenceView } from './memberships.js';
 
@@ -36,6 +37,15 @@ export interface RoomWithUnread {
 
 /** Unread counts stop here; the pages show "99+". */
 export const UNREAD_CAP = 100;
+
+/** One page of lines found across rooms, each with its room; `total` counts every match. */
+export interface LineSearch {
+  terms: string[];
+  total: number;
+  page: number;
+  pages: number;
+  lines: Array<{ message: Message; room: Room }>;
+}
 
 /** What the badge shows of a public room. */
 export interface BadgeView {
@@ -79,6 +89,33 @@ export class Queries {
 
   search(query: string): Promise<Room[]> {
     return this.store.directory.search(query, 50);
+  }
+
+  /**
+   * Lines matching every word of `query`, newest first, from the rooms the user may read (public rooms,
+   * and their own private rooms), `perPage` to a page counted from 1.
+   */
+  async searchEverywhere(
+    query: string,
+    userId: number | undefined,
+    page: number,
+    perPage: number,
+  ): Promise<LineSearch> {
+    const terms = searchTerms(query);
+    const { total, messages } = await this.store.messages.searchVisible(
+      terms,
+      userId,
+      perPage,
+      (page - 1) * perPage,
+    );
+    const rooms = new Map<string, Room | undefined>();
+    const lines: LineSearch['lines'] = [];
+    for (const message of messages) {
+      if (!rooms.has(message.roomId)) rooms.set(message.roomId, await this.store.rooms.byId(message.roomId));
+      const room = rooms.get(message.roomId);
+      if (room) lines.push({ message, room });
+    }
+    return { terms, total, page, pages: Math.max(1, Math.ceil(total / perPage)), lines };
   }
 
   tag(name: string): Promise<Room[]> {

@@ -74,21 +74,24 @@ export function page(input: PageInput): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${input.title}</title>
         <link rel="stylesheet" href="${assetUrl('lingr.css')}" />
-        ${icons()} ${meta}
-        ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
+        ${icons()}
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <meta name="theme-color" content="#2f6fdf" />
+        <script type="module" src="${assetUrl('app.js')}"></script>
+        ${meta} ${input.viewer ? html`<meta name="csrf-token" content="${input.viewer.csrfToken}" />` : ''}
         ${input.script ? html`<script type="module" src="${input.script}"></script>` : ''}
       </head>
       <body class="${input.bodyClass ?? ''}">
         ${input.skipTo ? html`<a class="skip-link" href="${input.skipTo.href}">${input.skipTo.label}</a>` : ''}
         <header class="site">
           <a class="brand" href="/">Lingr</a>
-          <form class="search" role="search" action="/" method="get">
-            <label for="site-search" class="visually-hidden">Search rooms</label>
+          <form class="search" role="search" action="/search" method="get">
+            <label for="site-search" class="visually-hidden">Search rooms and lines</label>
             <input
               id="site-search"
               type="search"
               name="q"
-              placeholder="Search rooms"
+              placeholder="Search rooms and lines"
               value="${input.query ?? ''}"
               maxlength="100"
             />

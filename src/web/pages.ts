@@ -66,6 +66,9 @@ export class WebPages {
           body: html`<main class="explore">
             <h1>Rooms matching “${query}”</h1>
             ${roomList(found, 'No public room matches; try another word.')}
+            <p class="more">
+              <a href="/search?q=${encodeURIComponent(query)}">Search what was said for “${query}” →</a>
+            </p>
           </main>`,
         }),
       };

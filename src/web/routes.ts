@@ -12,13 +12,15 @@ import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
+import { iconPng, MANIFEST, offlinePage } from './app.js';
 import { safeNext } from './safe-next.js';
+import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
 import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
 import { viewerOf as viewerOfVisitor, type Page, type Visitor, type WebPages } from './pages.js';
 import { pageNumber } from './archives.js';
-import { staticFileAt, staticFiles, type StaticHit } from './static-assets.js';
+import { serviceWorker, staticFileAt, staticFiles, type StaticHit } from './static-assets.js';
 
 const MAX_QUERY = 100;
 const FORM_STATUS: Partial<Record<string, number>> = {
@@ -60,13 +62,20 @@ function sendStatic(res: ServerResponse, { file, immutable }: StaticHit): void {
 }
 
 /** `untrusted` bytes (uploads) are also forbidden from running anything if opened directly. */
-function sendAsset(res: ServerResponse, type: string, body: string | Buffer, untrusted = false): void {
+function sendAsset(
+  res: ServerResponse,
+  type: string,
+  body: string | Buffer,
+  untrusted = false,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(200, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'public, max-age=300',
     'x-content-type-options': 'nosniff',
     ...(untrusted ? { 'content-security-policy': "default-src 'none'; sandbox" } : {}),
+    ...headers,
   });
   res.end(body);
 }
@@ -376,6 +385,16 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       }
       const file = staticFileAt(path);
       if (file) return sendStatic(res, file);
+      // The worker is checked for updates on every visit, and may control every page.
+      if (path === '/sw.js')
+        return sendAsset(res, 'text/javascript; charset=utf-8', serviceWorker(), false, {
+          'cache-control': 'no-cache',
+          'service-worker-allowed': '/',
+        });
+      if (path === '/manifest.webmanifest') return sendAsset(res, 'application/manifest+json', MANIFEST);
+      if (path === '/offline') return sendPage(res, offlinePage());
+      const icon = path.startsWith('/icons/') ? iconPng(path) : undefined;
+      if (icon) return sendAsset(res, 'image/png', icon);
       if (
         parts[0] === 'room' &&
         parts[2] === 'badge' &&
@@ -413,6 +432,11 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       }
       if (path === '/starred')
         return viewer ? sendPage(res, await pages.starred(viewer)) : redirect(res, '/signin?next=/starred');
+      if (path === '/search')
+        return sendPage(
+          res,
+          await searchPage(queries, searchQuery(query), queryValues(query).get('page'), viewer),
+        );
       if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
         const id = parts[1] as string;
         if (parts.length === 2) {

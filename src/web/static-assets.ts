@@ -28,6 +28,7 @@ const SOURCES: ReadonlyArray<{ name: string; type: string; read: () => Buffer }>
   { name: 'room.js', type: JS, read: fromRoot('dist/client/room.js') },
   { name: 'badge.js', type: JS, read: fromRoot('dist/client/badge.js') },
   { name: 'archive.js', type: JS, read: fromRoot('dist/client/archive.js') },
+  { name: 'app.js', type: JS, read: fromRoot('dist/client/app.js') },
   { name: 'favicon.ico', type: 'image/vnd.microsoft.icon', read: faviconIco },
 ];
 
@@ -72,4 +73,27 @@ export function staticFileAt(path: string): StaticHit | undefined {
     if (requested === hashedName(file)) return { file, immutable: true };
   }
   return undefined;
+}
+
+let worker: Buffer | undefined;
+
+/**
+ * The service worker, told the shell's current URLs (hashed, as the pages link them): a new stylesheet or
+ * script changes the worker's bytes, so browsers install it and it replaces the old cache.
+ */
+export function serviceWorker(): Buffer {
+  if (!worker) {
+    const shell = [
+      '/offline',
+      assetUrl('lingr.css'),
+      assetUrl('app.js'),
+      '/icons/lingr-192.png',
+      '/manifest.webmanifest',
+    ];
+    worker = Buffer.concat([
+      Buffer.from(`self.LINGR_SHELL = ${JSON.stringify(shell)};\n`),
+      fromRoot('dist/client/sw.js')(),
+    ]);
+  }
+  return worker;
 }

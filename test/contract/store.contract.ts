@@ -317,6 +317,94 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       );
     });
 
+    it('searches lines across the rooms a viewer may read, newest first, counting every match', async () => {
+      const say = async (roomId: string, text: string, n: number) =>
+        (
+          await s.messages.append(
+            {
+              roomId,
+              type: 'user',
+              speakerId: 'ann',
+              publicSessionId: 'p1',
+              nickname: 'Ann',
+              text,
+              localId: null,
+              createdAt: at + n,
+            },
+            (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
+          )
+        ).message.id;
+      const insider = await s.users.create({
+        username: 'insider',
+        name: 'I',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      const outsider = await s.users.create({
+        username: 'outsider',
+        name: 'O',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      await s.rooms.create(room('findpub'));
+      await s.rooms.create(room('findpriv', { isPublic: false }));
+      await s.rooms.create(room('findgone'));
+      await s.rooms.join(
+        { roomId: 'findpriv', userId: insider.id, isOwner: true, joinedAt: at, lastActiveAt: null },
+        () => note('findpriv', 0),
+      );
+      const pub = [
+        await say('findpub', 'The Zephyrquill flies at dawn', 1),
+        await say('findpub', 'zephyrquill again, with "quotes" and NEAR(a b) * stars', 2),
+        await say('findpub', '猫が好きです zephyrquill', 3),
+      ];
+      const priv = await say('findpriv', 'a secret zephyrquill', 4);
+      await say('findgone', 'zephyrquill in a room about to go', 5);
+      await s.rooms.remove('findgone', note('findgone', 6));
+      // Written through the other connection: the index is the file's, not one connection's.
+      const other = await t.other.messages.append(
+        {
+          roomId: 'findpub',
+          type: 'user',
+          speakerId: 'bo',
+          publicSessionId: 'p2',
+          nickname: 'Bo',
+          text: 'ZEPHYRQUILL shouted',
+          localId: null,
+          createdAt: at + 7,
+        },
+        (stored) => ({ roomId: 'findpub', createdAt: at + 7, fact: { kind: 'message', message: stored } }),
+      );
+
+      const ids = async (terms: string[], viewer?: number, limit = 10, offset = 0) =>
+        (await s.messages.searchVisible(terms, viewer, limit, offset)).messages.map((m) => m.id);
+      const everyone = [other.message.id, ...pub.slice().reverse()];
+      assert.deepEqual(await ids(['zephyrquill']), everyone, 'public only, newest first, any case');
+      assert.deepEqual(await ids(['zephyrquill'], outsider.id), everyone, 'not a member: no private lines');
+      assert.deepEqual(
+        await ids(['zephyrquill'], insider.id),
+        [other.message.id, priv, ...pub.slice().reverse()],
+        'a member sees their private room',
+      );
+      const page = await s.messages.searchVisible(['zephyrquill'], insider.id, 2, 2);
+      assert.equal(page.total, 5, 'the total counts every match, not the page');
+      assert.deepEqual(
+        page.messages.map((m) => m.id),
+        [pub[2], pub[1]],
+      );
+      assert.deepEqual(await ids(['Zephyr', 'DAWN']), [pub[0]], 'every word must match');
+      assert.deepEqual(await ids(['"quotes"']), [pub[1]], 'quotes are text');
+      assert.deepEqual(await ids(['NEAR(a']), [pub[1]], 'NEAR( is text');
+      assert.deepEqual(await ids(['*']), [pub[1]], 'a short word is looked for too');
+      assert.deepEqual(await ids(['猫']), [pub[2]], 'one Japanese character');
+      assert.deepEqual(await ids(['好きです']), [pub[2]], 'a Japanese substring');
+      assert.deepEqual(await ids(['uill fl']), [pub[0]], 'a substring inside words');
+      assert.deepEqual(await ids(['%']), [], 'LIKE wildcards are text');
+      assert.deepEqual(await ids(['NOT']), [], 'operators are text');
+      assert.deepEqual(await ids(['zephyrquill', 'OR', 'dawn']), [], 'OR is a word to find');
+      assert.deepEqual(await s.messages.searchVisible([], undefined, 10, 0), { total: 0, messages: [] });
+    });
+
     it('tells a watcher soon when another connection stores events, and stops when asked', async () => {
       let changed = 0;
       const stop = s.watch(() => changed++);

@@ -1,5 +1,7 @@
 import type { Message, NewEvent, NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
+import { isShortTerm } from '../../core/search.js';
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqliteEvents } from './events.js';
 import { containsPattern } from './like.js';
@@ -40,6 +42,8 @@ export class SqliteMessages implements MessageRepository {
   private readonly selectSearch;
   private readonly countRange;
   private readonly countSearch;
+  /** Cross-room search statements by shape: whether the index is used, and how many short terms. */
+  private readonly searches = new Map<string, { count: Database.Statement; page: Database.Statement }>();
 
   constructor(
     private readonly db: Db,
@@ -100,6 +104,49 @@ export class SqliteMessages implements MessageRepository {
 
   async countMatches(roomId: string, query: string) {
     return this.countSearch.get(roomId, containsPattern(query))?.lines ?? 0;
+  }
+
+  async searchVisible(terms: readonly string[], viewerId: number | undefined, limit: number, offset: number) {
+    if (terms.length === 0) return { total: 0, messages: [] };
+    const indexed = terms.filter((t) => !isShortTerm(t));
+    const short = terms.filter(isShortTerm);
+    const { count, page } = this.searchStatements(indexed.length > 0, short.length);
+    // Each indexed term is one FTS5 string ("…", quotes doubled): operators, NEAR( and * stay literal.
+    const match = indexed.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+    const params = [...(indexed.length > 0 ? [match] : []), ...short.map(containsPattern), viewerId ?? null];
+    const { total } = count.get(...params) as { total: number };
+    const rows = total === 0 ? [] : (page.all(...params, limit, offset) as MessageRow[]);
+    return { total, messages: rows.map(toMessage) };
+  }
+
+  private searchStatements(indexed: boolean, shortTerms: number) {
+    const key = `${indexed}:${shortTerms}`;
+    let statements = this.searches.get(key);
+    if (!statements) {
+      // Driven by the index when a term is long enough for it (newest first straight off its rowids);
+      // words under three characters are looked for line by line.
+      const from = indexed
+        ? 'messages_fts f JOIN messages m ON m.id = f.rowid JOIN rooms r ON r.id = m.room_id'
+        : 'messages m JOIN rooms r ON r.id = m.room_id';
+      const where = [
+        ...(indexed ? ['messages_fts MATCH ?'] : []),
+        ...Array.from({ length: shortTerms }, () => "m.text LIKE ? ESCAPE '\\'"),
+        'm.deleted_at IS NULL',
+        '(r.is_public = 1 OR EXISTS (SELECT 1 FROM memberships s WHERE s.room_id = r.id AND s.user_id = ?))',
+      ].join(' AND ');
+      const cols = COLUMNS.split(', ')
+        .map((c) => `m.${c}`)
+        .join(', ');
+      const order = indexed ? 'f.rowid DESC' : 'm.id DESC';
+      statements = {
+        count: this.db.prepare(`SELECT count(*) AS total FROM ${from} WHERE ${where}`),
+        page: this.db.prepare(
+          `SELECT ${cols} FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+        ),
+      };
+      this.searches.set(key, statements);
+    }
+    return statements;
   }
 
   async append(message: NewMessage, event: (stored: Message) => NewEvent) {
