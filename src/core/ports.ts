@@ -57,6 +57,11 @@ export interface UserRepository {
   delete(id: number): Promise<void>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
+  /**
+   * Whether a registered user (not a guest) has a username or display name that reads as `name` does,
+   * compared by `nameKey` (core/text.ts).
+   */
+  registeredNamed(name: string): Promise<boolean>;
   rename(id: number, name: string): Promise<void>;
   setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
   /** The uploaded icon of a user, if any. */

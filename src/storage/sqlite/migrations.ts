@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { migrateEventsToFacts } from './facts-migration.js';
+import { addNameKeys } from './name-keys-migration.js';
 
 /**
  * Schema steps, applied in order from an empty file, each in a transaction; PRAGMA user_version records
@@ -125,4 +126,5 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
     csrf_token = CASE csrf_token WHEN '' THEN '' ELSE lingr_secret_key(csrf_token) END;
   `,
   migrateEventsToFacts,
+  addNameKeys,
 ];
