@@ -9,6 +9,10 @@ import type { LiveSession } from './live-session.js';
 import { accessFact, type Memberships } from './memberships.js';
 import type { Queries, VisibleRoom } from './queries.js';
 
+/** Why a guest may not create a room, in words the pages show as they are. */
+export const GUESTS_CREATE_NO_ROOMS =
+  'Sign up to create rooms. Guests can talk in public rooms, but a room needs an owner with an account.';
+
 /** Rooms and who belongs to them: creating, changing and deleting rooms; joining and leaving. */
 export class Rooms {
   constructor(
@@ -27,8 +31,12 @@ export class Rooms {
     return visible;
   }
 
-  /** Creates a room owned by the session's user, who becomes its first member. */
-  createRoom(s: LiveSession, input: RoomSettingsInput & { id: string }): Promise<Room> {
+  /**
+   * Creates a room owned by the session's user, who becomes its first member. Guests may not: a guest
+   * account ends with its session, and its room would be left with nobody to manage it.
+   */
+  async createRoom(s: LiveSession, input: RoomSettingsInput & { id: string }): Promise<Room> {
+    if (s.guest) throw forbidden(GUESTS_CREATE_NO_ROOMS);
     return this.administration.addRoom({ ...input, owner: s.username });
   }
 

@@ -212,3 +212,19 @@ export function settingsPage(viewer: Viewer, state: FormState & { saved?: boolea
     }),
   };
 }
+
+/** What a guest gets instead of the room form: rooms need an owner with an account. */
+export function signUpToCreatePage(viewer: Viewer, detail: string): Page {
+  return {
+    status: 403,
+    body: page({
+      title: 'Sign up to create rooms — Lingr',
+      viewer,
+      body: html`<main class="notice">
+        <h1>Sign up to create rooms</h1>
+        <p>${detail}</p>
+        <p><a class="button" href="/signup">Sign up</a> or <a href="/signin?next=/rooms/new">sign in</a></p>
+      </main>`,
+    }),
+  };
+}

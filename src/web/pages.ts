@@ -27,7 +27,12 @@ export interface Visitor {
 
 /** The page header's view of a signed-in visitor. */
 export const viewerOf = (v: Visitor | undefined): Viewer | undefined =>
-  v && { username: v.session.username, name: v.session.userName, csrfToken: v.csrfToken };
+  v && {
+    username: v.session.username,
+    name: v.session.userName,
+    csrfToken: v.csrfToken,
+    guest: v.session.guest,
+  };
 
 /** Server-rendered pages: readable without JavaScript, every piece of user text escaped. */
 export class WebPages {

@@ -11,7 +11,8 @@ import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from 
 import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
-import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
+import { GUESTS_CREATE_NO_ROOMS } from '../engine/rooms.js';
+import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
 import { safeNext } from './safe-next.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
@@ -186,10 +187,10 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       redirect(res, `/room/${room.id}`);
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(
-        res,
-        roomFormPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status: 400, values }),
-      );
+      const page = viewerOfVisitor(viewer) as Viewer;
+      // Guests are refused by the engine; they get the way to an account rather than the form again.
+      if (viewer.session.guest) return sendPage(res, signUpToCreatePage(page, err.detail));
+      sendPage(res, roomFormPage(page, { error: err.detail, status: 400, values }));
     }
   };
 
@@ -361,7 +362,12 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           : redirect(res, '/signin?next=/settings');
       if (path === '/rooms/new')
         return viewer
-          ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
+          ? sendPage(
+              res,
+              viewer.session.guest
+                ? signUpToCreatePage(viewerOfVisitor(viewer) as Viewer, GUESTS_CREATE_NO_ROOMS)
+                : roomFormPage(viewerOfVisitor(viewer) as Viewer),
+            )
           : redirect(res, '/signin?next=/rooms/new');
       if (path === '/') return sendPage(res, await pages.explore(searchQuery(query), viewer));
       if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
