@@ -90,6 +90,13 @@ export interface RoomRepository {
     events: (member: MemberView, room: Room, members: MemberView[]) => NewEvent[],
   ): Promise<ChatEvent[] | undefined>;
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
+  /** The token of the room's invitation link, if it has one. */
+  invitation(roomId: string): Promise<string | undefined>;
+  /**
+   * Gives the room an invitation link with this token, replacing any it had, or with null takes it away.
+   * The link goes with the room when it is deleted.
+   */
+  setInvitation(roomId: string, token: string | null, at: number): Promise<void>;
   /**
    * Deletes the room with its memberships, tags and messages, and writes `event` (its access fact) in the
    * same transaction; the event log keeps what it had. Undefined when there was no such room.

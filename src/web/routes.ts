@@ -13,6 +13,7 @@ import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
 import { GUESTS_CREATE_NO_ROOMS } from '../engine/rooms.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
+import { memberRoutes } from './members.js';
 import { safeNext } from './safe-next.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
@@ -169,6 +170,15 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     }
   };
 
+  const members = memberRoutes({
+    chat: deps.chat,
+    pages,
+    publicUrl: deps.publicUrl,
+    sendPage,
+    redirect,
+    poster,
+  });
+
   const createRoom = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
     const viewer = await poster(req, res, form, '/rooms/new');
     if (!viewer) return;
@@ -286,6 +296,13 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     }
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
     if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
+    if (
+      first === 'room' &&
+      id &&
+      ID_PATTERN.test(id) &&
+      (await members.post(req, res, form, id, parts.slice(2)))
+    )
+      return;
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
       if (action === 'join') return acting(req, res, form, back, (v) => rooms.join(v, id).then(() => back));
@@ -377,6 +394,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           if (viewer) await subscriptions.subscribe(viewer.session, [id], false).catch(() => undefined);
           return sendPage(res, await pages.room(id, viewer));
         }
+        if (await members.get(res, id, parts.slice(2), queryValues(query), viewer)) return;
         if (parts[2] === 'edit' && parts.length === 3) {
           if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
           const room = await queries.ownedRoom(id, viewer.session.userId);

@@ -127,4 +127,13 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   `,
   migrateEventsToFacts,
   addNameKeys,
+  `
+  -- A room's invitation link: whoever signs in and follows it becomes a member. The token is kept as it is,
+  -- so the owner can see the link again (whoever can read this file can read the room's lines anyway).
+  CREATE TABLE room_invitations (
+    room_id TEXT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+    token TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
