@@ -226,6 +226,20 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.rooms.leave('club', bob.id, () => [note('club', 3)]), undefined);
     });
 
+    it('keeps one invitation link per room: set, replaced, taken away, gone with the room', async () => {
+      await s.rooms.create(room('inv', { isPublic: false }));
+      assert.equal(await s.rooms.invitation('inv'), undefined);
+      await s.rooms.setInvitation('inv', 'first', at);
+      assert.equal(await t.other.rooms.invitation('inv'), 'first', 'seen from another connection');
+      await s.rooms.setInvitation('inv', 'second', at + 1);
+      assert.equal(await s.rooms.invitation('inv'), 'second', 'a new link replaces the old');
+      await s.rooms.setInvitation('inv', null, at + 2);
+      assert.equal(await s.rooms.invitation('inv'), undefined);
+      await s.rooms.setInvitation('inv', 'third', at + 3);
+      await s.rooms.remove('inv', note('inv', 9));
+      assert.equal(await s.rooms.invitation('inv'), undefined);
+    });
+
     it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {
       const cat = await s.users.create({ username: 'cat', name: 'Cat', passwordHash: 'h', createdAt: at });
       await s.rooms.create(room('plaza', { tags: ['x'] }));
