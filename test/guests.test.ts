@@ -171,7 +171,7 @@ describe('guests create no rooms', () => {
     const page = await form.text();
     assert.equal(form.status, 403);
     assert.match(page, /Sign up to create rooms/);
-    assert.match(page, /href="\/signup"/);
+    assert.match(page, /href="\/signup\?next=%2Frooms%2Fnew"/);
     assert.doesNotMatch(page, /name="visibility"/, 'no room form for a guest');
     assert.doesNotMatch(page, /href="\/rooms\/new">New room/, 'the header offers signing up instead');
 

@@ -242,6 +242,29 @@ describe('a room’s members page: inviting, removing, invitation links', () => 
     assert.equal((await get(t, pathname, frank)).location, '/room/den', 'a member following it goes in');
   });
 
+  it('someone without an account signs up from the link’s sign-in page and comes back to it', async () => {
+    const link = new URL(linkOf((await get(t, '/room/den/members', alice)).text) ?? '').pathname;
+    const signInPage = await get(t, (await get(t, link)).location ?? '');
+    const signUpHref = /href="(\/signup[^"]*)">Create an account/
+      .exec(signInPage.text)?.[1]
+      ?.replaceAll('&amp;', '&');
+    assert.equal(signUpHref, `/signup?next=${encodeURIComponent(link)}`);
+    const form = await get(t, signUpHref ?? '');
+    assert.match(form.text, new RegExp(`name="next" value="${link}"`));
+    const signedUp = await postForm(t.url, '/signup', {
+      username: 'newbie',
+      name: 'Newbie',
+      password: 'password1',
+      next: link,
+    });
+    await signedUp.text();
+    assert.equal(signedUp.status, 303);
+    assert.equal(signedUp.headers.get('location'), link);
+    const newbie = await webSignIn(t.url, 'newbie', 'password1');
+    assert.equal((await post(t, link, newbie)).location, '/room/den');
+    assert.ok(await isMember(t, 'den', 'newbie'));
+  });
+
   it('a new link replaces the old one, and a link turned off no longer works', async () => {
     const first = new URL(linkOf((await get(t, '/room/den/members', alice)).text) ?? '').pathname;
     await post(t, '/room/den/members/link', alice);

@@ -122,15 +122,16 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   const signUp = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
     const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
     const password = form.get('password') ?? '';
+    const next = safeNext(form.get('next'));
     try {
       const { secret } = await accounts.signUp(
         { username: values.username, password, name: values.name || values.username },
         req.socket.remoteAddress ?? '',
       );
-      redirect(res, '/', sessionCookie(secret, deps.secureCookies));
+      redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, signUpPage({ error: err.detail, status: 400, values }));
+      sendPage(res, signUpPage({ error: err.detail, status: 400, values }, next));
     }
   };
 
@@ -366,7 +367,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
       }
       if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
-      if (path === '/signup') return sendPage(res, signUpPage());
+      if (path === '/signup') return sendPage(res, signUpPage({}, safeNext(queryValues(query).get('next'))));
       const viewer = await visitorOf(req);
       if (path === '/settings')
         return viewer
