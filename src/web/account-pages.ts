@@ -227,7 +227,7 @@ export function signUpToCreatePage(viewer: Viewer, detail: string): Page {
       title: 'Sign up to create rooms — Lingr',
       viewer,
       body: html`<main class="notice">
-        <h1>Sign up to create rooms</h1>
+        <h1>Rooms need an account</h1>
         <p>${detail}</p>
         <p>
           <a class="button" href="/signup?next=%2Frooms%2Fnew">Sign up</a> or
