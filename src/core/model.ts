@@ -92,6 +92,8 @@ export interface MembershipFact {
   since: number;
   /** For a rename: the name before it. */
   previousName?: string;
+  /** Who made it happen when it was not the member: the owner who invited or removed them. */
+  by?: number;
 }
 
 /**

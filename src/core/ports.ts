@@ -57,6 +57,11 @@ export interface UserRepository {
   delete(id: number): Promise<void>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
+  /**
+   * Whether a registered user (not a guest) has a username or display name that reads as `name` does,
+   * compared by `nameKey` (core/text.ts).
+   */
+  registeredNamed(name: string): Promise<boolean>;
   rename(id: number, name: string): Promise<void>;
   setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
   /** The uploaded icon of a user, if any. */
@@ -89,6 +94,13 @@ export interface RoomRepository {
   markRead(roomId: string, userId: number, messageId: number): Promise<void>;
   /** Per room of the user: lines after the last one read, counted up to `cap`. */
   unread(userId: number, cap: number): Promise<Map<string, number>>;
+  /** The token of the room's invitation link, if it has one. */
+  invitation(roomId: string): Promise<string | undefined>;
+  /**
+   * Gives the room an invitation link with this token, replacing any it had, or with null takes it away.
+   * The link goes with the room when it is deleted.
+   */
+  setInvitation(roomId: string, token: string | null, at: number): Promise<void>;
   /**
    * Deletes the room with its memberships, tags and messages, and writes `event` (its access fact) in the
    * same transaction; the event log keeps what it had. Undefined when there was no such room.

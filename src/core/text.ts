@@ -40,3 +40,22 @@ export function checkNickname(raw: string): string {
     throw invalidParameter('nickname contains control characters.');
   return nickname;
 }
+
+// Characters that draw nothing (zero-width spaces and joiners, variation selectors, soft hyphens).
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * What a name looks like to a reader, for telling whether two names would pass for each other: NFKC
+ * (full-width and compatibility forms fold to plain ones), nothing invisible, spaces trimmed and
+ * collapsed, and case folded ("ALICE", "alice " and "Ａｌｉｃｅ" are all "alice").
+ */
+export function nameKey(name: string): string {
+  return name
+    .normalize('NFKC')
+    .replace(INVISIBLE, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toUpperCase()
+    .toLowerCase()
+    .normalize('NFKC');
+}

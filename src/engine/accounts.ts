@@ -8,6 +8,7 @@ import type { Clock } from '../core/time.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Administration } from './administration.js';
 import type { CallLimits } from './call-limits.js';
+import { guestNickname } from './guest-names.js';
 import type { LiveSession } from './live-session.js';
 import type { Memberships } from './memberships.js';
 import type { BoundedHasher } from './password.js';
@@ -104,7 +105,7 @@ export class Accounts {
     if (presence !== 'online' && presence !== 'offline')
       throw invalidParameter('presence must be "online" or "offline".');
     if (nickname !== undefined) {
-      s.nickname = checkNickname(nickname);
+      s.nickname = s.guest ? await guestNickname(this.d.store, nickname) : checkNickname(nickname);
       await this.d.store.sessions.update(s.id, { nickname: s.nickname });
     }
     if (presence === 'offline') this.d.presence.hide(s);
@@ -120,10 +121,10 @@ export class Accounts {
 
   /**
    * Enters a public room with only a nickname: a guest account that lasts as long as its session and is a
-   * member of the room while it lasts.
+   * member of the room while it lasts. A registered user's name is not for guests.
    */
   async enterAsGuest(roomId: string, nickname: string, address: string): Promise<SignedIn> {
-    const name = checkNickname(nickname);
+    const name = await guestNickname(this.d.store, nickname);
     const now = this.now;
     if (!this.guests.hit(address, now))
       throw rateLimited('Too many guests from your address; try again later.');
@@ -144,10 +145,11 @@ export class Accounts {
 
   /**
    * The name the user shows in rooms, for web users and guests alike: the display name and every session's
-   * nickname change, in every process, and each of the user's rooms gets a membership update.
+   * nickname change, in every process, and each of the user's rooms gets a membership update. A guest may
+   * not take a registered user's name.
    */
   async rename(s: LiveSession, name: string): Promise<void> {
-    const next = checkNickname(name);
+    const next = s.guest ? await guestNickname(this.d.store, name) : checkNickname(name);
     const previous = s.userName;
     if (next === previous) return;
     await this.d.store.users.rename(s.userId, next);

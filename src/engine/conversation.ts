@@ -5,6 +5,7 @@ import { checkMessageText, checkNickname } from '../core/text.js';
 import type { Clock } from '../core/time.js';
 import type { CallLimits } from './call-limits.js';
 import type { EventWriter } from './event-log.js';
+import { guestNickname } from './guest-names.js';
 import type { LiveSession } from './live-session.js';
 import type { PresenceView } from './memberships.js';
 import type { Rooms } from './rooms.js';
@@ -44,7 +45,12 @@ export class Conversation {
     const now = this.clock.now();
     this.limits.say(s, now);
     const text = checkMessageText(input.text);
-    const nickname = input.nickname === undefined ? s.nickname : checkNickname(input.nickname);
+    const nickname =
+      input.nickname === undefined
+        ? s.nickname
+        : s.guest
+          ? await guestNickname(this.store, input.nickname)
+          : checkNickname(input.nickname);
     const { room, membership } = await this.rooms.visible(s, input.room);
     if (!membership) throw forbidden(`Only members of "${room.id}" may say things there.`);
     const { message, event } = await this.store.messages.append(

@@ -13,6 +13,7 @@ export function membershipFact(
   online: boolean,
   action: MembershipFact['action'],
   previousName?: string,
+  by?: number,
 ): MembershipFact {
   return {
     userId: m.userId,
@@ -23,6 +24,7 @@ export function membershipFact(
     action,
     since: m.lastActiveAt ?? m.joinedAt,
     ...(previousName === undefined ? {} : { previousName }),
+    ...(by === undefined ? {} : { by }),
   };
 }
 
@@ -58,8 +60,8 @@ export class Memberships {
     private readonly clock: Clock,
   ) {}
 
-  /** Makes the user a member; false when they already were. */
-  async join(roomId: string, userId: number, isOwner = false): Promise<boolean> {
+  /** Makes the user a member (`by` the owner who invited them); false when they already were. */
+  async join(roomId: string, userId: number, isOwner = false, by?: number): Promise<boolean> {
     const at = this.clock.now();
     const joined = await this.store.rooms.join(
       { roomId, userId, isOwner, joinedAt: at, lastActiveAt: null },
@@ -68,7 +70,7 @@ export class Memberships {
         createdAt: at,
         fact: {
           kind: 'membership',
-          membership: membershipFact(member, this.presence.isUserOnline(userId), 'join'),
+          membership: membershipFact(member, this.presence.isUserOnline(userId), 'join', undefined, by),
         },
       }),
     );
@@ -76,15 +78,18 @@ export class Memberships {
     return joined !== undefined;
   }
 
-  /** Takes the user out of the room; a private room closes to them at once. False when not a member. */
-  async leave(roomId: string, userId: number): Promise<boolean> {
+  /**
+   * Takes the user out of the room (`by` the owner who removed them); a private room closes to them at
+   * once. False when not a member.
+   */
+  async leave(roomId: string, userId: number, by?: number): Promise<boolean> {
     const at = this.clock.now();
     const online = this.presence.isUserOnline(userId);
     const events = await this.store.rooms.leave(roomId, userId, (member, room, members) => [
       {
         roomId,
         createdAt: at,
-        fact: { kind: 'membership', membership: membershipFact(member, online, 'quit') },
+        fact: { kind: 'membership', membership: membershipFact(member, online, 'quit', undefined, by) },
       },
       ...(room.isPublic ? [] : [accessFact(roomId, at, { isPublic: false, deleted: false, members })]),
     ]);

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { MemberView, Membership, Message, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { searchTerms } from '../core/search.js';
@@ -45,6 +46,30 @@ export interface LineSearch {
   page: number;
   pages: number;
   lines: Array<{ message: Message; room: Room }>;
+}
+
+/** What a room's members page shows; the invitation link's token only to the owner. */
+export interface MembersPage extends VisibleRoom {
+  /** The owner first, then by name. */
+  members: Array<{ member: MemberView; online: boolean }>;
+  isOwner: boolean;
+  invitation?: string;
+}
+
+/** What an invitation link shows before one joins: the room, how many belong, who owns it. */
+export interface Invitation {
+  room: Room;
+  members: number;
+  owner?: string;
+  /** Whether the one following the link already belongs. */
+  isMember: boolean;
+}
+
+/** Constant-time comparison of a secret with what someone offers for it. */
+function sameSecret(secret: string, given: string): boolean {
+  const a = Buffer.from(secret);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** What the badge shows of a public room. */
@@ -192,6 +217,46 @@ export class Queries {
       this.store.rooms.members(room.id),
     ]);
     return { room, counter, messages, online: members.filter((m) => this.presence.isUserOnline(m.userId)) };
+  }
+
+  /** Who belongs to a room, for those who may see it (spec 10.10): the same rule as the room itself. */
+  async membersPage(roomId: string, userId?: number): Promise<MembersPage | undefined> {
+    const visible = await this.visible(roomId, userId);
+    if (!visible) return undefined;
+    const isOwner = userId !== undefined && visible.room.ownerId === userId;
+    const [members, invitation] = await Promise.all([
+      this.store.rooms.members(roomId),
+      isOwner ? this.store.rooms.invitation(roomId) : Promise.resolve(undefined),
+    ]);
+    return {
+      ...visible,
+      members: members
+        .map((member) => ({ member, online: this.presence.isUserOnline(member.userId) }))
+        .sort(
+          (a, b) =>
+            Number(b.member.isOwner) - Number(a.member.isOwner) || a.member.name.localeCompare(b.member.name),
+        ),
+      isOwner,
+      ...(invitation === undefined ? {} : { invitation }),
+    };
+  }
+
+  /**
+   * The room whose current invitation link has this token, as its invitation shows it (to `userId`);
+   * nothing for an old, revoked or made-up one.
+   */
+  async invitedTo(roomId: string, token: string, userId?: number): Promise<Invitation | undefined> {
+    const current = await this.store.rooms.invitation(roomId);
+    if (current === undefined || !sameSecret(current, token)) return undefined;
+    const room = await this.store.rooms.byId(roomId);
+    if (!room) return undefined;
+    const members = await this.store.rooms.members(roomId);
+    return {
+      room,
+      members: members.length,
+      owner: members.find((m) => m.isOwner)?.name,
+      isMember: members.some((m) => m.userId === userId),
+    };
   }
 
   /** A room the user owns (for its settings form). */

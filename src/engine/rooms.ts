@@ -1,5 +1,6 @@
 import { forbidden, notFound } from '../core/chat-error.js';
-import type { Room } from '../core/model.js';
+import { randomBase62 } from '../core/ids.js';
+import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { roomSettings, type RoomSettingsInput } from '../core/validation.js';
@@ -8,6 +9,17 @@ import type { EventWriter } from './event-log.js';
 import type { LiveSession } from './live-session.js';
 import { accessFact, type Memberships } from './memberships.js';
 import type { Queries, VisibleRoom } from './queries.js';
+
+/** Why a guest may not create a room, in words the pages show as they are. */
+export const GUESTS_CREATE_NO_ROOMS =
+  'Sign up to create rooms. Guests can talk in public rooms, but a room needs an owner with an account.';
+
+/** Invitation link tokens: 24 base62 characters (about 143 bits), like session ids: nobody guesses one. */
+const INVITATION_TOKEN_LENGTH = 24;
+
+/** What following an old, revoked or made-up invitation link says. */
+export const INVITATION_GONE =
+  'This invitation link does not work (any more): ask the room’s owner for a new one.';
 
 /** Rooms and who belongs to them: creating, changing and deleting rooms; joining and leaving. */
 export class Rooms {
@@ -27,8 +39,12 @@ export class Rooms {
     return visible;
   }
 
-  /** Creates a room owned by the session's user, who becomes its first member. */
-  createRoom(s: LiveSession, input: RoomSettingsInput & { id: string }): Promise<Room> {
+  /**
+   * Creates a room owned by the session's user, who becomes its first member. Guests may not: a guest
+   * account ends with its session, and its room would be left with nobody to manage it.
+   */
+  async createRoom(s: LiveSession, input: RoomSettingsInput & { id: string }): Promise<Room> {
+    if (s.guest) throw forbidden(GUESTS_CREATE_NO_ROOMS);
     return this.administration.addRoom({ ...input, owner: s.username });
   }
 
@@ -71,5 +87,66 @@ export class Rooms {
   /** Leaves a room; a private room closes to the one who left at once. */
   async leave(s: LiveSession, roomId: string): Promise<void> {
     await this.memberships.leave(roomId, s.userId);
+  }
+
+  /** A room the session's user owns; anyone else who may see it is refused. */
+  private async owned(s: LiveSession, roomId: string): Promise<Room> {
+    const { room } = await this.visible(s, roomId);
+    if (room.ownerId !== s.userId)
+      throw forbidden(`Only the owner of “${room.name}” may manage its members.`);
+    return room;
+  }
+
+  /**
+   * The owner makes a registered user a member, by username: how a private room takes people in. Joined
+   * is false when they already were a member.
+   */
+  async invite(s: LiveSession, roomId: string, username: string): Promise<{ user: User; joined: boolean }> {
+    const room = await this.owned(s, roomId);
+    const wanted = username.trim();
+    const user = wanted ? await this.store.users.byUsername(wanted) : undefined;
+    if (!user || user.guest)
+      throw notFound(
+        `There is no user “${wanted}”. Invite people by their username, not their display name.`,
+      );
+    return { user, joined: await this.memberships.join(room.id, user.id, false, s.userId) };
+  }
+
+  /** The owner takes a member out (never themself); a private room closes to them at once. */
+  async removeMember(s: LiveSession, roomId: string, username: string): Promise<User> {
+    const room = await this.owned(s, roomId);
+    const user = await this.store.users.byUsername(username);
+    const membership = user && (await this.store.rooms.membership(room.id, user.id));
+    if (!user || !membership) throw notFound(`“${username}” is not a member of “${room.name}”.`);
+    if (membership.isOwner || user.id === room.ownerId)
+      throw forbidden('The owner cannot be removed from their own room.');
+    await this.memberships.leave(room.id, user.id, s.userId);
+    return user;
+  }
+
+  /** The owner makes a new invitation link; the old one, if any, stops working. Returns its token. */
+  async newInvitation(s: LiveSession, roomId: string): Promise<string> {
+    const room = await this.owned(s, roomId);
+    const token = randomBase62(INVITATION_TOKEN_LENGTH);
+    await this.store.rooms.setInvitation(room.id, token, this.clock.now());
+    return token;
+  }
+
+  /** The owner turns the invitation link off. */
+  async revokeInvitation(s: LiveSession, roomId: string): Promise<void> {
+    const room = await this.owned(s, roomId);
+    await this.store.rooms.setInvitation(room.id, null, this.clock.now());
+  }
+
+  /**
+   * Joins the room through its invitation link. Only the current link works, and only for people with an
+   * account: a guest's membership would end with its session.
+   */
+  async acceptInvitation(s: LiveSession, roomId: string, token: string): Promise<Room> {
+    const invitation = await this.queries.invitedTo(roomId, token);
+    if (!invitation) throw notFound(INVITATION_GONE);
+    if (s.guest) throw forbidden('Sign in or sign up to accept an invitation.');
+    await this.memberships.join(roomId, s.userId);
+    return invitation.room;
   }
 }

@@ -43,13 +43,18 @@ export function signInPage(next: string, state: FormState = {}): Page {
           />
           <button type="submit">Sign in</button>
         </form>
-        <p>New here? <a href="/signup">Create an account</a>.</p>
+        <p>New here? <a href="${withNext('/signup', next)}">Create an account</a>.</p>
       </main>`,
     }),
   };
 }
 
-export function signUpPage(state: FormState = {}): Page {
+/** `path`, carrying where to go after signing in or up when that is not the front page. */
+const withNext = (path: string, next: string) =>
+  next === '/' ? path : `${path}?next=${encodeURIComponent(next)}`;
+
+/** The sign-up form; `next` is where the new account goes once made (an invitation link, say). */
+export function signUpPage(state: FormState = {}, next = '/'): Page {
   return {
     status: state.status ?? 200,
     body: page({
@@ -58,6 +63,7 @@ export function signUpPage(state: FormState = {}): Page {
         <h1>Create your account</h1>
         ${errorBox(state.error)}
         <form method="post" action="/signup" class="stacked">
+          ${next === '/' ? '' : html`<input type="hidden" name="next" value="${next}" />`}
           <label for="username">Username</label>
           <input
             id="username"
@@ -84,7 +90,7 @@ export function signUpPage(state: FormState = {}): Page {
           />
           <button type="submit">Sign up</button>
         </form>
-        <p>Have an account? <a href="/signin">Sign in</a>.</p>
+        <p>Have an account? <a href="${withNext('/signin', next)}">Sign in</a>.</p>
       </main>`,
     }),
   };
@@ -208,6 +214,25 @@ export function settingsPage(viewer: Viewer, state: FormState & { saved?: boolea
           </p>
           <button type="submit">Save</button>
         </form>
+      </main>`,
+    }),
+  };
+}
+
+/** What a guest gets instead of the room form: rooms need an owner with an account. */
+export function signUpToCreatePage(viewer: Viewer, detail: string): Page {
+  return {
+    status: 403,
+    body: page({
+      title: 'Sign up to create rooms — Lingr',
+      viewer,
+      body: html`<main class="notice">
+        <h1>Rooms need an account</h1>
+        <p>${detail}</p>
+        <p>
+          <a class="button" href="/signup?next=%2Frooms%2Fnew">Sign up</a> or
+          <a href="/signin?next=/rooms/new">sign in</a>
+        </p>
       </main>`,
     }),
   };

@@ -20,6 +20,8 @@ export interface Viewer {
   username: string;
   name: string;
   csrfToken: string;
+  /** A guest: in with only a nickname, so offered signing up rather than creating rooms. */
+  guest?: boolean;
 }
 
 export interface PageInput {
@@ -42,7 +44,7 @@ function account(viewer: Viewer | undefined): SafeHtml {
       <a href="/signin">Sign in</a> <a class="button" href="/signup">Sign up</a>
     </nav>`;
   return html`<nav class="account" aria-label="Account">
-    <a href="/rooms/new">New room</a>
+    ${viewer.guest ? html`<a href="/signup">Sign up</a>` : html`<a href="/rooms/new">New room</a>`}
     <a class="who" href="/settings">${viewer.name}</a>
     <form method="post" action="/signout">
       <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">

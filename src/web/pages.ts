@@ -39,7 +39,12 @@ export interface Visitor {
 
 /** The page header's view of a signed-in visitor. */
 export const viewerOf = (v: Visitor | undefined): Viewer | undefined =>
-  v && { username: v.session.username, name: v.session.userName, csrfToken: v.csrfToken };
+  v && {
+    username: v.session.username,
+    name: v.session.userName,
+    csrfToken: v.csrfToken,
+    guest: v.session.guest,
+  };
 
 /** Server-rendered pages: readable without JavaScript, every piece of user text escaped. */
 export class WebPages {
@@ -258,6 +263,11 @@ export class WebPages {
             <nav aria-label="Room links">
               <ul>
                 <li><a href="/room/${room.id}/archives">Archives</a></li>
+                <li>
+                  <a href="/room/${room.id}/members"
+                    >${viewer && room.ownerId === viewer.userId ? 'Members & invitations' : 'Members'}</a
+                  >
+                </li>
                 ${viewer && !viewer.guest ? html`<li><a href="/starred">Your starred lines</a></li>` : ''}
               </ul>
               ${

@@ -11,8 +11,10 @@ import { sendCompressible, sendPrecompressed } from '../http/compression.js';
 import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
-import { roomFormPage, settingsPage, signInPage, signUpPage } from './account-pages.js';
+import { GUESTS_CREATE_NO_ROOMS } from '../engine/rooms.js';
+import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
 import { iconPng, MANIFEST, offlinePage } from './app.js';
+import { memberRoutes } from './members.js';
 import { safeNext } from './safe-next.js';
 import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
@@ -138,15 +140,16 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   const signUp = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
     const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
     const password = form.get('password') ?? '';
+    const next = safeNext(form.get('next'));
     try {
       const { secret } = await accounts.signUp(
         { username: values.username, password, name: values.name || values.username },
         req.socket.remoteAddress ?? '',
       );
-      redirect(res, '/', sessionCookie(secret, deps.secureCookies));
+      redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, signUpPage({ error: err.detail, status: 400, values }));
+      sendPage(res, signUpPage({ error: err.detail, status: 400, values }, next));
     }
   };
 
@@ -186,6 +189,15 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     }
   };
 
+  const members = memberRoutes({
+    chat: deps.chat,
+    pages,
+    publicUrl: deps.publicUrl,
+    sendPage,
+    redirect,
+    poster,
+  });
+
   const createRoom = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
     const viewer = await poster(req, res, form, '/rooms/new');
     if (!viewer) return;
@@ -204,10 +216,10 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       redirect(res, `/room/${room.id}`);
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(
-        res,
-        roomFormPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status: 400, values }),
-      );
+      const page = viewerOfVisitor(viewer) as Viewer;
+      // Guests are refused by the engine; they get the way to an account rather than the form again.
+      if (viewer.session.guest) return sendPage(res, signUpToCreatePage(page, err.detail));
+      sendPage(res, roomFormPage(page, { error: err.detail, status: 400, values }));
     }
   };
 
@@ -338,6 +350,13 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     if (parts.length === 1 && first === 'away') return away(req, res, form);
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
     if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
+    if (
+      first === 'room' &&
+      id &&
+      ID_PATTERN.test(id) &&
+      (await members.post(req, res, form, id, parts.slice(2)))
+    )
+      return;
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
       if (action === 'join') return acting(req, res, form, back, (v) => rooms.join(v, id).then(() => back));
@@ -411,7 +430,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
       }
       if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
-      if (path === '/signup') return sendPage(res, signUpPage());
+      if (path === '/signup') return sendPage(res, signUpPage({}, safeNext(queryValues(query).get('next'))));
       const viewer = await visitorOf(req);
       if (path === '/settings')
         return viewer
@@ -424,7 +443,12 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           : redirect(res, '/signin?next=/settings');
       if (path === '/rooms/new')
         return viewer
-          ? sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer))
+          ? sendPage(
+              res,
+              viewer.session.guest
+                ? signUpToCreatePage(viewerOfVisitor(viewer) as Viewer, GUESTS_CREATE_NO_ROOMS)
+                : roomFormPage(viewerOfVisitor(viewer) as Viewer),
+            )
           : redirect(res, '/signin?next=/rooms/new');
       if (path === '/') {
         if (viewer) await followRooms(viewer);
@@ -444,6 +468,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           if (viewer) await followRooms(viewer, id);
           return sendPage(res, await pages.room(id, viewer));
         }
+        if (await members.get(res, id, parts.slice(2), queryValues(query), viewer)) return;
         if (parts[2] === 'edit' && parts.length === 3) {
           if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
           const room = await queries.ownedRoom(id, viewer.session.userId);

@@ -74,6 +74,26 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.users.byUsername('gone'), undefined);
     });
 
+    it('finds registered users by a name that reads as their username or display name, never guests', async () => {
+      const kay = await s.users.create({
+        username: 'kay',
+        name: 'Kay Dee',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      await s.users.create({ username: 'gst', name: 'Ghost', passwordHash: '!', createdAt: at, guest: true });
+      assert.equal(await s.users.registeredNamed('KAY'), true);
+      assert.equal(await t.other.users.registeredNamed(' kay  dee '), true, 'seen from another connection');
+      assert.equal(await s.users.registeredNamed('Ｋａｙ Ｄｅｅ'), true);
+      assert.equal(await s.users.registeredNamed('Ghost'), false, 'a guest’s name is not registered');
+      assert.equal(await s.users.registeredNamed('gst'), false);
+      assert.equal(await s.users.registeredNamed('Kay D'), false);
+      await s.users.rename(kay.id, 'Kaylee');
+      assert.equal(await s.users.registeredNamed('kay dee'), false, 'the old display name is free');
+      assert.equal(await s.users.registeredNamed('KAYLEE'), true);
+      assert.equal(await s.users.registeredNamed('kay'), true, 'the username stays');
+    });
+
     it('numbers events from one counter above 0, strictly increasing, in the order appended', async () => {
       const before = await s.events.current();
       assert.ok(before > 0);
@@ -213,6 +233,20 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(left?.length, 2);
       assert.ok((left?.[0] as ChatEvent).id < (left?.[1] as ChatEvent).id);
       assert.equal(await s.rooms.leave('club', bob.id, () => [note('club', 3)]), undefined);
+    });
+
+    it('keeps one invitation link per room: set, replaced, taken away, gone with the room', async () => {
+      await s.rooms.create(room('inv', { isPublic: false }));
+      assert.equal(await s.rooms.invitation('inv'), undefined);
+      await s.rooms.setInvitation('inv', 'first', at);
+      assert.equal(await t.other.rooms.invitation('inv'), 'first', 'seen from another connection');
+      await s.rooms.setInvitation('inv', 'second', at + 1);
+      assert.equal(await s.rooms.invitation('inv'), 'second', 'a new link replaces the old');
+      await s.rooms.setInvitation('inv', null, at + 2);
+      assert.equal(await s.rooms.invitation('inv'), undefined);
+      await s.rooms.setInvitation('inv', 'third', at + 3);
+      await s.rooms.remove('inv', note('inv', 9));
+      assert.equal(await s.rooms.invitation('inv'), undefined);
     });
 
     it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {

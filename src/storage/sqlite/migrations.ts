@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { migrateEventsToFacts } from './facts-migration.js';
+import { addNameKeys } from './name-keys-migration.js';
 
 /**
  * Schema steps, applied in order from an empty file, each in a transaction; PRAGMA user_version records
@@ -134,6 +135,16 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
     UPDATE memberships SET read_through = COALESCE((SELECT MAX(id) FROM messages WHERE room_id = NEW.room_id), 0)
     WHERE seq = NEW.seq;
   END;
+  `,
+  addNameKeys,
+  `
+  -- A room's invitation link: whoever signs in and follows it becomes a member. The token is kept as it is,
+  -- so the owner can see the link again (whoever can read this file can read the room's lines anyway).
+  CREATE TABLE room_invitations (
+    room_id TEXT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+    token TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
   `,
   `
   -- Full-text search over every line, by substring (trigram: Japanese has no spaces between words). It

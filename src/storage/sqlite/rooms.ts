@@ -54,6 +54,9 @@ export class SqliteRooms implements RoomRepository {
   private readonly deleteSubscriptions;
   private readonly updateRead;
   private readonly selectUnread;
+  private readonly selectInvitation;
+  private readonly upsertInvitation;
+  private readonly deleteInvitation;
 
   constructor(
     private readonly db: Db,
@@ -98,6 +101,14 @@ export class SqliteRooms implements RoomRepository {
     this.deleteTags = db.prepare<[string]>('DELETE FROM room_tags WHERE room_id = ?');
     this.deleteSubscriptions = db.prepare<[string]>('DELETE FROM session_rooms WHERE room_id = ?');
     this.deleteMembership = db.prepare('DELETE FROM memberships WHERE room_id = ? AND user_id = ?');
+    this.selectInvitation = db.prepare<[string], { token: string }>(
+      'SELECT token FROM room_invitations WHERE room_id = ?',
+    );
+    this.upsertInvitation = db.prepare<[string, string, number]>(
+      `INSERT INTO room_invitations (room_id, token, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (room_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at`,
+    );
+    this.deleteInvitation = db.prepare<[string]>('DELETE FROM room_invitations WHERE room_id = ?');
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
     );
@@ -217,5 +228,14 @@ export class SqliteRooms implements RoomRepository {
 
   async unread(userId: number, cap: number) {
     return new Map(this.selectUnread.all(cap, userId).map((r) => [r.room_id, r.unread]));
+  }
+
+  async invitation(roomId: string) {
+    return this.selectInvitation.get(roomId)?.token;
+  }
+
+  async setInvitation(roomId: string, token: string | null, at: number) {
+    if (token === null) this.deleteInvitation.run(roomId);
+    else this.upsertInvitation.run(roomId, token, at);
   }
 }

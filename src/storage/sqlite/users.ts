@@ -1,4 +1,5 @@
 import type { User } from '../../core/model.js';
+import { nameKey } from '../../core/text.js';
 import type { UserRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
 
@@ -26,17 +27,25 @@ export class SqliteUsers implements UserRepository {
   private readonly selectById;
   private readonly remove;
   private readonly updateName;
+  private readonly selectRegisteredNamed;
   private readonly upsertIcon;
   private readonly selectIcon;
 
   constructor(db: Db) {
-    this.insert = db.prepare<[string, string, string, number, number], UserRow>(
-      'INSERT INTO users (username, name, password_hash, created_at, guest) VALUES (?, ?, ?, ?, ?) RETURNING *',
+    this.insert = db.prepare<[string, string, string, number, number, string, string], UserRow>(
+      `INSERT INTO users (username, name, password_hash, created_at, guest, username_key, name_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     );
     this.remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
     this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.selectById = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
-    this.updateName = db.prepare<[string, number]>('UPDATE users SET name = ? WHERE id = ?');
+    this.updateName = db.prepare<[string, string, number]>(
+      'UPDATE users SET name = ?, name_key = ? WHERE id = ?',
+    );
+    this.selectRegisteredNamed = db.prepare<[string, string], { found: number }>(
+      `SELECT 1 AS found FROM users WHERE guest = 0 AND username_key = ?
+       UNION ALL SELECT 1 FROM users WHERE guest = 0 AND name_key = ? LIMIT 1`,
+    );
     this.upsertIcon = db.prepare<[number, string, Buffer, number]>(
       `INSERT INTO user_icons (user_id, type, bytes, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
@@ -60,6 +69,8 @@ export class SqliteUsers implements UserRepository {
         input.passwordHash,
         input.createdAt,
         input.guest ? 1 : 0,
+        nameKey(input.username),
+        nameKey(input.name),
       ) as UserRow,
     );
   }
@@ -74,7 +85,12 @@ export class SqliteUsers implements UserRepository {
   }
 
   async rename(id: number, name: string) {
-    this.updateName.run(name, id);
+    this.updateName.run(name, nameKey(name), id);
+  }
+
+  async registeredNamed(name: string) {
+    const key = nameKey(name);
+    return key !== '' && this.selectRegisteredNamed.get(key, key) !== undefined;
   }
 
   async setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number) {

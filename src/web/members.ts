@@ -1,0 +1,370 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChatError } from '../core/chat-error.js';
+import type { Chat } from '../engine/chat.js';
+import type { Invitation, MembersPage } from '../engine/queries.js';
+import { INVITATION_GONE } from '../engine/rooms.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { iconOf, plural } from './fragments.js';
+import { html, type SafeHtml } from './html.js';
+import { page } from './layout.js';
+import { viewerOf, type Page, type Visitor, type WebPages } from './pages.js';
+import { localDate } from './time-format.js';
+
+/** Invitation tokens are base62; anything else is not worth a lookup. */
+const TOKEN_PATTERN = /^[A-Za-z0-9]{1,64}$/;
+
+const STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.notFound]: 404,
+  [ErrorCode.forbidden]: 403,
+  [ErrorCode.rateLimited]: 429,
+};
+
+/** What the members pages need from the routes: sending, and the signed-in visitor of a request or post. */
+export interface MembersKit {
+  chat: Pick<Chat, 'rooms' | 'queries'>;
+  pages: WebPages;
+  publicUrl: string;
+  sendPage(res: ServerResponse, page: Page): void;
+  redirect(res: ServerResponse, location: string): void;
+  /**
+   * The visitor a form post acts as, once its anti-forgery token checks out; otherwise the post has been
+   * answered (sign in first, or 403) and this is undefined. `back` is where to come back to.
+   */
+  poster(
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    back: string,
+  ): Promise<Visitor | undefined>;
+}
+
+export const membersPath = (roomId: string) => `/room/${roomId}/members`;
+export const invitationPath = (roomId: string, token: string) => `/room/${roomId}/invite/${token}`;
+
+/** What the last action did, as the page after it says it (from its query string). */
+export interface Done {
+  invited?: string;
+  already?: string;
+  removed?: string;
+  link?: string;
+}
+
+interface FormState {
+  error?: string;
+  status?: number;
+  username?: string;
+}
+
+function doneNotice(view: MembersPage, done: Done): SafeHtml | string {
+  const nameOf = (username: string) =>
+    view.members.find((m) => m.member.username === username)?.member.name ?? username;
+  const say = (text: string) => html`<p class="form-saved" role="status">${text}</p>`;
+  if (done.invited) return say(`${nameOf(done.invited)} (${done.invited}) is now a member.`);
+  if (done.already) return say(`${nameOf(done.already)} (${done.already}) was already a member.`);
+  if (done.removed) return say(`${done.removed} is no longer a member.`);
+  if (done.link === 'new') return say('A new invitation link is ready; the one before it no longer works.');
+  if (done.link === 'off') return say('The invitation link is off: nobody can join with it any more.');
+  return '';
+}
+
+/** The members page: who belongs to a room, and for its owner, inviting, removing and the invitation link. */
+function membersPage(
+  view: MembersPage,
+  visitor: Visitor | undefined,
+  publicUrl: string,
+  done: Done = {},
+  state: FormState = {},
+): Page {
+  const { room } = view;
+  const manage = view.isOwner && visitor !== undefined;
+  const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
+  const link =
+    view.invitation === undefined ? undefined : `${publicUrl}${invitationPath(room.id, view.invitation)}`;
+  return {
+    status: state.status ?? 200,
+    body: page({
+      title: `Members of ${room.name} — Lingr`,
+      viewer: viewerOf(visitor),
+      body: html`<main class="members">
+        <p class="crumbs"><a href="/room/${room.id}">← ${room.name}</a></p>
+        <h1>Members of ${room.name}</h1>
+        <p class="hint">
+          ${
+            room.isPublic
+              ? 'A public room: anyone can read it, and members can talk in it.'
+              : 'A private room: only its members can see it.'
+          }
+        </p>
+        ${doneNotice(view, done)}
+        ${state.error ? html`<p class="form-error" role="alert">${state.error}</p>` : ''}
+        <div class="members-layout${manage ? ' managed' : ''}">
+          <section aria-labelledby="members-heading">
+            <h2 id="members-heading">${plural(view.members.length, 'member')}</h2>
+            <ul class="member-list" aria-label="Members">
+              ${view.members.map(
+                ({ member: m, online }) =>
+                  html`<li data-username="${m.username}">
+                    <img class="icon" src="${iconOf(m.username)}" alt="" width="32" height="32" />
+                    <span class="who">
+                      <span class="name">${m.name}</span>
+                      <span class="username">${m.username}</span>
+                    </span>
+                    <span class="facts">
+                      ${m.isOwner ? html`<span class="owner-badge">owner</span>` : ''}
+                      ${online ? html`<span class="online">online</span>` : ''}
+                      <span class="since">since ${localDate(m.joinedAt, room.timezone)}</span>
+                    </span>
+                    <span class="actions">
+                      ${
+                        manage && !m.isOwner
+                          ? html`<form method="post" action="${membersPath(room.id)}/remove">
+                              ${csrf}<input type="hidden" name="username" value="${m.username}" />
+                              <button type="submit" class="secondary remove">
+                                Remove<span class="visually-hidden"> ${m.name}</span>
+                              </button>
+                            </form>`
+                          : ''
+                      }
+                    </span>
+                  </li>`,
+              )}
+            </ul>
+          </section>
+          ${
+            manage
+              ? html`<div class="manage">
+                  <section aria-labelledby="invite-heading">
+                    <h2 id="invite-heading">Invite someone</h2>
+                    <form method="post" action="${membersPath(room.id)}/invite" class="invite">
+                      ${csrf}
+                      <label for="invite-username">Username</label>
+                      <input
+                        id="invite-username"
+                        name="username"
+                        required
+                        maxlength="40"
+                        autocomplete="off"
+                        aria-describedby="invite-hint"
+                        value="${state.username ?? ''}"
+                      />
+                      <button type="submit">Invite</button>
+                    </form>
+                    <p id="invite-hint" class="hint">
+                      They become a member at once and find the room under “Your rooms”.
+                    </p>
+                  </section>
+                  <section aria-labelledby="link-heading">
+                    <h2 id="link-heading">Invitation link</h2>
+                    ${
+                      link
+                        ? html`<p class="hint">
+                              Anyone who signs in and follows this link becomes a member. Share it only with
+                              people you want in.
+                            </p>
+                            <label for="invitation-link" class="visually-hidden">Invitation link</label>
+                            <input id="invitation-link" class="link-box" readonly value="${link}" />
+                            <div class="link-actions">
+                              <form method="post" action="${membersPath(room.id)}/link">
+                                ${csrf}<button type="submit" class="secondary">Make a new link</button>
+                              </form>
+                              <form method="post" action="${membersPath(room.id)}/unlink">
+                                ${csrf}<button type="submit" class="secondary">Turn the link off</button>
+                              </form>
+                            </div>
+                            <p class="hint">A new link replaces this one: the old one stops working.</p>`
+                        : html`<p class="hint">
+                              No link yet. A link lets anyone who signs in and follows it become a member.
+                            </p>
+                            <form method="post" action="${membersPath(room.id)}/link">
+                              ${csrf}<button type="submit">Create an invitation link</button>
+                            </form>`
+                    }
+                  </section>
+                </div>`
+              : ''
+          }
+        </div>
+      </main>`,
+    }),
+  };
+}
+
+/** Where an invitation link leads a signed-in person who is not yet a member: one button to join. */
+function invitationPage(view: Invitation, token: string, visitor: Visitor): Page {
+  const { room } = view;
+  return {
+    status: 200,
+    body: page({
+      title: `Join ${room.name} — Lingr`,
+      viewer: viewerOf(visitor),
+      body: html`<main class="notice invitation">
+        <h1>You are invited to ${room.name}</h1>
+        ${view.owner ? html`<p>${view.owner} invites you to join this room.</p>` : ''}
+        ${room.blurb ? html`<p class="blurb">${room.blurb}</p>` : ''}
+        <p class="hint">
+          ${room.isPublic ? 'A public room' : 'A private room'} with ${plural(view.members, 'member')}.
+        </p>
+        <form method="post" action="${invitationPath(room.id, token)}">
+          <input type="hidden" name="csrf" value="${visitor.csrfToken}" />
+          <button type="submit">Join ${room.name}</button>
+        </form>
+        <p><a href="/">Not now</a></p>
+      </main>`,
+    }),
+  };
+}
+
+function doneOf(query: Map<string, string>): Done {
+  const done: Done = {};
+  for (const key of ['invited', 'already', 'removed', 'link'] as const) {
+    const value = query.get(key);
+    if (value) done[key] = value.slice(0, 40);
+  }
+  return done;
+}
+
+/**
+ * The members page of a room and the invitation links: `get` and `post` answer the paths under
+ * `/room/ID/` they know (true) and leave the rest to the caller (false).
+ */
+export function memberRoutes(kit: MembersKit) {
+  const { chat, pages } = kit;
+  const { rooms, queries } = chat;
+
+  const problem = (res: ServerResponse, err: ChatError) =>
+    kit.sendPage(res, pages.problem(STATUS[err.code] ?? 400, err.detail));
+
+  /** The members page again, with what went wrong in the form (or the problem page if it cannot show). */
+  const formError = async (
+    res: ServerResponse,
+    roomId: string,
+    visitor: Visitor,
+    err: ChatError,
+    username: string,
+  ) => {
+    const view = await queries.membersPage(roomId, visitor.session.userId);
+    if (!view?.isOwner) return problem(res, err);
+    kit.sendPage(
+      res,
+      membersPage(
+        view,
+        visitor,
+        kit.publicUrl,
+        {},
+        { error: err.detail, status: STATUS[err.code], username },
+      ),
+    );
+  };
+
+  /** A post of the members page: only the room's owner gets anywhere with it (the engine says so). */
+  const manage = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+    roomId: string,
+    action: string,
+  ): Promise<boolean> => {
+    if (!['invite', 'remove', 'link', 'unlink'].includes(action)) return false;
+    const back = membersPath(roomId);
+    const visitor = await kit.poster(req, res, form, back);
+    if (!visitor) return true;
+    const s = visitor.session;
+    const username = (form.get('username') ?? '').trim();
+    try {
+      if (action === 'invite') {
+        const { user, joined } = await rooms.invite(s, roomId, username);
+        kit.redirect(res, `${back}?${joined ? 'invited' : 'already'}=${encodeURIComponent(user.username)}`);
+      } else if (action === 'remove') {
+        const user = await rooms.removeMember(s, roomId, username);
+        kit.redirect(res, `${back}?removed=${encodeURIComponent(user.username)}`);
+      } else if (action === 'link') {
+        await rooms.newInvitation(s, roomId);
+        kit.redirect(res, `${back}?link=new`);
+      } else {
+        await rooms.revokeInvitation(s, roomId);
+        kit.redirect(res, `${back}?link=off`);
+      }
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      if (action === 'invite' && err.code === ErrorCode.notFound)
+        await formError(res, roomId, visitor, err, username);
+      else problem(res, err);
+    }
+    return true;
+  };
+
+  /** Following an invitation link: sign in first (a guest too), then one button to join. */
+  const invitation = async (
+    res: ServerResponse,
+    roomId: string,
+    token: string,
+    visitor: Visitor | undefined,
+  ): Promise<void> => {
+    const here = invitationPath(roomId, token);
+    if (!visitor || visitor.session.guest)
+      return kit.redirect(res, `/signin?next=${encodeURIComponent(here)}`);
+    const view = TOKEN_PATTERN.test(token)
+      ? await queries.invitedTo(roomId, token, visitor.session.userId)
+      : undefined;
+    if (!view) return kit.sendPage(res, pages.notFound(INVITATION_GONE));
+    if (view.isMember) return kit.redirect(res, `/room/${roomId}`);
+    kit.sendPage(res, invitationPage(view, token, visitor));
+  };
+
+  return {
+    /** GET /room/ID/members and /room/ID/invite/TOKEN. */
+    async get(
+      res: ServerResponse,
+      roomId: string,
+      rest: readonly string[],
+      query: Map<string, string>,
+      visitor: Visitor | undefined,
+    ): Promise<boolean> {
+      if (rest.length === 1 && rest[0] === 'members') {
+        const view = await queries.membersPage(roomId, visitor?.session.userId);
+        kit.sendPage(
+          res,
+          view
+            ? membersPage(view, visitor, kit.publicUrl, doneOf(query))
+            : pages.notFound(`There is no room “${roomId}”.`),
+        );
+        return true;
+      }
+      if (rest.length === 2 && rest[0] === 'invite' && rest[1]) {
+        await invitation(res, roomId, rest[1], visitor);
+        return true;
+      }
+      return false;
+    },
+
+    /** POST /room/ID/members/{invite,remove,link,unlink} and /room/ID/invite/TOKEN. */
+    async post(
+      req: IncomingMessage,
+      res: ServerResponse,
+      form: Map<string, string>,
+      roomId: string,
+      rest: readonly string[],
+    ): Promise<boolean> {
+      if (rest.length === 2 && rest[0] === 'members' && rest[1])
+        return manage(req, res, form, roomId, rest[1]);
+      if (rest.length !== 2 || rest[0] !== 'invite' || !rest[1]) return false;
+      const token = rest[1];
+      const here = invitationPath(roomId, token);
+      const visitor = await kit.poster(req, res, form, here);
+      if (!visitor) return true;
+      if (visitor.session.guest) {
+        kit.redirect(res, `/signin?next=${encodeURIComponent(here)}`);
+        return true;
+      }
+      try {
+        if (!TOKEN_PATTERN.test(token)) throw new ChatError(ErrorCode.notFound, INVITATION_GONE);
+        const room = await rooms.acceptInvitation(visitor.session, roomId, token);
+        kit.redirect(res, `/room/${room.id}`);
+      } catch (err) {
+        if (!(err instanceof ChatError)) throw err;
+        problem(res, err);
+      }
+      return true;
+    },
+  };
+}
