@@ -34,18 +34,41 @@ async function main(): Promise<void> {
       tags: ['perl', 'japan'],
     });
     await t.admin.addRoom({ id: 'computer_science', name: 'Computer Science', tags: ['cs', 'unix'] });
+    // A line from the day before, so the room shows a day divider.
+    const yesterday = Date.now() - 24 * 60 * 60 * 1000;
+    await t.adminStore.messages.append(
+      {
+        roomId: 'vim',
+        type: 'user',
+        speakerId: 'carol',
+        publicSessionId: 'demo',
+        nickname: 'Carol',
+        text: 'Anyone around for a :help marathon tomorrow?',
+        localId: null,
+        createdAt: yesterday,
+      },
+      (message) => ({ roomId: 'vim', createdAt: yesterday, fact: { kind: 'message', message } }),
+    );
+    await t.admin.join('emacs', 'alice');
     const lines: Array<[string, string]> = [
       ['alice', 'Good morning! Anyone tried the new :terminal mode?'],
       ['bob', 'Yes, it replaced tmux for me.\nStill miss copy mode though.'],
       ['carol', 'There is a good write-up here: https://example.org/vim-terminal'],
       ['alice', 'Thanks, reading it now.'],
       ['bob', 'Pro tip: <C-\\><C-n> gets you back to normal mode.'],
+      ['carol', '@alice you asked about :terminal yesterday: see above'],
     ];
     const sessions = new Map<string, string>();
     for (const [user] of lines)
       if (!sessions.has(user)) sessions.set(user, (await signedIn(t, user, ['vim'])).session);
     for (const [user, text] of lines)
       await t.api('room/say', { session: sessions.get(user) as string, room: 'vim', text });
+    for (const text of ['Emacs 30 is out', 'Anyone tried the new tree-sitter modes?'])
+      await t.api('room/say', {
+        session: (await signedIn(t, 'carol', ['emacs'])).session,
+        room: 'emacs',
+        text,
+      });
     for (const session of sessions.values()) {
       await t.api('room/subscribe', { session, room: 'vim' });
       void t.api('event/observe', { session, counter: 99_999_999 });
@@ -56,6 +79,8 @@ async function main(): Promise<void> {
       ['room', '/room/vim', 1280, 800],
       ['room-phone', '/room/vim', 390, 844],
       ['archives', '/room/vim/archives', 1200],
+      ['search', '/search?q=terminal', 1200],
+      ['members', '/room/vim/members', 1200],
     ];
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' })
       .format(Date.now())
@@ -64,8 +89,8 @@ async function main(): Promise<void> {
     for (const [name, path, width, height] of shots) {
       const context = await browser.newContext({ viewport: { width, height: height ?? 800 } });
       const tab = await context.newPage();
-      if (name.startsWith('room')) {
-        // The room as a signed-in member sees it: live, with the message box.
+      if (name.startsWith('room') || name === 'members') {
+        // The room as a signed-in member (its owner) sees it: live, with the message box.
         await tab.goto(`${t.url}/signin`);
         await tab.getByLabel('Username').fill('alice');
         await tab.getByLabel('Password').fill('password1');

@@ -140,7 +140,7 @@ describe('creating and deleting rooms', () => {
     assert.equal(res.headers.get('location'), '/room/knitting');
     assert.deepEqual((await t.api('user/get_rooms', { session: owner.session })).rooms, ['knitting']);
     const page = await (await fetch(`${t.url}/room/knitting`, { headers: { cookie: owner.cookie } })).text();
-    assert.match(page, /<h1>Knitting &lt;3<\/h1>/);
+    assert.match(page, /<h1 id="room-title">Knitting &lt;3<\/h1>/);
     assert.match(page, /Europe\/Oslo/);
     assert.match(page, /href="\/tag\/wool"/);
     assert.match(page, /Delete room/);
@@ -205,9 +205,9 @@ describe('creating and deleting rooms', () => {
     );
     assert.equal(saved.status, 303);
     const page = await (await fetch(`${t.url}/room/garden`)).text();
-    assert.match(page, /<h1>Roof garden<\/h1>/);
+    assert.match(page, /<h1 id="room-title">Roof garden<\/h1>/);
     assert.match(page, /href="\/tag\/balcony"/);
-    assert.match(page, /Times are in Asia\/Tokyo/);
+    assert.match(page, /Times are in <span class="zone-name">Asia\/Tokyo<\/span>/);
     const other = await signUp('umar');
     assert.equal(
       (await fetch(`${t.url}/room/garden/edit`, { headers: { cookie: other.cookie } })).status,
