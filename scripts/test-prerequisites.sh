@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # What the tests need besides npm packages: Debian's Chromium (the browser tests drive it with
-# playwright-core) and nginx with the Nchan module (the benchmark peer the tests run). Installs what is
+# playwright-core), nginx with the Nchan module (the benchmark peer the tests run), and PostgreSQL and
+# Redis (the several-node tests start private instances of each, never the system services). Installs what is
 # missing when it can (root, with apt-get); otherwise says in one line what to install, and stops.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ! -x /usr/sbin/nginx ] || [ ! -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
   missing+=(nginx libnginx-mod-nchan)
 fi
@@ -32,4 +35,9 @@ status=0
 apt-get install -y -qq "${missing[@]}" >/dev/null || status=$?
 if [ -n "$saved_policy" ]; then mv "$saved_policy" /usr/sbin/policy-rc.d; else rm -f /usr/sbin/policy-rc.d; fi
 /usr/sbin/nginx -s stop 2>/dev/null || true
+# The packages' own PostgreSQL cluster and Redis service are not used; make sure neither runs.
+command -v pg_ctlcluster >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | while read -r version name _; do
+  pg_ctlcluster "$version" "$name" stop 2>/dev/null || true
+done
+command -v redis-cli >/dev/null 2>&1 && redis-cli -p 6379 shutdown nosave 2>/dev/null || true
 exit $status
