@@ -16,7 +16,7 @@ export interface RoomSeed {
  */
 export async function seed(dataDir: string, rooms: readonly RoomSeed[]): Promise<void> {
   // Cheapest allowed scrypt cost: the benchmark measures fan-out, not sign-in.
-  const { administration: admin, close } = openAdministration(
+  const { administration: admin, close } = await openAdministration(
     loadSettings({ data: dataDir, passwordCost: '10' }, {}),
   );
   try {

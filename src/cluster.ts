@@ -52,7 +52,7 @@ function listenFor(port: number, host: string, take: (socket: Socket) => void): 
  */
 export async function runPrimary(settings: Settings, log: Logger): Promise<RunningCluster> {
   // Migrations run once, here, before any worker opens the store.
-  await openStore(settings).close();
+  await (await openStore(settings)).close();
   cluster.setupPrimary({ serialization: 'advanced' });
 
   const slots = new Map<Worker, number>();

@@ -34,8 +34,8 @@ import { registerWeb } from './web/routes.js';
 
 export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
 
-/** The store the settings name: SQLite in `--data` (migrated on open). */
-export function openStore(settings: Settings): Store {
+/** The store the settings name: PostgreSQL with `--database`, else SQLite in `--data` (migrated on open). */
+export async function openStore(settings: Settings): Promise<Store> {
   return openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
 }
 
@@ -50,8 +50,8 @@ export interface AdminSide {
  * Administration without a running server: changes go to the store, and a server on the same store hears
  * of them through `Store.watch` within a tenth of a second.
  */
-export function openAdministration(settings: Settings): AdminSide {
-  const store = openStore(settings);
+export async function openAdministration(settings: Settings): Promise<AdminSide> {
+  const store = await openStore(settings);
   const quiet = { published: () => undefined };
   const nobodyOnline = { isUserOnline: () => false };
   const memberships = new Memberships(store, quiet, nobodyOnline, systemClock);
@@ -108,7 +108,7 @@ export async function startServer(
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const publicUrl = settings.publicUrlGiven ? settings.engine.publicUrl : `http://${host}:${port}`;
 
-  const store = openStore(settings);
+  const store = await openStore(settings);
   const bus: Bus = worker?.bus ?? new LocalBus();
   let chat: Chat;
   try {

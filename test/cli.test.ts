@@ -49,6 +49,22 @@ describe('the lingr admin command line', () => {
     assert.equal(missing.stderr.trim().split('\n').length, 1);
     const usage = runLingr(['frobnicate']);
     assert.notEqual(usage.status, 0);
+    // Store and bus URLs are checked before anything is opened; a password in one is never printed.
+    const mysql = lingr(
+      'user',
+      'add',
+      'carol',
+      '--password',
+      'password1',
+      '--database',
+      'mysql://u:secret@h/db',
+    );
+    assert.notEqual(mysql.status, 0);
+    assert.match(mysql.stderr, /^lingr: --database \(LINGR_DATABASE\) must look like postgres:\/\/.*\n$/);
+    assert.doesNotMatch(mysql.stderr, /secret/);
+    const redis = lingr('room', 'join', 'perl_jp', 'alice', '--redis', 'http://127.0.0.1:6379');
+    assert.notEqual(redis.status, 0);
+    assert.match(redis.stderr, /^lingr: --redis \(LINGR_REDIS\) must look like redis:\/\/HOST:PORT/);
   });
 
   it('changes made while the server runs are seen at once', async () => {

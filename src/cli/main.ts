@@ -19,12 +19,13 @@ import { openAdministration, startServer } from '../main.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
-  lingr user add USERNAME --password PW [--name "Display Name"] [--data DIR]
+  lingr user add USERNAME --password PW [--name "Display Name"]
   lingr room add ROOM_ID --name "Name" [--blurb TEXT] [--owner USERNAME] [--private]
-                 [--tags a,b] [--timezone Area/City] [--data DIR]
-  lingr room join ROOM_ID USERNAME [--data DIR]
+                 [--tags a,b] [--timezone Area/City]
+  lingr room join ROOM_ID USERNAME
 
-Every command works whether or not a server is running on the same data directory.`;
+Every command takes --data DIR (SQLite, the default) or --database postgres://… with --redis redis://…
+(several nodes), and works whether or not servers are running on the same data.`;
 
 class UsageError extends Error {}
 
@@ -116,6 +117,8 @@ async function serve(args: string[]): Promise<void> {
 async function admin(group: string, args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
     data: { type: 'string' },
+    database: { type: 'string' },
+    redis: { type: 'string' },
     password: { type: 'string' },
     name: { type: 'string' },
     blurb: { type: 'string' },
@@ -126,10 +129,12 @@ async function admin(group: string, args: string[]): Promise<void> {
   });
   const [action, ...rest] = positionals;
   const raw: RawSettings = {};
-  const data = str(values.data);
-  if (data !== undefined) raw.data = data;
+  for (const name of ['data', 'database', 'redis'] as const) {
+    const v = str(values[name]);
+    if (v !== undefined) raw[name] = v;
+  }
   const settings = loadSettings(raw);
-  const { administration: tool, close } = openAdministration(settings);
+  const { administration: tool, close } = await openAdministration(settings);
   try {
     const one = (what: string): string => {
       if (rest.length !== 1 || !rest[0])

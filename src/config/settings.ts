@@ -10,6 +10,10 @@ export interface Settings {
   /** Optional second port serving the same paths (spec 2.1); 0 = off. */
   secondPort: number;
   dataDir: string;
+  /** PostgreSQL as the store (several nodes share it); undefined: SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Redis as the bus between nodes; undefined: this machine's processes only. */
+  redisUrl: string | undefined;
   /** Host names besides lingr.com and www.lingr.com accepted in absolute-form targets. */
   hostnames: string[];
   logLevel: string;
@@ -78,6 +82,20 @@ export const OPTIONS = {
     kind: 'string',
     default: './data',
     why: 'directory of the SQLite file',
+  },
+  database: {
+    flag: 'database',
+    env: 'LINGR_DATABASE',
+    kind: 'string',
+    default: '',
+    why: 'postgres://USER:PASS@HOST:PORT/DB: PostgreSQL as the store, shared by several nodes (default: SQLite in --data)',
+  },
+  redis: {
+    flag: 'redis',
+    env: 'LINGR_REDIS',
+    kind: 'string',
+    default: '',
+    why: 'redis://HOST:PORT: what several nodes tell each other (default: this machine only)',
   },
   hostnames: {
     flag: 'hostnames',
@@ -350,6 +368,24 @@ function number(name: OptionName, value: string): number {
   return n;
 }
 
+/** An optional URL setting: undefined when empty, else it must look like `shape`. */
+function urlSetting(
+  name: OptionName,
+  pattern: RegExp,
+  shape: string,
+  raw: RawSettings,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const value = read(name, raw, env).trim();
+  if (value === '') return undefined;
+  const o: Option = OPTIONS[name];
+  if (!pattern.test(value))
+    throw new SettingsError(
+      `--${o.flag} (${o.env}) must look like ${shape}, not "${value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}".`,
+    );
+  return value;
+}
+
 /**
  * Builds settings from flags (`raw`, by option name), then the environment, then defaults.
  * `unsafeShortTimeouts` lifts the lower bounds of timeouts, for tests only.
@@ -375,6 +411,14 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     port,
     secondPort: int('secondPort'),
     dataDir: resolve(read('data', raw, env)),
+    databaseUrl: urlSetting(
+      'database',
+      /^postgres(ql)?:\/\/\S+$/,
+      'postgres://USER:PASS@HOST:PORT/DB',
+      raw,
+      env,
+    ),
+    redisUrl: urlSetting('redis', /^rediss?:\/\/\S+$/, 'redis://HOST:PORT', raw, env),
     hostnames: read('hostnames', raw, env)
       .split(',')
       .map((h) => h.trim().toLowerCase())

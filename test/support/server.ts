@@ -54,7 +54,7 @@ export async function startTestServer(
   const settings = testSettings(dataDir, overrides);
   let server = await startServer(settings, createLogger('silent'));
   // Administration through a second connection to the same file, exactly as the command line does it.
-  const adminSide = openAdministration(settings);
+  const adminSide = await openAdministration(settings);
   const adminStore = adminSide.store;
   const admin = adminSide.administration;
   const url = server.url;
