@@ -194,6 +194,12 @@ export class Chat {
     return chat;
   }
 
+  /** Another node died holding these users online, and this process is the one to say they left. */
+  usersLost(userIds: readonly number[]): void {
+    for (const userId of userIds) this.presence.setElsewhere(userId, false);
+    this.announcer.announceLost(userIds);
+  }
+
   /** Runs `task` every `ms` until the service stops; failures are logged, never thrown. */
   every(ms: number, task: () => unknown): void {
     const t = setInterval(() => {

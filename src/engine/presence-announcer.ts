@@ -45,6 +45,41 @@ export class PresenceAnnouncer {
     }, 'announcing presence');
   }
 
+  /**
+   * Users whom only a node that died held online (the bus found its lease gone and chose this process to
+   * say so): offline in each of their rooms, once, named as their last online session was.
+   */
+  announceLost(userIds: readonly number[]): void {
+    const at = this.clock.now();
+    this.after(async () => {
+      const sessions = await this.store.sessions.online();
+      for (const userId of userIds) {
+        const user = await this.store.users.byId(userId);
+        if (!user) continue;
+        const held = sessions.filter((s) => s.userId === userId);
+        const named = held[0];
+        const rooms = await this.store.rooms.roomIdsOf(userId);
+        await this.log.append(
+          rooms.map((room) => ({
+            roomId: room,
+            createdAt: at,
+            fact: {
+              kind: 'presence' as const,
+              presence: {
+                userId,
+                username: user.username,
+                publicSessionId: named?.publicId ?? '',
+                nickname: named?.nickname ?? user.name,
+                status: 'offline' as const,
+              },
+            },
+          })),
+        );
+        for (const s of held) await this.store.sessions.update(s.id, { online: false });
+      }
+    }, 'announcing users of a lost node');
+  }
+
   /** The session's online flag survives a restart, so presence does not flap over one. */
   persistOnline(s: LiveSession): void {
     this.store.sessions
