@@ -80,6 +80,60 @@ describe('PostgreSQL store', () => {
     }
   });
 
+  it('works without pg_trgm when the database refuses the extension, and says so once', async () => {
+    const admin = await postgres();
+    const url = await admin.database('plain');
+    // A role that may create tables but not extensions (that needs CREATE on the database).
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('CREATE ROLE plain LOGIN');
+      await client.query('GRANT CREATE ON SCHEMA public TO plain');
+    } finally {
+      await client.end();
+    }
+    const warnings: string[] = [];
+    const log: Logger = { ...quiet, warn: (_obj, msg) => warnings.push(msg ?? '') };
+    const plainUrl = url.replace('//lingr@', '//plain@');
+    const store = await openPostgresStore(plainUrl, { log });
+    try {
+      assert.equal(warnings.filter((w) => w.includes('pg_trgm')).length, 1);
+      await store.rooms.create({
+        id: 'noindex',
+        name: 'No index',
+        blurb: null,
+        isPublic: true,
+        ownerId: null,
+        tags: [],
+        timezone: 'UTC',
+        createdAt: 1,
+      });
+      const { message } = await store.messages.append(
+        {
+          roomId: 'noindex',
+          type: 'user',
+          speakerId: 'ann',
+          publicSessionId: 'p1',
+          nickname: 'Ann',
+          text: 'Still Searchable',
+          localId: null,
+          createdAt: 1,
+        },
+        (stored) => ({ roomId: 'noindex', createdAt: 1, fact: { kind: 'message', message: stored } }),
+      );
+      const found = await store.messages.searchVisible(['searchABLE'], undefined, 10, 0);
+      assert.deepEqual(
+        found.messages.map((m) => m.id),
+        [message.id],
+      );
+    } finally {
+      await store.close();
+    }
+    // Opened again, the step is done: no second warning.
+    await (await openPostgresStore(plainUrl, { log })).close();
+    assert.equal(warnings.filter((w) => w.includes('pg_trgm')).length, 1);
+  });
+
   it('numbers concurrent appends from two stores in order, and a reader following along misses none', async () => {
     const url = await (await postgres()).database('counter');
     const store = await openPostgresStore(url, { log: quiet });
