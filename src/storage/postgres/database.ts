@@ -1,0 +1,54 @@
+import pg from 'pg';
+import type { Logger } from '../../core/ports.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+/** Something that runs a query: the pool, or one client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** Connections per store (per process): enough for a server's concurrent writes, modest for the server. */
+const POOL_SIZE = 10;
+
+/**
+ * Counters and times are BIGINT (milliseconds since 1970 do not fit INTEGER); they stay below 2^53, so they
+ * come back as numbers rather than the strings pg gives by default. Set per connection, not globally, so
+ * nothing else in the process that uses pg is changed.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export const connectionConfig = (url: string): pg.ClientConfig => ({
+  connectionString: url,
+  application_name: 'lingr',
+  types,
+});
+
+export function openPool(url: string, log: Logger): pg.Pool {
+  const pool = new pg.Pool({ ...connectionConfig(url), max: POOL_SIZE });
+  // An idle connection that breaks (the server restarted) is dropped by the pool; the next query opens a
+  // new one. Without this handler the error would end the process.
+  pool.on('error', (err) => log.warn({ err }, 'a PostgreSQL connection in the pool failed'));
+  return pool;
+}
+
+/** Runs `work` in one transaction on one connection: committed if it returns, rolled back if it throws. */
+export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    // A connection whose rollback fails is in no state to be reused: the pool closes it instead.
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

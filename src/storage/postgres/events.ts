@@ -1,0 +1,140 @@
+import { factData, type ChatEvent, type Fact, type NewEvent } from '../../core/model.js';
+import type { EventRepository } from '../../core/ports.js';
+import { transaction, type Pool, type PoolClient } from './database.js';
+
+interface EventRow {
+  id: number;
+  room_id: string;
+  kind: Fact['kind'];
+  payload: string;
+  created_at: number;
+}
+
+function toEvent(r: EventRow): ChatEvent {
+  const data: unknown = JSON.parse(r.payload);
+  return {
+    id: r.id,
+    roomId: r.room_id,
+    createdAt: r.created_at,
+    fact: { kind: r.kind, [r.kind]: data } as Fact,
+  };
+}
+
+/** The channel told of every transaction that stored events (the payload names the store that wrote them). */
+export const EVENTS_CHANNEL = 'lingr_events';
+
+/** Taken by every transaction that stores events, until it ends. */
+const EVENT_LOCK = 0x6c696e6772_02; // 'lingr', 2
+
+/** The event log. Callers may use `insert` inside their own transaction. */
+export class PostgresEvents implements EventRepository {
+  /**
+   * @param writer names this store in its notifications, so its own listener can tell them from others'.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly writer: string,
+  ) {}
+
+  /**
+   * Stores the events inside the caller's transaction, numbered in order, and tells the listeners (NOTIFY
+   * is delivered when the transaction commits, and not at all if it rolls back).
+   *
+   * Why a lock: the port promises that ids become visible in id order (a reader that sees N must already
+   * see every N' < N that will ever exist). A sequence alone does not give that in PostgreSQL: two
+   * transactions can take N and N+1 and commit in the other order, and a reader in between would step past
+   * N for good. Either allocation is serialized, or readers must hide ids above any still in flight and
+   * wait for the gaps to settle (tracking in-flight transactions, with timeouts for ones that never
+   * finish). We serialize: every transaction that stores events first takes this transaction-level
+   * advisory lock, so ids are allocated and committed one writer at a time (PostgreSQL makes a commit
+   * visible before it releases the transaction's locks). It is simple, and costs little: a say is one short
+   * transaction, and the lock is taken only after the message row is written, for the event's insert and
+   * the commit. A rolled-back writer leaves a hole in the numbering, never an event appearing late.
+   */
+  async insert(client: PoolClient, events: readonly NewEvent[]): Promise<ChatEvent[]> {
+    if (events.length === 0) return [];
+    await client.query(`SELECT pg_advisory_xact_lock(${EVENT_LOCK})`);
+    // Under the lock nobody else draws from the sequence, so one draw can reserve the whole block.
+    const { rows } = await client.query<{ last: number }>(
+      `SELECT setval('events_id_seq', nextval('events_id_seq') + $1 - 1) AS last`,
+      [events.length],
+    );
+    const first = (rows[0] as { last: number }).last - events.length + 1;
+    const stored = events.map((e, i) => ({ ...e, id: first + i }));
+    await client.query(
+      `INSERT INTO events (id, room_id, kind, payload, created_at)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
+      [
+        stored.map((e) => e.id),
+        stored.map((e) => e.roomId),
+        stored.map((e) => e.fact.kind),
+        stored.map((e) => JSON.stringify(factData(e.fact))),
+        stored.map((e) => e.createdAt),
+      ],
+    );
+    await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, this.writer]);
+    return stored;
+  }
+
+  async append(events: readonly NewEvent[]) {
+    if (events.length === 0) return [];
+    return transaction(this.pool, (client) => this.insert(client, events));
+  }
+
+  async after(counter: number, limit: number, rooms?: readonly string[]) {
+    if (!rooms) {
+      const { rows } = await this.pool.query<EventRow>(
+        'SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2',
+        [counter, limit],
+      );
+      return rows.map(toEvent);
+    }
+    if (rooms.length === 0) return [];
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT * FROM events WHERE id > $1 AND room_id = ANY($2::text[]) AND kind <> 'access'
+       ORDER BY id LIMIT $3`,
+      [counter, rooms, limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  /**
+   * The highest committed id: the sequence itself may be ahead by an id still in flight, which a reader
+   * starting from it would never see. Retention may have pruned the newest events, so the pruning mark
+   * counts too; 1000 is where the counter starts.
+   */
+  async current() {
+    const { rows } = await this.pool.query<{ current: number }>(
+      `SELECT greatest(
+         (SELECT max(id) FROM events),
+         (SELECT value::bigint FROM meta WHERE key = 'events_pruned_through'),
+         1000) AS current`,
+    );
+    return (rows[0] as { current: number }).current;
+  }
+
+  async prunedThrough() {
+    const { rows } = await this.pool.query<{ value: string }>(
+      "SELECT value FROM meta WHERE key = 'events_pruned_through'",
+    );
+    return Number((rows[0] as { value: string }).value);
+  }
+
+  async prune(olderThan: number) {
+    return transaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ id: number | null }>(
+        'SELECT max(id) AS id FROM events WHERE created_at < $1',
+        [olderThan],
+      );
+      const edge = rows[0]?.id;
+      if (edge === null || edge === undefined) return 0;
+      const { rowCount } = await client.query('DELETE FROM events WHERE id <= $1', [edge]);
+      // Never moves back, should two processes prune at once.
+      await client.query(
+        "UPDATE meta SET value = $1 WHERE key = 'events_pruned_through' AND value::bigint < $2",
+        [String(edge), edge],
+      );
+      return rowCount ?? 0;
+    });
+  }
+}

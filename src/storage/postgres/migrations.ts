@@ -1,0 +1,215 @@
+import type { Logger } from '../../core/ports.js';
+import type { Pool, PoolClient } from './database.js';
+
+/**
+ * Held (as a session-level advisory lock) by whoever is migrating the database, so that processes opening
+ * the same database at the same moment migrate it one after another: the second finds the work done.
+ */
+const MIGRATION_LOCK = 0x6c696e6772_01; // 'lingr', 1
+
+type Step = string | ((client: PoolClient, log: Logger) => Promise<void>);
+
+/**
+ * Schema steps, applied in order from an empty database, each in a transaction and recorded in
+ * `schema_migrations`. The first is SQLite's schema as it stands after all of its own steps (a PostgreSQL
+ * database starts empty, so none of SQLite's rewrites of older rows apply), translated: BIGINT for ids and
+ * millisecond times, BOOLEAN for flags, BYTEA for icons, and event payloads as the same JSON text, so rows
+ * can be copied between the two stores as they are.
+ */
+export const migrations: readonly Step[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE users (
+    id BIGSERIAL PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    guest BOOLEAN NOT NULL DEFAULT false,
+    -- nameKey (core/text.ts) of the username and the display name, computed by the program.
+    username_key TEXT NOT NULL DEFAULT '',
+    name_key TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX users_by_username_key ON users (username_key) WHERE NOT guest;
+  CREATE INDEX users_by_name_key ON users (name_key) WHERE NOT guest;
+
+  CREATE TABLE user_icons (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BYTEA NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE rooms (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    blurb TEXT,
+    is_public BOOLEAN NOT NULL,
+    owner_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    timezone TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX rooms_public_by_age ON rooms (created_at) WHERE is_public;
+
+  CREATE TABLE room_tags (
+    room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (room_id, tag)
+  );
+  CREATE INDEX room_tags_by_tag ON room_tags (tag);
+
+  -- A room's invitation link, kept as it is so the owner can see it again.
+  CREATE TABLE room_invitations (
+    room_id TEXT PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+    token TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+
+  -- read_through: the last line the member has read. A new member starts at the room's latest line; the
+  -- store's insert sets it (SQLite does it with a trigger).
+  CREATE TABLE memberships (
+    seq BIGSERIAL PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    is_owner BOOLEAN NOT NULL,
+    joined_at BIGINT NOT NULL,
+    last_active_at BIGINT,
+    read_through BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (room_id, user_id)
+  );
+  CREATE INDEX memberships_by_user ON memberships (user_id, seq);
+
+  -- Only keys (SHA-256) of session ids and form tokens are kept: a copy of the database hands out no sessions.
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    public_id TEXT NOT NULL UNIQUE,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    nickname TEXT NOT NULL,
+    app_key TEXT,
+    hidden BOOLEAN NOT NULL DEFAULT false,
+    online BOOLEAN NOT NULL DEFAULT false,
+    created_at BIGINT NOT NULL,
+    last_active_at BIGINT NOT NULL,
+    csrf_token TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX sessions_by_activity ON sessions (last_active_at);
+
+  CREATE TABLE session_rooms (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    room_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (session_id, room_id)
+  );
+
+  CREATE TABLE messages (
+    id BIGSERIAL PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    speaker_id TEXT NOT NULL,
+    public_session_id TEXT NOT NULL,
+    nickname TEXT NOT NULL,
+    text TEXT NOT NULL,
+    local_id TEXT,
+    created_at BIGINT NOT NULL,
+    deleted_at BIGINT
+  );
+  CREATE INDEX messages_by_room ON messages (room_id, id);
+  CREATE INDEX messages_by_room_time ON messages (room_id, created_at);
+
+  CREATE TABLE favorites (
+    id BIGSERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    message_id BIGINT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    UNIQUE (user_id, message_id)
+  );
+
+  -- The one global counter: event ids. Rooms may go, the log stays until retention prunes it. The id has no
+  -- default on purpose: ids are taken from events_id_seq only under the event lock (events.ts), so that
+  -- they commit in id order. Counters start above 1000, as SQLite's do (some clients adopt a new counter
+  -- only when it is truthy). The payload is the fact's JSON text, exactly as SQLite keeps it.
+  CREATE TABLE events (
+    id BIGINT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE SEQUENCE events_id_seq START WITH 1001 OWNED BY events.id;
+  CREATE INDEX events_by_room ON events (room_id, id);
+  CREATE INDEX events_by_time ON events (created_at);
+  INSERT INTO meta (key, value) VALUES ('events_pruned_through', '0');
+  `,
+  trigramIndex,
+];
+
+/**
+ * Substring search over every line by trigrams (Japanese has no spaces between words), with pg_trgm's GIN
+ * index serving ILIKE '%…%'. Creating the extension needs a privilege the database's owner may lack (it is
+ * trusted since PostgreSQL 13, so an owner usually has it); without it search still works, reading every
+ * line, and we say so once.
+ */
+async function trigramIndex(client: PoolClient, log: Logger): Promise<void> {
+  await client.query('SAVEPOINT trigram');
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    await client.query('CREATE INDEX messages_text_trigrams ON messages USING gin (text gin_trgm_ops)');
+    await client.query('RELEASE SAVEPOINT trigram');
+  } catch (err) {
+    await client.query('ROLLBACK TO SAVEPOINT trigram');
+    log.warn(
+      { err },
+      'pg_trgm is not available: search reads every line. As a superuser, run in this database: ' +
+        'CREATE EXTENSION pg_trgm; CREATE INDEX messages_text_trigrams ON messages USING gin (text gin_trgm_ops);',
+    );
+  }
+}
+
+/** Brings the schema up to date, one process at a time. */
+export async function migrate(pool: Pool, log: Logger): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+      );
+      const { rows } = await client.query<{ version: number | null }>(
+        'SELECT max(version) AS version FROM schema_migrations',
+      );
+      const version = rows[0]?.version ?? 0;
+      if (version > migrations.length)
+        throw new Error(
+          `Database schema version ${version} is newer than this program knows (${migrations.length}).`,
+        );
+      for (let v = version; v < migrations.length; v++) {
+        const step = migrations[v] as Step;
+        await client.query('BEGIN');
+        try {
+          if (typeof step === 'function') await step(client, log);
+          else await client.query(step);
+          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
+            v + 1,
+            Date.now(),
+          ]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+        log.info({ version: v + 1 }, 'PostgreSQL schema migrated');
+      }
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+    }
+  } catch (err) {
+    broken = err as Error;
+    throw err;
+  } finally {
+    // A session lock lives as long as its connection: one left in doubt is closed rather than reused.
+    client.release(broken);
+  }
+}

@@ -1,0 +1,103 @@
+import type { User } from '../../core/model.js';
+import { nameKey } from '../../core/text.js';
+import type { UserRepository } from '../../core/ports.js';
+import type { Pool } from './database.js';
+
+interface UserRow {
+  id: number;
+  username: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+  guest: boolean;
+}
+
+const COLUMNS = 'id, username, name, password_hash, created_at, guest';
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  name: r.name,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at,
+  guest: r.guest,
+});
+
+export class PostgresUsers implements UserRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async create(input: {
+    username: string;
+    name: string;
+    passwordHash: string;
+    createdAt: number;
+    guest?: boolean;
+  }) {
+    const { rows } = await this.pool.query<UserRow>(
+      `INSERT INTO users (username, name, password_hash, created_at, guest, username_key, name_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [
+        input.username,
+        input.name,
+        input.passwordHash,
+        input.createdAt,
+        input.guest === true,
+        nameKey(input.username),
+        nameKey(input.name),
+      ],
+    );
+    return toUser(rows[0] as UserRow);
+  }
+
+  async delete(id: number) {
+    await this.pool.query('DELETE FROM users WHERE id = $1', [id]);
+  }
+
+  /** Usernames are compared exactly, as SQLite's `=` on TEXT does. */
+  async byUsername(username: string) {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [
+      username,
+    ]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async byId(id: number) {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async rename(id: number, name: string) {
+    await this.pool.query('UPDATE users SET name = $1, name_key = $2 WHERE id = $3', [
+      name,
+      nameKey(name),
+      id,
+    ]);
+  }
+
+  async registeredNamed(name: string) {
+    const key = nameKey(name);
+    if (key === '') return false;
+    const { rows } = await this.pool.query(
+      `SELECT 1 FROM users WHERE NOT guest AND username_key = $1
+       UNION ALL SELECT 1 FROM users WHERE NOT guest AND name_key = $1 LIMIT 1`,
+      [key],
+    );
+    return rows.length > 0;
+  }
+
+  async setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number) {
+    await this.pool.query(
+      `INSERT INTO user_icons (user_id, type, bytes, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+      [id, icon.type, icon.bytes, at],
+    );
+  }
+
+  async icon(username: string) {
+    const { rows } = await this.pool.query<{ type: string; bytes: Buffer }>(
+      'SELECT i.type, i.bytes FROM user_icons i JOIN users u ON u.id = i.user_id WHERE u.username = $1',
+      [username],
+    );
+    return rows[0];
+  }
+}
