@@ -19,6 +19,7 @@ import { HttpListener } from './http/listener.js';
 import { createMetrics, type MetricsSource } from './http/metrics.js';
 import { registerMonitoring } from './http/monitoring.js';
 import { RouteTable } from './http/routes.js';
+import { openPostgresStore } from './storage/postgres/postgres-store.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
 import { LongPollTransport } from './transports/longpoll.js';
 import { SseTransport } from './transports/sse.js';
@@ -35,7 +36,8 @@ import { registerWeb } from './web/routes.js';
 export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
 
 /** The store the settings name: PostgreSQL with `--database`, else SQLite in `--data` (migrated on open). */
-export async function openStore(settings: Settings): Promise<Store> {
+export async function openStore(settings: Settings, log?: Logger): Promise<Store> {
+  if (settings.databaseUrl) return openPostgresStore(settings.databaseUrl, log ? { log } : {});
   return openSqliteStore(databaseFile(settings.dataDir), { synchronous: settings.synchronous });
 }
 
@@ -108,7 +110,7 @@ export async function startServer(
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const publicUrl = settings.publicUrlGiven ? settings.engine.publicUrl : `http://${host}:${port}`;
 
-  const store = await openStore(settings);
+  const store = await openStore(settings, log);
   const bus: Bus = worker?.bus ?? new LocalBus();
   let chat: Chat;
   try {
