@@ -5,6 +5,7 @@ import { apiV2 } from './api/v2/endpoints.js';
 import { V2Codec } from './api/v2/codec.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
 import { LocalBus } from './bus/local-bus.js';
+import { openRedisBus } from './bus/redis-bus.js';
 import { addressMatcher } from './config/address-list.js';
 import type { Settings } from './config/settings.js';
 import type { Bus, Logger, Store } from './core/ports.js';
@@ -111,15 +112,22 @@ export async function startServer(
   const publicUrl = settings.publicUrlGiven ? settings.engine.publicUrl : `http://${host}:${port}`;
 
   const store = await openStore(settings, log);
-  const bus: Bus = worker?.bus ?? new LocalBus();
+  // With --redis every process, worker or not, talks to the others (on this node and the rest) there.
+  let lost: (userIds: number[]) => void = () => undefined;
+  const redisBus = settings.redisUrl
+    ? await openRedisBus(settings.redisUrl, { log, onLost: (userIds) => lost(userIds) })
+    : undefined;
+  const bus: Bus = redisBus ?? worker?.bus ?? new LocalBus();
   let chat: Chat;
   try {
     chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log);
   } catch (err) {
     listener.stopAccepting();
+    await redisBus?.close();
     await store.close();
     throw err;
   }
+  lost = (userIds) => chat.usersLost(userIds);
   let closing = false;
   const isClosing = () => closing;
   const codec = new V2Codec(publicUrl);
@@ -182,6 +190,7 @@ export async function startServer(
       listener.stopAccepting();
       await chat.stop();
       await listener.drain(settings.shutdownGraceMs);
+      await redisBus?.close();
       await store.close();
       log.info({}, worker ? 'worker stopped' : 'lingr stopped');
     })());

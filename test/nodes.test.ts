@@ -57,7 +57,16 @@ describe('three nodes on PostgreSQL and Redis', () => {
       const sub = await api(node, 'room/subscribe', { session, room: 'vim' });
       counters.push(sub.counter as number);
     }
-    const held = api(b, 'event/observe', { session: bob, counter: counters[0] as number });
+    // Long poll on B, observe after observe (presence lines come first), until the line arrives.
+    const polled: Reply[] = [];
+    const polling = (async () => {
+      let at = counters[0] as number;
+      for (let i = 0; i < 10 && !texts(polled).includes('across the nodes'); i++) {
+        const reply = (await api(b, 'event/observe', { session: bob, counter: at })) as unknown as Reply;
+        polled.push(reply);
+        at = reply.counter;
+      }
+    })();
     const sse = openSse(`${b.url}/api/event/stream?session=${carol}&counter=${counters[1] as number}`);
     const ws = openSocket(
       `${c.url.replace('http', 'ws')}/api/event/ws?session=${carol}&counter=${counters[1] as number}`,
@@ -65,8 +74,8 @@ describe('three nodes on PostgreSQL and Redis', () => {
     await Promise.all([sse.opened, ws.opened]);
     const said = await api(a, 'room/say', { session: alice, room: 'vim', text: 'across the nodes' });
     assert.equal(said.status, 'ok');
-    const polled = (await held) as unknown as Reply;
-    assert.deepEqual(texts([polled]), ['across the nodes']);
+    await polling;
+    assert.deepEqual(texts(polled), ['across the nodes']);
     await until(() => sse.texts().includes('across the nodes'));
     await until(() => texts(ws.replies).includes('across the nodes'));
     sse.close();
