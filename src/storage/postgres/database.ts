@@ -39,6 +39,10 @@ export function openPool(url: string, log: Logger): pg.Pool {
 export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out connection that dies (the server restarting) emits 'error'; unheard, that would end the
+  // process. The query in flight fails by itself; the connection is not reused.
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -49,6 +53,7 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
     await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

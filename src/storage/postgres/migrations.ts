@@ -171,6 +171,9 @@ async function trigramIndex(client: PoolClient, log: Logger): Promise<void> {
 export async function migrate(pool: Pool, log: Logger): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // As in `transaction`: a connection dying while checked out must not end the process.
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
@@ -210,6 +213,7 @@ export async function migrate(pool: Pool, log: Logger): Promise<void> {
     throw err;
   } finally {
     // A session lock lives as long as its connection: one left in doubt is closed rather than reused.
+    client.off('error', onError);
     client.release(broken);
   }
 }
