@@ -15,7 +15,9 @@ import { WorkerBus } from '../bus/cluster-worker-bus.js';
 import { runPrimary, WORKER_PORT_ENV, WORKER_SLOT_ENV } from '../cluster.js';
 import { isToWorker, type ToPrimary } from '../bus/cluster-protocol.js';
 import { Socket } from 'node:net';
-import { openAdministration, startServer } from '../main.js';
+import { existsSync } from 'node:fs';
+import { databaseFile, openAdministration, startServer } from '../main.js';
+import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-postgres.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
@@ -23,9 +25,12 @@ const USAGE = `Usage:
   lingr room add ROOM_ID --name "Name" [--blurb TEXT] [--owner USERNAME] [--private]
                  [--tags a,b] [--timezone Area/City]
   lingr room join ROOM_ID USERNAME
+  lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
+                 copy a whole SQLite installation into an empty PostgreSQL database
+                 (stop the server for the final copy; lingr copy --help says more)
 
-Every command takes --data DIR (SQLite, the default) or --database postgres://… with --redis redis://…
-(several nodes), and works whether or not servers are running on the same data.`;
+The user and room commands take --data DIR (SQLite, the default) or --database postgres://… with
+--redis redis://… (several nodes), and work whether or not servers are running on the same data.`;
 
 class UsageError extends Error {}
 
@@ -175,11 +180,77 @@ async function admin(group: string, args: string[]): Promise<void> {
   }
 }
 
+const COPY_USAGE = `Usage: lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
+
+Copies everything in DIR/lingr.db (the --data directory of a SQLite installation) into an empty PostgreSQL
+database: users and their passwords, icons, rooms, tags, members, invitation links, sessions, lines and the
+event log with its ids, so that clients carry on with their sessions and counters on a server started with
+--database. It refuses a database that already holds users, rooms or events.
+
+The copy is of the moment it starts: a server may keep running for a trial copy, but stop it for the final
+one, or lines said meanwhile stay behind.`;
+
+async function copy(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${COPY_USAGE}\n`);
+    return;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`copy takes no arguments, got "${positionals.join(' ')}".`);
+  const from = str(values.from);
+  const to = str(values.to);
+  if (!from || !to) throw new UsageError('copy needs --from DIR and --to postgres://USER:PASS@HOST:PORT/DB.');
+  if (!/^postgres(ql)?:\/\/\S+$/.test(to))
+    throw new UsageError(`--to must look like postgres://USER:PASS@HOST:PORT/DB, not "${maskPassword(to)}".`);
+  const file = databaseFile(from);
+  if (!existsSync(file))
+    throw new CopyRefused(
+      `there is no lingr.db in ${from} (--from names the --data directory of an installation).`,
+    );
+  const target = maskPassword(to);
+  const terminal = process.stderr.isTTY === true;
+  const number = (n: number) => n.toLocaleString('en-US');
+  let summary;
+  try {
+    summary = await copyToPostgres(file, to, {
+      onProgress: terminal
+        ? ({ table, done, total }) =>
+            process.stderr.write(
+              `\rcopying ${table}: ${number(done)} of ${number(total)}${done >= total ? '\n' : ''}`,
+            )
+        : undefined,
+    });
+  } catch (err) {
+    if (err instanceof CopyRefused) throw err;
+    throw new Error(`copying to ${target} failed, nothing was copied: ${reason(err)}`, { cause: err });
+  }
+  const rows = (table: string, one: string, many = `${one}s`) => {
+    const n = summary.rows.get(table) ?? 0;
+    return `${number(n)} ${n === 1 ? one : many}`;
+  };
+  process.stdout.write(
+    `copied ${rows('users', 'user')}, ${rows('rooms', 'room')}, ${rows('messages', 'message')}, ` +
+      `${rows('events', 'event')} (counter ${summary.counter}) to ${target}\n`,
+  );
+}
+
+/** An error's words; a refused connection to a name with several addresses says them in its parts. */
+function reason(err: unknown): string {
+  if (err instanceof AggregateError && !err.message) return err.errors.map(reason).join('; ');
+  return err instanceof Error ? err.message : String(err);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     if (command === 'serve') await serve(args);
     else if (command === 'user' || command === 'room') await admin(command, args);
+    else if (command === 'copy') await copy(args);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
@@ -190,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`lingr: ${err.message} (lingr --help for usage)\n`);
       return 2;
     }
-    if (err instanceof ChatError || err instanceof SettingsError) {
+    if (err instanceof ChatError || err instanceof SettingsError || err instanceof CopyRefused) {
       process.stderr.write(`lingr: ${err.message}\n`);
       return 1;
     }

@@ -23,8 +23,8 @@ function toEvent(r: EventRow): ChatEvent {
 /** The channel told of every transaction that stored events (the payload names the store that wrote them). */
 export const EVENTS_CHANNEL = 'lingr_events';
 
-/** Taken by every transaction that stores events, until it ends. */
-const EVENT_LOCK = 0x6c696e6772_02; // 'lingr', 2
+/** Taken by every transaction that stores events, until it ends (and by `lingr copy` while it fills them). */
+export const EVENT_LOCK = 0x6c696e6772_02; // 'lingr', 2
 
 /** The event log. Callers may use `insert` inside their own transaction. */
 export class PostgresEvents implements EventRepository {

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { databaseFile } from '../src/main.js';
+import { connectionConfig } from '../src/storage/postgres/database.js';
+import { startPostgres, type PrivatePostgres } from './support/databases.js';
+import { prepare, runLingr, spawnServer, type ServerProcess } from './support/process.js';
+import { getJson, tempDataDir, type Json } from './support/server.js';
+import type { Reply } from './support/streams.js';
+import { cookieOf, postForm, webSignIn, type Browser } from './support/web.js';
+
+// The smallest valid PNG: one transparent pixel.
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082',
+  'hex',
+);
+
+/** Every row of every table SQLite keeps data in (not its bookkeeping or the search index's shadows). */
+function sqliteTables(file: string): Map<string, Json[]> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = (
+      db.prepare('PRAGMA table_list').all() as Array<{ schema: string; name: string; type: string }>
+    )
+      .filter((t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'))
+      .map((t) => t.name);
+    return new Map(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all() as Json[]]));
+  } finally {
+    db.close();
+  }
+}
+
+/** The same tables' rows in PostgreSQL, flags as SQLite's 0 and 1. */
+async function postgresRows(url: string, tables: Map<string, Json[]>): Promise<Map<string, Json[]>> {
+  const client = new pg.Client(connectionConfig(url));
+  await client.connect();
+  try {
+    const out = new Map<string, Json[]>();
+    for (const table of tables.keys()) {
+      const { rows } = await client.query<Json>(`SELECT * FROM ${table}`);
+      out.set(
+        table,
+        rows.map((r) =>
+          Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? Number(v) : v])),
+        ),
+      );
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows in one order whatever order their store gave them (and their columns) in. */
+const sortRows = (rows: Json[]): Json[] => {
+  const key = (row: Json) => JSON.stringify(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+};
+
+describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients carry on', () => {
+  const dataDir = tempDataDir();
+  const emptyDir = tempDataDir();
+  const noInstallation = tempDataDir();
+  let postgres: PrivatePostgres;
+  let server: ServerProcess | undefined;
+  before(async () => {
+    postgres = await startPostgres();
+  });
+  after(async () => {
+    server?.child.kill('SIGKILL');
+    await server?.exited;
+    await postgres?.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(emptyDir, { recursive: true, force: true });
+    rmSync(noInstallation, { recursive: true, force: true });
+  });
+
+  it('copies every row with its ids; sessions, counters, passwords, icons and rooms work on PostgreSQL', async () => {
+    // An installation used as people use it: accounts, rooms, a guest, lines, a star, an icon, a link.
+    prepare(dataDir, [
+      ['user', 'add', 'alice', '--password', 'password1', '--name', 'Alice'],
+      ['user', 'add', 'bob', '--password', 'password2', '--name', 'Bob'],
+      ['room', 'add', 'lobby', '--name', 'Lobby', '--owner', 'alice', '--tags', 'talk,misc'],
+      ['room', 'add', 'den', '--name', 'The Den', '--owner', 'alice', '--private'],
+      ['room', 'join', 'lobby', 'bob'],
+    ]);
+    server = await spawnServer(dataDir);
+    const sqliteUrl = server.url;
+    const api = (m: string, p: Record<string, string | number> = {}) => getJson(`${sqliteUrl}/api/${m}`, p);
+
+    const alice = (await api('session/create', { user: 'alice', password: 'password1' })).session as string;
+    const bob = (await api('session/create', { user: 'bob', password: 'password2' })).session as string;
+    const subscribed = await api('room/subscribe', { session: bob, room: 'lobby' });
+    assert.equal(subscribed.status, 'ok');
+    const say = async (session: string, text: string, room = 'lobby') => {
+      const said = await api('room/say', { session, room, text });
+      assert.equal(said.status, 'ok', JSON.stringify(said));
+      return (said.message as Json).id as string;
+    };
+    const first = await say(alice, 'one');
+    await say(bob, 'two');
+    await say(alice, 'secret plans', 'den');
+    const doomed = await say(alice, 'oops');
+    const seen = (await api('event/observe', {
+      session: bob,
+      counter: subscribed.counter as number,
+    })) as unknown as Reply;
+    assert.deepEqual(
+      seen.events.flatMap((e) => (e.message ? [e.message.text] : [])),
+      ['one', 'two', 'oops'],
+    );
+    const resumeAt = seen.counter;
+    // The last lines before the copy: bob has not observed them yet.
+    await say(alice, 'three');
+    await say(bob, 'four');
+    assert.equal((await api('favorite/add', { session: bob, message: first })).status, 'ok');
+
+    const guestRes = await postForm(sqliteUrl, '/room/lobby/guest', { nickname: 'Wanda' });
+    await guestRes.text();
+    assert.equal(guestRes.status, 303);
+    const guest = cookieOf(guestRes).split('=')[1] ?? '';
+
+    const web: Browser = await webSignIn(sqliteUrl, 'alice', 'password1');
+    const settings = await (await fetch(`${sqliteUrl}/settings`, { headers: { cookie: web.cookie } })).text();
+    const form = new FormData();
+    form.set('csrf', /name="csrf" value="([^"]+)"/.exec(settings)?.[1] ?? '');
+    form.set('name', 'Alice');
+    form.set('icon', new Blob([PNG], { type: 'image/png' }), 'icon');
+    const uploaded = await fetch(`${sqliteUrl}/settings`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: web.cookie, origin: sqliteUrl },
+      body: form,
+    });
+    await uploaded.text();
+    assert.equal(uploaded.status, 303, 'the icon is stored');
+    const link = await postForm(sqliteUrl, '/room/den/members/link', { csrf: web.csrf }, web.cookie);
+    await link.text();
+    assert.equal(link.status, 303, 'the invitation link is made');
+
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    server = undefined;
+    // A line taken down: kept, as deleted, in the copy too.
+    const file = databaseFile(dataDir);
+    const db = new Database(file);
+    db.prepare('UPDATE messages SET deleted_at = created_at + 1 WHERE id = ?').run(Number(doomed));
+    const lastEvent = (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number }).id;
+    const copiedLines = db
+      .prepare("SELECT id, payload FROM events WHERE id > ? AND kind = 'message' ORDER BY id")
+      .all(resumeAt) as Array<{ id: number; payload: string }>;
+    db.close();
+    const before = sqliteTables(file);
+    for (const table of ['users', 'user_icons', 'rooms', 'room_tags', 'room_invitations', 'memberships'])
+      assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
+    for (const table of ['sessions', 'session_rooms', 'messages', 'favorites', 'events', 'meta'])
+      assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
+
+    // A password in the URL is never printed (the test server trusts any).
+    const target = postgres.url.replace('lingr@', 'lingr:hunter2@');
+    const copied = runLingr(['copy', '--from', dataDir, '--to', target]);
+    assert.equal(copied.status, 0, copied.stderr);
+    assert.equal(copied.stderr, '', 'no progress lines when stderr is not a terminal');
+    const users = before.get('users')?.length ?? 0;
+    const messages = before.get('messages')?.length ?? 0;
+    const events = before.get('events')?.length ?? 0;
+    assert.equal(
+      copied.stdout,
+      `copied ${users} users, 2 rooms, ${messages} messages, ${events} events (counter ${lastEvent}) to ` +
+        `${postgres.url.replace('lingr@', 'lingr:***@')}\n`,
+    );
+    assert.doesNotMatch(copied.stdout + copied.stderr, /hunter2/);
+
+    // Row for row, the same: ids, hashes, keys, flags, read marks, deleted lines, payloads, icon bytes.
+    const after = await postgresRows(postgres.url, before);
+    for (const [table, rows] of before)
+      assert.deepEqual(sortRows(after.get(table) ?? []), sortRows(rows), `${table} is copied as it was`);
+
+    // Copying again, into what now holds data, is refused with one line and changes nothing.
+    const again = runLingr(['copy', '--from', dataDir, '--to', target]);
+    assert.notEqual(again.status, 0);
+    assert.match(
+      again.stderr,
+      /^lingr: postgres:\/\/lingr:\*\*\*@[^ ]+ already holds data \(\d+ users, 2 rooms, \d+ events\)[^\n]*\n$/,
+    );
+    assert.doesNotMatch(again.stderr, /hunter2/);
+
+    // The server on PostgreSQL, with no SQLite file anywhere near it.
+    server = await spawnServer(emptyDir, ['--database', postgres.url]);
+    const pgUrl = server.url;
+    const api2 = (m: string, p: Record<string, string | number> = {}) => getJson(`${pgUrl}/api/${m}`, p);
+
+    assert.equal((await api2('session/verify', { session: bob })).status, 'ok', 'an old session still works');
+    assert.equal((await api2('session/verify', { session: guest })).status, 'ok', 'so does a guest’s');
+    const resumed = (await api2('event/observe', { session: bob, counter: resumeAt })) as unknown as Reply;
+    const resumedLines = resumed.events.filter((e) => e.message);
+    assert.deepEqual(
+      resumedLines.map((e) => [e.event_id, e.message?.text]),
+      copiedLines.map((l) => [l.id, (JSON.parse(l.payload) as Json).text]),
+      'an observe from before the last copied lines gets exactly those, with their ids',
+    );
+    assert.deepEqual(
+      resumedLines.map((e) => e.message?.text),
+      ['three', 'four'],
+    );
+
+    const newer = (await api2('session/create', { user: 'alice', password: 'password1' })) as Json;
+    assert.equal(newer.status, 'ok', 'the old password signs in');
+    const said = await api2('room/say', { session: newer.session as string, room: 'lobby', text: 'after' });
+    assert.equal(said.status, 'ok');
+    const maxMessage = Math.max(...(before.get('messages') ?? []).map((m) => m.id as number));
+    assert.ok(Number((said.message as Json).id) > maxMessage, 'a new line is numbered above the copied ones');
+    const live = (await api2('event/observe', {
+      session: bob,
+      counter: resumed.counter,
+    })) as unknown as Reply;
+    const afterLine = live.events.find((e) => e.message?.text === 'after');
+    assert.ok(afterLine, JSON.stringify(live));
+    assert.ok(
+      afterLine.event_id > lastEvent,
+      `event ${afterLine.event_id} is above every copied one (${lastEvent})`,
+    );
+
+    const lobby = ((await api2('room/show', { session: bob, room: 'lobby' })).rooms as Json[])[0] as Json;
+    assert.equal(lobby.name, 'Lobby');
+    assert.deepEqual(lobby.faved_message_ids, [first], 'bob’s star is there');
+    const texts = (lobby.messages as Json[]).map((m) => m.text);
+    assert.deepEqual(texts, ['one', 'two', 'three', 'four', 'after'], 'the lines, without the deleted one');
+    const members = ((lobby.roster as Json).members as Json[]).map((m) => m.username).sort();
+    assert.deepEqual(
+      members.filter((u) => u === 'alice' || u === 'bob'),
+      ['alice', 'bob'],
+    );
+    assert.equal(
+      (await api2('room/show', { session: bob, room: 'den' })).code,
+      'not_found',
+      'den stays private',
+    );
+    const den = ((await api2('room/show', { session: alice, room: 'den' })).rooms as Json[])[0] as Json;
+    assert.deepEqual(
+      (den.messages as Json[]).map((m) => m.text),
+      ['secret plans'],
+      'its owner still reads it',
+    );
+    assert.match(await (await fetch(`${pgUrl}/tag/talk`)).text(), /Lobby/, 'tags lead to their rooms');
+
+    const icon = await fetch(`${pgUrl}/images/user/alice/42x42.gif`);
+    assert.equal(icon.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await icon.arrayBuffer()), PNG, 'the uploaded icon is there');
+
+    // Other sequences carry on above the copied ids too.
+    const added = runLingr(['user', 'add', 'carol', '--password', 'password3', '--database', postgres.url]);
+    assert.equal(added.status, 0, added.stderr);
+    const maxUser = Math.max(...(before.get('users') ?? []).map((u) => u.id as number));
+    const carol = await api2('session/create', { user: 'carol', password: 'password3' });
+    assert.equal(carol.status, 'ok');
+    const client = new pg.Client(connectionConfig(postgres.url));
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ id: number }>("SELECT id FROM users WHERE username = 'carol'");
+      assert.ok((rows[0]?.id ?? 0) > maxUser, 'a new user is numbered above the copied ones');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('refuses bad input with one clear line, before touching anything', () => {
+    const missing = runLingr(['copy', '--from', dataDir]);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /^lingr: copy needs --from DIR and --to postgres:\/\/[^\n]*\n$/);
+    const noFile = runLingr(['copy', '--from', noInstallation, '--to', postgres.url]);
+    assert.notEqual(noFile.status, 0);
+    assert.match(noFile.stderr, /^lingr: there is no lingr\.db in [^\n]*\n$/);
+    const mysql = runLingr(['copy', '--from', dataDir, '--to', 'mysql://u:hunter2@h/db']);
+    assert.notEqual(mysql.status, 0);
+    assert.match(mysql.stderr, /^lingr: --to must look like postgres:\/\/[^\n]*\n$/);
+    assert.doesNotMatch(mysql.stderr, /hunter2/);
+    const help = runLingr(['copy', '--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /stop it for the final/);
+  });
+});
