@@ -158,7 +158,7 @@ export async function startServer(
   registerMonitoring(routes, {
     monitor: chat.monitor,
     metrics: metricsSource(
-      createMetrics(chat.monitor, { sse: () => sse.size, websocket: () => websocket.size }),
+      createMetrics(chat.monitor, { sse: () => sse.size, websocket: () => websocket.size }, redisBus),
       worker?.bus,
     ),
     mayMonitor: addressMatcher(settings.metricsAllow),

@@ -105,4 +105,13 @@ describe('three nodes on PostgreSQL and Redis', () => {
     }
     assert.deepEqual(seen, lines);
   });
+
+  it("shows the bus between nodes and the feed's reads of the store in each node's /metrics", async () => {
+    const text = await (await fetch(`${(nodes[1] as ServerProcess).url}/metrics`)).text();
+    assert.match(text, /^lingr_bus_connected 1$/m);
+    assert.match(text, /^lingr_bus_messages_total\{direction="received"\} [1-9]\d*$/m);
+    assert.match(text, /^lingr_bus_lag_seconds\{which="max"\} [\d.e-]+$/m);
+    assert.match(text, /^lingr_feed_fills_total \d+$/m);
+    assert.match(text, /^lingr_feed_fill_seconds_total [\d.e-]+$/m);
+  });
 });

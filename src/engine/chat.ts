@@ -39,6 +39,9 @@ export interface MonitorReading {
   streamDeliveries: number;
   slowReaderCloses: number;
   passwordHashes: number;
+  /** Reads of the store to fill a gap in the counter or catch up, and the time they took in all. */
+  feedFills: number;
+  feedFillMs: number;
 }
 
 export interface Monitor {
@@ -150,6 +153,8 @@ export class Chat {
         streamDeliveries: hub.stats.streamDeliveries,
         slowReaderCloses: stats.slowReaderCloses,
         passwordHashes: hasher.busy,
+        feedFills: log.fills.count,
+        feedFillMs: log.fills.waitedMs,
       }),
       onFanOutLag: (listener) => (hub.onFlushLag = listener),
     };

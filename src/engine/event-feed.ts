@@ -15,6 +15,8 @@ export class EventFeed {
   private queued: ChatEvent[] = [];
   /** The last read of the store failed: what it was to pick up may still be there, so read again. */
   private failed = false;
+  /** Reads of the store to fill a gap or catch up, and the time events waited on them (for metrics). */
+  readonly fills = { count: 0, waitedMs: 0 };
 
   constructor(
     private readonly events: EventRepository,
@@ -77,6 +79,8 @@ export class EventFeed {
   }
 
   private async runFill(): Promise<void> {
+    const started = Date.now();
+    this.fills.count++;
     try {
       for (;;) {
         const batch = await this.events.after(this.last, 1000);
@@ -99,6 +103,7 @@ export class EventFeed {
       this.failed = true;
       this.onError(err);
     } finally {
+      this.fills.waitedMs += Date.now() - started;
       this.filling = undefined;
     }
     // After a failed read the queue waits for the next catch-up, rather than spinning on a failing store.

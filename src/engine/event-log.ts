@@ -68,6 +68,11 @@ export class EventLog implements EventWriter {
     this.listeners.push(listener);
   }
 
+  /** Reads of the store that filled a gap or caught up, and how long events waited on them in all. */
+  get fills(): { count: number; waitedMs: number } {
+    return this.feed.fills;
+  }
+
   /** The highest counter handed out in this process. */
   get head(): number {
     return this.feed.lastId;

@@ -42,8 +42,25 @@ function mirror(
   });
 }
 
-/** Prometheus metrics of one process: connections, events, deliveries, fan-out lag, slow readers, Node itself. */
-export function createMetrics(monitor: Monitor, connections: StreamCounts): Registry {
+/** What a networked bus tells of itself (the Redis bus between nodes). */
+export interface BusStats {
+  published: number;
+  received: number;
+  dropped: number;
+  lastLagMs: number;
+  maxLagMs: number;
+  connected: boolean;
+}
+
+/**
+ * Prometheus metrics of one process: connections, events, deliveries, fan-out lag, slow readers, the
+ * feed's reads of the store, the bus between nodes (when there is one), Node itself.
+ */
+export function createMetrics(
+  monitor: Monitor,
+  connections: StreamCounts,
+  bus?: { stats(): BusStats },
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   new Gauge({
@@ -101,5 +118,43 @@ export function createMetrics(monitor: Monitor, connections: StreamCounts): Regi
     registers: [registry],
   });
   monitor.onFanOutLag((ms) => lag.observe(ms / 1000));
+  mirror(registry, 'lingr_feed_fills_total', 'Reads of the store to fill a gap in the counter or catch up.', {
+    '': () => monitor.read().feedFills,
+  });
+  mirror(registry, 'lingr_feed_fill_seconds_total', 'Time spent waiting on those reads, in all.', {
+    '': () => monitor.read().feedFillMs / 1000,
+  });
+  if (bus) {
+    mirror(
+      registry,
+      'lingr_bus_messages_total',
+      'Messages on the bus between nodes, by direction (dropped: not sent while Redis was away).',
+      {
+        published: () => bus.stats().published,
+        received: () => bus.stats().received,
+        dropped: () => bus.stats().dropped,
+      },
+      'direction',
+    );
+    new Gauge({
+      name: 'lingr_bus_lag_seconds',
+      help: 'From a bus message being published to this node receiving it: the last one, and the most seen.',
+      labelNames: ['which'],
+      registers: [registry],
+      collect() {
+        const s = bus.stats();
+        this.set({ which: 'last' }, s.lastLagMs / 1000);
+        this.set({ which: 'max' }, s.maxLagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'lingr_bus_connected',
+      help: '1 while this node is connected to Redis.',
+      registers: [registry],
+      collect() {
+        this.set(bus.stats().connected ? 1 : 0);
+      },
+    });
+  }
   return registry;
 }
