@@ -6,6 +6,7 @@ import { V2Codec } from './api/v2/codec.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { openRedisBus } from './bus/redis-bus.js';
+import { RedisLimitCounters } from './bus/redis-limits.js';
 import { addressMatcher } from './config/address-list.js';
 import type { Settings } from './config/settings.js';
 import type { Bus, Logger, Store } from './core/ports.js';
@@ -118,11 +119,16 @@ export async function startServer(
     ? await openRedisBus(settings.redisUrl, { log, onLost: (userIds) => lost(userIds) })
     : undefined;
   const bus: Bus = redisBus ?? worker?.bus ?? new LocalBus();
+  // Rate limits and sign-in counts are the same whichever node answers.
+  const sharedLimits = settings.redisUrl
+    ? await RedisLimitCounters.open(settings.redisUrl, { log })
+    : undefined;
   let chat: Chat;
   try {
-    chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log);
+    chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log, sharedLimits);
   } catch (err) {
     listener.stopAccepting();
+    await sharedLimits?.close();
     await redisBus?.close();
     await store.close();
     throw err;
@@ -191,6 +197,7 @@ export async function startServer(
       await chat.stop();
       await listener.drain(settings.shutdownGraceMs);
       await redisBus?.close();
+      await sharedLimits?.close();
       await store.close();
       log.info({}, worker ? 'worker stopped' : 'lingr stopped');
     })());

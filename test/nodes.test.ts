@@ -114,4 +114,19 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.match(text, /^lingr_feed_fills_total \d+$/m);
     assert.match(text, /^lingr_feed_fill_seconds_total [\d.e-]+$/m);
   });
+
+  it('shares limits: failed sign-ins counted on one node count on the others', async () => {
+    // Ten wrong passwords for one account from one address (the default limit), spread over the nodes.
+    for (let i = 0; i < 10; i++) {
+      const reply = await api(nodes[i % 3] as ServerProcess, 'session/create', {
+        user: 'carol',
+        password: 'wrong',
+      });
+      assert.equal(reply.code, 'invalid_user_credentials', JSON.stringify(reply));
+    }
+    for (const node of nodes) {
+      const refused = await api(node, 'session/create', { user: 'carol', password: 'password1' });
+      assert.equal(refused.code, 'rate_limited', 'every node refuses the eleventh try');
+    }
+  });
 });

@@ -190,6 +190,17 @@ export interface FavoriteRepository {
   latest(userId: number, limit: number): Promise<number[]>;
 }
 
+/**
+ * Rate-limit windows shared by every process and node (a sliding window: this fixed window plus the last,
+ * weighted by how much of it is still inside), so a limit is the same whichever node answers.
+ */
+export interface LimitCounters {
+  /** Adds `weight` (negative takes back) to `key` and returns its weighted count after that, atomically. */
+  add(key: string, windowMs: number, weight: number, now: number): Promise<number>;
+  /** Forgets `key`. */
+  reset(key: string, windowMs: number, now: number): Promise<void>;
+}
+
 /** Structured logging seam (pino satisfies it). */
 export interface Logger {
   debug(obj: object, msg?: string): void;

@@ -2,7 +2,7 @@ import { ChatError, invalidParameter, invalidSession, notFound, rateLimited } fr
 import { randomBase62 } from '../core/ids.js';
 import { imageType } from '../core/image-type.js';
 import type { User } from '../core/model.js';
-import type { Bus, Store } from '../core/ports.js';
+import type { Bus, LimitCounters, Store } from '../core/ports.js';
 import { checkNickname } from '../core/text.js';
 import type { Clock } from '../core/time.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -13,7 +13,7 @@ import type { LiveSession } from './live-session.js';
 import type { Memberships } from './memberships.js';
 import type { BoundedHasher } from './password.js';
 import type { Presence } from './presence.js';
-import { RateLimiter } from './rate-limit.js';
+import { Limiter } from './limiter.js';
 import type { SessionRegistry, SignedIn } from './session-registry.js';
 import type { SignInGuard } from './sign-in-guard.js';
 
@@ -33,6 +33,8 @@ export interface AccountsDeps {
   signIns: SignInGuard;
   hasher: BoundedHasher;
   limits: CallLimits;
+  /** Counters every node shares, when there are several. */
+  sharedLimits?: LimitCounters;
   clock: Clock;
   /** Checked against when the user is unknown, so a wrong username costs as much as a wrong password. */
   dummyHash: Promise<string>;
@@ -40,9 +42,11 @@ export interface AccountsDeps {
 
 /** Accounts and sessions: signing up and in, guests, names and icons, presence by choice. */
 export class Accounts {
-  private readonly guests = new RateLimiter(GUESTS_PER_HOUR, 60 * 60_000);
+  private readonly guests: Limiter;
 
-  constructor(private readonly d: AccountsDeps) {}
+  constructor(private readonly d: AccountsDeps) {
+    this.guests = new Limiter('guests', GUESTS_PER_HOUR, 60 * 60_000, d.sharedLimits);
+  }
 
   private get now(): number {
     return this.d.clock.now();
@@ -58,21 +62,21 @@ export class Accounts {
    * and the hashing it costs is bounded, so neither guessing nor flooding gets far (see SignInGuard).
    */
   async login(username: string, password: string, appKey: string | null, address: string): Promise<SignedIn> {
-    const attempt = this.d.signIns.begin(username, address, this.now);
+    const attempt = await this.d.signIns.begin(username, address, this.now);
     let user: User | undefined;
     let ok: boolean;
     try {
       user = await this.d.store.users.byUsername(username);
       ok = await this.d.hasher.verify(password, user?.passwordHash ?? (await this.d.dummyHash));
     } catch (err) {
-      attempt.abandoned();
+      await attempt.abandoned();
       throw err;
     }
     if (!user || !ok) {
-      attempt.failed();
+      await attempt.failed();
       throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
     }
-    attempt.succeeded();
+    await attempt.succeeded();
     return this.d.sessions.create(user, appKey, this.now);
   }
 
@@ -81,7 +85,7 @@ export class Accounts {
     input: { username: string; password: string; name?: string },
     address: string,
   ): Promise<SignedIn> {
-    this.d.signIns.countAttempt(address, this.now);
+    await this.d.signIns.countAttempt(address, this.now);
     const user = await this.d.administration.addUser(input);
     return this.d.sessions.create(user, null, this.now);
   }
@@ -91,7 +95,7 @@ export class Accounts {
     const now = this.now;
     const s = secret && secret.length <= MAX_SESSION_ID ? await this.d.sessions.get(secret, now) : undefined;
     if (!s) throw invalidSession();
-    if (counted) this.d.limits.call(s, now);
+    if (counted) await this.d.limits.call(s, now);
     this.d.sessions.touch(s, now);
     return s;
   }
@@ -126,7 +130,7 @@ export class Accounts {
   async enterAsGuest(roomId: string, nickname: string, address: string): Promise<SignedIn> {
     const name = await guestNickname(this.d.store, nickname);
     const now = this.now;
-    if (!this.guests.hit(address, now))
+    if (!(await this.guests.hit(address, now)))
       throw rateLimited('Too many guests from your address; try again later.');
     const room = await this.d.store.rooms.byId(roomId);
     if (!room || !room.isPublic) throw notFound(`No room "${roomId}".`);

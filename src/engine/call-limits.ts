@@ -1,6 +1,7 @@
 import { rateLimited } from '../core/chat-error.js';
 import type { LiveSession } from './live-session.js';
-import { RateLimiter } from './rate-limit.js';
+import type { LimitCounters } from '../core/ports.js';
+import { Limiter } from './limiter.js';
 import type { EngineSettings } from './settings.js';
 
 const MINUTE = 60_000;
@@ -12,21 +13,24 @@ const OVER_LIMIT_DELAY_MS = 1000;
 
 /** Says and other calls per session and minute (spec 10.20), relaxed for sessions with an app key. */
 export class CallLimits {
-  private readonly says: RateLimiter;
-  private readonly calls: RateLimiter;
+  private readonly says: Limiter;
+  private readonly calls: Limiter;
 
-  constructor(private readonly settings: EngineSettings) {
-    this.says = new RateLimiter(settings.sayPerMinute, MINUTE);
-    this.calls = new RateLimiter(settings.callsPerMinute, MINUTE);
+  constructor(
+    private readonly settings: EngineSettings,
+    shared?: LimitCounters,
+  ) {
+    this.says = new Limiter('says', settings.sayPerMinute, MINUTE, shared);
+    this.calls = new Limiter('calls', settings.callsPerMinute, MINUTE, shared);
   }
 
-  call(s: LiveSession, now: number): void {
-    if (!this.calls.hit(s.id, now, 1, this.limitFor(s, this.calls.limit)))
+  async call(s: LiveSession, now: number): Promise<void> {
+    if (!(await this.calls.hit(s.id, now, this.limitFor(s, this.calls.limit))))
       throw rateLimited('Too many calls; slow down.', OVER_LIMIT_DELAY_MS);
   }
 
-  say(s: LiveSession, now: number): void {
-    if (!this.says.hit(s.id, now, 1, this.limitFor(s, this.says.limit)))
+  async say(s: LiveSession, now: number): Promise<void> {
+    if (!(await this.says.hit(s.id, now, this.limitFor(s, this.says.limit))))
       throw rateLimited('Too many messages; wait a moment before saying more.', OVER_LIMIT_DELAY_MS);
   }
 

@@ -1,4 +1,4 @@
-import type { BusMessage, Bus, Logger, Store } from '../core/ports.js';
+import type { BusMessage, Bus, LimitCounters, Logger, Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { Accounts } from './accounts.js';
 import { Administration } from './administration.js';
@@ -81,6 +81,7 @@ export class Chat {
     private readonly clock: Clock,
     private readonly logger: Logger,
     log: EventLog,
+    sharedLimits?: LimitCounters,
   ) {
     this.log = log;
     this.hub = new Hub(settings.observeHoldMs);
@@ -109,7 +110,7 @@ export class Chat {
     const hasher = new BoundedHasher(settings.passwordCost, settings.hashConcurrency, settings.hashQueue);
     const administration = new Administration(store, this.memberships, hasher, clock);
     this.queries = new Queries(store, this.presence, () => log.head, clock);
-    const limits = new CallLimits(settings);
+    const limits = new CallLimits(settings, sharedLimits);
     this.accounts = new Accounts({
       store,
       sessions: this.sessions,
@@ -117,13 +118,17 @@ export class Chat {
       bus,
       memberships: this.memberships,
       administration,
-      signIns: new SignInGuard({
-        failuresPerAccountAndAddress: settings.loginFailuresPerAccount,
-        failuresPerAddress: settings.loginFailuresPerAddress,
-        failuresPerAccount: settings.loginFailuresAccountTotal,
-        windowMs: settings.loginWindowMs,
-        attemptsPerAddress: settings.loginAttemptsPerAddress,
-      }),
+      signIns: new SignInGuard(
+        {
+          failuresPerAccountAndAddress: settings.loginFailuresPerAccount,
+          failuresPerAddress: settings.loginFailuresPerAddress,
+          failuresPerAccount: settings.loginFailuresAccountTotal,
+          windowMs: settings.loginWindowMs,
+          attemptsPerAddress: settings.loginAttemptsPerAddress,
+        },
+        sharedLimits,
+      ),
+      sharedLimits,
       hasher,
       limits,
       clock,
@@ -167,6 +172,8 @@ export class Chat {
     settings: EngineSettings,
     clock: Clock,
     logger: Logger,
+    /** Rate limits shared with the other nodes; without, each process keeps its own. */
+    sharedLimits?: LimitCounters,
   ): Promise<Chat> {
     const chat = new Chat(
       store,
@@ -175,6 +182,7 @@ export class Chat {
       clock,
       logger,
       await EventLog.open(store.events, bus, logger, settings.recentEvents),
+      sharedLimits,
     );
     for (const s of await chat.sessions.restore(clock.now())) {
       chat.presence.restore(s);

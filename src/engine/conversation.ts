@@ -43,7 +43,7 @@ export class Conversation {
     input: { room: string; text: string; nickname?: string; localId?: string },
   ): Promise<Message> {
     const now = this.clock.now();
-    this.limits.say(s, now);
+    await this.limits.say(s, now);
     const text = checkMessageText(input.text);
     const nickname =
       input.nickname === undefined

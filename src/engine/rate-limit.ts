@@ -16,6 +16,13 @@ export class RateLimiter {
     private readonly windowMs: number,
   ) {}
 
+  /** Adds `weight` (negative takes back) and returns the key's weighted count after it. */
+  add(key: string, now: number, weight = 1): number {
+    const w = this.window(key, now);
+    w.count = Math.max(0, w.count + weight);
+    return this.estimate(w, now);
+  }
+
   /** Counts one hit; false when the key is over its limit (the hit is still counted). */
   hit(key: string, now: number, weight = 1, limit = this.limit): boolean {
     const w = this.window(key, now);

@@ -1,5 +1,6 @@
 import { rateLimited } from '../core/chat-error.js';
-import { RateLimiter } from './rate-limit.js';
+import type { LimitCounters } from '../core/ports.js';
+import { Limiter } from './limiter.js';
 
 const MINUTE = 60_000;
 
@@ -21,52 +22,59 @@ export interface SignInLimits {
 /** One sign-in under way: against its account and address it counts as a failure until it says otherwise. */
 export interface SignInAttempt {
   /** The password was right: the provisional failure is taken back, and the pair starts afresh. */
-  succeeded(): void;
+  succeeded(): Promise<void>;
   /** The password was wrong: it counts against the address and the account as a whole too. */
-  failed(): void;
+  failed(): Promise<void>;
   /** It never got to check the password (the server was busy): it counts as no guess at all. */
-  abandoned(): void;
+  abandoned(): Promise<void>;
 }
 
 /**
  * Limits sign-ins so that guessing is slow and nobody can lock anyone else out. For one account from one
- * address, checking and counting are one synchronous step: concurrent guesses cannot all pass a check
- * before any of them is counted. Failures per address and per account are counted when known, so people
- * signing in at once behind one address (an office) are not refused for attempts still under way; what
- * is under way is bounded by the hashing queue.
+ * address, counting an attempt and checking it are one atomic step (the count after adding decides), so
+ * concurrent guesses cannot all pass a check before any of them is counted, in one process or across
+ * nodes. Failures per address and per account are counted when known, so people signing in at once behind
+ * one address (an office) are not refused for attempts still under way; what is under way is bounded by
+ * the hashing queue.
  */
 export class SignInGuard {
-  private readonly attempts: RateLimiter;
-  private readonly byPair: RateLimiter;
-  private readonly byAddress: RateLimiter;
-  private readonly byAccount: RateLimiter;
+  private readonly attempts: Limiter;
+  private readonly byPair: Limiter;
+  private readonly byAddress: Limiter;
+  private readonly byAccount: Limiter;
 
-  constructor(limits: SignInLimits) {
-    this.attempts = new RateLimiter(limits.attemptsPerAddress, MINUTE);
-    this.byPair = new RateLimiter(limits.failuresPerAccountAndAddress, limits.windowMs);
-    this.byAddress = new RateLimiter(limits.failuresPerAddress, limits.windowMs);
-    this.byAccount = new RateLimiter(limits.failuresPerAccount, limits.windowMs);
+  constructor(limits: SignInLimits, shared?: LimitCounters) {
+    this.attempts = new Limiter('sign-ins', limits.attemptsPerAddress, MINUTE, shared);
+    this.byPair = new Limiter('failures-pair', limits.failuresPerAccountAndAddress, limits.windowMs, shared);
+    this.byAddress = new Limiter('failures-address', limits.failuresPerAddress, limits.windowMs, shared);
+    this.byAccount = new Limiter('failures-account', limits.failuresPerAccount, limits.windowMs, shared);
   }
 
   /** Counts a sign-in that checks no password (right after signing up), refusing it past the limit. */
-  countAttempt(address: string, now: number): void {
-    if (!this.attempts.hit(address, now))
+  async countAttempt(address: string, now: number): Promise<void> {
+    if (!(await this.attempts.hit(address, now)))
       throw rateLimited('Too many sign-ins from your address; wait a minute before trying again.');
   }
 
   /** Counts an attempt, or throws rate_limited when this address may not try this account now. */
-  begin(username: string, address: string, now: number): SignInAttempt {
+  async begin(username: string, address: string, now: number): Promise<SignInAttempt> {
     const pair = `${address}\n${username}`;
-    this.countAttempt(address, now);
-    const underAttack = this.byAccount.exhausted(username, now) && this.byPair.count(pair, now) > 0;
-    if (this.byPair.exhausted(pair, now) || this.byAddress.exhausted(address, now) || underAttack)
+    await this.countAttempt(address, now);
+    const [pairCount, addressExhausted, accountExhausted] = await Promise.all([
+      this.byPair.add(pair, now),
+      this.byAddress.exhausted(address, now),
+      this.byAccount.exhausted(username, now),
+    ]);
+    // Counted first: the count after this attempt was added says whether it may go on.
+    const underAttack = accountExhausted && pairCount > 1;
+    if (pairCount > this.byPair.limit || addressExhausted || underAttack) {
+      await this.byPair.refund(pair, now);
       throw rateLimited('Too many failed sign-ins; wait a few minutes before trying again.');
-    this.byPair.hit(pair, now);
+    }
     return {
-      succeeded: () => this.byPair.reset(pair),
-      failed: () => {
-        this.byAddress.hit(address, now);
-        this.byAccount.hit(username, now);
+      succeeded: () => this.byPair.reset(pair, now),
+      failed: async () => {
+        await Promise.all([this.byAddress.add(address, now), this.byAccount.add(username, now)]);
       },
       abandoned: () => this.byPair.refund(pair, now),
     };
