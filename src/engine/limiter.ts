@@ -17,11 +17,18 @@ export class Limiter {
     this.local = new RateLimiter(limit, windowMs);
   }
 
-  /** Adds `weight` and returns the weighted count after it. */
+  /**
+   * Adds `weight` and returns the weighted count after it. While the shared counters are out of reach the
+   * node counts on its own, so it goes on serving (each node then allows up to the limit by itself).
+   */
   async add(key: string, now: number, weight = 1): Promise<number> {
-    return this.shared
-      ? this.shared.add(this.keyOf(key), this.windowMs, weight, now)
-      : this.local.add(key, now, weight);
+    if (this.shared)
+      try {
+        return await this.shared.add(this.keyOf(key), this.windowMs, weight, now);
+      } catch {
+        // Counted here instead; the shared window resumes when the counters answer again.
+      }
+    return this.local.add(key, now, weight);
   }
 
   /** Counts one hit; false when that takes the key over `limit` (the hit is still counted). */
@@ -43,8 +50,8 @@ export class Limiter {
   }
 
   async reset(key: string, now: number): Promise<void> {
-    if (this.shared) await this.shared.reset(this.keyOf(key), this.windowMs, now);
-    else this.local.reset(key);
+    this.local.reset(key);
+    await this.shared?.reset(this.keyOf(key), this.windowMs, now).catch(() => undefined);
   }
 
   /** Forgets stale keys kept in memory (shared counters expire by themselves). */
