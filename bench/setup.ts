@@ -10,14 +10,22 @@ export interface RoomSeed {
   users: number;
 }
 
+/** Where the seed goes: a data directory's SQLite file, or the PostgreSQL store several nodes share. */
+export interface SeedStore {
+  dataDir: string;
+  /** postgres://…: seed this store instead of the data directory's. */
+  database?: string;
+}
+
 /**
- * Writes rooms, their members and the speaker straight into the data directory. Rooms get disjoint
- * users, so presence in one room never fans out to another room's connections.
+ * Writes rooms, their members and the speaker straight into the store. Rooms get disjoint users, so
+ * presence in one room never fans out to another room's connections.
  */
-export async function seed(dataDir: string, rooms: readonly RoomSeed[]): Promise<void> {
+export async function seed(store: SeedStore, rooms: readonly RoomSeed[]): Promise<void> {
   // Cheapest allowed scrypt cost: the benchmark measures fan-out, not sign-in.
+  const raw = { data: store.dataDir, passwordCost: '10' };
   const { administration: admin, close } = await openAdministration(
-    loadSettings({ data: dataDir, passwordCost: '10' }, {}),
+    loadSettings(store.database === undefined ? raw : { ...raw, database: store.database }, {}),
   );
   try {
     await admin.addUser({ username: SPEAKER, password: BENCH_PASSWORD });

@@ -49,7 +49,7 @@ function measured(
 export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
   if (isLingrTarget(o.target)) {
     const dataDir = benchDataDir();
-    await seed(dataDir, o.rooms);
+    await seed({ dataDir }, o.rooms);
     const server = await startServer(dataDir, [...BENCH_SERVER_ARGS, ...(o.serverArgs ?? [])], o.workers);
     return {
       target: o.target,
