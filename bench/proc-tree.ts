@@ -43,6 +43,24 @@ export function processTree(roots: readonly number[]): number[] {
   return [...found];
 }
 
+/** Figures of the tree under `roots` (taken afresh each time: processes come and go). */
+export function measuredTree(roots: () => number[]): {
+  pids(): number[];
+  cpuSeconds(): number;
+  rssKb(): number;
+  peakRssKb(): number;
+  openFiles(): number;
+} {
+  const pids = () => processTree(roots());
+  return {
+    pids,
+    cpuSeconds: () => cpuSeconds(pids()),
+    rssKb: () => rssKb(pids()),
+    peakRssKb: () => peakRssKb(pids()),
+    openFiles: () => openFiles(pids()),
+  };
+}
+
 /** utime + stime of the processes, in seconds. */
 export function cpuSeconds(pids: readonly number[]): number {
   let ticks = 0;
