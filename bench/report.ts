@@ -1,3 +1,4 @@
+import { throughNginx } from './load/lingr/index.js';
 import type { RoomFigures } from './scenarios/room-run.js';
 import { fmt } from './stats.js';
 
@@ -29,6 +30,11 @@ export function printRoom(label: string, f: RoomFigures, log: Log): void {
     `  server CPU ${fmt(f.cpuSeconds, 2)} s (${fmt(f.cpuSecondsPer1000Deliveries, 3)} s per 1,000 deliveries), ` +
       `peak RSS ${fmt(f.peakRssMb)} MB`,
   );
+  if (f.nodes !== undefined)
+    log(
+      `  ${f.nodes} nodes (nodes, PostgreSQL, Redis${throughNginx(f.target) ? ', nginx' : ''} counted as the server); ` +
+        `bus lag max ${f.busLagMaxSeconds === undefined ? 'n/a' : `${fmt(f.busLagMaxSeconds * 1000)} ms`}`,
+    );
   if (f.storm)
     log(
       `  storm: ${f.storm.reconnected}/${f.storm.dropped} reconnected; reconnect ms p50 ${fmt(f.storm.reconnectP50)} ` +

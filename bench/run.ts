@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { compare } from './compare.js';
 import { describePinning, pinningFrom, usePinning } from './cpu-pinning.js';
+import { isNodesTarget, singleNodeOf } from './load/lingr/index.js';
 import { LONG_POLL_PEERS, availablePeers } from './peer-list.js';
 import { printTable } from './report.js';
 import { RESULTS_DIR, SMOKE_RESULTS_DIR, writeResult } from './results.js';
@@ -39,6 +40,8 @@ ${SCENARIOS.map((s) => `  ${s.usage}`).join('\n')}
   room2007 = s1 --target lingr-longpoll;  idle = s3 --target lingr-longpoll --connections 19000 --hold 60
 Targets: lingr-longpoll, lingr-sse, lingr-ws, lingr-mixed, the peers (ws, socketio, faye, nchan-ws,
 nchan-longpoll) where installed; "lingr" = ours on each transport, "all" = ours and every available peer.
+By name only: lingr-nodes-{ws,sse,longpoll} (three nodes on PostgreSQL + Redis, clients spread over them)
+and lingr-nodes-nginx-{ws,sse,longpoll} (the same behind nginx); each is compared with one node (lingr-ws…).
 --smoke   tiny sizes, a few seconds; results go to ${SMOKE_RESULTS_DIR} (else bench/results/)
 --results DIR   where to write (and, for plot, read) the JSON figures
 --server-cpus LIST, --load-cpus LIST   cores for the server under test and for the load (taskset lists;
@@ -122,9 +125,18 @@ async function targetsFor(scenario: Scenario, spec: string): Promise<string[]> {
   return spec.split(',').filter(Boolean);
 }
 
-/** The target of ours a peer is compared with: the same kind of transport. */
+/**
+ * The target of ours a peer is compared with: the same kind of transport. Three nodes are compared with
+ * one node on the same transport (`lingr-nodes-ws` and `lingr-nodes-nginx-ws` with `lingr-ws`).
+ */
 const oursFor = (target: string): string | undefined =>
-  target.startsWith('lingr-') ? undefined : LONG_POLL_PEERS.includes(target) ? 'lingr-longpoll' : 'lingr-ws';
+  isNodesTarget(target)
+    ? singleNodeOf(target)
+    : target.startsWith('lingr-')
+      ? undefined
+      : LONG_POLL_PEERS.includes(target)
+        ? 'lingr-longpoll'
+        : 'lingr-ws';
 
 async function main(): Promise<number> {
   const { scenario: name, positionals, values } = parse(process.argv.slice(2));

@@ -1,15 +1,27 @@
-import { isLingrTarget } from './load/lingr/index.js';
+import { isLingrTarget, isNodesTarget } from './load/lingr/index.js';
+import { startNodes } from './nodes.js';
 import { peerServer, startPeer } from './peers/index.js';
 import { scrapeMetric } from './metrics.js';
-import { cpuSeconds, openFiles, peakRssKb, processTree, rssKb } from './proc-tree.js';
+import { measuredTree } from './proc-tree.js';
 import { benchDataDir, startServer } from './server-process.js';
 import { seed, type RoomSeed } from './setup.js';
+
+/** Figures only the server can give, read at the end of a run. */
+export interface ServerFigures {
+  /** Nodes sharing one store and one bus (several-node targets). */
+  nodes?: number;
+  /** The most any node saw of `lingr_bus_lag_seconds{which="max"}`: publish on Redis to arrival. */
+  busLagMaxSeconds?: number;
+}
 
 /** The server a scenario measures, ours or a peer's, as a tree of processes. */
 export interface SystemUnderTest {
   target: string;
+  /** Where the speaker says its lines. */
   url: string;
-  /** Server processes that serve connections (1 without workers). */
+  /** Where subscribers connect, round-robin: `[url]`, or every node's own URL for several nodes. */
+  urls: readonly string[];
+  /** Server processes that serve connections (1 without workers; every node's for several nodes). */
   workers: number;
   pids(): number[];
   cpuSeconds(): number;
@@ -17,14 +29,16 @@ export interface SystemUnderTest {
   /** Sum of each process's peak RSS. */
   peakRssKb(): number;
   openFiles(): number;
-  /** A Prometheus metric of the whole server; undefined where there is none (peers). */
+  /** A Prometheus metric of the whole server (summed over nodes); undefined where there is none (peers). */
   metric(name: string): Promise<number | undefined>;
+  serverFigures(): Promise<ServerFigures>;
   stop(): Promise<void>;
 }
 
 export interface SutOptions {
   target: string;
   rooms: readonly RoomSeed[];
+  /** Per node for several nodes. */
   workers: number;
   /** Extra `lingr serve` flags. */
   serverArgs?: readonly string[];
@@ -33,30 +47,23 @@ export interface SutOptions {
 /** Limits a real deployment keeps but a benchmark's one speaker and many shared sessions must not hit. */
 const BENCH_SERVER_ARGS = ['--say-limit', '1000000', '--call-limit', '10000000'];
 
-function measured(
-  roots: () => number[],
-): Pick<SystemUnderTest, 'pids' | 'cpuSeconds' | 'rssKb' | 'peakRssKb' | 'openFiles'> {
-  const pids = () => processTree(roots());
-  return {
-    pids,
-    cpuSeconds: () => cpuSeconds(pids()),
-    rssKb: () => rssKb(pids()),
-    peakRssKb: () => peakRssKb(pids()),
-    openFiles: () => openFiles(pids()),
-  };
-}
+const none = (): Promise<ServerFigures> => Promise.resolve({});
 
 export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
+  const serverArgs = [...BENCH_SERVER_ARGS, ...(o.serverArgs ?? [])];
+  if (isNodesTarget(o.target)) return startNodes(o, serverArgs);
   if (isLingrTarget(o.target)) {
     const dataDir = benchDataDir();
     await seed({ dataDir }, o.rooms);
-    const server = await startServer(dataDir, [...BENCH_SERVER_ARGS, ...(o.serverArgs ?? [])], o.workers);
+    const server = await startServer(dataDir, serverArgs, o.workers);
     return {
       target: o.target,
       url: server.url,
+      urls: [server.url],
       workers: o.workers,
-      ...measured(() => [server.pid]),
+      ...measuredTree(() => [server.pid]),
       metric: (name) => scrapeMetric(server.url, name),
+      serverFigures: none,
       stop: () => server.stop(),
     };
   }
@@ -64,9 +71,11 @@ export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
   return {
     target: o.target,
     url: peer.url,
+    urls: [peer.url],
     workers: peerServer(o.target) === 'nchan' ? o.workers : 1,
-    ...measured(() => peer.pids()),
+    ...measuredTree(() => peer.pids()),
     metric: () => Promise.resolve(undefined),
+    serverFigures: none,
     stop: () => peer.stop(),
   };
 }

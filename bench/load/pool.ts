@@ -101,6 +101,7 @@ export class LoadGroup {
           target: options.target,
           targetOptions: options.targetOptions,
           url: options.url,
+          ...(options.urls ? { urls: options.urls } : {}),
           room: options.room,
           first: options.first + first,
           count,

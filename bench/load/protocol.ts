@@ -13,6 +13,11 @@ export interface LoadConfig {
   target: string;
   targetOptions: LingrTargetOptions;
   url: string;
+  /**
+   * Several nodes: subscriber i goes to `urls[i % urls.length]` (round-robin over the whole scenario, not
+   * per process), so each node holds its share. Without it, every subscriber goes to `url`.
+   */
+  urls?: readonly string[];
   room: string;
   /** Subscribers first .. first + count - 1 (the index a target maps to a user or a client id). */
   first: number;
@@ -78,6 +83,10 @@ export type FromLoad =
   | { type: 'report'; report: LoadReport }
   | { type: 'closed' }
   | { type: 'failed'; error: string };
+
+/** The server subscriber `index` connects to: its node when there are several, else the one URL. */
+export const subscriberUrl = (config: Pick<LoadConfig, 'url' | 'urls'>, index: number): string =>
+  config.urls && config.urls.length > 0 ? (config.urls[index % config.urls.length] as string) : config.url;
 
 /**
  * Bench lines carry their sequence number and send time, then optional padding:

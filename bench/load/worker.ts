@@ -1,6 +1,6 @@
 import { Histogram } from '../histogram.js';
 import { nowMs } from '../stats.js';
-import type { FromLoad, LoadConfig, LoadReport, ToLoad } from './protocol.js';
+import { subscriberUrl, type FromLoad, type LoadConfig, type LoadReport, type ToLoad } from './protocol.js';
 import { LineRecord } from './recorder.js';
 import type { Subscriber, Target } from './target.js';
 import { resolveTarget } from './targets.js';
@@ -52,7 +52,7 @@ async function openAll(): Promise<void> {
     done.push(
       target
         .subscribe({
-          url: config.url,
+          url: subscriberUrl(config, config.first + i),
           localAddress: config.localAddresses[i % config.localAddresses.length] as string,
           room: config.room,
           index: config.first + i,

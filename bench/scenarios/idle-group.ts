@@ -37,6 +37,7 @@ export async function openIdle(
       target: o.target,
       targetOptions: { users: o.users, firstUser: o.firstUser, password: BENCH_PASSWORD },
       url: o.sut.url,
+      urls: o.sut.urls,
       room: o.room,
       first: o.first,
       count: o.connections,

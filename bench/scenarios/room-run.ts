@@ -6,7 +6,7 @@ import { benchLine, type LoadReport } from '../load/protocol.js';
 import { resolveTarget } from '../load/targets.js';
 import { nowMs } from '../stats.js';
 import { cpuSeconds } from '../proc-tree.js';
-import type { SystemUnderTest } from '../sut.js';
+import type { ServerFigures, SystemUnderTest } from '../sut.js';
 import { BENCH_PASSWORD } from '../users.js';
 
 /** How fast lines are said: a fixed rate, or as fast as the slowest subscriber takes them. */
@@ -45,8 +45,8 @@ export interface StormFigures {
   firstLineMax: number;
 }
 
-/** What every room scenario reports. */
-export interface RoomFigures {
+/** What every room scenario reports (and, for several nodes, the bus lag). */
+export interface RoomFigures extends ServerFigures {
   target: string;
   clients: number;
   opened: number;
@@ -142,6 +142,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
       target: o.target,
       targetOptions: { users: o.users, firstUser: o.firstUser, password: BENCH_PASSWORD },
       url: o.sut.url,
+      urls: o.sut.urls,
       room: o.room,
       first: 0,
       count: o.clients,
@@ -244,7 +245,8 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     const loadCpuSeconds = loadCpuNow(group) - loadCpuBefore;
     await sleep(200);
     const reports = await group.reports(lines, retried);
-    return figures(o, reports, {
+    const server = await o.sut.serverFigures();
+    return figures(o, reports, server, {
       opened,
       paused,
       lines,
@@ -264,6 +266,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
 function figures(
   o: RoomRunOptions,
   reports: LoadReport[],
+  server: ServerFigures,
   run: {
     opened: number;
     paused: number;
@@ -330,5 +333,6 @@ function figures(
     cpuSecondsPer1000Deliveries: run.cpuSeconds / Math.max(1, deliveries / 1000),
     peakRssMb: o.sut.peakRssKb() / 1024,
     ...(storm ? { storm } : {}),
+    ...server,
   };
 }

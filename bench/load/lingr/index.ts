@@ -17,14 +17,34 @@ const TRANSPORTS: Record<string, Make> = {
 };
 const MIXED = Object.values(TRANSPORTS);
 
+/**
+ * Our server as three nodes on one PostgreSQL and one Redis (`bench/nodes.ts`), over each transport:
+ * `lingr-nodes-T` spreads subscribers round-robin over the nodes' own URLs, `lingr-nodes-nginx-T` sends
+ * every client through nginx (deploy/nginx.conf) in front of them. Run by name only: `--target lingr` and
+ * `all` leave them out, so the usual sittings stay as long as they were.
+ */
+export const NODES_TARGETS = Object.keys(TRANSPORTS).flatMap((t) => {
+  const transport = t.slice('lingr-'.length);
+  return [`lingr-nodes-${transport}`, `lingr-nodes-nginx-${transport}`];
+});
+
 /** Our server over each transport; `lingr-mixed` spreads subscribers over all three in turn. */
-export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed'];
+export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed', ...NODES_TARGETS];
 
 export const isLingrTarget = (name: string): boolean => LINGR_TARGETS.includes(name);
 
+export const isNodesTarget = (name: string): boolean => NODES_TARGETS.includes(name);
+
+/** Whether a nodes target puts nginx in front of the nodes. */
+export const throughNginx = (name: string): boolean => name.startsWith('lingr-nodes-nginx-');
+
+/** The one-node target on the same transport (`lingr-nodes-nginx-ws` → `lingr-ws`); itself otherwise. */
+export const singleNodeOf = (name: string): string => name.replace(/^lingr-nodes-(nginx-)?/, 'lingr-');
+
 export function lingrTarget(name: string, options: LingrTargetOptions): Target {
+  const transport = singleNodeOf(name);
   const make: (index: number) => Make | undefined =
-    name === 'lingr-mixed' ? (i) => MIXED[i % MIXED.length] : () => TRANSPORTS[name];
+    name === 'lingr-mixed' ? (i) => MIXED[i % MIXED.length] : () => TRANSPORTS[transport];
   if (!make(0)) throw new Error(`unknown target ${name}`);
   const sessions = new Sessions(options);
   return {
