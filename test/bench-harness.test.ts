@@ -7,6 +7,12 @@ import { processesMatching, threadCpu } from '../bench/proc-tree.js';
 import { multipartBoundary, multipartParts } from '../bench/peers/nchan.js';
 import { wsTextFrame } from '../src/transports/frames.js';
 import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
+import { isLingrTarget, isNodesTarget, singleNodeOf, throughNginx } from '../bench/load/lingr/index.js';
+import { subscriberUrl } from '../bench/load/protocol.js';
+import { metricValue, metricValues } from '../bench/metrics.js';
+import { frontConfig } from '../bench/nginx-front.js';
+import { s1 } from '../bench/scenarios/s1.js';
+import { s4 } from '../bench/scenarios/s4.js';
 
 describe('benchmark harness', () => {
   it('reads every part of an Nchan multipart/mixed long-poll reply, and knows a single message', () => {
@@ -92,5 +98,48 @@ describe('benchmark harness', () => {
     assert.deepEqual(pinningFrom('none', 'none'), { server: undefined, load: undefined });
     assert.deepEqual(pinningFrom('2-3', '0,1'), { server: '2-3', load: '0,1' });
     assert.throws(() => pinningFrom('core one', undefined), /--server-cpus takes a core list/);
+  });
+
+  it('names the several-node targets, runs them by name only, and spreads subscribers over the nodes', () => {
+    for (const t of ['lingr-nodes-ws', 'lingr-nodes-sse', 'lingr-nodes-longpoll', 'lingr-nodes-nginx-ws'])
+      assert.ok(isLingrTarget(t) && isNodesTarget(t), t);
+    assert.equal(isNodesTarget('lingr-ws'), false);
+    assert.equal(singleNodeOf('lingr-nodes-nginx-ws'), 'lingr-ws');
+    assert.equal(singleNodeOf('lingr-nodes-longpoll'), 'lingr-longpoll');
+    assert.equal(throughNginx('lingr-nodes-nginx-sse'), true);
+    assert.equal(throughNginx('lingr-nodes-sse'), false);
+    // --target lingr and all must not grow: the nodes are started only when named.
+    for (const scenario of [s1, s4]) assert.deepEqual(scenario.ours.filter(isNodesTarget), []);
+    const urls = ['http://a', 'http://b', 'http://c'];
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((i) => subscriberUrl({ url: 'http://a', urls }, i)),
+      ['http://a', 'http://b', 'http://c', 'http://a', 'http://b'],
+    );
+    assert.equal(subscriberUrl({ url: 'http://one' }, 7), 'http://one');
+  });
+
+  it('reads one label set of a metric, each worker apart', () => {
+    const text = [
+      '# HELP lingr_bus_lag_seconds From a bus message being published to this node receiving it.',
+      'lingr_bus_lag_seconds{which="last",worker="1"} 0.01',
+      'lingr_bus_lag_seconds{which="max",worker="1"} 0.04',
+      'lingr_bus_lag_seconds{worker="2",which="max"} 0.02',
+      'lingr_bus_lag_seconds_total 5',
+    ].join('\n');
+    assert.deepEqual(metricValues(text, 'lingr_bus_lag_seconds', { which: 'max' }), [0.04, 0.02]);
+    assert.equal(metricValue(text, 'lingr_bus_lag_seconds'), 0.07);
+    assert.equal(metricValue(text, 'lingr_nothing'), undefined);
+  });
+
+  it('puts deploy/nginx.conf in front of the bench nodes with only addresses, port, paths and limits changed', () => {
+    const nodes = ['127.0.0.1:41001', '127.0.0.1:41002', '127.0.0.1:41003'];
+    const conf = frontConfig(nodes, 42000, '/tmp/front', 2);
+    for (const node of nodes) assert.match(conf, new RegExp(`server ${node} max_fails=1 fail_timeout=10s;`));
+    assert.match(conf, /listen 127\.0\.0\.1:42000 reuseport;/);
+    assert.match(conf, /access_log off;/);
+    assert.match(conf, /worker_processes 2;/);
+    assert.match(conf, /least_conn;/);
+    assert.doesNotMatch(conf, /127\.0\.0\.1:808[123]|listen 80;|\/var\/log/);
+    assert.throws(() => frontConfig(nodes.slice(0, 2), 42000, '/tmp/front', 2), /matched 3 times, not 2/);
   });
 });
