@@ -46,6 +46,16 @@ describe('benchmark smoke runs', () => {
     });
   }
 
+  it('s1 and s4 run on three nodes (PostgreSQL + Redis), reached directly and through nginx', () => {
+    for (const scenario of ['s1', 's4']) {
+      const { status, out } = bench([scenario, '--target', 'lingr-nodes-ws,lingr-nodes-nginx-ws']);
+      assert.equal(status, 0, out);
+      assert.doesNotMatch(out, /missing [1-9]|errors [1-9]|duplicates [1-9]/);
+      assert.match(out, /3 nodes \(nodes, PostgreSQL, Redis counted as the server\); bus lag max \d/);
+      assert.match(out, /3 nodes \(nodes, PostgreSQL, Redis, nginx counted as the server\); bus lag max \d/);
+    }
+  });
+
   it('plot draws the sweep as a PNG', () => {
     const file = join(RESULTS, 'plot.png');
     const { status, out } = bench(['plot', '--out', file]);
