@@ -129,4 +129,28 @@ describe('three nodes on PostgreSQL and Redis', () => {
       assert.equal(refused.code, 'rate_limited', 'every node refuses the eleventh try');
     }
   });
+
+  it('runs a node with --workers 2 beside the others: lines cross between its workers and the nodes', async () => {
+    const [a] = nodes as [ServerProcess];
+    const node = await spawnServer(tempDataDir(), [...shared(), '--workers', '2']);
+    nodes.push(node);
+    const alice = await signIn(a, 'alice');
+    const bob = await signIn(node, 'bob');
+    const { counter } = (await api(node, 'room/subscribe', { session: bob, room: 'vim' })) as Json & {
+      counter: number;
+    };
+    // Several calls, so both workers of the node answer some of them.
+    const lines = ['to the workers 1', 'to the workers 2', 'to the workers 3'];
+    for (const text of lines) await api(a, 'room/say', { session: alice, room: 'vim', text });
+    const seen: string[] = [];
+    let at = counter;
+    for (let i = 0; i < 10 && seen.length < lines.length; i++) {
+      const reply = (await api(node, 'event/observe', { session: bob, counter: at })) as unknown as Reply;
+      seen.push(...texts([reply]).filter((t) => t.startsWith('to the workers')));
+      at = reply.counter;
+    }
+    assert.deepEqual(seen, lines);
+    const back = await api(node, 'room/say', { session: bob, room: 'vim', text: 'from a worker' });
+    assert.equal(back.status, 'ok');
+  });
 });
