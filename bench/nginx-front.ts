@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../scripts/databases.js';
 import { onServerCores } from './cpu-pinning.js';
-import { childPids, nginxBinary } from './peers/nchan.js';
+import { runNginx } from './nginx-process.js';
+import { nginxBinary } from './peers/nchan.js';
 
 /**
  * A private nginx in front of several Lingr nodes, from deploy/nginx.conf as shipped, with only what a
@@ -77,8 +77,6 @@ export function frontConfig(
   ].join('\n');
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Starts nginx on a free loopback port, on the server's cores. nginx cannot report a port it picked, so
  * one is chosen here first; if another process takes it in between, a fresh one is tried.
@@ -108,48 +106,20 @@ async function startOn(
   const errorLog = join(prefix, 'error.log');
   writeFileSync(conf, frontConfig(upstreams, port, prefix, workers));
   const [command, args] = onServerCores(nginx, ['-p', `${prefix}/`, '-e', errorLog, '-c', conf]);
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const master = child.pid as number;
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    const workerPids = childPids(master);
-    if (!exited) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(timer);
-    // The master ends its workers before it exits; make sure of it after a SIGKILL too.
-    for (const pid of workerPids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(prefix, { recursive: true, force: true });
-  };
   // Up once a node answers through it (on loopback the node's /healthz says ok to anyone).
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const up = await fetch(`${url}/healthz`).then(
-      (res) => res.status === 200,
-      () => false,
-    );
-    if (up) break;
-    if (exited || Date.now() > deadline) {
-      const log = `${stderr}${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`.trim();
-      await stop();
-      throw new Error(`nginx did not start on port ${port}: ${log || 'no output'}`);
-    }
-    await sleep(50);
-  }
-  return { url, port, pids: () => (exited ? [] : [master, ...childPids(master)]), stop };
+  const { pids, stop } = await runNginx({
+    command,
+    args,
+    prefix,
+    errorLog,
+    name: 'nginx',
+    port,
+    ready: () =>
+      fetch(`${url}/healthz`).then(
+        (res) => res.status === 200,
+        () => false,
+      ),
+  });
+  return { url, port, pids, stop };
 }

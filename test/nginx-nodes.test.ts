@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { childPids } from '../bench/peers/nchan.js';
+import { runNginx } from '../bench/nginx-process.js';
 import {
   freePort,
   startPostgres,
@@ -88,9 +87,10 @@ async function startNginxOn(upstreams: readonly string[], port: number): Promise
   const conf = join(prefix, 'nginx.conf');
   const errorLog = join(prefix, 'error.log');
   writeFileSync(conf, nginxConfig(upstreams, port, prefix));
-  const child: ChildProcess = spawn(
-    NGINX,
-    [
+  const url = `http://127.0.0.1:${port}`;
+  const { stop } = await runNginx({
+    command: NGINX,
+    args: [
       '-p',
       `${prefix}/`,
       '-e',
@@ -100,47 +100,16 @@ async function startNginxOn(upstreams: readonly string[], port: number): Promise
       '-g',
       `daemon off; pid ${prefix}/nginx.pid; error_log ${errorLog};`,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const master = child.pid as number;
-  const url = `http://127.0.0.1:${port}`;
-
-  const stop = async () => {
-    const workers = childPids(master);
-    if (!gone) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-    // The master ends its workers before it exits; make sure of it after a SIGKILL too.
-    for (const pid of workers) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(prefix, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await fetch(`${url}/healthz`).then(
-      (res) => res.status === 200,
-      () => false,
-    );
-    if (up) break;
-    if (gone || Date.now() > deadline) {
-      const log = `${stderr}${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`;
-      await stop();
-      throw new Error(`nginx did not start on port ${port}: ${log.trim() || 'no output'}`);
-    }
-    await sleep(50);
-  }
+    prefix,
+    errorLog,
+    name: 'nginx',
+    port,
+    ready: () =>
+      fetch(`${url}/healthz`).then(
+        (res) => res.status === 200,
+        () => false,
+      ),
+  });
 
   return {
     url,

@@ -22,17 +22,15 @@
  * Until a subscriber has seen its first message it has no id to resume from: a reconnect before
  * then starts afresh and misses what was published in between.
  */
-import { spawn } from 'node:child_process';
 import { onServerCores } from '../cpu-pinning.js';
+import { runNginx } from '../nginx-process.js';
 import {
   accessSync,
   chmodSync,
   constants,
   existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
@@ -100,22 +98,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The processes whose parent is `pid`, from /proc. */
-export function childPids(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return children;
-}
-
 /** Resolves once nginx answers HTTP on the port (so a worker is accepting). */
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -146,47 +128,15 @@ async function startOnce(nginx: string, module: string, port: number, workers: n
       .replaceAll('{{WORKERS}}', String(workers)),
   );
   const [command, args] = onServerCores(nginx, ['-p', `${prefix}/`, '-c', conf, '-e', errorLog]);
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const { pids, stop } = await runNginx({
+    command,
+    args,
+    prefix,
+    errorLog,
+    name: 'nginx (nchan)',
+    port,
+    ready: () => answers(port),
   });
-  const master = child.pid as number;
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const log = () => `${stderr}${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`.trim();
-
-  const pids = () => (exited ? [] : [master, ...childPids(master)]);
-  const stop = async () => {
-    const workers = childPids(master);
-    if (!exited) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(timer);
-    // The master ends its workers before it exits; make sure of it after a SIGKILL too.
-    for (const pid of workers) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(prefix, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + 15_000;
-  while (!(await answers(port))) {
-    if (exited || Date.now() > deadline) {
-      await stop();
-      throw new Error(`nginx (nchan) did not start on port ${port}: ${log() || 'no output'}`);
-    }
-    await sleep(50);
-  }
   return { name: 'nchan', url: `http://127.0.0.1:${port}`, pids, stop };
 }
 
