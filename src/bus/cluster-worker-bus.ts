@@ -1,3 +1,4 @@
+import { Outbox } from './outbox.js';
 import type { Bus, BusMessage } from '../core/ports.js';
 import {
   decodeBus,
@@ -16,7 +17,10 @@ const REPLY_TIMEOUT_MS = 10_000;
  */
 export class WorkerBus implements Bus {
   private readonly handlers: Array<(m: BusMessage) => void> = [];
-  private outgoing: BusMessage[] = [];
+  // One string per turn: cheap to copy through the primary, parsed once by each receiver.
+  private readonly outbox = new Outbox((messages) =>
+    this.send({ lingr: 'bus', messages: encodeBus(messages) }),
+  );
   private nextId = 1;
   private readonly waiting = new Map<number, (value: boolean | string) => void>();
   private metricsSource: (() => Promise<MetricsJson>) | undefined;
@@ -31,14 +35,7 @@ export class WorkerBus implements Bus {
   }
 
   publish(message: BusMessage): void {
-    const last = this.outgoing[this.outgoing.length - 1];
-    if (message.kind === 'events' && last?.kind === 'events') last.events.push(...message.events);
-    else {
-      if (this.outgoing.length === 0) setImmediate(() => this.flush());
-      this.outgoing.push(
-        message.kind === 'events' ? { kind: 'events', events: [...message.events] } : message,
-      );
-    }
+    this.outbox.push(message);
   }
 
   subscribe(handler: (message: BusMessage) => void): void {
@@ -59,17 +56,10 @@ export class WorkerBus implements Bus {
     return String(await this.request((id) => ({ lingr: 'metrics', id, perWorker })));
   }
 
-  private flush(): void {
-    const messages = this.outgoing;
-    this.outgoing = [];
-    // One string per turn: cheap to copy through the primary, parsed once by each receiver.
-    if (messages.length > 0) this.send({ lingr: 'bus', messages: encodeBus(messages) });
-  }
-
   private request(make: (id: number) => ToPrimary): Promise<boolean | string> {
     const id = this.nextId++;
     // Ours go first: the primary must see what we published before what we ask.
-    this.flush();
+    this.outbox.flush();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);

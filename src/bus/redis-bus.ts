@@ -1,3 +1,4 @@
+import { Outbox } from './outbox.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
@@ -105,7 +106,7 @@ export class RedisBus implements Bus {
   private readonly log: Logger;
   private readonly onLost: (userIds: number[]) => void;
   private readonly handlers: Array<(m: BusMessage) => void> = [];
-  private outgoing: BusMessage[] = [];
+  private readonly outbox = new Outbox((messages) => this.sendBatch(messages));
   /** The users this node holds online: the truth Redis is made to match. */
   private readonly online = new Set<number>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -181,15 +182,7 @@ export class RedisBus implements Bus {
   }
 
   publish(message: BusMessage): void {
-    if (this.closed) return;
-    const last = this.outgoing[this.outgoing.length - 1];
-    if (message.kind === 'events' && last?.kind === 'events') last.events.push(...message.events);
-    else {
-      if (this.outgoing.length === 0) setImmediate(() => this.flush());
-      this.outgoing.push(
-        message.kind === 'events' ? { kind: 'events', events: [...message.events] } : message,
-      );
-    }
+    if (!this.closed) this.outbox.push(message);
   }
 
   subscribe(handler: (message: BusMessage) => void): void {
@@ -204,7 +197,7 @@ export class RedisBus implements Bus {
     if (online) this.online.add(userId);
     else this.online.delete(userId);
     // Ours go first: the others must hear what we published before the change of presence.
-    this.flush();
+    this.outbox.flush();
     if (!this.writable()) {
       this.resync = true;
       throw new Error('the Redis bus is not connected');
@@ -234,7 +227,7 @@ export class RedisBus implements Bus {
    */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
+    this.outbox.flush();
     const connected = this.writable();
     this.stop();
     if (connected) await this.pub.del(this.key.lease).catch(() => undefined);
@@ -252,7 +245,7 @@ export class RedisBus implements Bus {
   private stop(): void {
     this.closed = true;
     this.live = false;
-    this.outgoing = [];
+    this.outbox.clear();
     for (const t of this.timers) clearInterval(t);
   }
 
@@ -299,7 +292,7 @@ export class RedisBus implements Bus {
   private async sweep(): Promise<void> {
     if (!this.writable() || this.sweeping) return;
     this.sweeping = true;
-    this.flush();
+    this.outbox.flush();
     try {
       this.lost(
         await scripts.sweep.run(
@@ -328,10 +321,7 @@ export class RedisBus implements Bus {
     }
   }
 
-  private flush(): void {
-    const messages = this.outgoing;
-    if (messages.length === 0) return;
-    this.outgoing = [];
+  private sendBatch(messages: BusMessage[]): void {
     if (!this.writable()) {
       this.counts.dropped += messages.length;
       this.log.debug({ node: this.nodeId, count: messages.length }, 'redis bus: not connected, dropped');

@@ -1,6 +1,6 @@
 import type { DirectoryRepository } from '../../core/ports.js';
 import type { Pool } from './database.js';
-import { containsPattern } from './like.js';
+import { containsPattern } from '../rows.js';
 import { ROOM_COLUMNS, toRoom, type RoomRow } from './rooms.js';
 
 /** The explore pages' lists: each one query that reads the rooms with their tags. */

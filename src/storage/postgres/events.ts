@@ -1,24 +1,7 @@
-import { factData, type ChatEvent, type Fact, type NewEvent } from '../../core/model.js';
+import { factData, type ChatEvent, type NewEvent } from '../../core/model.js';
+import { toEvent, type EventRow } from '../rows.js';
 import type { EventRepository } from '../../core/ports.js';
 import { transaction, type Pool, type PoolClient } from './database.js';
-
-interface EventRow {
-  id: number;
-  room_id: string;
-  kind: Fact['kind'];
-  payload: string;
-  created_at: number;
-}
-
-function toEvent(r: EventRow): ChatEvent {
-  const data: unknown = JSON.parse(r.payload);
-  return {
-    id: r.id,
-    roomId: r.room_id,
-    createdAt: r.created_at,
-    fact: { kind: r.kind, [r.kind]: data } as Fact,
-  };
-}
 
 /** The channel told of every transaction that stored events (the payload names the store that wrote them). */
 export const EVENTS_CHANNEL = 'lingr_events';

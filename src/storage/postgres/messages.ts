@@ -2,31 +2,7 @@ import type { Message, NewEvent, NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import { transaction, type Pool } from './database.js';
 import type { PostgresEvents } from './events.js';
-import { containsPattern } from './like.js';
-
-interface MessageRow {
-  id: number;
-  room_id: string;
-  type: 'user' | 'bot';
-  speaker_id: string;
-  public_session_id: string;
-  nickname: string;
-  text: string;
-  local_id: string | null;
-  created_at: number;
-}
-
-const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  roomId: r.room_id,
-  type: r.type,
-  speakerId: r.speaker_id,
-  publicSessionId: r.public_session_id,
-  nickname: r.nickname,
-  text: r.text,
-  localId: r.local_id,
-  createdAt: r.created_at,
-});
+import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 
 const COLUMNS =
   'm.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id, m.created_at';

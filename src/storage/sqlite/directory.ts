@@ -1,7 +1,7 @@
 import type { Room } from '../../core/model.js';
 import type { DirectoryRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
-import { containsPattern } from './like.js';
+import { containsPattern } from '../rows.js';
 import type { SqliteRooms } from './rooms.js';
 
 export class SqliteDirectory implements DirectoryRepository {

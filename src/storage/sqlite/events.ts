@@ -1,25 +1,8 @@
-import { factData, type ChatEvent, type Fact, type NewEvent } from '../../core/model.js';
+import { factData, type ChatEvent, type NewEvent } from '../../core/model.js';
+import { toEvent, type EventRow } from '../rows.js';
 import type { EventRepository } from '../../core/ports.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-
-interface EventRow {
-  id: number;
-  room_id: string;
-  kind: Fact['kind'];
-  payload: string;
-  created_at: number;
-}
-
-function toEvent(r: EventRow): ChatEvent {
-  const data: unknown = JSON.parse(r.payload);
-  return {
-    id: r.id,
-    roomId: r.room_id,
-    createdAt: r.created_at,
-    fact: { kind: r.kind, [r.kind]: data } as Fact,
-  };
-}
 
 /** The event log. Callers may use `insertOne` inside their own transaction. */
 export class SqliteEvents implements EventRepository {

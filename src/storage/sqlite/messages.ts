@@ -4,31 +4,7 @@ import { isShortTerm } from '../../core/search.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqliteEvents } from './events.js';
-import { containsPattern } from './like.js';
-
-interface MessageRow {
-  id: number;
-  room_id: string;
-  type: 'user' | 'bot';
-  speaker_id: string;
-  public_session_id: string;
-  nickname: string;
-  text: string;
-  local_id: string | null;
-  created_at: number;
-}
-
-const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  roomId: r.room_id,
-  type: r.type,
-  speakerId: r.speaker_id,
-  publicSessionId: r.public_session_id,
-  nickname: r.nickname,
-  text: r.text,
-  localId: r.local_id,
-  createdAt: r.created_at,
-});
+import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 
 const COLUMNS = 'id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at';
 
