@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { compare } from './compare.js';
 import { describePinning, pinningFrom, usePinning } from './cpu-pinning.js';
-import { isNodesTarget, singleNodeOf } from './load/lingr/index.js';
+import { baselineOf } from './load/lingr/index.js';
 import { LONG_POLL_PEERS, availablePeers } from './peer-list.js';
 import { printTable } from './report.js';
 import { RESULTS_DIR, SMOKE_RESULTS_DIR, writeResult } from './results.js';
@@ -41,7 +41,9 @@ ${SCENARIOS.map((s) => `  ${s.usage}`).join('\n')}
 Targets: lingr-longpoll, lingr-sse, lingr-ws, lingr-mixed, the peers (ws, socketio, faye, nchan-ws,
 nchan-longpoll) where installed; "lingr" = ours on each transport, "all" = ours and every available peer.
 By name only: lingr-nodes-{ws,sse,longpoll} (three nodes on PostgreSQL + Redis, clients spread over them)
-and lingr-nodes-nginx-{ws,sse,longpoll} (the same behind nginx); each is compared with one node (lingr-ws…).
+and lingr-nodes-nginx-{ws,sse,longpoll} (the same behind nginx); each is compared with one node (lingr-ws…);
+lingr-v1-longpoll (API 1.0: a v1 session and ticket per subscriber, room/observe, lines said by v1 room/say),
+compared with lingr-longpoll.
 --smoke   tiny sizes, a few seconds; results go to ${SMOKE_RESULTS_DIR} (else bench/results/)
 --results DIR   where to write (and, for plot, read) the JSON figures
 --server-cpus LIST, --load-cpus LIST   cores for the server under test and for the load (taskset lists;
@@ -127,16 +129,16 @@ async function targetsFor(scenario: Scenario, spec: string): Promise<string[]> {
 
 /**
  * The target of ours a peer is compared with: the same kind of transport. Three nodes are compared with
- * one node on the same transport (`lingr-nodes-ws` and `lingr-nodes-nginx-ws` with `lingr-ws`).
+ * one node on the same transport (`lingr-nodes-ws` and `lingr-nodes-nginx-ws` with `lingr-ws`), API 1.0's
+ * long poll with API 2.0's.
  */
 const oursFor = (target: string): string | undefined =>
-  isNodesTarget(target)
-    ? singleNodeOf(target)
-    : target.startsWith('lingr-')
-      ? undefined
-      : LONG_POLL_PEERS.includes(target)
-        ? 'lingr-longpoll'
-        : 'lingr-ws';
+  baselineOf(target) ??
+  (target.startsWith('lingr-')
+    ? undefined
+    : LONG_POLL_PEERS.includes(target)
+      ? 'lingr-longpoll'
+      : 'lingr-ws');
 
 async function main(): Promise<number> {
   const { scenario: name, positionals, values } = parse(process.argv.slice(2));

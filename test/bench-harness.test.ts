@@ -7,7 +7,14 @@ import { processesMatching, threadCpu } from '../bench/proc-tree.js';
 import { multipartBoundary, multipartParts } from '../bench/peers/nchan.js';
 import { wsTextFrame } from '../src/transports/frames.js';
 import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
-import { isLingrTarget, isNodesTarget, singleNodeOf, throughNginx } from '../bench/load/lingr/index.js';
+import {
+  baselineOf,
+  isLingrTarget,
+  isNodesTarget,
+  singleNodeOf,
+  throughNginx,
+} from '../bench/load/lingr/index.js';
+import { readV1Observe, V1_LONGPOLL } from '../bench/load/lingr/v1-longpoll.js';
 import { subscriberUrl } from '../bench/load/protocol.js';
 import { metricValue, metricValues } from '../bench/metrics.js';
 import { frontConfig } from '../bench/nginx-front.js';
@@ -116,6 +123,30 @@ describe('benchmark harness', () => {
       ['http://a', 'http://b', 'http://c', 'http://a', 'http://b'],
     );
     assert.equal(subscriberUrl({ url: 'http://one' }, 7), 'http://one');
+  });
+
+  it('runs API 1.0 long poll by name only, against API 2.0 long poll, counting user lines alone', () => {
+    assert.ok(isLingrTarget(V1_LONGPOLL));
+    assert.equal(isNodesTarget(V1_LONGPOLL), false);
+    assert.equal(baselineOf(V1_LONGPOLL), 'lingr-longpoll');
+    assert.equal(baselineOf('lingr-nodes-nginx-ws'), 'lingr-ws');
+    assert.equal(baselineOf('lingr-longpoll'), undefined);
+    for (const scenario of [s1, s4]) assert.ok(!scenario.ours.includes(V1_LONGPOLL));
+    assert.deepEqual(readV1Observe({ status: 'ok' }), { ok: true, counter: undefined, lines: [] });
+    const reply = {
+      status: 'ok',
+      counter: 9,
+      messages: [
+        { type: 'system:enter', text: 'u1 has entered' },
+        { type: 'user', text: 'bench:1:2.000' },
+        { type: 'private', text: 'bench:2:2.000' },
+      ],
+    };
+    assert.deepEqual(readV1Observe(reply), { ok: true, counter: 9, lines: ['bench:1:2.000'] });
+    assert.equal(
+      readV1Observe({ status: 'fail', error: { code: 109, message: 'invalid ticket' } }).ok,
+      false,
+    );
   });
 
   it('reads one label set of a metric, each worker apart', () => {

@@ -6,6 +6,7 @@ import { LongPollSubscriber } from './longpoll.js';
 import type { ResumingSubscriber } from './resuming.js';
 import { Sessions, type LingrSession } from './session.js';
 import { SseSubscriber } from './sse.js';
+import { V1_LONGPOLL, v1LongPollTarget } from './v1-longpoll.js';
 import { WsSubscriber } from './ws.js';
 
 type Make = (o: SubscribeOptions, s: LingrSession) => ResumingSubscriber;
@@ -28,8 +29,11 @@ export const NODES_TARGETS = Object.keys(TRANSPORTS).flatMap((t) => {
   return [`lingr-nodes-${transport}`, `lingr-nodes-nginx-${transport}`];
 });
 
-/** Our server over each transport; `lingr-mixed` spreads subscribers over all three in turn. */
-export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed', ...NODES_TARGETS];
+/**
+ * Our server over each transport; `lingr-mixed` spreads subscribers over all three in turn. API 1.0's long
+ * poll (`lingr-v1-longpoll`) runs by name only, like the nodes.
+ */
+export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed', ...NODES_TARGETS, V1_LONGPOLL];
 
 export const isLingrTarget = (name: string): boolean => LINGR_TARGETS.includes(name);
 
@@ -41,7 +45,15 @@ export const throughNginx = (name: string): boolean => name.startsWith('lingr-no
 /** The one-node target on the same transport (`lingr-nodes-nginx-ws` → `lingr-ws`); itself otherwise. */
 export const singleNodeOf = (name: string): string => name.replace(/^lingr-nodes-(nginx-)?/, 'lingr-');
 
+/**
+ * The target of ours another of ours is measured against: one node on the same transport for several
+ * nodes, API 2.0's long poll for API 1.0's; undefined for the others.
+ */
+export const baselineOf = (name: string): string | undefined =>
+  isNodesTarget(name) ? singleNodeOf(name) : name === V1_LONGPOLL ? 'lingr-longpoll' : undefined;
+
 export function lingrTarget(name: string, options: LingrTargetOptions): Target {
+  if (name === V1_LONGPOLL) return v1LongPollTarget();
   const transport = singleNodeOf(name);
   const make: (index: number) => Make | undefined =
     name === 'lingr-mixed' ? (i) => MIXED[i % MIXED.length] : () => TRANSPORTS[transport];

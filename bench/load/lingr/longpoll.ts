@@ -13,8 +13,10 @@ export class LongPollSubscriber extends RequestSubscriber {
 
   /** One observe; `sent`/`unsent` report the first one of a connection, later ones loop by themselves. */
   private poll(sent?: () => void, unsent?: (err: Error) => void): void {
-    const url = `${this.o.url}/api/event/observe?${streamQuery(this.session.id, this.counter)}`;
-    const req = request(url, { agent: apiAgent(this.o.localAddress), timeout: OBSERVE_TIMEOUT_MS });
+    const req = request(this.observeUrl(), {
+      agent: apiAgent(this.o.localAddress),
+      timeout: OBSERVE_TIMEOUT_MS,
+    });
     this.req = req;
     let written = false;
     req.on('finish', () => {
@@ -36,17 +38,27 @@ export class LongPollSubscriber extends RequestSubscriber {
       res.on('end', () => {
         if (req !== this.req) return;
         if (res.statusCode !== 200) return this.failed(new Error(`observe: HTTP ${res.statusCode}`));
-        let reply: ObserveReply;
+        let ok: boolean;
         try {
-          reply = JSON.parse(Buffer.concat(chunks).toString()) as ObserveReply;
+          ok = this.take(Buffer.concat(chunks).toString());
         } catch (err) {
           return this.failed(asError(err));
         }
-        this.deliver(reply);
-        if (reply.events?.length) this.o.onReply?.();
-        if (reply.status === 'ok' && !this.closed && !this.paused && req === this.req) this.poll();
+        if (ok && !this.closed && !this.paused && req === this.req) this.poll();
       });
     });
     req.end();
+  }
+
+  protected observeUrl(): string {
+    return `${this.o.url}/api/event/observe?${streamQuery(this.session.id, this.counter)}`;
+  }
+
+  /** Reads one reply and hands its lines on; whether to poll again. */
+  protected take(body: string): boolean {
+    const reply = JSON.parse(body) as ObserveReply;
+    this.deliver(reply);
+    if (reply.events?.length) this.o.onReply?.();
+    return reply.status === 'ok';
   }
 }

@@ -48,10 +48,16 @@ export abstract class ResumingSubscriber implements Subscriber {
       this.failed(new Error(`reply: ${JSON.stringify(reply).slice(0, 200)}`));
       return;
     }
-    this.failures = 0;
-    if (reply.counter > this.counter) this.counter = reply.counter;
-    if (reply.counter > this.session.counter) this.session.counter = reply.counter;
+    this.advance(reply.counter);
     for (const e of reply.events ?? []) if (e.message) this.o.onLine(e.message.text);
+  }
+
+  /** A good reply: earlier failures are forgiven, and the counter moves on to the reply's, if it has one. */
+  protected advance(counter: number | undefined): void {
+    this.failures = 0;
+    if (counter === undefined) return;
+    if (counter > this.counter) this.counter = counter;
+    if (counter > this.session.counter) this.session.counter = counter;
   }
 
   /** The server asked us to reconnect: resume from our counter at once. */
