@@ -24,9 +24,10 @@ export interface Store {
   readonly directory: DirectoryRepository;
   /**
    * Calls `changed` soon after another process (or node) stored events, so this one can read them; how
-   * soon is the adapter's (SQLite polls, PostgreSQL can be told). Returns a function that stops watching.
+   * soon is the adapter's (SQLite polls, PostgreSQL can be told). `upTo` is the highest event id stored,
+   * when the adapter knows it. Returns a function that stops watching.
    */
-  watch(changed: () => void): () => void;
+  watch(changed: (upTo?: number) => void): () => void;
   /** Stops watching and closes the store; nothing may be called after. */
   close(): Promise<void>;
 }
@@ -231,6 +232,11 @@ export type BusMessage =
  * gaps, `Store.watch` tells of changes), and a session reloads from the store.
  */
 export interface Bus {
+  /**
+   * True when every process that shares the store hears what this one publishes (a networked broker): an
+   * event the store tells of then usually arrives on the bus a moment later, without a read.
+   */
+  readonly reachesEveryProcess: boolean;
   /** Sends to every other process. */
   publish(message: BusMessage): void;
   /** Receives what other processes publish (handlers are called in publication order per publisher). */

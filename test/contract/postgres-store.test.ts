@@ -196,7 +196,11 @@ describe('PostgreSQL store', () => {
     const other = await openPostgresStore(url, { log: quiet });
     try {
       let told = 0;
-      const stop = store.watch(() => told++);
+      let upTo: number | undefined;
+      const stop = store.watch((id) => {
+        told++;
+        upTo = id;
+      });
       await store.events.append([note(1)]);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(told, 0, 'not told of its own writes');
@@ -206,6 +210,7 @@ describe('PostgreSQL store', () => {
         [0, 1, 2],
       );
       await waitFor(() => told === 1);
+      assert.equal(upTo, (batch[2] as ChatEvent).id, 'told how far the store now reaches');
       stop();
     } finally {
       await store.close();
@@ -219,10 +224,15 @@ describe('PostgreSQL store', () => {
     const store = await openPostgresStore(url, { log: quiet });
     try {
       let told = 0;
-      const stop = store.watch(() => told++);
+      const ids: Array<number | undefined> = [];
+      const stop = store.watch((id) => {
+        told++;
+        ids.push(id);
+      });
       await pgServer.stop();
       await pgServer.start();
       await waitFor(() => told > 0, 20_000);
+      assert.equal(ids[0], undefined, 'after a gap in listening, how far is unknown: read it all');
       const other = await openPostgresStore(url, { log: quiet });
       try {
         const before = told;
