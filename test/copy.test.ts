@@ -81,7 +81,7 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
   it('copies every row with its ids; sessions, counters, passwords, icons and rooms work on PostgreSQL', async () => {
     // An installation used as people use it: accounts, rooms, a guest, lines, a star, an icon, a link.
     prepare(dataDir, [
-      ['user', 'add', 'alice', '--password', 'password1', '--name', 'Alice'],
+      ['user', 'add', 'alice', '--password', 'password1', '--name', 'Alice', '--email', 'Alice@Example.org'],
       ['user', 'add', 'bob', '--password', 'password2', '--name', 'Bob'],
       ['room', 'add', 'lobby', '--name', 'Lobby', '--owner', 'alice', '--tags', 'talk,misc'],
       ['room', 'add', 'den', '--name', 'The Den', '--owner', 'alice', '--private'],
@@ -250,6 +250,13 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const icon = await fetch(`${pgUrl}/images/user/alice/42x42.gif`);
     assert.equal(icon.headers.get('content-type'), 'image/png');
     assert.deepEqual(Buffer.from(await icon.arrayBuffer()), PNG, 'the uploaded icon is there');
+
+    // Emails come along with what keeps them unique whatever their case.
+    const sameEmail = runLingr([
+      ...['user', 'add', 'alice2', '--password', 'password3', '--email', 'ALICE@example.org'],
+      ...['--database', postgres.url],
+    ]);
+    assert.equal(sameEmail.stderr, 'lingr: That email address is already in use.\n');
 
     // Other sequences carry on above the copied ids too.
     const added = runLingr(['user', 'add', 'carol', '--password', 'password3', '--database', postgres.url]);

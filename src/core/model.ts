@@ -3,6 +3,8 @@ export interface User {
   username: string;
   name: string;
   passwordHash: string;
+  /** For signing in by email (API 1.0); shown to nobody but its owner. Unique whatever its case. */
+  email: string | null;
   createdAt: number;
   /** A guest: someone who entered a public room with only a nickname; gone when their session ends. */
   guest: boolean;

@@ -43,6 +43,10 @@ const MAX_ROOM_NAME = 100;
 const MAX_BLURB = 2000;
 const MAX_TAGS = 10;
 const TAG_PATTERN = /^[\p{L}\p{N}_.+#-]{1,40}$/u;
+/** The longest address SMTP can carry (RFC 5321: a 256-octet path less its angle brackets). */
+const MAX_EMAIL = 254;
+/** Whitespace (Unicode's too) and control characters: none belongs in an address. */
+const EMAIL_FORBIDDEN = /[\s\p{Cc}\p{Cf}]/u;
 
 export function checkId(kind: string, id: string): string {
   if (!ID_PATTERN.test(id)) throw invalidParameter(`${kind} must be 1 to 40 letters, digits or underscores.`);
@@ -61,6 +65,34 @@ export function checkPassword(password: string): string {
     throw invalidParameter(`password must be ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
   return password;
 }
+
+/**
+ * An email address as people type it, trimmed: one `@`, something before it, and a domain with a dot
+ * that neither starts nor ends with one. Whether it receives mail is not ours to know.
+ */
+export function checkEmail(raw: string): string {
+  const email = raw.trim();
+  if (email === '') throw invalidParameter('email must not be empty.');
+  if (codePointLength(email) > MAX_EMAIL)
+    throw invalidParameter(`email must be at most ${MAX_EMAIL} characters.`);
+  if (EMAIL_FORBIDDEN.test(email))
+    throw invalidParameter('email must not contain spaces or control characters.');
+  const at = email.indexOf('@');
+  if (at < 0 || at !== email.lastIndexOf('@'))
+    throw invalidParameter('email must contain exactly one "@", as in name@example.com.');
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local === '') throw invalidParameter('email needs a name before the "@", as in name@example.com.');
+  if (!domain.includes('.') || domain.startsWith('.') || domain.endsWith('.') || domain.includes('..'))
+    throw invalidParameter('email needs a domain with a dot after the "@", as in name@example.com.');
+  return email;
+}
+
+/** How emails are compared: whatever their case, two addresses that read alike are one. */
+export const emailKey = (email: string): string => email.toLowerCase();
+
+/** Another account has the address already (whatever its case). */
+export const emailTaken = () => invalidParameter('That email address is already in use.');
 
 export function checkTimezone(tz: string): string {
   try {

@@ -2,7 +2,15 @@ import { forbidden, notFound } from '../core/chat-error.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
-import { checkDisplayName, checkId, checkPassword, checkUsername, roomSettings } from '../core/validation.js';
+import {
+  checkDisplayName,
+  checkEmail,
+  checkId,
+  checkPassword,
+  checkUsername,
+  emailTaken,
+  roomSettings,
+} from '../core/validation.js';
 import type { Memberships } from './memberships.js';
 import type { PasswordHasher } from './password.js';
 
@@ -18,14 +26,18 @@ export class Administration {
     private readonly clock: Clock,
   ) {}
 
-  async addUser(input: { username: string; password: string; name?: string }): Promise<User> {
+  /** An email, when given, must be free (whatever its case); the store decides between two at once. */
+  async addUser(input: { username: string; password: string; name?: string; email?: string }): Promise<User> {
     const username = checkUsername(input.username);
     checkPassword(input.password);
     const name = checkDisplayName(input.name ?? username);
+    const email = input.email === undefined ? null : checkEmail(input.email);
     if (await this.store.users.byUsername(username)) throw forbidden(`User "${username}" already exists.`);
+    if (email !== null && (await this.store.users.byEmail(email))) throw emailTaken();
     return this.store.users.create({
       username,
       name,
+      email,
       passwordHash: await this.hasher.hash(input.password),
       createdAt: this.clock.now(),
     });

@@ -298,6 +298,11 @@ export class Queries {
     return { lines, total };
   }
 
+  /** The user's own email, for their profile page alone: nobody else is ever shown it. */
+  async ownEmail(userId: number): Promise<string | null> {
+    return (await this.store.users.byId(userId))?.email ?? null;
+  }
+
   userIcon(username: string) {
     return this.store.users.icon(username);
   }

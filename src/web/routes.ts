@@ -138,12 +138,21 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   };
 
   const signUp = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
-    const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
+    const values = {
+      username: form.get('username')?.trim() ?? '',
+      name: form.get('name')?.trim() ?? '',
+      email: form.get('email')?.trim() ?? '',
+    };
     const password = form.get('password') ?? '';
     const next = safeNext(form.get('next'));
     try {
       const { secret } = await accounts.signUp(
-        { username: values.username, password, name: values.name || values.username },
+        {
+          username: values.username,
+          password,
+          name: values.name || values.username,
+          email: values.email || undefined,
+        },
         req.socket.remoteAddress ?? '',
       );
       redirect(res, next, sessionCookie(secret, deps.secureCookies));
@@ -232,14 +241,21 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     const viewer = await poster(req, res, form, '/settings');
     if (!viewer) return;
     const name = form.get('name') ?? '';
+    // A form without the field (a guest's) leaves the email as it is.
+    const email = form.get('email');
     try {
-      await accounts.updateProfile(viewer.session, { name, icon: icon?.bytes });
+      await accounts.updateProfile(viewer.session, { name, icon: icon?.bytes, email });
       redirect(res, '/settings?saved=1');
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
+      const values = { name, ...(email === undefined ? {} : { email }) };
       sendPage(
         res,
-        settingsPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status: 400, values: { name } }),
+        settingsPage(viewerOfVisitor(viewer) as Viewer, await queries.ownEmail(viewer.session.userId), {
+          error: err.detail,
+          status: FORM_STATUS[err.code] ?? 400,
+          values,
+        }),
       );
     }
   };
@@ -436,7 +452,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         return viewer
           ? sendPage(
               res,
-              settingsPage(viewerOfVisitor(viewer) as Viewer, {
+              settingsPage(viewerOfVisitor(viewer) as Viewer, await queries.ownEmail(viewer.session.userId), {
                 saved: queryValues(query).get('saved') === '1',
               }),
             )

@@ -74,6 +74,59 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.users.byUsername('gone'), undefined);
     });
 
+    it('keeps emails: found whatever their case, unique whatever their case, changed and cleared', async () => {
+      const ema = await s.users.create({
+        username: 'ema',
+        name: 'Ema',
+        passwordHash: 'h',
+        createdAt: at,
+        email: 'Ema.Smith@Example.org',
+      });
+      assert.equal(ema.email, 'Ema.Smith@Example.org', 'kept as typed');
+      assert.equal((await s.users.byEmail('ema.smith@example.org'))?.id, ema.id);
+      assert.equal((await t.other.users.byEmail('EMA.SMITH@EXAMPLE.ORG'))?.username, 'ema');
+      assert.equal(await s.users.byEmail('ema@example.org'), undefined);
+      const noEmail = await s.users.create({
+        username: 'noemail',
+        name: 'N',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      assert.equal(noEmail.email, null);
+      const other = await s.users.create({
+        username: 'noemail2',
+        name: 'N',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      assert.equal(other.email, null, 'any number of users have no email');
+
+      const taken = { code: 'invalid_parameter', message: 'That email address is already in use.' };
+      await assert.rejects(
+        s.users.create({
+          username: 'mallory',
+          name: 'M',
+          passwordHash: 'h',
+          createdAt: at,
+          email: 'ema.SMITH@example.ORG',
+        }),
+        taken,
+      );
+      assert.equal(await s.users.byUsername('mallory'), undefined, 'no user is made with a taken email');
+      await assert.rejects(s.users.setEmail(noEmail.id, 'EMA.smith@example.org'), taken);
+      assert.equal((await s.users.byId(noEmail.id))?.email, null);
+
+      await s.users.setEmail(noEmail.id, 'Noemail@Example.org');
+      assert.equal((await t.other.users.byEmail('noemail@example.org'))?.id, noEmail.id);
+      await s.users.setEmail(ema.id, 'ema@example.net');
+      assert.equal(await s.users.byEmail('ema.smith@example.org'), undefined, 'the old address is free');
+      await s.users.setEmail(other.id, 'ema.smith@example.org');
+      assert.equal((await s.users.byEmail('Ema.Smith@Example.org'))?.id, other.id);
+      await s.users.setEmail(ema.id, null);
+      assert.equal((await s.users.byId(ema.id))?.email, null);
+      assert.equal(await s.users.byEmail('ema@example.net'), undefined);
+    });
+
     it('finds registered users by a name that reads as their username or display name, never guests', async () => {
       const kay = await s.users.create({
         username: 'kay',

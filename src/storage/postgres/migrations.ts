@@ -143,6 +143,13 @@ export const migrations: readonly Step[] = [
   INSERT INTO meta (key, value) VALUES ('events_pruned_through', '0');
   `,
   trigramIndex,
+  `
+  -- Emails, for signing in by email (API 1.0). email_key is the address lower-cased by the program
+  -- (emailKey, core/validation.ts) so both stores agree on which addresses are one; it is unique.
+  ALTER TABLE users ADD COLUMN email TEXT;
+  ALTER TABLE users ADD COLUMN email_key TEXT;
+  CREATE UNIQUE INDEX users_by_email ON users (email_key);
+  `,
 ];
 
 /**
