@@ -148,6 +148,8 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const file = databaseFile(dataDir);
     const db = new Database(file);
     db.prepare('UPDATE messages SET deleted_at = created_at + 1 WHERE id = ?').run(Number(doomed));
+    // A room password (API 1.0 sets them): its hash travels with the room.
+    db.prepare("UPDATE rooms SET password_hash = 'scrypt$10$c2FsdA==$a2V5' WHERE id = 'den'").run();
     const lastEvent = (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number }).id;
     const copiedLines = db
       .prepare("SELECT id, payload FROM events WHERE id > ? AND kind = 'message' ORDER BY id")
@@ -158,6 +160,10 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
     for (const table of ['sessions', 'session_rooms', 'messages', 'favorites', 'events', 'meta'])
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
+    assert.ok(
+      (before.get('rooms') ?? []).some((r) => r.password_hash !== null),
+      'a room has a password to copy',
+    );
 
     // A password in the URL is never printed (the test server trusts any).
     const target = postgres.url.replace('lingr@', 'lingr:hunter2@');

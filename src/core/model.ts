@@ -14,7 +14,10 @@ export interface Room {
   id: string;
   name: string;
   blurb: string | null;
+  /** Listed, and readable by anyone; never true while the room has a password (spec 7.8). */
   isPublic: boolean;
+  /** The hash of the room's password (API 1.0 room.enter), as account passwords are hashed; null: none. */
+  passwordHash: string | null;
   ownerId: number | null;
   tags: string[];
   timezone: string;

@@ -94,6 +94,13 @@ export const emailKey = (email: string): string => email.toLowerCase();
 /** Another account has the address already (whatever its case). */
 export const emailTaken = () => invalidParameter('That email address is already in use.');
 
+/** A room's password (API 1.0): anything, up to an account password's length, for it is hashed the same way. */
+export function checkRoomPassword(password: string): string {
+  if (codePointLength(password) > MAX_PASSWORD_CHARS)
+    throw invalidParameter(`room password must be at most ${MAX_PASSWORD_CHARS} characters.`);
+  return password;
+}
+
 export function checkTimezone(tz: string): string {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });

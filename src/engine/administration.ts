@@ -7,6 +7,7 @@ import {
   checkEmail,
   checkId,
   checkPassword,
+  checkRoomPassword,
   checkUsername,
   emailTaken,
   roomSettings,
@@ -43,7 +44,10 @@ export class Administration {
     });
   }
 
-  /** Creates a room; its owner, if any, becomes its first member. */
+  /**
+   * Creates a room; its owner, if any, becomes its first member. With a password (not '') it is never
+   * public.
+   */
   async addRoom(input: {
     id: string;
     name: string;
@@ -52,14 +56,19 @@ export class Administration {
     isPublic?: boolean;
     tags?: readonly string[];
     timezone?: string;
+    password?: string;
   }): Promise<Room> {
     const id = checkId('room id', input.id);
     const settings = roomSettings(input);
+    const password = input.password ? checkRoomPassword(input.password) : undefined;
     const owner = input.owner === undefined ? undefined : await this.user(input.owner);
     if (await this.store.rooms.byId(id)) throw forbidden(`Room "${id}" already exists.`);
+    const passwordHash = password === undefined ? null : await this.hasher.hash(password);
     const room = await this.store.rooms.create({
       id,
       ...settings,
+      isPublic: settings.isPublic && passwordHash === null,
+      passwordHash,
       ownerId: owner?.id ?? null,
       createdAt: this.clock.now(),
     });

@@ -18,6 +18,7 @@ const room = (id: string, overrides: Partial<Room> = {}): Room => ({
   name: id.toUpperCase(),
   blurb: null,
   isPublic: true,
+  passwordHash: null,
   ownerId: null,
   tags: [],
   timezone: 'UTC',
@@ -300,6 +301,21 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       await s.rooms.setInvitation('inv', 'third', at + 3);
       await s.rooms.remove('inv', note('inv', 9));
       assert.equal(await s.rooms.invitation('inv'), undefined);
+    });
+
+    it('keeps a room’s password hash through create and update, none by default', async () => {
+      await s.rooms.create(room('vault', { isPublic: false, passwordHash: 'scrypt$10$salt$key' }));
+      assert.equal((await t.other.rooms.byId('vault'))?.passwordHash, 'scrypt$10$salt$key');
+      await s.rooms.update(room('vault', { isPublic: false, passwordHash: 'scrypt$10$salt$other' }));
+      assert.equal((await t.other.rooms.byId('vault'))?.passwordHash, 'scrypt$10$salt$other');
+      await s.rooms.update(room('vault', { passwordHash: null }));
+      const cleared = await t.other.rooms.byId('vault');
+      assert.equal(cleared?.passwordHash, null);
+      assert.equal(cleared?.isPublic, true);
+      await s.rooms.create(room('open'));
+      assert.equal((await s.rooms.byId('open'))?.passwordHash, null);
+      const listed = (await s.directory.newest(100)).find((r) => r.id === 'open');
+      assert.equal(listed?.passwordHash, null, 'rooms read from the directory carry it too');
     });
 
     it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {

@@ -150,6 +150,10 @@ export const migrations: readonly Step[] = [
   ALTER TABLE users ADD COLUMN email_key TEXT;
   CREATE UNIQUE INDEX users_by_email ON users (email_key);
   `,
+  `
+  -- A room's password (API 1.0), hashed as account passwords are; NULL: none. A room with one is never public.
+  ALTER TABLE rooms ADD COLUMN password_hash TEXT;
+  `,
 ];
 
 /**

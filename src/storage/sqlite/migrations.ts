@@ -154,6 +154,10 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   CREATE UNIQUE INDEX users_by_email ON users (email_key);
   `,
   `
+  -- A room's password (API 1.0), hashed as account passwords are; NULL: none. A room with one is never public.
+  ALTER TABLE rooms ADD COLUMN password_hash TEXT;
+  `,
+  `
   -- Full-text search over every line, by substring (trigram: Japanese has no spaces between words). It
   -- reads the text from messages (external content) and is kept in step by these triggers, which also run
   -- for the lines a deleted room takes with it.

@@ -8,6 +8,7 @@ interface RoomRow {
   name: string;
   blurb: string | null;
   is_public: number;
+  password_hash: string | null;
   owner_id: number | null;
   timezone: string;
   created_at: number;
@@ -72,7 +73,8 @@ export class SqliteRooms implements RoomRepository {
        FROM memberships m WHERE m.user_id = ?`,
     );
     this.insertRoom = db.prepare(
-      'INSERT INTO rooms (id, name, blurb, is_public, owner_id, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO rooms (id, name, blurb, is_public, password_hash, owner_id, timezone, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertTag = db.prepare('INSERT OR IGNORE INTO room_tags (room_id, tag, position) VALUES (?, ?, ?)');
     this.selectRoom = db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE id = ?');
@@ -95,8 +97,8 @@ export class SqliteRooms implements RoomRepository {
       'INSERT OR IGNORE INTO memberships (room_id, user_id, is_owner, joined_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.deleteRoom = db.prepare<[string]>('DELETE FROM rooms WHERE id = ?');
-    this.updateRoom = db.prepare<[string, string | null, number, string, string]>(
-      'UPDATE rooms SET name = ?, blurb = ?, is_public = ?, timezone = ? WHERE id = ?',
+    this.updateRoom = db.prepare<[string, string | null, number, string | null, string, string]>(
+      'UPDATE rooms SET name = ?, blurb = ?, is_public = ?, password_hash = ?, timezone = ? WHERE id = ?',
     );
     this.deleteTags = db.prepare<[string]>('DELETE FROM room_tags WHERE room_id = ?');
     this.deleteSubscriptions = db.prepare<[string]>('DELETE FROM session_rooms WHERE room_id = ?');
@@ -121,6 +123,7 @@ export class SqliteRooms implements RoomRepository {
         room.name,
         room.blurb,
         room.isPublic ? 1 : 0,
+        room.passwordHash,
         room.ownerId,
         room.timezone,
         room.createdAt,
@@ -142,6 +145,7 @@ export class SqliteRooms implements RoomRepository {
       name: r.name,
       blurb: r.blurb,
       isPublic: r.is_public === 1,
+      passwordHash: r.password_hash,
       ownerId: r.owner_id,
       tags: this.selectTags.all(id).map((t) => t.tag),
       timezone: r.timezone,
@@ -200,7 +204,14 @@ export class SqliteRooms implements RoomRepository {
   async update(room: Room, event?: (members: MemberView[]) => NewEvent) {
     return this.db
       .transaction((): ChatEvent | undefined => {
-        this.updateRoom.run(room.name, room.blurb, room.isPublic ? 1 : 0, room.timezone, room.id);
+        this.updateRoom.run(
+          room.name,
+          room.blurb,
+          room.isPublic ? 1 : 0,
+          room.passwordHash,
+          room.timezone,
+          room.id,
+        );
         this.deleteTags.run(room.id);
         room.tags.forEach((tag, i) => this.insertTag.run(room.id, tag, i));
         return event && this.events.insertOne(event(this.selectMembers.all(room.id).map(toMember)));
