@@ -189,9 +189,9 @@ async function admin(group: string, args: string[]): Promise<void> {
 const COPY_USAGE = `Usage: lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
 
 Copies everything in DIR/lingr.db (the --data directory of a SQLite installation) into an empty PostgreSQL
-database: users and their passwords, emails, icons, rooms, tags, members, invitation links, sessions, lines and the
-event log with its ids, so that clients carry on with their sessions and counters on a server started with
---database. It refuses a database that already holds users, rooms or events.
+database: users and their passwords, emails and icons, rooms and their passwords, icons, tags, members and
+invitation links, sessions, lines and the event log with its ids, so that clients carry on with their
+sessions and counters on a server started with --database. It refuses a database that already holds users, rooms or events.
 
 The copy is of the moment it starts: a server may keep running for a trial copy, but stop it for the final
 one, or lines said meanwhile stay behind.`;

@@ -117,6 +117,10 @@ export interface RoomRepository {
    * `event` builds the access fact from the members, written in the same transaction.
    */
   update(room: Room, event?: (members: MemberView[]) => NewEvent): Promise<ChatEvent | undefined>;
+  /** Gives the room this icon, replacing any it had; the icon goes with the room when it is deleted. */
+  setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
+  /** The uploaded icon of a room, if any. */
+  icon(roomId: string): Promise<{ type: string; bytes: Buffer } | undefined>;
 }
 
 export interface SessionRepository {

@@ -1,5 +1,6 @@
 import { invalidParameter } from './chat-error.js';
 import { ID_PATTERN } from './ids.js';
+import { imageType } from './image-type.js';
 import { checkNickname, codePointLength } from './text.js';
 
 /** Top-level web paths: a user named like one would shadow it at `/<username>` (spec 8). */
@@ -99,6 +100,17 @@ export function checkRoomPassword(password: string): string {
   if (codePointLength(password) > MAX_PASSWORD_CHARS)
     throw invalidParameter(`room password must be at most ${MAX_PASSWORD_CHARS} characters.`);
   return password;
+}
+
+/** Icons are small pictures; anything bigger than this is not one worth keeping in the database. */
+const MAX_ICON_BYTES = 256 * 1024;
+
+/** An uploaded icon of a user or a room: PNG, JPEG, GIF or WebP by its bytes, up to 256 KB. */
+export function checkIcon(bytes: Buffer): { type: string; bytes: Buffer } {
+  const type = imageType(bytes);
+  if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
+  if (bytes.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
+  return { type, bytes };
 }
 
 export function checkTimezone(tz: string): string {

@@ -7,11 +7,10 @@ import {
   rateLimited,
 } from '../core/chat-error.js';
 import { randomBase62 } from '../core/ids.js';
-import { imageType } from '../core/image-type.js';
 import type { User } from '../core/model.js';
 import type { Bus, LimitCounters, Store } from '../core/ports.js';
 import { checkNickname } from '../core/text.js';
-import { checkEmail, emailKey } from '../core/validation.js';
+import { checkEmail, checkIcon, emailKey } from '../core/validation.js';
 import type { Clock } from '../core/time.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Administration } from './administration.js';
@@ -27,7 +26,6 @@ import type { SignInGuard } from './sign-in-guard.js';
 
 /** Our ids are 24 characters; anything much longer is not worth a lookup. */
 const MAX_SESSION_ID = 64;
-const MAX_ICON_BYTES = 256 * 1024;
 /** Guests one address may create per hour: enough for a family or an office, not for a flood. */
 const GUESTS_PER_HOUR = 30;
 
@@ -204,13 +202,7 @@ export class Accounts {
     const name = checkNickname(input.name);
     const email = input.email === undefined || input.email.trim() === '' ? null : checkEmail(input.email);
     if (email !== null && s.guest) throw forbidden('Guests have no email; sign up for an account.');
-    let icon: { type: string; bytes: Buffer } | undefined;
-    if (input.icon) {
-      const type = imageType(input.icon);
-      if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
-      if (input.icon.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
-      icon = { type, bytes: input.icon };
-    }
+    const icon = input.icon ? checkIcon(input.icon) : undefined;
     // The email first: the one change here that another account can refuse.
     if (input.email !== undefined && !s.guest) await this.d.store.users.setEmail(s.userId, email);
     await this.rename(s, name);

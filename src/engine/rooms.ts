@@ -3,7 +3,7 @@ import { randomBase62 } from '../core/ids.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
-import { checkRoomPassword, roomSettings, type RoomSettingsInput } from '../core/validation.js';
+import { checkIcon, checkRoomPassword, roomSettings, type RoomSettingsInput } from '../core/validation.js';
 import type { Administration } from './administration.js';
 import type { EventWriter } from './event-log.js';
 import type { LiveSession } from './live-session.js';
@@ -97,6 +97,16 @@ export class Rooms {
     );
     if (event) this.events.published([event]);
     return updated;
+  }
+
+  /**
+   * Gives the room an icon (PNG, JPEG, GIF or WebP up to 256 KB), replacing any it had. Whoever calls it
+   * has checked that the caller may (API 1.0 room.create and room.changeSettings, for the owner).
+   */
+  async setIcon(roomId: string, bytes: Buffer): Promise<void> {
+    const icon = checkIcon(bytes);
+    if (!(await this.store.rooms.byId(roomId))) throw notFound(`No room "${roomId}".`);
+    await this.store.rooms.setIcon(roomId, icon, this.clock.now());
   }
 
   /** Deletes a room; only its owner may. Everyone following it stops at once. */

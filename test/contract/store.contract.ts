@@ -318,6 +318,23 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(listed?.passwordHash, null, 'rooms read from the directory carry it too');
     });
 
+    it('keeps one icon per room: set, read, replaced, gone with the room', async () => {
+      await s.rooms.create(room('gallery'));
+      assert.equal(await s.rooms.icon('gallery'), undefined);
+      await s.rooms.setIcon('gallery', { type: 'image/png', bytes: Buffer.from([1, 2, 3]) }, at);
+      assert.deepEqual(await t.other.rooms.icon('gallery'), {
+        type: 'image/png',
+        bytes: Buffer.from([1, 2, 3]),
+      });
+      await s.rooms.setIcon('gallery', { type: 'image/gif', bytes: Buffer.from([4, 5]) }, at + 1);
+      assert.deepEqual(await s.rooms.icon('gallery'), { type: 'image/gif', bytes: Buffer.from([4, 5]) });
+      assert.equal(await s.rooms.icon('nowhere'), undefined);
+      await s.rooms.remove('gallery', note('gallery', 0));
+      assert.equal(await s.rooms.icon('gallery'), undefined);
+      await s.rooms.create(room('gallery'));
+      assert.equal(await s.rooms.icon('gallery'), undefined, 'a new room of the same id starts with none');
+    });
+
     it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {
       const cat = await s.users.create({ username: 'cat', name: 'Cat', passwordHash: 'h', createdAt: at });
       await s.rooms.create(room('plaza', { tags: ['x'] }));

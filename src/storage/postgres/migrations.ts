@@ -154,6 +154,15 @@ export const migrations: readonly Step[] = [
   -- A room's password (API 1.0), hashed as account passwords are; NULL: none. A room with one is never public.
   ALTER TABLE rooms ADD COLUMN password_hash TEXT;
   `,
+  `
+  -- A room's uploaded icon (API 1.0 room.create and room.changeSettings take one); it goes with the room.
+  CREATE TABLE room_icons (
+    room_id TEXT PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BYTEA NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 /**

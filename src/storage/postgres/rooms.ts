@@ -214,6 +214,22 @@ export class PostgresRooms implements RoomRepository {
         [roomId, token, at],
       );
   }
+
+  async setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number) {
+    await this.pool.query(
+      `INSERT INTO room_icons (room_id, type, bytes, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (room_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+      [roomId, icon.type, icon.bytes, at],
+    );
+  }
+
+  async icon(roomId: string) {
+    const { rows } = await this.pool.query<{ type: string; bytes: Buffer }>(
+      'SELECT type, bytes FROM room_icons WHERE room_id = $1',
+      [roomId],
+    );
+    return rows[0];
+  }
 }
 
 async function roomById(db: Queryable, id: string): Promise<Room | undefined> {

@@ -158,6 +158,15 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   ALTER TABLE rooms ADD COLUMN password_hash TEXT;
   `,
   `
+  -- A room's uploaded icon (API 1.0 room.create and room.changeSettings take one); it goes with the room.
+  CREATE TABLE room_icons (
+    room_id TEXT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  `,
+  `
   -- Full-text search over every line, by substring (trigram: Japanese has no spaces between words). It
   -- reads the text from messages (external content) and is kept in step by these triggers, which also run
   -- for the lines a deleted room takes with it.

@@ -58,6 +58,8 @@ export class SqliteRooms implements RoomRepository {
   private readonly selectInvitation;
   private readonly upsertInvitation;
   private readonly deleteInvitation;
+  private readonly upsertIcon;
+  private readonly selectIcon;
 
   constructor(
     private readonly db: Db,
@@ -111,6 +113,13 @@ export class SqliteRooms implements RoomRepository {
        ON CONFLICT (room_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at`,
     );
     this.deleteInvitation = db.prepare<[string]>('DELETE FROM room_invitations WHERE room_id = ?');
+    this.upsertIcon = db.prepare<[string, string, Buffer, number]>(
+      `INSERT INTO room_icons (room_id, type, bytes, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (room_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+    );
+    this.selectIcon = db.prepare<[string], { type: string; bytes: Buffer }>(
+      'SELECT type, bytes FROM room_icons WHERE room_id = ?',
+    );
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
     );
@@ -248,5 +257,13 @@ export class SqliteRooms implements RoomRepository {
   async setInvitation(roomId: string, token: string | null, at: number) {
     if (token === null) this.deleteInvitation.run(roomId);
     else this.upsertInvitation.run(roomId, token, at);
+  }
+
+  async setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number) {
+    this.upsertIcon.run(roomId, icon.type, icon.bytes, at);
+  }
+
+  async icon(roomId: string) {
+    return this.selectIcon.get(roomId);
   }
 }
