@@ -53,11 +53,17 @@ export interface UserRepository {
     passwordHash: string;
     createdAt: number;
     guest?: boolean;
+    /** Taken already (whatever its case): invalid_parameter, and no user is made. */
+    email?: string | null;
   }): Promise<User>;
   /** Deletes the account (its memberships and sessions go with it; its lines stay). */
   delete(id: number): Promise<void>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
+  /** The user with this email, compared case-insensitively. */
+  byEmail(email: string): Promise<User | undefined>;
+  /** Gives the user this email, or with null none; one another user has (whatever its case): invalid_parameter. */
+  setEmail(id: number, email: string | null): Promise<void>;
   /**
    * Whether a registered user (not a guest) has a username or display name that reads as `name` does,
    * compared by `nameKey` (core/text.ts).
@@ -112,6 +118,10 @@ export interface RoomRepository {
    * `event` builds the access fact from the members, written in the same transaction.
    */
   update(room: Room, event?: (members: MemberView[]) => NewEvent): Promise<ChatEvent | undefined>;
+  /** Gives the room this icon, replacing any it had; the icon goes with the room when it is deleted. */
+  setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
+  /** The uploaded icon of a room, if any. */
+  icon(roomId: string): Promise<{ type: string; bytes: Buffer } | undefined>;
 }
 
 export interface SessionRepository {

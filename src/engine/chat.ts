@@ -136,7 +136,7 @@ export class Chat {
       clock,
       dummyHash: hashPassword('not a password', settings.passwordCost),
     });
-    this.rooms = new Rooms(store, this.queries, this.memberships, administration, log, clock);
+    this.rooms = new Rooms(store, this.queries, this.memberships, administration, log, clock, hasher);
     this.conversation = new Conversation(store, this.rooms, log, this.presence, limits, clock);
     this.subscriptions = new Subscriptions(
       this.live,

@@ -103,6 +103,7 @@ describe('PostgreSQL store', () => {
         name: 'No index',
         blurb: null,
         isPublic: true,
+        passwordHash: null,
         ownerId: null,
         tags: [],
         timezone: 'UTC',

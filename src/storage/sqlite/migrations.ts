@@ -147,6 +147,26 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   ) STRICT;
   `,
   `
+  -- Emails, for signing in by email (API 1.0). email_key is the address lower-cased by the program
+  -- (emailKey, core/validation.ts) so both stores agree on which addresses are one; it is unique.
+  ALTER TABLE users ADD COLUMN email TEXT;
+  ALTER TABLE users ADD COLUMN email_key TEXT;
+  CREATE UNIQUE INDEX users_by_email ON users (email_key);
+  `,
+  `
+  -- A room's password (API 1.0), hashed as account passwords are; NULL: none. A room with one is never public.
+  ALTER TABLE rooms ADD COLUMN password_hash TEXT;
+  `,
+  `
+  -- A room's uploaded icon (API 1.0 room.create and room.changeSettings take one); it goes with the room.
+  CREATE TABLE room_icons (
+    room_id TEXT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  `,
+  `
   -- Full-text search over every line, by substring (trigram: Japanese has no spaces between words). It
   -- reads the text from messages (external content) and is kept in step by these triggers, which also run
   -- for the lines a deleted room takes with it.
