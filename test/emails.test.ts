@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { secretKey } from '../src/core/ids.js';
 import { checkEmail } from '../src/core/validation.js';
 import { hashPassword } from '../src/engine/password.js';
-import { signedIn, startTestServer, type Json, type TestServer } from './support/server.js';
+import { databaseFile } from '../src/main.js';
+import { addSearchIndex, migrations } from '../src/storage/sqlite/migrations.js';
+import { signedIn, startTestServer, tempDataDir, type Json, type TestServer } from './support/server.js';
 import { cookieOf, postForm } from './support/web.js';
 
 const credentials = { code: 'invalid_user_credentials' };
@@ -196,5 +201,35 @@ describe('accounts with an email', () => {
       t.server.chat.accounts.loginByEmail('guest@example.org', 'password1', '10.0.0.4'),
       credentials,
     );
+  });
+});
+
+describe('a database from the version before emails', () => {
+  it('opens, keeps its accounts and search index, and gains emails and room passwords', async () => {
+    const dataDir = tempDataDir();
+    mkdirSync(dataDir, { recursive: true });
+    // Every step the previous version had, the search index being its last.
+    const db = new Database(databaseFile(dataDir));
+    db.function('lingr_secret_key', { deterministic: true }, (s: unknown) => secretKey(String(s)));
+    const released = migrations.indexOf(addSearchIndex) + 1;
+    for (const step of migrations.slice(0, released))
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+    db.pragma(`user_version = ${released}`);
+    db.prepare(
+      "INSERT INTO users (username, name, password_hash, created_at, username_key, name_key) VALUES ('old', 'Old', ?, 0, 'old', 'old')",
+    ).run(await hashPassword('old password', 10));
+    db.close();
+    const t = await startTestServer({}, dataDir);
+    try {
+      assert.equal((await t.api('session/create', { user: 'old', password: 'old password' })).status, 'ok');
+      const old = await t.adminStore.users.byUsername('old');
+      assert.ok(old, 'the account is still there');
+      assert.equal(old.email, null);
+      await t.adminStore.users.setEmail(old.id, 'Old@Example.org');
+      assert.equal((await t.adminStore.users.byEmail('old@example.org'))?.username, 'old');
+    } finally {
+      await t.stop();
+    }
   });
 });

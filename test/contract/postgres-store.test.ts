@@ -205,6 +205,7 @@ describe('PostgreSQL store', () => {
         tags: [],
         timezone: 'UTC',
         createdAt: 1_764_000_000_000,
+        passwordHash: null,
       });
       let told = 0;
       const stop = other.watch(() => told++);
