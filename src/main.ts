@@ -140,7 +140,7 @@ export async function startServer(
   const streams = {
     heartbeatMs: settings.streamHeartbeatMs,
     outboxLimit: settings.outboxLimit,
-    every: (ms: number, task: () => void) => chat.every(ms, task),
+    after: (ms: number, task: () => void) => chat.after(ms, task),
   };
   const sse = new SseTransport(chat.accounts, chat.subscriptions, codec, streams);
   const websocket = new WebSocketTransport(chat.accounts, chat.subscriptions, codec, {
