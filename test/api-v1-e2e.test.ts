@@ -86,13 +86,8 @@ async function page(t: TestServer, path: string): Promise<string> {
 
 /** A user whose account has an email, so that API 1.0 can log in as them (auth.login takes an email). */
 async function userWithEmail(t: TestServer, username: string, email: string): Promise<void> {
-  const account = {
-    username,
-    password: 'password1',
-    name: username[0]?.toUpperCase() + username.slice(1),
-    email,
-  };
-  await t.admin.addUser(account);
+  const name = username[0]?.toUpperCase() + username.slice(1);
+  await t.admin.addUser({ username, password: 'password1', name, email });
 }
 
 const fails = (code: number) => (err: unknown) => {
