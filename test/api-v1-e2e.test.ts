@@ -494,10 +494,11 @@ describe('API 1.0 beside API 2.0', () => {
 });
 
 /**
- * Short v1 lifetimes (spec 7.1: a ticket lives 2 minutes without room.observe or room.getMessages, a session
- * 10 minutes without a call). Named here as the server is expected to name them; see the closing note.
+ * Short v1 lifetimes for the test (spec 7.1: a ticket lives 2 minutes without room.observe or
+ * room.getMessages, a session 10 minutes without a call), by the names of the server's settings
+ * (`--v1-ticket-life`, `--v1-session-life`).
  */
-const V1_SHORT_LIVES = { v1TicketIdle: '1.5', v1SessionIdle: '5' };
+const V1_SHORT_LIVES = { v1TicketLife: '1.5', v1SessionLife: '5' };
 
 describe('API 1.0 tickets and sessions expire', () => {
   let t: TestServer;
