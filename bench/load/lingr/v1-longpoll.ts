@@ -1,6 +1,5 @@
 import type { Agent } from 'node:http';
 import { agentFor, call, callJson } from '../../http.js';
-import { SPEAKER } from '../../users.js';
 import type { SubscribeOptions, Subscriber, Target } from '../target.js';
 import { LongPollSubscriber } from './longpoll.js';
 import type { LingrSession } from './session.js';
@@ -11,6 +10,10 @@ export const V1_LONGPOLL = 'lingr-v1-longpoll';
 
 /** v1 requires an api_key and accepts any (spec 2.7); this is the documentation's example. */
 const API_KEY = '0123456789abcdef0123456789abcdef';
+
+/** Anonymous nicknames must not pass for a registered user's name, and the bench users are u0, u1, ... */
+const v1Nickname = (index: number): string => `v1-u${index}`;
+const V1_SPEAKER = 'v1-speaker';
 
 /** One v1 session entered in one room: its own ticket, and the counter to observe from. */
 export interface V1Occupancy extends LingrSession {
@@ -94,21 +97,21 @@ export class V1LongPollSubscriber extends LongPollSubscriber {
 }
 
 /**
- * Subscriber i is an anonymous v1 session of its own entered as `u<i>`; the speaker is one more v1 occupant
+ * Subscriber i is an anonymous v1 session of its own entered as `v1-u<i>`; the speaker is one more v1 occupant
  * who says every line with v1 `room/say`, so a line goes in and comes out through API 1.0 alone.
  */
 export function v1LongPollTarget(): Target {
   return {
     name: V1_LONGPOLL,
     async subscribe(o: SubscribeOptions): Promise<Subscriber> {
-      const occupancy = await enterV1(apiAgent(o.localAddress), o.url, o.room, `u${o.index}`);
+      const occupancy = await enterV1(apiAgent(o.localAddress), o.url, o.room, v1Nickname(o.index));
       const subscriber = new V1LongPollSubscriber(o, occupancy);
       await subscriber.start();
       return subscriber;
     },
     async publisher(url: string, room: string, localAddress: string) {
       const agent = agentFor(localAddress);
-      let speaker = await enterV1(agent, url, room, SPEAKER);
+      let speaker = await enterV1(agent, url, room, V1_SPEAKER);
       return async (text: string) => {
         for (let attempt = 1; ; attempt++) {
           const params = { session: speaker.id, ticket: speaker.ticket, message: text, format: 'json' };
@@ -119,7 +122,7 @@ export function v1LongPollTarget(): Target {
           // The speaker never observes, so past two minutes its ticket lapses (109): it enters again.
           if (attempt > 1 || reply.error?.code !== 109)
             throw new Error(`/api/room/say: ${r.body.slice(0, 200)}`);
-          speaker = await enterV1(agent, url, room, SPEAKER);
+          speaker = await enterV1(agent, url, room, V1_SPEAKER);
         }
       };
     },
