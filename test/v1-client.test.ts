@@ -229,6 +229,9 @@ describe('v1 client: what it checks on the wire', () => {
     assert.equal(entered.maxObserveTime, 40);
     assert.equal(entered.counter, 234);
     assert.deepEqual(entered.occupants, [{ id: 'cfQ54YtTggh', nickname: 'TheDude' }]);
+    // A test server's short hold need not be whole seconds.
+    answer = { status: 200, type: XML_TYPE, body: SPEC_ENTER.replace('>40<', '>1.5<') };
+    assert.equal((await client.enter('gcnZ3vAcZDA')).maxObserveTime, 1.5);
     answer = {
       status: 200,
       type: XML_TYPE,

@@ -210,6 +210,13 @@ export function toCount(value: V1Value | undefined, what: string): number {
   throw new V1ProtocolError(`${what} is not a whole number: ${JSON.stringify(value)}`);
 }
 
+/** A number of seconds, whole or not (a test server may hold for 1.5 s), from JSON or an XML string. */
+export function toSeconds(value: V1Value | undefined, what: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value);
+  throw new V1ProtocolError(`${what} is not a number of seconds: ${JSON.stringify(value)}`);
+}
+
 /** A flat v1 object (message, occupant) with its values as strings. */
 function record(value: V1Value, what: string): V1Record {
   if (!isObject(value)) throw new V1ProtocolError(`${what} is not an object: ${JSON.stringify(value)}`);
@@ -383,7 +390,7 @@ export class V1Client {
     return {
       occupantId: text(reply, 'occupant_id'),
       ticket: text(reply, 'ticket'),
-      maxObserveTime: toCount(reply.max_observe_time, 'max_observe_time'),
+      maxObserveTime: toSeconds(reply.max_observe_time, 'max_observe_time'),
       counter: toCount(roomObject.counter, 'room.counter'),
       room: roomObject,
       occupants: occupantsOf(reply),
