@@ -1,3 +1,4 @@
+import { isVisible } from '../core/model.js';
 import type { BusMessage, Bus, LimitCounters, Logger, Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { Accounts } from './accounts.js';
@@ -102,7 +103,7 @@ export class Chat {
     this.followers = new Followers(store, this.sessions, this.hub, access, logger);
     log.onEvent((e) => {
       if (e.fact.kind === 'access') this.followers.apply(e, e.fact.access);
-      else this.hub.deliver(e);
+      else if (isVisible(e)) this.hub.deliver(e);
     });
     this.memberships = new Memberships(store, log, this.presence, clock);
     const stats = { slowReaderCloses: 0 };

@@ -4,8 +4,8 @@ import { transaction, type Pool } from './database.js';
 import type { PostgresEvents } from './events.js';
 import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 
-const COLUMNS =
-  'm.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id, m.created_at';
+const COLUMNS = `m.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id,
+  m.created_at, m.occupant_id, m.client_type`;
 
 /**
  * Text matching is ILIKE with the user's text as a literal pattern (% _ and \ escaped): case-insensitive at
@@ -29,9 +29,20 @@ export class PostgresMessages implements MessageRepository {
     return transaction(this.pool, async (client) => {
       const m = message;
       const { rows } = await client.query<{ id: number }>(
-        `INSERT INTO messages (room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [m.roomId, m.type, m.speakerId, m.publicSessionId, m.nickname, m.text, m.localId, m.createdAt],
+        `INSERT INTO messages (room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+           occupant_id, client_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+        [
+          m.roomId,
+          m.type,
+          m.speakerId,
+          m.publicSessionId,
+          m.nickname,
+          m.text,
+          m.localId,
+          m.createdAt,
+          m.occupant?.id ?? null,
+          m.occupant?.clientType ?? null,
+        ],
       );
       const stored: Message = { ...m, id: (rows[0] as { id: number }).id };
       const [written] = await this.events.insert(client, [event(stored)]);
