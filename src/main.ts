@@ -8,6 +8,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { openRedisBus } from './bus/redis-bus.js';
 import { RedisLimitCounters } from './bus/redis-limits.js';
 import { addressMatcher } from './config/address-list.js';
+import { clientAddress } from './http/client-address.js';
 import type { Settings } from './config/settings.js';
 import type { Bus, Logger, Store } from './core/ports.js';
 import { systemClock } from './core/time.js';
@@ -99,7 +100,9 @@ export async function startServer(
   log: Logger,
   worker?: WorkerRole,
 ): Promise<RunningServer> {
+  const clientAddressOf = clientAddress(addressMatcher(settings.trustProxy));
   const listenOptions = {
+    clientAddress: clientAddressOf,
     host: settings.host,
     ports: settings.secondPort > 0 ? [settings.port, settings.secondPort] : [settings.port],
     headerTimeoutMs: settings.headerTimeoutMs,
@@ -140,7 +143,7 @@ export async function startServer(
   const streams = {
     heartbeatMs: settings.streamHeartbeatMs,
     outboxLimit: settings.outboxLimit,
-    every: (ms: number, task: () => void) => chat.every(ms, task),
+    after: (ms: number, task: () => void) => chat.after(ms, task),
   };
   const sse = new SseTransport(chat.accounts, chat.subscriptions, codec, streams);
   const websocket = new WebSocketTransport(chat.accounts, chat.subscriptions, codec, {
@@ -150,6 +153,7 @@ export async function startServer(
   const longPoll = new LongPollTransport(chat.subscriptions, codec, isClosing);
   const api = new ApiDispatcher({
     bodyLimit: settings.bodyLimit,
+    clientAddress: clientAddressOf,
     log,
     isClosing,
     sessionFromCookie: sessionFromCookie((secret) =>
@@ -168,6 +172,7 @@ export async function startServer(
       worker?.bus,
     ),
     mayMonitor: addressMatcher(settings.metricsAllow),
+    clientAddress: clientAddressOf,
     isClosing,
     startedAt: Date.now(),
   });
@@ -177,6 +182,7 @@ export async function startServer(
     bodyLimit: settings.bodyLimit,
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
+    clientAddress: clientAddressOf,
   });
   listener.serve(routes);
   if (worker) {

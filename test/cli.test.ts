@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { databaseFile } from '../src/main.js';
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { getJson, tempDataDir, type Json } from './support/server.js';
 import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
 
@@ -65,6 +67,25 @@ describe('the lingr admin command line', () => {
     const redis = lingr('room', 'join', 'perl_jp', 'alice', '--redis', 'http://127.0.0.1:6379');
     assert.notEqual(redis.status, 0);
     assert.match(redis.stderr, /^lingr: --redis \(LINGR_REDIS\) must look like redis:\/\/HOST:PORT/);
+  });
+
+  it('adds a user with an email, refusing a malformed one and one already taken in any case', async () => {
+    const ok = lingr('user', 'add', 'erin', '--password', 'password1', '--email', ' Erin@Example.org ');
+    assert.equal(ok.status, 0, ok.stderr);
+    const store = openSqliteStore(databaseFile(dataDir));
+    try {
+      assert.equal((await store.users.byUsername('erin'))?.email, 'Erin@Example.org', 'trimmed, case kept');
+    } finally {
+      await store.close();
+    }
+    const taken = lingr('user', 'add', 'erin2', '--password', 'password1', '--email', 'erin@EXAMPLE.org');
+    assert.equal(taken.status, 1);
+    assert.equal(taken.stderr, 'lingr: That email address is already in use.\n');
+    const malformed = lingr('user', 'add', 'erin3', '--password', 'password1', '--email', 'erin.example.org');
+    assert.equal(malformed.status, 1);
+    assert.match(malformed.stderr, /^lingr: email must contain exactly one "@".*\n$/);
+    const none = lingr('user', 'add', 'erin4', '--password', 'password1');
+    assert.equal(none.status, 0, 'the email is optional');
   });
 
   it('changes made while the server runs are seen at once', async () => {

@@ -81,7 +81,7 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
   it('copies every row with its ids; sessions, counters, passwords, icons and rooms work on PostgreSQL', async () => {
     // An installation used as people use it: accounts, rooms, a guest, lines, a star, an icon, a link.
     prepare(dataDir, [
-      ['user', 'add', 'alice', '--password', 'password1', '--name', 'Alice'],
+      ['user', 'add', 'alice', '--password', 'password1', '--name', 'Alice', '--email', 'Alice@Example.org'],
       ['user', 'add', 'bob', '--password', 'password2', '--name', 'Bob'],
       ['room', 'add', 'lobby', '--name', 'Lobby', '--owner', 'alice', '--tags', 'talk,misc'],
       ['room', 'add', 'den', '--name', 'The Den', '--owner', 'alice', '--private'],
@@ -148,16 +148,33 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const file = databaseFile(dataDir);
     const db = new Database(file);
     db.prepare('UPDATE messages SET deleted_at = created_at + 1 WHERE id = ?').run(Number(doomed));
+    // A room password (API 1.0 sets them): its hash travels with the room.
+    db.prepare("UPDATE rooms SET password_hash = 'scrypt$10$c2FsdA==$a2V5' WHERE id = 'den'").run();
+    db.prepare(
+      "INSERT INTO room_icons (room_id, type, bytes, updated_at) VALUES ('lobby', 'image/png', ?, 1)",
+    ).run(PNG);
     const lastEvent = (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number }).id;
     const copiedLines = db
       .prepare("SELECT id, payload FROM events WHERE id > ? AND kind = 'message' ORDER BY id")
       .all(resumeAt) as Array<{ id: number; payload: string }>;
     db.close();
     const before = sqliteTables(file);
-    for (const table of ['users', 'user_icons', 'rooms', 'room_tags', 'room_invitations', 'memberships'])
+    for (const table of ['users', 'user_icons', 'rooms', 'room_icons', 'room_tags', 'room_invitations'])
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
-    for (const table of ['sessions', 'session_rooms', 'messages', 'favorites', 'events', 'meta'])
+    for (const table of [
+      'memberships',
+      'sessions',
+      'session_rooms',
+      'messages',
+      'favorites',
+      'events',
+      'meta',
+    ])
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
+    assert.ok(
+      (before.get('rooms') ?? []).some((r) => r.password_hash !== null),
+      'a room has a password to copy',
+    );
 
     // A password in the URL is never printed (the test server trusts any).
     const target = postgres.url.replace('lingr@', 'lingr:hunter2@');
@@ -250,6 +267,16 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const icon = await fetch(`${pgUrl}/images/user/alice/42x42.gif`);
     assert.equal(icon.headers.get('content-type'), 'image/png');
     assert.deepEqual(Buffer.from(await icon.arrayBuffer()), PNG, 'the uploaded icon is there');
+    const roomIcon = await fetch(`${pgUrl}/images/room/lobby/16x16.gif`);
+    assert.equal(roomIcon.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await roomIcon.arrayBuffer()), PNG, 'so is the room’s');
+
+    // Emails come along with what keeps them unique whatever their case.
+    const sameEmail = runLingr([
+      ...['user', 'add', 'alice2', '--password', 'password3', '--email', 'ALICE@example.org'],
+      ...['--database', postgres.url],
+    ]);
+    assert.equal(sameEmail.stderr, 'lingr: That email address is already in use.\n');
 
     // Other sequences carry on above the copied ids too.
     const added = runLingr(['user', 'add', 'carol', '--password', 'password3', '--database', postgres.url]);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatEvent } from '../src/core/model.js';
-import type { EventRepository } from '../src/core/ports.js';
+import type { Bus, EventRepository } from '../src/core/ports.js';
 import { EventFeed } from '../src/engine/event-feed.js';
+import { EventLog } from '../src/engine/event-log.js';
 
 const event = (id: number): ChatEvent => ({
   id,
@@ -100,5 +101,58 @@ describe('the event feed after a failed catch-up', () => {
     await feed.catchUp();
     assert.equal(feed.stale, false);
     assert.deepEqual(out, [11, 12]);
+  });
+});
+
+describe('the event log told of a change by the store', () => {
+  const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
+  const busThat = (reachesEveryProcess: boolean): Bus => ({
+    reachesEveryProcess,
+    publish() {},
+    subscribe() {},
+    presence: async () => true,
+  });
+  const logOn = (repo: EventRepository, bus: Bus) => {
+    const log = new EventLog(repo, bus, quietLog, 10, 0, 100);
+    const out: number[] = [];
+    log.onEvent((e) => out.push(e.id));
+    return { log, out };
+  };
+
+  it('waits for a bus that reaches every process to bring the events, and reads nothing', async () => {
+    const store = memoryLog([11, 12]);
+    const { log, out } = logOn(store.repo, busThat(true));
+    log.noticed(12);
+    log.received([event(11), event(12)]);
+    log.noticed(12);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual(out, [11, 12]);
+    assert.equal(store.reads(), 0, 'the store was not read for what the bus brought');
+    log.stop();
+  });
+
+  it('reads the store when the bus has not brought them after a moment', async () => {
+    const store = memoryLog([11, 12]);
+    const { log, out } = logOn(store.repo, busThat(true));
+    log.noticed(12);
+    await settle();
+    assert.deepEqual(out, [], 'not at once');
+    await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual(out, [11, 12], 'the store filled what the bus never brought');
+    assert.equal(store.reads(), 1);
+    log.stop();
+  });
+
+  it('reads at once when the bus does not reach every process, or how far is unknown', async () => {
+    const local = memoryLog([11]);
+    const one = logOn(local.repo, busThat(false));
+    one.log.noticed(11);
+    await settle();
+    assert.deepEqual(one.out, [11]);
+    const unknown = memoryLog([11]);
+    const two = logOn(unknown.repo, busThat(true));
+    two.log.noticed();
+    await settle();
+    assert.deepEqual(two.out, [11]);
   });
 });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { secretKey } from '../src/core/ids.js';
 import { databaseFile } from '../src/main.js';
-import { migrations } from '../src/storage/sqlite/migrations.js';
+import { addSearchIndex, migrations } from '../src/storage/sqlite/migrations.js';
 import { signedIn, startTestServer, tempDataDir, type TestServer } from './support/server.js';
 import { webUser } from './support/web.js';
 
@@ -197,7 +197,7 @@ describe('a database from before the search index', () => {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(databaseFile(dataDir));
     db.function('lingr_secret_key', { deterministic: true }, (s: unknown) => secretKey(String(s)));
-    const previous = migrations.length - 1;
+    const previous = migrations.indexOf(addSearchIndex);
     for (const step of migrations.slice(0, previous))
       if (typeof step === 'string') db.exec(step);
       else step(db);

@@ -16,6 +16,8 @@ const REPLY_TIMEOUT_MS = 10_000;
  * What one loop turn publishes goes out as one IPC message, events of consecutive writes merged.
  */
 export class WorkerBus implements Bus {
+  // Only this node's workers hear it; other nodes on the same store do not.
+  readonly reachesEveryProcess = false;
   private readonly handlers: Array<(m: BusMessage) => void> = [];
   // One string per turn: cheap to copy through the primary, parsed once by each receiver.
   private readonly outbox = new Outbox((messages) =>

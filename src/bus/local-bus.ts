@@ -3,6 +3,8 @@ import type { Bus, BusMessage } from '../core/ports.js';
 /** One process: nobody else to tell, and this process alone decides who is online. */
 export class LocalBus implements Bus {
   private readonly online = new Set<number>();
+  // Other processes on the same store (the command line, workers) do not hear this one.
+  readonly reachesEveryProcess = false;
 
   publish(_message: BusMessage): void {}
 

@@ -101,6 +101,7 @@ export async function openRedisBus(url: string, options: RedisBusOptions = {}): 
  * in Redis, and writes it back whenever Redis may have lost it (a restart, a sweep after a long pause).
  */
 export class RedisBus implements Bus {
+  readonly reachesEveryProcess = true;
   readonly nodeId: string;
   private readonly leaseMs: number;
   private readonly log: Logger;

@@ -21,7 +21,7 @@ import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-po
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
-  lingr user add USERNAME --password PW [--name "Display Name"]
+  lingr user add USERNAME --password PW [--name "Display Name"] [--email ADDRESS]
   lingr room add ROOM_ID --name "Name" [--blurb TEXT] [--owner USERNAME] [--private]
                  [--tags a,b] [--timezone Area/City]
   lingr room join ROOM_ID USERNAME
@@ -126,6 +126,7 @@ async function admin(group: string, args: string[]): Promise<void> {
     redis: { type: 'string' },
     password: { type: 'string' },
     name: { type: 'string' },
+    email: { type: 'string' },
     blurb: { type: 'string' },
     owner: { type: 'string' },
     private: { type: 'boolean' },
@@ -149,7 +150,12 @@ async function admin(group: string, args: string[]): Promise<void> {
     if (group === 'user' && action === 'add') {
       const password = str(values.password);
       if (password === undefined) throw new UsageError('user add needs --password.');
-      const user = await tool.addUser({ username: one('USERNAME'), password, name: str(values.name) });
+      const user = await tool.addUser({
+        username: one('USERNAME'),
+        password,
+        name: str(values.name),
+        email: str(values.email),
+      });
       process.stdout.write(`user ${user.username} added\n`);
     } else if (group === 'room' && action === 'add') {
       const name = str(values.name);
@@ -183,9 +189,9 @@ async function admin(group: string, args: string[]): Promise<void> {
 const COPY_USAGE = `Usage: lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
 
 Copies everything in DIR/lingr.db (the --data directory of a SQLite installation) into an empty PostgreSQL
-database: users and their passwords, icons, rooms, tags, members, invitation links, sessions, lines and the
-event log with its ids, so that clients carry on with their sessions and counters on a server started with
---database. It refuses a database that already holds users, rooms or events.
+database: users and their passwords, emails and icons, rooms and their passwords, icons, tags, members and
+invitation links, sessions, lines and the event log with its ids, so that clients carry on with their
+sessions and counters on a server started with --database. It refuses a database that already holds users, rooms or events.
 
 The copy is of the moment it starts: a server may keep running for a trial copy, but stop it for the final
 one, or lines said meanwhile stay behind.`;

@@ -30,6 +30,8 @@ export interface Settings {
   allowedOrigins: string[];
   /** Who may read /metrics and the details of /healthz (addresses and networks). */
   metricsAllow: string[];
+  /** Proxies whose `X-Forwarded-For` is believed (addresses or networks). */
+  trustProxy: string[];
   /** False when --public-url was not given: the server then names the address it really listens on. */
   publicUrlGiven: boolean;
   engine: EngineSettings;
@@ -303,6 +305,13 @@ export const OPTIONS = {
     default: '127.0.0.0/8,::1',
     why: 'addresses or networks that may read /metrics and the details of /healthz (0.0.0.0/0,::/0: anyone)',
   },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'LINGR_TRUST_PROXY',
+    kind: 'list',
+    default: '',
+    why: 'addresses or networks of proxies (nginx) whose X-Forwarded-For names the client; none by default',
+  },
   origins: {
     flag: 'origins',
     env: 'LINGR_ORIGINS',
@@ -441,6 +450,10 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .split(',')
       .map((a) => a.trim())
       .filter((a) => a !== ''),
+    trustProxy: read('trustProxy', raw, env)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
     engine: {
       publicUrl,
       observeHoldMs: seconds('observeHold'),
@@ -469,6 +482,11 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   if (badAddresses.length > 0)
     throw new SettingsError(
       `--metrics-allow takes addresses or networks (127.0.0.0/8), not "${badAddresses[0]}".`,
+    );
+  const badProxies = invalidAddresses(settings.trustProxy);
+  if (badProxies.length > 0)
+    throw new SettingsError(
+      `--trust-proxy takes addresses or networks (127.0.0.1, 10.0.0.0/8), not "${badProxies[0]}".`,
     );
   if (settings.engine.observeHoldMs > 50_000)
     throw new SettingsError('--observe-hold must be at most 50 seconds.');

@@ -3,6 +3,8 @@ export interface User {
   username: string;
   name: string;
   passwordHash: string;
+  /** For signing in by email (API 1.0); shown to nobody but its owner. Unique whatever its case. */
+  email: string | null;
   createdAt: number;
   /** A guest: someone who entered a public room with only a nickname; gone when their session ends. */
   guest: boolean;
@@ -12,7 +14,10 @@ export interface Room {
   id: string;
   name: string;
   blurb: string | null;
+  /** Listed, and readable by anyone; never true while the room has a password (spec 7.8). */
   isPublic: boolean;
+  /** The hash of the room's password (API 1.0 room.enter), as account passwords are hashed; null: none. */
+  passwordHash: string | null;
   ownerId: number | null;
   tags: string[];
   timezone: string;

@@ -27,9 +27,10 @@ export interface Store {
   readonly occupancy: OccupancyRepository;
   /**
    * Calls `changed` soon after another process (or node) stored events, so this one can read them; how
-   * soon is the adapter's (SQLite polls, PostgreSQL can be told). Returns a function that stops watching.
+   * soon is the adapter's (SQLite polls, PostgreSQL can be told). `upTo` is the highest event id stored,
+   * when the adapter knows it. Returns a function that stops watching.
    */
-  watch(changed: () => void): () => void;
+  watch(changed: (upTo?: number) => void): () => void;
   /** Stops watching and closes the store; nothing may be called after. */
   close(): Promise<void>;
 }
@@ -55,11 +56,17 @@ export interface UserRepository {
     passwordHash: string;
     createdAt: number;
     guest?: boolean;
+    /** Taken already (whatever its case): invalid_parameter, and no user is made. */
+    email?: string | null;
   }): Promise<User>;
   /** Deletes the account (its memberships and sessions go with it; its lines stay). */
   delete(id: number): Promise<void>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
+  /** The user with this email, compared case-insensitively. */
+  byEmail(email: string): Promise<User | undefined>;
+  /** Gives the user this email, or with null none; one another user has (whatever its case): invalid_parameter. */
+  setEmail(id: number, email: string | null): Promise<void>;
   /**
    * Whether a registered user (not a guest) has a username or display name that reads as `name` does,
    * compared by `nameKey` (core/text.ts).
@@ -114,6 +121,10 @@ export interface RoomRepository {
    * `event` builds the access fact from the members, written in the same transaction.
    */
   update(room: Room, event?: (members: MemberView[]) => NewEvent): Promise<ChatEvent | undefined>;
+  /** Gives the room this icon, replacing any it had; the icon goes with the room when it is deleted. */
+  setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
+  /** The uploaded icon of a room, if any. */
+  icon(roomId: string): Promise<{ type: string; bytes: Buffer } | undefined>;
 }
 
 export interface SessionRepository {
@@ -307,6 +318,11 @@ export type BusMessage =
  * gaps, `Store.watch` tells of changes), and a session reloads from the store.
  */
 export interface Bus {
+  /**
+   * True when every process that shares the store hears what this one publishes (a networked broker): an
+   * event the store tells of then usually arrives on the bus a moment later, without a read.
+   */
+  readonly reachesEveryProcess: boolean;
   /** Sends to every other process. */
   publish(message: BusMessage): void;
   /** Receives what other processes publish (handlers are called in publication order per publisher). */

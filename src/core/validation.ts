@@ -1,5 +1,6 @@
 import { invalidParameter } from './chat-error.js';
 import { ID_PATTERN } from './ids.js';
+import { imageType } from './image-type.js';
 import { checkNickname, codePointLength } from './text.js';
 
 /** Top-level web paths: a user named like one would shadow it at `/<username>` (spec 8). */
@@ -43,6 +44,10 @@ const MAX_ROOM_NAME = 100;
 const MAX_BLURB = 2000;
 const MAX_TAGS = 10;
 const TAG_PATTERN = /^[\p{L}\p{N}_.+#-]{1,40}$/u;
+/** The longest address SMTP can carry (RFC 5321: a 256-octet path less its angle brackets). */
+const MAX_EMAIL = 254;
+/** Whitespace (Unicode's too) and control characters: none belongs in an address. */
+const EMAIL_FORBIDDEN = /[\s\p{Cc}\p{Cf}]/u;
 
 export function checkId(kind: string, id: string): string {
   if (!ID_PATTERN.test(id)) throw invalidParameter(`${kind} must be 1 to 40 letters, digits or underscores.`);
@@ -60,6 +65,52 @@ export function checkPassword(password: string): string {
   if (length < MIN_PASSWORD_CHARS || length > MAX_PASSWORD_CHARS)
     throw invalidParameter(`password must be ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
   return password;
+}
+
+/**
+ * An email address as people type it, trimmed: one `@`, something before it, and a domain with a dot
+ * that neither starts nor ends with one. Whether it receives mail is not ours to know.
+ */
+export function checkEmail(raw: string): string {
+  const email = raw.trim();
+  if (email === '') throw invalidParameter('email must not be empty.');
+  if (codePointLength(email) > MAX_EMAIL)
+    throw invalidParameter(`email must be at most ${MAX_EMAIL} characters.`);
+  if (EMAIL_FORBIDDEN.test(email))
+    throw invalidParameter('email must not contain spaces or control characters.');
+  const at = email.indexOf('@');
+  if (at < 0 || at !== email.lastIndexOf('@'))
+    throw invalidParameter('email must contain exactly one "@", as in name@example.com.');
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local === '') throw invalidParameter('email needs a name before the "@", as in name@example.com.');
+  if (!domain.includes('.') || domain.startsWith('.') || domain.endsWith('.') || domain.includes('..'))
+    throw invalidParameter('email needs a domain with a dot after the "@", as in name@example.com.');
+  return email;
+}
+
+/** How emails are compared: whatever their case, two addresses that read alike are one. */
+export const emailKey = (email: string): string => email.toLowerCase();
+
+/** Another account has the address already (whatever its case). */
+export const emailTaken = () => invalidParameter('That email address is already in use.');
+
+/** A room's password (API 1.0): anything, up to an account password's length, for it is hashed the same way. */
+export function checkRoomPassword(password: string): string {
+  if (codePointLength(password) > MAX_PASSWORD_CHARS)
+    throw invalidParameter(`room password must be at most ${MAX_PASSWORD_CHARS} characters.`);
+  return password;
+}
+
+/** Icons are small pictures; anything bigger than this is not one worth keeping in the database. */
+const MAX_ICON_BYTES = 256 * 1024;
+
+/** An uploaded icon of a user or a room: PNG, JPEG, GIF or WebP by its bytes, up to 256 KB. */
+export function checkIcon(bytes: Buffer): { type: string; bytes: Buffer } {
+  const type = imageType(bytes);
+  if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
+  if (bytes.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
+  return { type, bytes };
 }
 
 export function checkTimezone(tz: string): string {

@@ -1,9 +1,16 @@
-import { ChatError, invalidParameter, invalidSession, notFound, rateLimited } from '../core/chat-error.js';
+import {
+  ChatError,
+  forbidden,
+  invalidParameter,
+  invalidSession,
+  notFound,
+  rateLimited,
+} from '../core/chat-error.js';
 import { randomBase62 } from '../core/ids.js';
-import { imageType } from '../core/image-type.js';
 import type { User } from '../core/model.js';
 import type { Bus, LimitCounters, Store } from '../core/ports.js';
 import { checkNickname } from '../core/text.js';
+import { checkEmail, checkIcon, emailKey } from '../core/validation.js';
 import type { Clock } from '../core/time.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Administration } from './administration.js';
@@ -19,7 +26,6 @@ import type { SignInGuard } from './sign-in-guard.js';
 
 /** Our ids are 24 characters; anything much longer is not worth a lookup. */
 const MAX_SESSION_ID = 64;
-const MAX_ICON_BYTES = 256 * 1024;
 /** Guests one address may create per hour: enough for a family or an office, not for a flood. */
 const GUESTS_PER_HOUR = 30;
 
@@ -80,9 +86,35 @@ export class Accounts {
     return this.d.sessions.create(user, appKey, this.now);
   }
 
+  /**
+   * The user whose email and password these are, checked as `login` checks them (the same limits, keyed by
+   * the lower-cased email, and the same cost for an unknown email), without a session: API 1.0 keeps its
+   * own. Guests never sign in.
+   */
+  async loginByEmail(email: string, password: string, address: string): Promise<User> {
+    const key = emailKey(email.trim());
+    const attempt = await this.d.signIns.begin(key, address, this.now);
+    let user: User | undefined;
+    let ok: boolean;
+    try {
+      user = key === '' ? undefined : await this.d.store.users.byEmail(key);
+      if (user?.guest) user = undefined;
+      ok = await this.d.hasher.verify(password, user?.passwordHash ?? (await this.d.dummyHash));
+    } catch (err) {
+      await attempt.abandoned();
+      throw err;
+    }
+    if (!user || !ok) {
+      await attempt.failed();
+      throw new ChatError(ErrorCode.invalidUserCredentials, 'The email or password is wrong.');
+    }
+    await attempt.succeeded();
+    return user;
+  }
+
   /** Creates an account and signs it in (counted like a sign-in from that address). */
   async signUp(
-    input: { username: string; password: string; name?: string },
+    input: { username: string; password: string; name?: string; email?: string },
     address: string,
   ): Promise<SignedIn> {
     await this.d.signIns.countAttempt(address, this.now);
@@ -162,16 +194,17 @@ export class Accounts {
     await this.d.memberships.renamed(s.userId, previous);
   }
 
-  /** Changes the user's display name and, when given, the icon (PNG, JPEG, GIF or WebP up to 256 KB). */
-  async updateProfile(s: LiveSession, input: { name: string; icon?: Buffer }): Promise<void> {
+  /**
+   * Changes the user's display name and, when given, the icon (PNG, JPEG, GIF or WebP up to 256 KB) and the
+   * email ('' takes it away). Guests have no email: theirs is an account of one session.
+   */
+  async updateProfile(s: LiveSession, input: { name: string; icon?: Buffer; email?: string }): Promise<void> {
     const name = checkNickname(input.name);
-    let icon: { type: string; bytes: Buffer } | undefined;
-    if (input.icon) {
-      const type = imageType(input.icon);
-      if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
-      if (input.icon.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
-      icon = { type, bytes: input.icon };
-    }
+    const email = input.email === undefined || input.email.trim() === '' ? null : checkEmail(input.email);
+    if (email !== null && s.guest) throw forbidden('Guests have no email; sign up for an account.');
+    const icon = input.icon ? checkIcon(input.icon) : undefined;
+    // The email first: the one change here that another account can refuse.
+    if (input.email !== undefined && !s.guest) await this.d.store.users.setEmail(s.userId, email);
     await this.rename(s, name);
     if (icon) await this.d.store.users.setIcon(s.userId, icon, this.now);
   }

@@ -2,7 +2,16 @@ import { forbidden, notFound } from '../core/chat-error.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
-import { checkDisplayName, checkId, checkPassword, checkUsername, roomSettings } from '../core/validation.js';
+import {
+  checkDisplayName,
+  checkEmail,
+  checkId,
+  checkPassword,
+  checkRoomPassword,
+  checkUsername,
+  emailTaken,
+  roomSettings,
+} from '../core/validation.js';
 import type { Memberships } from './memberships.js';
 import type { PasswordHasher } from './password.js';
 
@@ -18,20 +27,27 @@ export class Administration {
     private readonly clock: Clock,
   ) {}
 
-  async addUser(input: { username: string; password: string; name?: string }): Promise<User> {
+  /** An email, when given, must be free (whatever its case); the store decides between two at once. */
+  async addUser(input: { username: string; password: string; name?: string; email?: string }): Promise<User> {
     const username = checkUsername(input.username);
     checkPassword(input.password);
     const name = checkDisplayName(input.name ?? username);
+    const email = input.email === undefined ? null : checkEmail(input.email);
     if (await this.store.users.byUsername(username)) throw forbidden(`User "${username}" already exists.`);
+    if (email !== null && (await this.store.users.byEmail(email))) throw emailTaken();
     return this.store.users.create({
       username,
       name,
+      email,
       passwordHash: await this.hasher.hash(input.password),
       createdAt: this.clock.now(),
     });
   }
 
-  /** Creates a room; its owner, if any, becomes its first member. */
+  /**
+   * Creates a room; its owner, if any, becomes its first member. With a password (not '') it is never
+   * public.
+   */
   async addRoom(input: {
     id: string;
     name: string;
@@ -40,14 +56,19 @@ export class Administration {
     isPublic?: boolean;
     tags?: readonly string[];
     timezone?: string;
+    password?: string;
   }): Promise<Room> {
     const id = checkId('room id', input.id);
     const settings = roomSettings(input);
+    const password = input.password ? checkRoomPassword(input.password) : undefined;
     const owner = input.owner === undefined ? undefined : await this.user(input.owner);
     if (await this.store.rooms.byId(id)) throw forbidden(`Room "${id}" already exists.`);
+    const passwordHash = password === undefined ? null : await this.hasher.hash(password);
     const room = await this.store.rooms.create({
       id,
       ...settings,
+      isPublic: settings.isPublic && passwordHash === null,
+      passwordHash,
       ownerId: owner?.id ?? null,
       createdAt: this.clock.now(),
     });

@@ -21,7 +21,8 @@ import type { EngineSettings } from './settings.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { Subscriptions } from './subscriptions.js';
 
-const TICK_MS = 100;
+/** The shortest period of any housekeeping task, however short the settings (tests). */
+const MIN_PERIOD_MS = 100;
 const SWEEP_MS = 5_000;
 const FLUSH_MS = 30_000;
 const PRUNE_MS = 60 * 60_000;
@@ -73,6 +74,7 @@ export class Chat {
   private readonly memberships: Memberships;
   private readonly live: Live;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly pending = new Set<NodeJS.Timeout>();
   private unwatch: () => void = () => undefined;
 
   private constructor(
@@ -135,7 +137,7 @@ export class Chat {
       clock,
       dummyHash: hashPassword('not a password', settings.passwordCost),
     });
-    this.rooms = new Rooms(store, this.queries, this.memberships, administration, log, clock);
+    this.rooms = new Rooms(store, this.queries, this.memberships, administration, log, clock, hasher);
     this.conversation = new Conversation(store, this.rooms, log, this.presence, limits, clock);
     this.subscriptions = new Subscriptions(
       this.live,
@@ -190,11 +192,12 @@ export class Chat {
       // Online at the last stop: this process holds the user online until the grace period says otherwise.
       if (s.online) await bus.presence(s.userId, true);
     }
-    chat.unwatch = store.watch(() => void chat.log.catchUp());
-    chat.every(TICK_MS, () => chat.tick());
+    chat.unwatch = store.watch((upTo) => chat.log.noticed(upTo));
+    // As often as hold deadlines need: an idle process pays for every wake-up.
+    chat.every(chat.hub.tickMs, () => chat.tick());
     // Short settings (tests) get proportionally faster sweeps.
-    const sweepMs = Math.min(SWEEP_MS, Math.max(TICK_MS, settings.presenceGraceMs / 4));
-    const flushMs = Math.min(FLUSH_MS, Math.max(TICK_MS, settings.sessionIdleMs / 4));
+    const sweepMs = Math.min(SWEEP_MS, Math.max(MIN_PERIOD_MS, settings.presenceGraceMs / 4));
+    const flushMs = Math.min(FLUSH_MS, Math.max(MIN_PERIOD_MS, settings.sessionIdleMs / 4));
     chat.every(sweepMs, () => chat.presence.sweep(clock.now()));
     chat.every(flushMs, async () => {
       // Guests whose sessions ended while only in the store are retired too.
@@ -202,7 +205,7 @@ export class Chat {
         if ((await store.users.byId(userId))?.guest) chat.retireGuest(userId);
     });
     chat.every(MINUTE, () => chat.accounts.sweep(clock.now()));
-    const pruneMs = Math.min(PRUNE_MS, Math.max(TICK_MS, settings.eventRetentionMs / 2));
+    const pruneMs = Math.min(PRUNE_MS, Math.max(MIN_PERIOD_MS, settings.eventRetentionMs / 2));
     chat.every(pruneMs, () => chat.prune());
     void chat.prune();
     return chat;
@@ -225,10 +228,25 @@ export class Chat {
     this.timers.push(t);
   }
 
+  /** Runs `task` once after `ms` unless the service stops first; failures are logged, never thrown. */
+  after(ms: number, task: () => unknown): void {
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      Promise.resolve()
+        .then(task)
+        .catch((err: unknown) => this.logger.error({ err }, 'scheduled task failed'));
+    }, ms);
+    t.unref();
+    this.pending.add(t);
+  }
+
   /** Stops timers, answers held observes and writes what is pending. */
   async stop(): Promise<void> {
     this.unwatch();
+    this.log.stop();
     for (const t of this.timers) clearInterval(t);
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
     this.hub.releaseAll();
     await this.announcer.flushed();
     await this.sessions.flush(this.clock.now());

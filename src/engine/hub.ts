@@ -43,9 +43,15 @@ export class Hub {
   /** Called once per fan-out with how long after its creation an event went out (ms). */
   onFlushLag: ((ms: number) => void) | undefined;
 
-  /** Deadlines are kept to a tenth of the hold (at most a second), so a hold ends up to that much early. */
+  /**
+   * How often `expire` needs calling. Deadlines are kept to a tenth of the hold (at most a second), so a hold
+   * ends within that much of its deadline; a coarser tick wakes an idle process less often.
+   */
+  readonly tickMs: number;
+
   constructor(holdMs: number) {
-    this.wheel = new TimerWheel(Math.min(1000, Math.max(10, Math.floor(holdMs / 10))));
+    this.tickMs = Math.min(1000, Math.max(10, Math.floor(holdMs / 10)));
+    this.wheel = new TimerWheel(this.tickMs);
   }
 
   get held(): number {

@@ -298,6 +298,25 @@ export class Queries {
     return { lines, total };
   }
 
+  /**
+   * A room's icon for someone who may see the room: what was uploaded, or undefined for the drawn one.
+   * Undefined altogether for a room they may not see, or that is not there.
+   */
+  async roomIcon(
+    roomId: string,
+    userId?: number,
+  ): Promise<{ room: Room; icon?: { type: string; bytes: Buffer } } | undefined> {
+    const visible = await this.visible(roomId, userId);
+    if (!visible) return undefined;
+    const icon = await this.store.rooms.icon(roomId);
+    return icon ? { room: visible.room, icon } : { room: visible.room };
+  }
+
+  /** The user's own email, for their profile page alone: nobody else is ever shown it. */
+  async ownEmail(userId: number): Promise<string | null> {
+    return (await this.store.users.byId(userId))?.email ?? null;
+  }
+
   userIcon(username: string) {
     return this.store.users.icon(username);
   }

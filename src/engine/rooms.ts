@@ -3,11 +3,12 @@ import { randomBase62 } from '../core/ids.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
-import { roomSettings, type RoomSettingsInput } from '../core/validation.js';
+import { checkIcon, checkRoomPassword, roomSettings, type RoomSettingsInput } from '../core/validation.js';
 import type { Administration } from './administration.js';
 import type { EventWriter } from './event-log.js';
 import type { LiveSession } from './live-session.js';
 import { accessFact, type Memberships } from './memberships.js';
+import type { PasswordHasher } from './password.js';
 import type { Queries, VisibleRoom } from './queries.js';
 
 /** Why a guest may not create a room, in words the pages show as they are. */
@@ -30,7 +31,21 @@ export class Rooms {
     private readonly administration: Administration,
     private readonly events: EventWriter,
     private readonly clock: Clock,
+    /** The accounts' hasher: a room's password is a secret like theirs, and costs as much to check. */
+    private readonly hasher: PasswordHasher,
   ) {}
+
+  /** Whether `password` opens the room: always for a room without one; compared in constant time. */
+  async checkPassword(room: Room, password: string | undefined): Promise<boolean> {
+    if (room.passwordHash === null) return true;
+    if (password === undefined) return false;
+    try {
+      checkRoomPassword(password);
+    } catch {
+      return false;
+    }
+    return this.hasher.verify(password, room.passwordHash);
+  }
 
   /** A room the session may see, or not_found (spec 10.10): the same answer for a room that is not there. */
   async visible(s: LiveSession, roomId: string): Promise<VisibleRoom> {
@@ -43,16 +58,35 @@ export class Rooms {
    * Creates a room owned by the session's user, who becomes its first member. Guests may not: a guest
    * account ends with its session, and its room would be left with nobody to manage it.
    */
-  async createRoom(s: LiveSession, input: RoomSettingsInput & { id: string }): Promise<Room> {
+  async createRoom(
+    s: LiveSession,
+    input: RoomSettingsInput & { id: string; password?: string },
+  ): Promise<Room> {
     if (s.guest) throw forbidden(GUESTS_CREATE_NO_ROOMS);
     return this.administration.addRoom({ ...input, owner: s.username });
   }
 
-  /** Changes a room's settings; only its owner may. Made private, it closes to everyone else at once. */
-  async updateRoom(s: LiveSession, roomId: string, input: RoomSettingsInput): Promise<Room> {
+  /**
+   * Changes a room's settings; only its owner may. Made private, it closes to everyone else at once. A
+   * `password` replaces the room's ('' takes it away; undefined keeps it); a room with one is never public.
+   */
+  async updateRoom(
+    s: LiveSession,
+    roomId: string,
+    input: RoomSettingsInput & { password?: string },
+  ): Promise<Room> {
     const { room } = await this.visible(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(`Only the owner may change "${room.id}".`);
-    const updated: Room = { ...room, ...roomSettings(input) };
+    const settings = roomSettings(input);
+    const password = input.password ? checkRoomPassword(input.password) : input.password;
+    const passwordHash =
+      password === undefined ? room.passwordHash : password === '' ? null : await this.hasher.hash(password);
+    const updated: Room = {
+      ...room,
+      ...settings,
+      isPublic: settings.isPublic && passwordHash === null,
+      passwordHash,
+    };
     const at = this.clock.now();
     const closing = room.isPublic && !updated.isPublic;
     const event = await this.store.rooms.update(
@@ -63,6 +97,16 @@ export class Rooms {
     );
     if (event) this.events.published([event]);
     return updated;
+  }
+
+  /**
+   * Gives the room an icon (PNG, JPEG, GIF or WebP up to 256 KB), replacing any it had. Whoever calls it
+   * has checked that the caller may (API 1.0 room.create and room.changeSettings, for the owner).
+   */
+  async setIcon(roomId: string, bytes: Buffer): Promise<void> {
+    const icon = checkIcon(bytes);
+    if (!(await this.store.rooms.byId(roomId))) throw notFound(`No room "${roomId}".`);
+    await this.store.rooms.setIcon(roomId, icon, this.clock.now());
   }
 
   /** Deletes a room; only its owner may. Everyone following it stops at once. */

@@ -1,6 +1,7 @@
 /**
  * Deadlines for many held requests on one shared clock tick, instead of one timer per connection.
- * Items fire up to one slot early, never late: a 50-second hold must never exceed 50 seconds.
+ * An item is due from the start of its slot, so it fires up to one slot early, and at most one tick late
+ * when ticks come once a slot.
  */
 export class TimerWheel<T> {
   private readonly slots = new Map<number, Set<T>>();

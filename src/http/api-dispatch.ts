@@ -2,6 +2,7 @@ import { ChatError } from '../core/chat-error.js';
 import type { Logger } from '../core/ports.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ApiExchange } from './api-exchange.js';
+import type { ClientAddress } from './client-address.js';
 import { NodeExchange } from './node-exchange.js';
 import { decodeUtf8, parseForm, Params } from './params.js';
 import type { Target } from './request-target.js';
@@ -67,6 +68,8 @@ export function chooseGeneration(
 
 export interface ApiDispatchOptions {
   bodyLimit: number;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
   log: Logger;
   /** True while the server stops: answers close their connections. */
   isClosing(): boolean;
@@ -99,7 +102,8 @@ export class ApiDispatcher {
   }
 
   /** The route for node:http. */
-  readonly handle: RouteHandler = (req, res, target) => this.dispatch(new NodeExchange(req, res), target);
+  readonly handle: RouteHandler = (req, res, target) =>
+    this.dispatch(new NodeExchange(req, res, this.options.clientAddress), target);
 
   /** One call, however it came in (node:http or the API lane). */
   readonly dispatch = async (exchange: ApiExchange, target: Target): Promise<void> => {

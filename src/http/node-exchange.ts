@@ -8,6 +8,7 @@ import {
   type ApiExchange,
 } from './api-exchange.js';
 import { readBody } from './body.js';
+import { requestAddress, type ClientAddress } from './client-address.js';
 import { headerOf, hostName } from './headers.js';
 
 const pending = Symbol('pending');
@@ -24,6 +25,7 @@ export class NodeExchange implements ApiExchange {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    private readonly clientAddress: ClientAddress,
   ) {}
 
   get method(): string {
@@ -40,7 +42,7 @@ export class NodeExchange implements ApiExchange {
   }
 
   address(): string {
-    return this.req.socket.remoteAddress ?? '';
+    return requestAddress(this.req, this.clientAddress);
   }
 
   readBody(into: Map<string, string>, limit: number): Promise<void> {

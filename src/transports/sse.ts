@@ -21,8 +21,8 @@ export interface StreamOptions {
   heartbeatMs: number;
   /** Bytes queued for one client before it counts as a slow reader and is closed. */
   outboxLimit: number;
-  /** Runs `task` every `ms` while the server runs (one timer for all the heartbeats). */
-  every(ms: number, task: () => void): void;
+  /** Runs `task` once after `ms` unless the server stops first (the heartbeats' one timer). */
+  after(ms: number, task: () => void): void;
 }
 
 class SseConnection extends StreamConnection {
@@ -58,7 +58,7 @@ export class SseTransport {
   ) {
     this.frames = new FrameCache(codec, sseFrame);
     // One timer for every stream: a comment line keeps proxies and clients from timing out.
-    spreadEvery(options.every, this.open, options.heartbeatMs, (c) => c.heartbeat());
+    spreadEvery(options.after, this.open, options.heartbeatMs, (c) => c.heartbeat());
   }
 
   get size(): number {

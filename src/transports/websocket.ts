@@ -77,7 +77,7 @@ export class WebSocketTransport {
   ) {
     this.frames = new FrameCache(codec, (reply) => wsTextFrame(reply));
     // One timer for every socket, spread over the period.
-    spreadEvery(options.every, this.open, options.heartbeatMs, (c) => c.heartbeat());
+    spreadEvery(options.after, this.open, options.heartbeatMs, (c) => c.heartbeat());
   }
 
   get size(): number {

@@ -78,6 +78,17 @@ export function signUpPage(state: FormState = {}, next = '/'): Page {
           <p id="username-hint" class="hint">Letters, digits and underscores; it names you in the API.</p>
           <label for="name">Display name</label>
           <input id="name" name="name" required maxlength="50" value="${state.values?.name ?? ''}" />
+          <label for="email">Email (optional)</label>
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            maxlength="254"
+            aria-describedby="email-hint"
+            value="${state.values?.email ?? ''}"
+          />
+          <p id="email-hint" class="hint">Only you see it; programs that sign in by email use it.</p>
           <label for="password">Password</label>
           <input
             id="password"
@@ -175,7 +186,12 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
   };
 }
 
-export function settingsPage(viewer: Viewer, state: FormState & { saved?: boolean } = {}): Page {
+/** The owner's own profile; `email` is theirs (null: none), shown to nobody else. Guests have none. */
+export function settingsPage(
+  viewer: Viewer,
+  email: string | null,
+  state: FormState & { saved?: boolean } = {},
+): Page {
   return {
     status: state.status ?? 200,
     body: page({
@@ -201,6 +217,21 @@ export function settingsPage(viewer: Viewer, state: FormState & { saved?: boolea
             maxlength="50"
             value="${state.values?.name ?? viewer.name}"
           />
+          ${
+            viewer.guest
+              ? ''
+              : html`<label for="profile-email">Email (optional)</label>
+                  <input
+                    id="profile-email"
+                    name="email"
+                    type="email"
+                    autocomplete="email"
+                    maxlength="254"
+                    aria-describedby="profile-email-hint"
+                    value="${state.values?.email ?? email ?? ''}"
+                  />
+                  <p id="profile-email-hint" class="hint">Only you see it. Leave it empty to have none.</p>`
+          }
           <label for="profile-icon">Icon</label>
           <input
             id="profile-icon"

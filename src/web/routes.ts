@@ -1,3 +1,4 @@
+import { requestAddress, type ClientAddress } from '../http/client-address.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
@@ -25,6 +26,8 @@ import { pageNumber } from './archives.js';
 import { serviceWorker, staticFileAt, staticFiles, type StaticHit } from './static-assets.js';
 
 const MAX_QUERY = 100;
+/** Icon file names as API 1.0 gives them: a size, and .gif whatever the picture is. */
+const ICON_FILE = /^\d{1,4}x\d{1,4}\.gif$/;
 const FORM_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.notFound]: 404,
   [ErrorCode.forbidden]: 403,
@@ -38,6 +41,8 @@ export interface WebDeps {
   publicUrl: string;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
 }
 
 /** A page, compressed for this response in the coding the browser accepts. */
@@ -127,7 +132,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         username,
         form.get('password') ?? '',
         null,
-        req.socket.remoteAddress ?? '',
+        requestAddress(req, deps.clientAddress),
       );
       redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
@@ -138,13 +143,22 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   };
 
   const signUp = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
-    const values = { username: form.get('username')?.trim() ?? '', name: form.get('name')?.trim() ?? '' };
+    const values = {
+      username: form.get('username')?.trim() ?? '',
+      name: form.get('name')?.trim() ?? '',
+      email: form.get('email')?.trim() ?? '',
+    };
     const password = form.get('password') ?? '';
     const next = safeNext(form.get('next'));
     try {
       const { secret } = await accounts.signUp(
-        { username: values.username, password, name: values.name || values.username },
-        req.socket.remoteAddress ?? '',
+        {
+          username: values.username,
+          password,
+          name: values.name || values.username,
+          email: values.email || undefined,
+        },
+        requestAddress(req, deps.clientAddress),
       );
       redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
@@ -232,14 +246,21 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     const viewer = await poster(req, res, form, '/settings');
     if (!viewer) return;
     const name = form.get('name') ?? '';
+    // A form without the field (a guest's) leaves the email as it is.
+    const email = form.get('email');
     try {
-      await accounts.updateProfile(viewer.session, { name, icon: icon?.bytes });
+      await accounts.updateProfile(viewer.session, { name, icon: icon?.bytes, email });
       redirect(res, '/settings?saved=1');
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
+      const values = { name, ...(email === undefined ? {} : { email }) };
       sendPage(
         res,
-        settingsPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status: 400, values: { name } }),
+        settingsPage(viewerOfVisitor(viewer) as Viewer, await queries.ownEmail(viewer.session.userId), {
+          error: err.detail,
+          status: FORM_STATUS[err.code] ?? 400,
+          values,
+        }),
       );
     }
   };
@@ -254,7 +275,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       const { secret } = await accounts.enterAsGuest(
         id,
         form.get('nickname') ?? '',
-        req.socket.remoteAddress ?? '',
+        requestAddress(req, deps.clientAddress),
       );
       redirect(res, `/room/${id}`, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
@@ -318,6 +339,22 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     const viewer = await background(req, res, form);
     if (viewer && Number.isSafeInteger(message) && message > 0)
       await conversation.markRead(viewer.session, id, message);
+  };
+
+  /**
+   * A room's icon (API 1.0 names it `/images/room/<id>/16x16.gif`, whatever it holds): the upload with its
+   * real type, else one drawn from the id. A private room's only to those who may see it, and kept by no
+   * shared cache.
+   */
+  const roomIcon = async (req: IncomingMessage, res: ServerResponse, id: string) => {
+    const viewer = ID_PATTERN.test(id) ? await visitorOf(req) : undefined;
+    const found = ID_PATTERN.test(id) ? await queries.roomIcon(id, viewer?.session.userId) : undefined;
+    if (!found) return sendPage(res, pages.notFound(`There is no room “${id}”.`));
+    const caching: Record<string, string> = found.room.isPublic
+      ? {}
+      : { 'cache-control': 'private, max-age=300' };
+    if (found.icon) return sendAsset(res, found.icon.type, found.icon.bytes, true, caching);
+    sendAsset(res, 'image/svg+xml', identicon(`room/${id}`), false, caching);
   };
 
   /** Pages that run the live client follow all the viewer's rooms, for their unread counts. */
@@ -429,6 +466,13 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           ? sendAsset(res, uploaded.type, uploaded.bytes, true)
           : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
       }
+      if (
+        parts[0] === 'images' &&
+        parts[1] === 'room' &&
+        parts.length === 4 &&
+        ICON_FILE.test(parts[3] ?? '')
+      )
+        return roomIcon(req, res, parts[2] ?? '');
       if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
       if (path === '/signup') return sendPage(res, signUpPage({}, safeNext(queryValues(query).get('next'))));
       const viewer = await visitorOf(req);
@@ -436,7 +480,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         return viewer
           ? sendPage(
               res,
-              settingsPage(viewerOfVisitor(viewer) as Viewer, {
+              settingsPage(viewerOfVisitor(viewer) as Viewer, await queries.ownEmail(viewer.session.userId), {
                 saved: queryValues(query).get('saved') === '1',
               }),
             )

@@ -103,6 +103,7 @@ describe('PostgreSQL store', () => {
         name: 'No index',
         blurb: null,
         isPublic: true,
+        passwordHash: null,
         ownerId: null,
         tags: [],
         timezone: 'UTC',
@@ -190,13 +191,82 @@ describe('PostgreSQL store', () => {
     }
   });
 
+  it('commits lines said together in one transaction, and one bad line fails alone', async () => {
+    const url = await (await postgres()).database('grouped');
+    const store = await openPostgresStore(url, { log: quiet });
+    const other = await openPostgresStore(url, { log: quiet });
+    try {
+      await store.rooms.create({
+        id: 'talk',
+        name: 'Talk',
+        blurb: null,
+        isPublic: true,
+        ownerId: null,
+        tags: [],
+        timezone: 'UTC',
+        createdAt: 1_764_000_000_000,
+        passwordHash: null,
+      });
+      let told = 0;
+      const stop = other.watch(() => told++);
+      const line = (roomId: string, n: number) =>
+        store.messages.append(
+          {
+            roomId,
+            type: 'user',
+            speakerId: 'alice',
+            publicSessionId: 'p',
+            nickname: 'Alice',
+            text: `line ${n}`,
+            localId: null,
+            createdAt: 1_764_000_000_000 + n,
+          },
+          (m) => ({ roomId, createdAt: m.createdAt, fact: { kind: 'message', message: m } }),
+        );
+      // Said in one turn: the first commits alone, the other 19 wait for it and commit together.
+      const together = await Promise.all(Array.from({ length: 20 }, (_, n) => line('talk', n)));
+      await waitFor(() => told > 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(told <= 3, `a notification per group, not one per line (${told})`);
+      assert.equal(new Set(together.map((d) => d.event.id)).size, 20);
+      const said = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, n) => line(n === 7 ? 'no_such_room' : 'talk', 100 + n)),
+      );
+      assert.equal(said[7]?.status, 'rejected', 'a line for a room that does not exist fails');
+      const done = said.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      assert.equal(done.length, 19, 'the lines said with it are stored');
+      for (let i = 1; i < done.length; i++) {
+        const [a, b] = [done[i - 1], done[i]] as [(typeof done)[0], (typeof done)[0]];
+        assert.ok(b.message.id > a.message.id && b.event.id > a.event.id, 'ids follow the order said');
+      }
+      for (const d of done) {
+        assert.equal(d.event.fact.kind, 'message');
+        assert.deepEqual(await other.messages.byId(d.message.id), d.message);
+      }
+      const events = await other.events.after((together.at(-1) as (typeof done)[0]).event.id, 100);
+      assert.deepEqual(
+        events.map((e) => e.id),
+        done.map((d) => d.event.id),
+        'every stored line has its event, none for the failed one',
+      );
+      stop();
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+
   it('is told of the other store’s events only, and keeps a batch’s ids together', async () => {
     const url = await (await postgres()).database('watching');
     const store = await openPostgresStore(url, { log: quiet });
     const other = await openPostgresStore(url, { log: quiet });
     try {
       let told = 0;
-      const stop = store.watch(() => told++);
+      let upTo: number | undefined;
+      const stop = store.watch((id) => {
+        told++;
+        upTo = id;
+      });
       await store.events.append([note(1)]);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(told, 0, 'not told of its own writes');
@@ -206,6 +276,7 @@ describe('PostgreSQL store', () => {
         [0, 1, 2],
       );
       await waitFor(() => told === 1);
+      assert.equal(upTo, (batch[2] as ChatEvent).id, 'told how far the store now reaches');
       stop();
     } finally {
       await store.close();
@@ -219,10 +290,15 @@ describe('PostgreSQL store', () => {
     const store = await openPostgresStore(url, { log: quiet });
     try {
       let told = 0;
-      const stop = store.watch(() => told++);
+      const ids: Array<number | undefined> = [];
+      const stop = store.watch((id) => {
+        told++;
+        ids.push(id);
+      });
       await pgServer.stop();
       await pgServer.start();
       await waitFor(() => told > 0, 20_000);
+      assert.equal(ids[0], undefined, 'after a gap in listening, how far is unknown: read it all');
       const other = await openPostgresStore(url, { log: quiet });
       try {
         const before = told;

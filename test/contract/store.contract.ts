@@ -18,6 +18,7 @@ const room = (id: string, overrides: Partial<Room> = {}): Room => ({
   name: id.toUpperCase(),
   blurb: null,
   isPublic: true,
+  passwordHash: null,
   ownerId: null,
   tags: [],
   timezone: 'UTC',
@@ -124,6 +125,59 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(gone.guest, true);
       await s.users.delete(gone.id);
       assert.equal(await s.users.byUsername('gone'), undefined);
+    });
+
+    it('keeps emails: found whatever their case, unique whatever their case, changed and cleared', async () => {
+      const ema = await s.users.create({
+        username: 'ema',
+        name: 'Ema',
+        passwordHash: 'h',
+        createdAt: at,
+        email: 'Ema.Smith@Example.org',
+      });
+      assert.equal(ema.email, 'Ema.Smith@Example.org', 'kept as typed');
+      assert.equal((await s.users.byEmail('ema.smith@example.org'))?.id, ema.id);
+      assert.equal((await t.other.users.byEmail('EMA.SMITH@EXAMPLE.ORG'))?.username, 'ema');
+      assert.equal(await s.users.byEmail('ema@example.org'), undefined);
+      const noEmail = await s.users.create({
+        username: 'noemail',
+        name: 'N',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      assert.equal(noEmail.email, null);
+      const other = await s.users.create({
+        username: 'noemail2',
+        name: 'N',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      assert.equal(other.email, null, 'any number of users have no email');
+
+      const taken = { code: 'invalid_parameter', message: 'That email address is already in use.' };
+      await assert.rejects(
+        s.users.create({
+          username: 'mallory',
+          name: 'M',
+          passwordHash: 'h',
+          createdAt: at,
+          email: 'ema.SMITH@example.ORG',
+        }),
+        taken,
+      );
+      assert.equal(await s.users.byUsername('mallory'), undefined, 'no user is made with a taken email');
+      await assert.rejects(s.users.setEmail(noEmail.id, 'EMA.smith@example.org'), taken);
+      assert.equal((await s.users.byId(noEmail.id))?.email, null);
+
+      await s.users.setEmail(noEmail.id, 'Noemail@Example.org');
+      assert.equal((await t.other.users.byEmail('noemail@example.org'))?.id, noEmail.id);
+      await s.users.setEmail(ema.id, 'ema@example.net');
+      assert.equal(await s.users.byEmail('ema.smith@example.org'), undefined, 'the old address is free');
+      await s.users.setEmail(other.id, 'ema.smith@example.org');
+      assert.equal((await s.users.byEmail('Ema.Smith@Example.org'))?.id, other.id);
+      await s.users.setEmail(ema.id, null);
+      assert.equal((await s.users.byId(ema.id))?.email, null);
+      assert.equal(await s.users.byEmail('ema@example.net'), undefined);
     });
 
     it('finds registered users by a name that reads as their username or display name, never guests', async () => {
@@ -299,6 +353,38 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       await s.rooms.setInvitation('inv', 'third', at + 3);
       await s.rooms.remove('inv', note('inv', 9));
       assert.equal(await s.rooms.invitation('inv'), undefined);
+    });
+
+    it('keeps a room’s password hash through create and update, none by default', async () => {
+      await s.rooms.create(room('vault', { isPublic: false, passwordHash: 'scrypt$10$salt$key' }));
+      assert.equal((await t.other.rooms.byId('vault'))?.passwordHash, 'scrypt$10$salt$key');
+      await s.rooms.update(room('vault', { isPublic: false, passwordHash: 'scrypt$10$salt$other' }));
+      assert.equal((await t.other.rooms.byId('vault'))?.passwordHash, 'scrypt$10$salt$other');
+      await s.rooms.update(room('vault', { passwordHash: null }));
+      const cleared = await t.other.rooms.byId('vault');
+      assert.equal(cleared?.passwordHash, null);
+      assert.equal(cleared?.isPublic, true);
+      await s.rooms.create(room('open'));
+      assert.equal((await s.rooms.byId('open'))?.passwordHash, null);
+      const listed = (await s.directory.newest(100)).find((r) => r.id === 'open');
+      assert.equal(listed?.passwordHash, null, 'rooms read from the directory carry it too');
+    });
+
+    it('keeps one icon per room: set, read, replaced, gone with the room', async () => {
+      await s.rooms.create(room('gallery'));
+      assert.equal(await s.rooms.icon('gallery'), undefined);
+      await s.rooms.setIcon('gallery', { type: 'image/png', bytes: Buffer.from([1, 2, 3]) }, at);
+      assert.deepEqual(await t.other.rooms.icon('gallery'), {
+        type: 'image/png',
+        bytes: Buffer.from([1, 2, 3]),
+      });
+      await s.rooms.setIcon('gallery', { type: 'image/gif', bytes: Buffer.from([4, 5]) }, at + 1);
+      assert.deepEqual(await s.rooms.icon('gallery'), { type: 'image/gif', bytes: Buffer.from([4, 5]) });
+      assert.equal(await s.rooms.icon('nowhere'), undefined);
+      await s.rooms.remove('gallery', note('gallery', 0));
+      assert.equal(await s.rooms.icon('gallery'), undefined);
+      await s.rooms.create(room('gallery'));
+      assert.equal(await s.rooms.icon('gallery'), undefined, 'a new room of the same id starts with none');
     });
 
     it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {
@@ -559,7 +645,11 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       await s.rooms.create(room('lounge'));
       await s.rooms.create(room('den'));
       await s.occupancy.createSession(v1Session('v1key-b', { userId: gil.id }));
-      const a = occupant('occa', 'v1key-b', 'lounge', { userId: gil.id, username: 'gil', admission: 'member' });
+      const a = occupant('occa', 'v1key-b', 'lounge', {
+        userId: gil.id,
+        username: 'gil',
+        admission: 'member',
+      });
       const b = occupant('occb', 'v1key-b', 'den', { nickname: null, enteredAt: at + 1 });
       const entered = await s.occupancy.enter(a, line('lounge', a, 'system:enter'));
       assert.equal(entered?.fact.kind, 'occupancy');

@@ -55,7 +55,11 @@ export class PostgresEvents implements EventRepository {
         stored.map((e) => e.createdAt),
       ],
     );
-    await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, this.writer]);
+    // The last id rides along, so a listener that already has it (from the bus) need not read the store.
+    await client.query('SELECT pg_notify($1, $2)', [
+      EVENTS_CHANNEL,
+      `${this.writer} ${(stored.at(-1) as ChatEvent).id}`,
+    ]);
     return stored;
   }
 

@@ -12,7 +12,7 @@ const LAST_RETRY_MS = 5_000;
  * while nobody listened.
  */
 export class Listener {
-  private readonly watchers = new Set<() => void>();
+  private readonly watchers = new Set<(upTo?: number) => void>();
   private client: pg.Client | undefined;
   private retryMs = FIRST_RETRY_MS;
   private retry: NodeJS.Timeout | undefined;
@@ -21,7 +21,7 @@ export class Listener {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    /** Notifications with this payload are this store's own and are ignored. */
+    /** Notifications from this writer are this store's own and are ignored. */
     private readonly self: string,
     private readonly log: Logger,
   ) {}
@@ -31,9 +31,9 @@ export class Listener {
     return this.connect();
   }
 
-  watch(changed: () => void): () => void {
+  watch(changed: (upTo?: number) => void): () => void {
     // A function of its own per call, so the same callback watched twice is stopped twice.
-    const watcher = () => changed();
+    const watcher = (upTo?: number) => changed(upTo);
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
   }
@@ -65,7 +65,12 @@ export class Listener {
     client.on('error', onLost);
     client.on('end', () => onLost());
     client.on('notification', (n) => {
-      if (n.channel === this.channel && n.payload !== this.self) this.notify();
+      if (n.channel !== this.channel) return;
+      // "<writer> <last id>": our own writes are ignored; the id tells how far the store now reaches.
+      const [writer, last] = (n.payload ?? '').split(' ');
+      if (writer === this.self) return;
+      const upTo = Number(last);
+      this.notify(Number.isSafeInteger(upTo) && upTo > 0 ? upTo : undefined);
     });
     try {
       await client.connect();
@@ -107,10 +112,10 @@ export class Listener {
     this.retry.unref();
   }
 
-  private notify(): void {
+  private notify(upTo?: number): void {
     for (const watcher of [...this.watchers]) {
       try {
-        watcher();
+        watcher(upTo);
       } catch (err) {
         this.log.error({ err }, 'an event watcher failed');
       }

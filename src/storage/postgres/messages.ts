@@ -1,8 +1,20 @@
-import type { Message, NewEvent, NewMessage } from '../../core/model.js';
+import type { ChatEvent, Message, NewEvent, NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import { transaction, type Pool } from './database.js';
 import type { PostgresEvents } from './events.js';
 import { containsPattern, toMessage, type MessageRow } from '../rows.js';
+
+/** Lines committed together at most: a bound on one transaction's size under a flood. */
+const MAX_GROUP = 256;
+
+type Appended = { message: Message; event: ChatEvent };
+
+interface PendingAppend {
+  message: NewMessage;
+  event: (stored: Message) => NewEvent;
+  resolve(done: Appended): void;
+  reject(err: unknown): void;
+}
 
 const COLUMNS = `m.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id,
   m.created_at, m.occupant_id, m.client_type`;
@@ -25,28 +37,76 @@ export class PostgresMessages implements MessageRepository {
     return rows.map(toMessage);
   }
 
-  async append(message: NewMessage, event: (stored: Message) => NewEvent) {
+  /**
+   * Lines said while a commit is under way wait for it and go in the next one together (a group commit):
+   * events are committed one writer at a time anyway (events.ts), and lines committed together are
+   * published together, so every node writes them to its sockets in one frame instead of one each.
+   */
+  append(message: NewMessage, event: (stored: Message) => NewEvent): Promise<Appended> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ message, event, resolve, reject });
+      if (!this.committing) void this.commitWaiting();
+    });
+  }
+
+  private readonly waiting: PendingAppend[] = [];
+  private committing = false;
+
+  private async commitWaiting(): Promise<void> {
+    this.committing = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_GROUP);
+      try {
+        const done = await this.commit(batch);
+        batch.forEach((p, i) => p.resolve(done[i] as Appended));
+      } catch (err) {
+        if (batch.length === 1) (batch[0] as PendingAppend).reject(err);
+        // One bad line (its room deleted meanwhile) must not fail the others: each goes alone.
+        else
+          for (const p of batch)
+            await this.commit([p]).then(
+              ([done]) => p.resolve(done as Appended),
+              (e: unknown) => p.reject(e),
+            );
+      }
+    }
+    this.committing = false;
+  }
+
+  private commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
     return transaction(this.pool, async (client) => {
-      const m = message;
       const { rows } = await client.query<{ id: number }>(
-        `INSERT INTO messages (room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
-           occupant_id, client_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+        `SELECT nextval('messages_id_seq') AS id FROM generate_series(1, $1)`,
+        [batch.length],
+      );
+      const stored = batch.map((p, i): Message => ({
+        ...p.message,
+        id: Number((rows[i] as { id: number }).id),
+      }));
+      await client.query(
+        `INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+           occupant_id, client_type)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::bigint[], $10::text[], $11::text[])`,
         [
-          m.roomId,
-          m.type,
-          m.speakerId,
-          m.publicSessionId,
-          m.nickname,
-          m.text,
-          m.localId,
-          m.createdAt,
-          m.occupant?.id ?? null,
-          m.occupant?.clientType ?? null,
+          stored.map((m) => m.id),
+          stored.map((m) => m.roomId),
+          stored.map((m) => m.type),
+          stored.map((m) => m.speakerId),
+          stored.map((m) => m.publicSessionId),
+          stored.map((m) => m.nickname),
+          stored.map((m) => m.text),
+          stored.map((m) => m.localId),
+          stored.map((m) => m.createdAt),
+          stored.map((m) => m.occupant?.id ?? null),
+          stored.map((m) => m.occupant?.clientType ?? null),
         ],
       );
-      const stored: Message = { ...m, id: (rows[0] as { id: number }).id };
-      const [written] = await this.events.insert(client, [event(stored)]);
-      return { message: stored, event: written as NonNullable<typeof written> };
+      const written = await this.events.insert(
+        client,
+        batch.map((p, i) => p.event(stored[i] as Message)),
+      );
+      return stored.map((message, i) => ({ message, event: written[i] as ChatEvent }));
     });
   }
 

@@ -144,6 +144,26 @@ export const migrations: readonly Step[] = [
   `,
   trigramIndex,
   `
+  -- Emails, for signing in by email (API 1.0). email_key is the address lower-cased by the program
+  -- (emailKey, core/validation.ts) so both stores agree on which addresses are one; it is unique.
+  ALTER TABLE users ADD COLUMN email TEXT;
+  ALTER TABLE users ADD COLUMN email_key TEXT;
+  CREATE UNIQUE INDEX users_by_email ON users (email_key);
+  `,
+  `
+  -- A room's password (API 1.0), hashed as account passwords are; NULL: none. A room with one is never public.
+  ALTER TABLE rooms ADD COLUMN password_hash TEXT;
+  `,
+  `
+  -- A room's uploaded icon (API 1.0 room.create and room.changeSettings take one); it goes with the room.
+  CREATE TABLE room_icons (
+    room_id TEXT PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BYTEA NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  `,
+  `
   -- API 1.0 (spec 7): its sessions and the occupants they put in rooms, shared by every process and node.
   -- Only keys (SHA-256) of session ids and tickets are kept. Lines said through API 1.0 name the occupant
   -- that said them and its kind of client.

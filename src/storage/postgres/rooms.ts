@@ -8,6 +8,7 @@ export interface RoomRow {
   name: string;
   blurb: string | null;
   is_public: boolean;
+  password_hash: string | null;
   owner_id: number | null;
   timezone: string;
   created_at: number;
@@ -15,7 +16,7 @@ export interface RoomRow {
 }
 
 /** A room's columns with its tags in order, from `rooms r`: one query per list of rooms. */
-export const ROOM_COLUMNS = `r.id, r.name, r.blurb, r.is_public, r.owner_id, r.timezone, r.created_at,
+export const ROOM_COLUMNS = `r.id, r.name, r.blurb, r.is_public, r.password_hash, r.owner_id, r.timezone, r.created_at,
   array(SELECT t.tag FROM room_tags t WHERE t.room_id = r.id ORDER BY t.position) AS tags`;
 
 export const toRoom = (r: RoomRow): Room => ({
@@ -23,6 +24,7 @@ export const toRoom = (r: RoomRow): Room => ({
   name: r.name,
   blurb: r.blurb,
   isPublic: r.is_public,
+  passwordHash: r.password_hash,
   ownerId: r.owner_id,
   tags: r.tags,
   timezone: r.timezone,
@@ -61,9 +63,18 @@ export class PostgresRooms implements RoomRepository {
   async create(room: Room) {
     await transaction(this.pool, async (client) => {
       await client.query(
-        `INSERT INTO rooms (id, name, blurb, is_public, owner_id, timezone, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [room.id, room.name, room.blurb, room.isPublic, room.ownerId, room.timezone, room.createdAt],
+        `INSERT INTO rooms (id, name, blurb, is_public, password_hash, owner_id, timezone, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          room.id,
+          room.name,
+          room.blurb,
+          room.isPublic,
+          room.passwordHash,
+          room.ownerId,
+          room.timezone,
+          room.createdAt,
+        ],
       );
       await insertTags(client, room);
     });
@@ -139,8 +150,8 @@ export class PostgresRooms implements RoomRepository {
   async update(room: Room, event?: (members: MemberView[]) => NewEvent) {
     return transaction(this.pool, async (client): Promise<ChatEvent | undefined> => {
       await client.query(
-        'UPDATE rooms SET name = $1, blurb = $2, is_public = $3, timezone = $4 WHERE id = $5',
-        [room.name, room.blurb, room.isPublic, room.timezone, room.id],
+        'UPDATE rooms SET name = $1, blurb = $2, is_public = $3, password_hash = $4, timezone = $5 WHERE id = $6',
+        [room.name, room.blurb, room.isPublic, room.passwordHash, room.timezone, room.id],
       );
       await client.query('DELETE FROM room_tags WHERE room_id = $1', [room.id]);
       await insertTags(client, room);
@@ -202,6 +213,22 @@ export class PostgresRooms implements RoomRepository {
          ON CONFLICT (room_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at`,
         [roomId, token, at],
       );
+  }
+
+  async setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number) {
+    await this.pool.query(
+      `INSERT INTO room_icons (room_id, type, bytes, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (room_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+      [roomId, icon.type, icon.bytes, at],
+    );
+  }
+
+  async icon(roomId: string) {
+    const { rows } = await this.pool.query<{ type: string; bytes: Buffer }>(
+      'SELECT type, bytes FROM room_icons WHERE room_id = $1',
+      [roomId],
+    );
+    return rows[0];
   }
 }
 

@@ -1,5 +1,6 @@
 import type { User } from '../../core/model.js';
 import { nameKey } from '../../core/text.js';
+import { emailKey, emailTaken } from '../../core/validation.js';
 import type { UserRepository } from '../../core/ports.js';
 import type { Pool } from './database.js';
 
@@ -8,20 +9,31 @@ interface UserRow {
   username: string;
   name: string;
   password_hash: string;
+  email: string | null;
   created_at: number;
   guest: boolean;
 }
 
-const COLUMNS = 'id, username, name, password_hash, created_at, guest';
+const COLUMNS = 'id, username, name, password_hash, email, created_at, guest';
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
   username: r.username,
   name: r.name,
   passwordHash: r.password_hash,
+  email: r.email,
   createdAt: r.created_at,
   guest: r.guest,
 });
+
+/** The unique index on email keys refused the write: the address is another account's. */
+function clearEmailConflict(err: unknown): never {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code === '23505' && e.constraint === 'users_by_email') throw emailTaken();
+  throw err;
+}
+
+const keyOf = (email: string | null | undefined): string | null => (email ? emailKey(email) : null);
 
 export class PostgresUsers implements UserRepository {
   constructor(private readonly pool: Pool) {}
@@ -32,21 +44,39 @@ export class PostgresUsers implements UserRepository {
     passwordHash: string;
     createdAt: number;
     guest?: boolean;
+    email?: string | null;
   }) {
-    const { rows } = await this.pool.query<UserRow>(
-      `INSERT INTO users (username, name, password_hash, created_at, guest, username_key, name_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [
-        input.username,
-        input.name,
-        input.passwordHash,
-        input.createdAt,
-        input.guest === true,
-        nameKey(input.username),
-        nameKey(input.name),
-      ],
-    );
+    const { rows } = await this.pool
+      .query<UserRow>(
+        `INSERT INTO users (username, name, password_hash, created_at, guest, username_key, name_key, email, email_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+        [
+          input.username,
+          input.name,
+          input.passwordHash,
+          input.createdAt,
+          input.guest === true,
+          nameKey(input.username),
+          nameKey(input.name),
+          input.email ?? null,
+          keyOf(input.email),
+        ],
+      )
+      .catch(clearEmailConflict);
     return toUser(rows[0] as UserRow);
+  }
+
+  async byEmail(email: string) {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE email_key = $1`, [
+      emailKey(email),
+    ]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async setEmail(id: number, email: string | null) {
+    await this.pool
+      .query('UPDATE users SET email = $1, email_key = $2 WHERE id = $3', [email, keyOf(email), id])
+      .catch(clearEmailConflict);
   }
 
   async delete(id: number) {

@@ -3,8 +3,29 @@ import { migrateEventsToFacts } from './facts-migration.js';
 import { addNameKeys } from './name-keys-migration.js';
 
 /**
+ * Full-text search over every line, by substring (trigram: Japanese has no spaces between words). It reads
+ * the text from messages (external content) and is kept in step by triggers, which also run for the lines a
+ * deleted room takes with it. Named, so a test can build a file as it was before this step.
+ */
+export const addSearchIndex = `
+  CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', tokenize='trigram');
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+  END;
+  INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+  `;
+
+/**
  * Schema steps, applied in order from an empty file, each in a transaction; PRAGMA user_version records
- * how far we got. A step is SQL, or a function for what SQL alone cannot do.
+ * how far we got. A step is SQL, or a function for what SQL alone cannot do. A released step keeps its
+ * place and new ones go at the end: a database knows how many steps it has run, not which.
  */
 export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   `
@@ -146,6 +167,27 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
     created_at INTEGER NOT NULL
   ) STRICT;
   `,
+  addSearchIndex,
+  `
+  -- Emails, for signing in by email (API 1.0). email_key is the address lower-cased by the program
+  -- (emailKey, core/validation.ts) so both stores agree on which addresses are one; it is unique.
+  ALTER TABLE users ADD COLUMN email TEXT;
+  ALTER TABLE users ADD COLUMN email_key TEXT;
+  CREATE UNIQUE INDEX users_by_email ON users (email_key);
+  `,
+  `
+  -- A room's password (API 1.0), hashed as account passwords are; NULL: none. A room with one is never public.
+  ALTER TABLE rooms ADD COLUMN password_hash TEXT;
+  `,
+  `
+  -- A room's uploaded icon (API 1.0 room.create and room.changeSettings take one); it goes with the room.
+  CREATE TABLE room_icons (
+    room_id TEXT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  `,
   `
   -- API 1.0 (spec 7): its sessions and the occupants they put in rooms live here, so that any process answers
   -- any call. Only keys (SHA-256) of session ids and tickets are kept. Lines said through API 1.0 name the
@@ -183,22 +225,5 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
 
   ALTER TABLE messages ADD COLUMN occupant_id TEXT;
   ALTER TABLE messages ADD COLUMN client_type TEXT;
-  `,
-  `
-  -- Full-text search over every line, by substring (trigram: Japanese has no spaces between words). It
-  -- reads the text from messages (external content) and is kept in step by these triggers, which also run
-  -- for the lines a deleted room takes with it.
-  CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', tokenize='trigram');
-  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
-  END;
-  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-  END;
-  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
-  END;
-  INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
   `,
 ];

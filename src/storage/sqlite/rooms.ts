@@ -8,6 +8,7 @@ interface RoomRow {
   name: string;
   blurb: string | null;
   is_public: number;
+  password_hash: string | null;
   owner_id: number | null;
   timezone: string;
   created_at: number;
@@ -57,6 +58,8 @@ export class SqliteRooms implements RoomRepository {
   private readonly selectInvitation;
   private readonly upsertInvitation;
   private readonly deleteInvitation;
+  private readonly upsertIcon;
+  private readonly selectIcon;
 
   constructor(
     private readonly db: Db,
@@ -72,7 +75,8 @@ export class SqliteRooms implements RoomRepository {
        FROM memberships m WHERE m.user_id = ?`,
     );
     this.insertRoom = db.prepare(
-      'INSERT INTO rooms (id, name, blurb, is_public, owner_id, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO rooms (id, name, blurb, is_public, password_hash, owner_id, timezone, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertTag = db.prepare('INSERT OR IGNORE INTO room_tags (room_id, tag, position) VALUES (?, ?, ?)');
     this.selectRoom = db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE id = ?');
@@ -95,8 +99,8 @@ export class SqliteRooms implements RoomRepository {
       'INSERT OR IGNORE INTO memberships (room_id, user_id, is_owner, joined_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.deleteRoom = db.prepare<[string]>('DELETE FROM rooms WHERE id = ?');
-    this.updateRoom = db.prepare<[string, string | null, number, string, string]>(
-      'UPDATE rooms SET name = ?, blurb = ?, is_public = ?, timezone = ? WHERE id = ?',
+    this.updateRoom = db.prepare<[string, string | null, number, string | null, string, string]>(
+      'UPDATE rooms SET name = ?, blurb = ?, is_public = ?, password_hash = ?, timezone = ? WHERE id = ?',
     );
     this.deleteTags = db.prepare<[string]>('DELETE FROM room_tags WHERE room_id = ?');
     this.deleteSubscriptions = db.prepare<[string]>('DELETE FROM session_rooms WHERE room_id = ?');
@@ -109,6 +113,13 @@ export class SqliteRooms implements RoomRepository {
        ON CONFLICT (room_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at`,
     );
     this.deleteInvitation = db.prepare<[string]>('DELETE FROM room_invitations WHERE room_id = ?');
+    this.upsertIcon = db.prepare<[string, string, Buffer, number]>(
+      `INSERT INTO room_icons (room_id, type, bytes, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (room_id) DO UPDATE SET type = excluded.type, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+    );
+    this.selectIcon = db.prepare<[string], { type: string; bytes: Buffer }>(
+      'SELECT type, bytes FROM room_icons WHERE room_id = ?',
+    );
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
     );
@@ -121,6 +132,7 @@ export class SqliteRooms implements RoomRepository {
         room.name,
         room.blurb,
         room.isPublic ? 1 : 0,
+        room.passwordHash,
         room.ownerId,
         room.timezone,
         room.createdAt,
@@ -142,6 +154,7 @@ export class SqliteRooms implements RoomRepository {
       name: r.name,
       blurb: r.blurb,
       isPublic: r.is_public === 1,
+      passwordHash: r.password_hash,
       ownerId: r.owner_id,
       tags: this.selectTags.all(id).map((t) => t.tag),
       timezone: r.timezone,
@@ -200,7 +213,14 @@ export class SqliteRooms implements RoomRepository {
   async update(room: Room, event?: (members: MemberView[]) => NewEvent) {
     return this.db
       .transaction((): ChatEvent | undefined => {
-        this.updateRoom.run(room.name, room.blurb, room.isPublic ? 1 : 0, room.timezone, room.id);
+        this.updateRoom.run(
+          room.name,
+          room.blurb,
+          room.isPublic ? 1 : 0,
+          room.passwordHash,
+          room.timezone,
+          room.id,
+        );
         this.deleteTags.run(room.id);
         room.tags.forEach((tag, i) => this.insertTag.run(room.id, tag, i));
         return event && this.events.insertOne(event(this.selectMembers.all(room.id).map(toMember)));
@@ -237,5 +257,13 @@ export class SqliteRooms implements RoomRepository {
   async setInvitation(roomId: string, token: string | null, at: number) {
     if (token === null) this.deleteInvitation.run(roomId);
     else this.upsertInvitation.run(roomId, token, at);
+  }
+
+  async setIcon(roomId: string, icon: { type: string; bytes: Buffer }, at: number) {
+    this.upsertIcon.run(roomId, icon.type, icon.bytes, at);
+  }
+
+  async icon(roomId: string) {
+    return this.selectIcon.get(roomId);
   }
 }

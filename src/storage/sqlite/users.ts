@@ -1,5 +1,6 @@
 import type { User } from '../../core/model.js';
 import { nameKey } from '../../core/text.js';
+import { emailKey, emailTaken } from '../../core/validation.js';
 import type { UserRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
 
@@ -8,6 +9,7 @@ interface UserRow {
   username: string;
   name: string;
   password_hash: string;
+  email: string | null;
   created_at: number;
   guest: number;
 }
@@ -17,9 +19,19 @@ const toUser = (r: UserRow): User => ({
   username: r.username,
   name: r.name,
   passwordHash: r.password_hash,
+  email: r.email,
   createdAt: r.created_at,
   guest: r.guest === 1,
 });
+
+/** The unique index on email keys refused the write: the address is another account's. */
+function clearEmailConflict(err: unknown): never {
+  const e = err as { code?: string; message?: string };
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message?.includes('users.email_key')) throw emailTaken();
+  throw err;
+}
+
+const keyOf = (email: string | null | undefined): string | null => (email ? emailKey(email) : null);
 
 export class SqliteUsers implements UserRepository {
   private readonly insert;
@@ -30,11 +42,20 @@ export class SqliteUsers implements UserRepository {
   private readonly selectRegisteredNamed;
   private readonly upsertIcon;
   private readonly selectIcon;
+  private readonly selectByEmail;
+  private readonly updateEmail;
 
   constructor(db: Db) {
-    this.insert = db.prepare<[string, string, string, number, number, string, string], UserRow>(
-      `INSERT INTO users (username, name, password_hash, created_at, guest, username_key, name_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    this.insert = db.prepare<
+      [string, string, string, number, number, string, string, string | null, string | null],
+      UserRow
+    >(
+      `INSERT INTO users (username, name, password_hash, created_at, guest, username_key, name_key, email, email_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    );
+    this.selectByEmail = db.prepare<[string], UserRow>('SELECT * FROM users WHERE email_key = ?');
+    this.updateEmail = db.prepare<[string | null, string | null, number]>(
+      'UPDATE users SET email = ?, email_key = ? WHERE id = ?',
     );
     this.remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
     this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
@@ -61,18 +82,38 @@ export class SqliteUsers implements UserRepository {
     passwordHash: string;
     createdAt: number;
     guest?: boolean;
+    email?: string | null;
   }) {
-    return toUser(
-      this.insert.get(
-        input.username,
-        input.name,
-        input.passwordHash,
-        input.createdAt,
-        input.guest ? 1 : 0,
-        nameKey(input.username),
-        nameKey(input.name),
-      ) as UserRow,
-    );
+    try {
+      return toUser(
+        this.insert.get(
+          input.username,
+          input.name,
+          input.passwordHash,
+          input.createdAt,
+          input.guest ? 1 : 0,
+          nameKey(input.username),
+          nameKey(input.name),
+          input.email ?? null,
+          keyOf(input.email),
+        ) as UserRow,
+      );
+    } catch (err) {
+      return clearEmailConflict(err);
+    }
+  }
+
+  async byEmail(email: string) {
+    const row = this.selectByEmail.get(emailKey(email));
+    return row && toUser(row);
+  }
+
+  async setEmail(id: number, email: string | null) {
+    try {
+      this.updateEmail.run(email, keyOf(email), id);
+    } catch (err) {
+      clearEmailConflict(err);
+    }
   }
 
   async delete(id: number) {
