@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { apiV1 } from './api/v1/endpoints.js';
 import { apiV2 } from './api/v2/endpoints.js';
 import { V2Codec } from './api/v2/codec.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
@@ -159,7 +160,9 @@ export async function startServer(
     sessionFromCookie: sessionFromCookie((secret) =>
       chat.accounts.session(secret, false).catch(() => undefined),
     ),
-  }).register(apiV2(chat, codec, longPoll));
+  })
+    .register(apiV2(chat, codec, longPoll))
+    .register(apiV1(chat, publicUrl, isClosing));
 
   const routes = new RouteTable(log, settings.hostnames);
   sse.register(routes);

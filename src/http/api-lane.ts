@@ -393,6 +393,11 @@ class LaneExchange implements ApiExchange {
     return undefined;
   }
 
+  /** Multipart bodies go to node:http: the lane never has a file. */
+  upload(): undefined {
+    return undefined;
+  }
+
   send(body: Buffer | string, options?: AnswerOptions): void {
     if (this.ended) return;
     this.ended = true;
