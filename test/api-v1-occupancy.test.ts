@@ -389,3 +389,34 @@ describe('API 1.0 lifetimes (spec 7.1): a session without a call dies with its o
     await eventually(async () => assert.equal(await online(), false), 5000);
   });
 });
+
+describe('API 1.0 limits (spec 10.20): per session, as API 2.0’s', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ sayPerMinute: '2', callsPerMinute: '4', appKeyFactor: '1' });
+    await t.admin.addRoom({ id: 'quick', name: 'Quick' });
+  });
+  after(() => t.stop());
+
+  it('refuses says and calls past the limits with 199, and counts each session apart', async () => {
+    const session = async () => (await v1ok(t.url, 'session/create', { api_key: KEY })).session as string;
+    const s = await session();
+    const { ticket } = await v1ok(t.url, 'room/enter', { session: s, id: 'quick', nickname: 'Fast' });
+    await v1ok(t.url, 'room/say', { session: s, ticket: ticket as string, message: 'one' });
+    await v1ok(t.url, 'room/say', { session: s, ticket: ticket as string, message: 'two' });
+    assert.equal(
+      await v1code(t.url, 'room/say', { session: s, ticket: ticket as string, message: 'three' }),
+      199,
+    );
+    for (let i = 0; i < 3; i++) await v1ok(t.url, 'session/verify', { session: s });
+    assert.equal(await v1code(t.url, 'session/verify', { session: s }), 199);
+    await v1ok(t.url, 'session/verify', { session: await session() });
+    const info = await v1ok(t.url, 'room/get_info', { api_key: KEY, id: 'quick', counter: -10 });
+    assert.deepEqual(
+      list(info, 'messages')
+        .filter((m) => m.type === 'user')
+        .map((m) => m.text),
+      ['one', 'two'],
+    );
+  });
+});
