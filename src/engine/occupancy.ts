@@ -190,7 +190,9 @@ export class Occupancy {
     const admission = await this.admit(caller, room, input.password);
     const mine = await this.d.store.occupancy.ofSession(caller.session.key);
     const earlier = input.idempotent ? mine.find((o) => o.roomId === room.id) : undefined;
-    if (earlier) return this.entered(caller, earlier, room);
+    if (earlier && !this.expired(earlier)) return this.entered(caller, earlier, room);
+    // Its ticket ran out before the sweep came by: it leaves, and a new occupant comes in.
+    if (earlier) await this.remove(earlier);
     if (mine.length >= OCCUPANTS_PER_SESSION)
       throw forbidden(`A session may be in at most ${OCCUPANTS_PER_SESSION} rooms at once; exit some first.`);
     const nickname =
@@ -240,13 +242,16 @@ export class Occupancy {
     const occupant = await this.d.store.occupancy.byTicket(secretKey(ticket));
     if (!occupant || occupant.sessionKey !== caller.session.key) throw invalidTicket();
     const room = await this.d.store.rooms.byId(occupant.roomId);
-    const expired =
-      this.now - this.d.sessions.lastRead(occupant.id, occupant.lastSeenAt) > this.d.sessions.ticketIdleMs;
-    if (!room || expired || !(await this.mayStay(occupant, room))) {
+    if (!room || this.expired(occupant) || !(await this.mayStay(occupant, room))) {
       await this.remove(occupant);
       throw invalidTicket();
     }
     return { occupant, room };
+  }
+
+  /** Whether the occupant's ticket went unread too long (the sweep removes it soon, if not already). */
+  private expired(o: Occupant): boolean {
+    return this.now - this.d.sessions.lastRead(o.id, o.lastSeenAt) > this.d.sessions.ticketIdleMs;
   }
 
   /** Private rooms are closed on every path: only members and those let in by the password stay. */
