@@ -96,22 +96,6 @@ describe('API 1.0 occupants beside API 2.0 (spec 7.5, 7.6, 7.8)', () => {
     );
   });
 
-  it('answers the older of two observes of one ticket at once, with status only', async () => {
-    const v = await enter('cafe', 'Twice');
-    const counter = (await v1ok(url, 'room/get_info', { api_key: KEY, id: 'cafe' })).room as Json;
-    const first = observe(v, counter.counter as number);
-    await sleep(150);
-    const began = Date.now();
-    const second = observe(v, counter.counter as number);
-    assert.deepEqual(await first, { status: 'ok' });
-    assert.ok(Date.now() - began < 800, 'the first was answered at once (122 is never sent)');
-    await say(v, 'for the second');
-    assert.deepEqual(
-      list(await second, 'messages').map((m) => m.text),
-      ['for the second'],
-    );
-  });
-
   it('delivers private lines to their target (every occupant of a logged-in target) and the sender only', async () => {
     const alice = await signedIn(t, 'alice', ['cafe']);
     const { counter: v2From } = await t.api('room/subscribe', { session: alice.session, room: 'cafe' });
@@ -418,5 +402,70 @@ describe('API 1.0 limits (spec 10.20): per session, as API 2.0’s', () => {
         .map((m) => m.text),
       ['one', 'two'],
     );
+  });
+});
+
+describe('API 1.0 held observes end early when replaced, exited or stopped', () => {
+  // A hold far longer than any answer takes: what ends early is told apart from what waits it out.
+  const HOLD_S = 20;
+  const EARLY_MS = (HOLD_S * 1000) / 2;
+  let t: TestServer;
+  let url: string;
+  before(async () => {
+    t = await startTestServer({ observeHold: String(HOLD_S) });
+    url = t.url;
+    await t.admin.addUser({ username: 'fay', password: PASSWORD, name: 'Fay', email: 'fay@example.com' });
+    await t.admin.addRoom({ id: 'yard', name: 'Yard' });
+  });
+  after(() => t.stop());
+
+  const enter = async (nickname: string) => {
+    const s = (await v1ok(url, 'session/create', { api_key: KEY })).session as string;
+    const r = await v1ok(url, 'room/enter', { session: s, id: 'yard', nickname });
+    return { session: s, ticket: r.ticket as string, counter: (r.room as Json).counter as number };
+  };
+  const observe = (o: { session: string; ticket: string; counter: number }) =>
+    v1(url, 'room/observe', { session: o.session, ticket: o.ticket, counter: o.counter });
+  /** Waits for a held answer, which must come well before the hold ends. */
+  const early = async (answer: Promise<V1>, why: string): Promise<V1> => {
+    const began = Date.now();
+    const r = await answer;
+    assert.ok(Date.now() - began < EARLY_MS, why);
+    return r;
+  };
+
+  it('answers the older of two observes of one ticket at once, with status only (122 is never sent)', async () => {
+    const v = await enter('Twice');
+    const first = observe(v);
+    await sleep(150);
+    const second = observe(v);
+    assert.deepEqual(await early(first, 'the older is answered at once'), { status: 'ok' });
+    await v1ok(url, 'room/say', { session: v.session, ticket: v.ticket, message: 'for the second' });
+    assert.deepEqual(
+      list(await early(second, 'the newer gets the line'), 'messages').map((m) => m.text),
+      ['for the second'],
+    );
+  });
+
+  it('answers an observe held for a ticket that is exited', async () => {
+    const v = await enter('Leaving');
+    const held = observe(v);
+    await sleep(150);
+    await v1ok(url, 'room/exit', { session: v.session, ticket: v.ticket });
+    assert.deepEqual(await early(held, 'answered when the ticket went'), { status: 'ok' });
+  });
+
+  it('answers a held user.observe when the session stops observing', async () => {
+    const s = (await v1ok(url, 'session/create', { api_key: KEY })).session as string;
+    await v1ok(url, 'auth/login', { session: s, email: 'fay@example.com', password: PASSWORD });
+    const { ticket, counter } = await v1ok(url, 'user/start_observing', { session: s });
+    const held = v1(url, 'user/observe', {
+      session: s,
+      ticket: ticket as string,
+      counter: counter as number,
+    });
+    await sleep(150);
+    await v1ok(url, 'user/stop_observing', { session: s, ticket: ticket as string });
+    assert.deepEqual(await early(held, 'answered when stopped'), { status: 'ok' });
   });
 });

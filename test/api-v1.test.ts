@@ -170,10 +170,8 @@ describe('API 1.0 methods (spec 7.2), in XML and JSON', () => {
         counter: next,
       });
       await new Promise((r) => setTimeout(r, 100));
-      const began = Date.now();
       await v1ok(url, 'user/stop_observing', { session: s, ticket: started.ticket as string });
       assert.deepEqual(await stopped, { status: 'ok' });
-      assert.ok(Date.now() - began < 900, 'answered at once, not at the end of the hold');
       assert.equal(
         await v1code(url, 'user/observe', { session: s, ticket: 'a-u-00000000000', counter: next }),
         109,
