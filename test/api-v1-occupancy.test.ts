@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, signedIn, startTestServer, type Json, type TestServer } from './support/server.js';
+import { readSse } from './support/streams.js';
 import { v1, v1code, v1ok, type V1 } from './support/v1.js';
 
 const KEY = 'any-key';
@@ -99,6 +100,17 @@ describe('API 1.0 occupants beside API 2.0 (spec 7.5, 7.6, 7.8)', () => {
   it('delivers private lines to their target (every occupant of a logged-in target) and the sender only', async () => {
     const alice = await signedIn(t, 'alice', ['cafe']);
     const { counter: v2From } = await t.api('room/subscribe', { session: alice.session, room: 'cafe' });
+    // A live API 2.0 stream of the room, open before anything here happens (its
+    // session coming online is over by then): fed by the hub, as the lines are said.
+    const streamed = readSse(
+      `${url}/api/event/stream?session=${alice.session}&counter=${v2From as number}`,
+      {},
+      (frames) => frames.some((f) => f.data.includes('public again')),
+    );
+    await eventually(async () => {
+      const events = await v2Events(t, alice.session, v2From as number);
+      assert.ok(events.some((e) => (e.presence as Json | undefined)?.username === 'alice'));
+    });
     const sender = await enter('cafe', 'Sender');
     const bobSession = await session();
     await v1ok(url, 'auth/login', { session: bobSession, email: 'bob@example.com', password: PASSWORD });
@@ -137,6 +149,9 @@ describe('API 1.0 occupants beside API 2.0 (spec 7.5, 7.6, 7.8)', () => {
     assert.ok(shownTexts.includes('public again') && !shownTexts.includes('psst, only for you'));
     const archived = await t.api('room/get_archives', { session: alice.session, room: 'cafe', limit: 100 });
     assert.ok(!(archived.messages as Json[]).some((m) => m.text === 'psst, only for you'));
+    const frames = (await streamed).map((f) => f.data).join('\n');
+    assert.ok(frames.includes('public again'));
+    assert.ok(!/psst|occupancy|has entered/.test(frames), 'the stream carries no line only API 1.0 shows');
     const page = await (await fetch(`${url}/room/cafe`)).text();
     assert.ok(page.includes('public again') && !page.includes('psst'), 'nor the web page');
     assert.equal(
