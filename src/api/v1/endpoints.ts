@@ -23,17 +23,17 @@ const ok: V1Object = { status: 'ok' };
 const SEARCH_LINES = 50;
 
 /** Where a held observe's answer goes: the exchange, in the format the call asked for. */
-class HeldAnswer implements RoomObserveSink, ProfileSink {
+class HeldAnswer<T> {
   constructor(
     private readonly exchange: ApiExchange,
     private readonly format: Format,
     private readonly callback: string | undefined,
     private readonly closing: () => boolean,
-    private readonly render: (update: RoomLines | Profile) => V1Object,
+    private readonly render: (update: T) => V1Object,
   ) {}
 
   /** Nothing happened: status only (spec 7.6). */
-  answer(update: RoomLines | Profile | undefined): void {
+  answer(update: T | undefined): void {
     const reply = update === undefined ? ok : this.render(update);
     sendV1(this.exchange, reply, this.format, { callback: this.callback, close: this.closing() });
   }
@@ -56,14 +56,8 @@ export function apiV1(chat: Chat, publicUrl: string, closing: () => boolean): Ap
     occupants: update.occupants?.map((o) => shapes.occupant(o)),
   });
   const profileReply = (profile: Profile): V1Object => ({ status: 'ok', ...shapes.profile(profile) });
-  const held = (call: ApiCall, p: Params, render: (update: never) => V1Object) =>
-    new HeldAnswer(
-      call.exchange,
-      checkFormat(p),
-      call.callback,
-      closing,
-      render as (u: RoomLines | Profile) => V1Object,
-    );
+  const held = <T>(call: ApiCall, p: Params, render: (update: T) => V1Object) =>
+    new HeldAnswer<T>(call.exchange, checkFormat(p), call.callback, closing, render);
   const roomList = async (found: Promise<Parameters<typeof occupancy.summaries>[0]>) => ({
     status: 'ok',
     rooms: (await occupancy.summaries(await found)).map((s) => shapes.room(s)),
@@ -127,7 +121,7 @@ export function apiV1(chat: Chat, publicUrl: string, closing: () => boolean): Ap
       'user/observe',
       async (p, call) => {
         const c = await caller(p, 'none');
-        const sink = held(call, p, profileReply);
+        const sink: ProfileSink = held(call, p, profileReply);
         call.exchange.onAbort(await profiles.observe(c, p.required('ticket'), counter(p), sink));
         return HELD;
       },
@@ -297,7 +291,7 @@ export function apiV1(chat: Chat, publicUrl: string, closing: () => boolean): Ap
       async (p, call) => {
         // Observes are not counted against the session's limit (spec 10.20).
         const c = await caller(p, 'none');
-        const sink = held(call, p, roomReply);
+        const sink: RoomObserveSink = held(call, p, roomReply);
         call.exchange.onAbort(await occupancy.observe(c, p.required('ticket'), counter(p), sink));
         return HELD;
       },
