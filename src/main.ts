@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { apiV1 } from './api/v1/endpoints.js';
 import { apiV2 } from './api/v2/endpoints.js';
 import { V2Codec } from './api/v2/codec.js';
 import type { WorkerBus } from './bus/cluster-worker-bus.js';
@@ -8,6 +9,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { openRedisBus } from './bus/redis-bus.js';
 import { RedisLimitCounters } from './bus/redis-limits.js';
 import { addressMatcher } from './config/address-list.js';
+import { clientAddress } from './http/client-address.js';
 import type { Settings } from './config/settings.js';
 import type { Bus, Logger, Store } from './core/ports.js';
 import { systemClock } from './core/time.js';
@@ -99,7 +101,9 @@ export async function startServer(
   log: Logger,
   worker?: WorkerRole,
 ): Promise<RunningServer> {
+  const clientAddressOf = clientAddress(addressMatcher(settings.trustProxy));
   const listenOptions = {
+    clientAddress: clientAddressOf,
     host: settings.host,
     ports: settings.secondPort > 0 ? [settings.port, settings.secondPort] : [settings.port],
     headerTimeoutMs: settings.headerTimeoutMs,
@@ -150,12 +154,15 @@ export async function startServer(
   const longPoll = new LongPollTransport(chat.subscriptions, codec, isClosing);
   const api = new ApiDispatcher({
     bodyLimit: settings.bodyLimit,
+    clientAddress: clientAddressOf,
     log,
     isClosing,
     sessionFromCookie: sessionFromCookie((secret) =>
       chat.accounts.session(secret, false).catch(() => undefined),
     ),
-  }).register(apiV2(chat, codec, longPoll));
+  })
+    .register(apiV2(chat, codec, longPoll))
+    .register(apiV1(chat, publicUrl, isClosing));
 
   const routes = new RouteTable(log, settings.hostnames);
   sse.register(routes);
@@ -168,6 +175,7 @@ export async function startServer(
       worker?.bus,
     ),
     mayMonitor: addressMatcher(settings.metricsAllow),
+    clientAddress: clientAddressOf,
     isClosing,
     startedAt: Date.now(),
   });
@@ -177,6 +185,7 @@ export async function startServer(
     bodyLimit: settings.bodyLimit,
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
+    clientAddress: clientAddressOf,
   });
   listener.serve(routes);
   if (worker) {

@@ -140,6 +140,18 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const link = await postForm(sqliteUrl, '/room/den/members/link', { csrf: web.csrf }, web.cookie);
     await link.text();
     assert.equal(link.status, 303, 'the invitation link is made');
+    // API 1.0: a session logged in by email, its occupant of the private room, and a line naming it.
+    const v1 = (m: string, p: Record<string, string>) => api(m, { ...p, format: 'json' });
+    const v1session = (await v1('session/create', { api_key: 'k', client_type: 'human' })).session as string;
+    const login = { session: v1session, email: 'alice@example.org', password: 'password1' };
+    assert.equal((await v1('auth/login', login)).status, 'ok');
+    const entered = await v1('room/enter', { session: v1session, id: 'den', nickname: 'Al' });
+    const v1said = await v1('room/say', {
+      session: v1session,
+      ticket: entered.ticket as string,
+      message: 'by API 1.0',
+    });
+    assert.equal(v1said.status, 'ok', JSON.stringify(v1said));
 
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
@@ -155,7 +167,9 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     ).run(PNG);
     const lastEvent = (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number }).id;
     const copiedLines = db
-      .prepare("SELECT id, payload FROM events WHERE id > ? AND kind = 'message' ORDER BY id")
+      .prepare(
+        "SELECT id, payload FROM events WHERE id > ? AND kind = 'message' AND room_id = 'lobby' ORDER BY id",
+      )
       .all(resumeAt) as Array<{ id: number; payload: string }>;
     db.close();
     const before = sqliteTables(file);
@@ -169,11 +183,17 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
       'favorites',
       'events',
       'meta',
+      'v1_sessions',
+      'v1_occupants',
     ])
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
     assert.ok(
       (before.get('rooms') ?? []).some((r) => r.password_hash !== null),
       'a room has a password to copy',
+    );
+    assert.ok(
+      (before.get('messages') ?? []).some((m) => m.occupant_id !== null && m.client_type === 'human'),
+      'a line names its API 1.0 occupant',
     );
 
     // A password in the URL is never printed (the test server trusts any).
@@ -259,7 +279,7 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const den = ((await api2('room/show', { session: alice, room: 'den' })).rooms as Json[])[0] as Json;
     assert.deepEqual(
       (den.messages as Json[]).map((m) => m.text),
-      ['secret plans'],
+      ['secret plans', 'by API 1.0'],
       'its owner still reads it',
     );
     assert.match(await (await fetch(`${pgUrl}/tag/talk`)).text(), /Lobby/, 'tags lead to their rooms');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { apiV1 } from '../src/api/v1/endpoints.js';
 import { apiV2 } from '../src/api/v2/endpoints.js';
 import type { V2Codec } from '../src/api/v2/codec.js';
 import type { Chat } from '../src/engine/chat.js';
@@ -32,12 +33,13 @@ const API_PATHS = [
 ];
 const FORM_ACTIONS = ['join', 'edit', 'guest', 'nickname', 'delete', 'leave', 'say'];
 
-/** Every API 2.0 method the server serves, read from the generation itself so none is missed. */
+/** Every API 2.0 and API 1.0 method the server serves, read from the generations so none is missed. */
 function apiMethods(): string[] {
-  // Building the table calls nothing: stand-ins are enough to list its paths.
+  // Building the tables calls nothing: stand-ins are enough to list their paths.
   const standIn = new Proxy({}, { get: () => ({}) });
-  const generation = apiV2(standIn as Chat, standIn as V2Codec, { hold: async () => undefined });
-  return [...generation.methods.keys()];
+  const v2 = apiV2(standIn as Chat, standIn as V2Codec, { hold: async () => undefined });
+  const v1 = apiV1(standIn as Chat, 'http://127.0.0.1', () => false);
+  return [...new Set([...v2.methods.keys(), ...v1.methods.keys()])];
 }
 
 function webPaths(r: Random): string {
@@ -178,7 +180,16 @@ describe('fuzz: every endpoint and form, and malformed raw HTTP', () => {
       text: 'x',
     });
     const id = (said.message as { id: string }).id;
-    known = ['fuzzroom', 'open', 'closed', 'fuzzer', me.session, me.csrf, id];
+    // An API 1.0 session and ticket, so its calls get past the session check too.
+    const v1 = (await getJson(`${server.url}/api/session/create`, { api_key: 'k', format: 'json' }))
+      .session as string;
+    const entered = await getJson(`${server.url}/api/room/enter`, {
+      session: v1,
+      id: 'open',
+      nickname: 'Fuzzy',
+      format: 'json',
+    });
+    known = ['fuzzroom', 'open', 'closed', 'fuzzer', me.session, me.csrf, id, v1, entered.ticket as string];
   });
   after(async () => {
     assert.equal(await stopServer(server, dataDir), 0, 'the server did not stop cleanly');

@@ -12,6 +12,7 @@ import {
   type PrivatePostgres,
   type PrivateRedis,
 } from './support/databases.js';
+import { apiFrom } from './support/http.js';
 import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
 import { getJson, tempDataDir, type Json } from './support/server.js';
 import { openSocket, openSse, texts, until, type Reply, type SseStream } from './support/streams.js';
@@ -233,7 +234,18 @@ describe('three nodes behind nginx (deploy/nginx.conf)', () => {
     dataDirs.push(tempDataDir(), tempDataDir(), tempDataDir());
     nodes.push(
       ...(await Promise.all(
-        dataDirs.map((dir) => spawnServer(dir, [...shared(), '--observe-hold', String(OBSERVE_HOLD_S)])),
+        dataDirs.map((dir) =>
+          spawnServer(dir, [
+            ...shared(),
+            '--observe-hold',
+            String(OBSERVE_HOLD_S),
+            // nginx on loopback: its X-Forwarded-For names the client; two failed sign-ins per client.
+            '--trust-proxy',
+            '127.0.0.1',
+            '--login-failures-address',
+            '2',
+          ]),
+        ),
       )),
     );
     nginx = await startNginx(nodes.map(nodeAddress));
@@ -275,6 +287,21 @@ describe('three nodes behind nginx (deploy/nginx.conf)', () => {
         .flatMap((l) => l.upstreams),
     );
     assert.deepEqual([...answered].sort(), nodes.map(nodeAddress).sort());
+  });
+
+  it('limits failed sign-ins per client behind nginx, not for everyone at once', async () => {
+    const { url } = nginx as RunningNginx;
+    const wrong = (from: string) =>
+      apiFrom(url, from, 'session/create', { user: 'carol', password: 'wrong' });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await wrong('127.0.0.2')).code);
+    assert.deepEqual(codes, ['invalid_user_credentials', 'invalid_user_credentials', 'rate_limited']);
+    // nginx's own address is every client's peer address: only X-Forwarded-For tells them apart.
+    assert.equal(
+      (await wrong('127.0.0.3')).code,
+      'invalid_user_credentials',
+      'another client is not refused',
+    );
   });
 
   it('holds an idle long poll through nginx for the whole hold', async () => {

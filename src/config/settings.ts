@@ -30,6 +30,8 @@ export interface Settings {
   allowedOrigins: string[];
   /** Who may read /metrics and the details of /healthz (addresses and networks). */
   metricsAllow: string[];
+  /** Proxies whose `X-Forwarded-For` is believed (addresses or networks). */
+  trustProxy: string[];
   /** False when --public-url was not given: the server then names the address it really listens on. */
   publicUrlGiven: boolean;
   engine: EngineSettings;
@@ -160,6 +162,24 @@ export const OPTIONS = {
     min: 10 * MINUTE,
     max: 30 * 24 * 60 * MINUTE,
     why: 'sessions without calls expire; never under 10 min (v1-era clients ping every 9 min)',
+  },
+  v1TicketLife: {
+    flag: 'v1-ticket-life',
+    env: 'LINGR_V1_TICKET_LIFE',
+    kind: 'seconds',
+    default: String(2 * MINUTE),
+    min: MINUTE,
+    max: 10 * MINUTE,
+    why: 'API 1.0 tickets neither observed nor read this long expire and their occupants leave (spec: 2 min)',
+  },
+  v1SessionLife: {
+    flag: 'v1-session-life',
+    env: 'LINGR_V1_SESSION_LIFE',
+    kind: 'seconds',
+    default: String(10 * MINUTE),
+    min: 10 * MINUTE,
+    max: 24 * 60 * MINUTE,
+    why: 'API 1.0 sessions without a call this long die; never under 10 min (clients verify every 9 min)',
   },
   eventRetention: {
     flag: 'event-retention',
@@ -303,6 +323,13 @@ export const OPTIONS = {
     default: '127.0.0.0/8,::1',
     why: 'addresses or networks that may read /metrics and the details of /healthz (0.0.0.0/0,::/0: anyone)',
   },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'LINGR_TRUST_PROXY',
+    kind: 'list',
+    default: '',
+    why: 'addresses or networks of proxies (nginx) whose X-Forwarded-For names the client; none by default',
+  },
   origins: {
     flag: 'origins',
     env: 'LINGR_ORIGINS',
@@ -441,11 +468,17 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .split(',')
       .map((a) => a.trim())
       .filter((a) => a !== ''),
+    trustProxy: read('trustProxy', raw, env)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
     engine: {
       publicUrl,
       observeHoldMs: seconds('observeHold'),
       presenceGraceMs: seconds('presenceGrace'),
       sessionIdleMs: seconds('sessionIdle'),
+      v1TicketIdleMs: seconds('v1TicketLife'),
+      v1SessionIdleMs: seconds('v1SessionLife'),
       eventRetentionMs: seconds('eventRetention'),
       recentEvents: int('recentEvents'),
       sayPerMinute: int('sayPerMinute'),
@@ -469,6 +502,11 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   if (badAddresses.length > 0)
     throw new SettingsError(
       `--metrics-allow takes addresses or networks (127.0.0.0/8), not "${badAddresses[0]}".`,
+    );
+  const badProxies = invalidAddresses(settings.trustProxy);
+  if (badProxies.length > 0)
+    throw new SettingsError(
+      `--trust-proxy takes addresses or networks (127.0.0.1, 10.0.0.0/8), not "${badProxies[0]}".`,
     );
   if (settings.engine.observeHoldMs > 50_000)
     throw new SettingsError('--observe-hold must be at most 50 seconds.');

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -27,3 +27,33 @@ export const newPublicSessionId = (): string => randomBase62(8);
 
 /** Room, user and bot ids (spec 2.6). */
 export const ID_PATTERN = /^[A-Za-z0-9_]{1,40}$/;
+
+/** Base62 characters drawn from a digest: stable for the same input, unpredictable without it. */
+function digestBase62(digest: Buffer, length: number): string {
+  let out = '';
+  for (let i = 0; out.length < length; i++) out += BASE62[(digest[i % digest.length] as number) % 62];
+  return out;
+}
+
+/** API 1.0 ids (sessions, occupants, generated rooms) are 11 base62 characters (spec 7.1). */
+export const V1_ID_LENGTH = 11;
+export const newV1Id = (): string => randomBase62(V1_ID_LENGTH);
+
+/**
+ * The occupant id under which an API 2.0 member appears to API 1.0 (spec 7.8): derived from the username,
+ * so it stays the same across calls, processes and restarts.
+ */
+export const memberOccupantId = (username: string): string =>
+  digestBase62(createHash('sha256').update(`lingr member occupant\n${username}`).digest(), V1_ID_LENGTH);
+
+/**
+ * An occupant's ticket (spec 7.1: `a-r-<room id>-<11 base62>`), derived from the secret id of the session
+ * that entered: the session can be given the same ticket again (room.enter with `idempotent`), while
+ * nobody without the session's secret can make one. Only the ticket's key is stored.
+ */
+export const occupantTicket = (sessionSecret: string, roomId: string, occupantId: string): string =>
+  `a-r-${roomId}-${digestBase62(createHmac('sha256', sessionSecret).update(`ticket\n${occupantId}`).digest(), V1_ID_LENGTH)}`;
+
+/** The ticket of a session's user.observe (spec 7.2), derived the same way: nothing needs storing. */
+export const profileTicket = (sessionSecret: string): string =>
+  `a-u-${digestBase62(createHmac('sha256', sessionSecret).update('profile').digest(), V1_ID_LENGTH)}`;

@@ -58,18 +58,23 @@ export interface SessionRecord {
   legacyCsrfKey: string;
 }
 
+/** What kind of program an API 1.0 client is (spec 7.3): some gateways treat people and programs apart. */
+export type ClientType = 'human' | 'automaton';
+
 /** A line said in a room. */
 export interface Message {
   id: number;
   roomId: string;
   type: 'user' | 'bot';
-  /** The speaker's username (or, later, a bot's id). */
+  /** The speaker's username (or, later, a bot's id); an anonymous API 1.0 speaker's occupant id. */
   speakerId: string;
   publicSessionId: string;
   nickname: string;
   text: string;
   localId: string | null;
   createdAt: number;
+  /** Said through API 1.0: by which occupant, from what kind of client (API 1.0 shows both). */
+  occupant?: { id: string; clientType: ClientType };
 }
 
 export type NewMessage = Omit<Message, 'id'>;
@@ -114,6 +119,73 @@ export interface RoomAccess {
 }
 
 /**
+ * An API 1.0 session (spec 7): anonymous until it logs in with an email and password. Only the key of its
+ * secret id is kept, as for every session.
+ */
+export interface V1Session {
+  /** `secretKey` of the 11-character id its client holds. */
+  key: string;
+  /** Shown on the lines it says, like a v2 session's public id. */
+  publicId: string;
+  userId: number | null;
+  clientType: ClientType;
+  apiKey: string;
+  /**
+   * Key of the ordinary session linked to it while logged in: observing through API 1.0 keeps that one
+   * observing, so the user is online for everyone exactly as an observing API 2.0 session makes them.
+   */
+  liveKey: string | null;
+  createdAt: number;
+  lastActiveAt: number;
+}
+
+/**
+ * How an occupant got into its room: the room was open to everyone, the user belongs to it, or the room's
+ * password was given. Decides who stays when the room narrows.
+ */
+export type Admission = 'open' | 'member' | 'password';
+
+/** Someone in a room through API 1.0 (spec 7.5), reached with the ticket its session got on entering. */
+export interface Occupant {
+  /** 11 base62 characters, shown to the other occupants. */
+  id: string;
+  /** `secretKey` of its ticket. */
+  ticketKey: string;
+  sessionKey: string;
+  roomId: string;
+  /** The user it entered as (its session was logged in then), with their username; null: anonymous. */
+  userId: number | null;
+  username: string | null;
+  /** Null for an anonymous observer, who is in the room without being shown or saying anything. */
+  nickname: string | null;
+  clientType: ClientType;
+  admission: Admission;
+  enteredAt: number;
+  /** Last room.observe or room.getMessages (a ticket not read for a while expires). */
+  lastSeenAt: number;
+}
+
+/**
+ * A line only API 1.0 shows (spec 7.8): an occupant entering, leaving or changing nickname, or a private
+ * line between occupants. The speaker is the occupant; a private line reaches its sender and its target
+ * (with a logged-in target, every occupant of that user in the room), nobody else.
+ */
+export interface OccupantLine {
+  type: 'private' | 'system:enter' | 'system:leave' | 'system:nickname_change';
+  occupantId: string;
+  userId: number | null;
+  username: string | null;
+  nickname: string;
+  /** For a nickname change: the nickname after it. */
+  newNickname?: string;
+  /** For a private line. */
+  text?: string;
+  clientType: ClientType;
+  /** For a private line: the occupant it is for, and that occupant's user when logged in. */
+  to?: { occupantId: string; userId: number | null };
+}
+
+/**
  * What happened, in domain terms: the log stores facts, and each API generation, transport and (later)
  * IRC or bot renders them into its own shapes.
  */
@@ -121,10 +193,14 @@ export type Fact =
   | { kind: 'message'; message: Message }
   | { kind: 'presence'; presence: PresenceFact }
   | { kind: 'membership'; membership: MembershipFact }
-  | { kind: 'access'; access: RoomAccess };
+  | { kind: 'access'; access: RoomAccess }
+  | { kind: 'occupancy'; occupancy: OccupantLine };
 
-/** Facts that clients see; access facts are for the server alone. */
-export type VisibleFact = Exclude<Fact, { kind: 'access' }>;
+/**
+ * Facts that API 2.0, streams, the web and bots see: access facts are for the server alone, and occupancy
+ * lines for API 1.0 alone.
+ */
+export type VisibleFact = Exclude<Fact, { kind: 'access' } | { kind: 'occupancy' }>;
 
 export type NewEvent = { roomId: string; createdAt: number; fact: Fact };
 
@@ -133,7 +209,8 @@ export interface ChatEvent extends NewEvent {
   id: number;
 }
 
-export const isVisible = (e: { fact: Fact }): boolean => e.fact.kind !== 'access';
+export const isVisible = (e: { fact: Fact }): boolean =>
+  e.fact.kind !== 'access' && e.fact.kind !== 'occupancy';
 
 /** The fact's own data, without its kind (what the log stores beside the kind). */
 export function factData(f: Fact): object {
@@ -146,5 +223,7 @@ export function factData(f: Fact): object {
       return f.membership;
     case 'access':
       return f.access;
+    case 'occupancy':
+      return f.occupancy;
   }
 }

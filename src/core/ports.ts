@@ -5,9 +5,11 @@ import type {
   Message,
   NewEvent,
   NewMessage,
+  Occupant,
   Room,
   SessionRecord,
   User,
+  V1Session,
 } from './model.js';
 
 /**
@@ -22,6 +24,7 @@ export interface Store {
   readonly events: EventRepository;
   readonly favorites: FavoriteRepository;
   readonly directory: DirectoryRepository;
+  readonly occupancy: OccupancyRepository;
   /**
    * Calls `changed` soon after another process (or node) stored events, so this one can read them; how
    * soon is the adapter's (SQLite polls, PostgreSQL can be told). `upTo` is the highest event id stored,
@@ -180,15 +183,86 @@ export interface EventRepository {
   /** Stores the events in one transaction, in order, and returns them with their ids. */
   append(events: readonly NewEvent[]): Promise<ChatEvent[]>;
   /**
-   * Events after `counter`, ascending. With `rooms`, only the events of those rooms that clients see (no
-   * access facts); without, every event, as the feed needs them.
+   * Events after `counter`, ascending. With `rooms`, only the events of those rooms that API 2.0 clients
+   * see (no access facts, no occupancy lines); without, every event, as the feed needs them.
    */
   after(counter: number, limit: number, rooms?: readonly string[]): Promise<ChatEvent[]>;
+  /** Events of one room after `counter`, ascending, every kind but access facts (API 1.0's history). */
+  inRoom(roomId: string, counter: number, limit: number): Promise<ChatEvent[]>;
+  /** The newest `limit` events of the room below `before` (no access facts), oldest first. */
+  lastInRoom(roomId: string, limit: number, before?: number): Promise<ChatEvent[]>;
+  /**
+   * For each room that has any: its newest event (no access facts) and its newest message event, as API
+   * 1.0's room counters show them. Rooms without retained events are left out.
+   */
+  roomMarks(roomIds: readonly string[]): Promise<Map<string, RoomMarks>>;
   /** The highest event id ever assigned (never 0). */
   current(): Promise<number>;
   /** Counters at or below this value may have lost events to retention. */
   prunedThrough(): Promise<number>;
   prune(olderThan: number): Promise<number>;
+}
+
+/** The newest event ids of a room (`latestMessage` is undefined when no line is retained). */
+export interface RoomMarks {
+  latest: number;
+  latestMessage: number | undefined;
+}
+
+/** What a removal took away: sessions, occupants, and the leave events written with it. */
+export interface Departures {
+  sessions: V1Session[];
+  occupants: Occupant[];
+  events: ChatEvent[];
+}
+
+/** Builds the event that says an occupant left, or nothing for one that was never shown (an observer). */
+export type LeaveEvent = (occupant: Occupant) => NewEvent | undefined;
+
+/**
+ * API 1.0's sessions and occupants (spec 7.5). They live in the store, so any process (or node) answers any
+ * call. Every removal deletes and returns the same rows in one statement (DELETE … RETURNING), with the
+ * leave events in the same transaction, so that exactly one process announces each departure.
+ */
+export interface OccupancyRepository {
+  createSession(session: V1Session): Promise<void>;
+  session(key: string): Promise<V1Session | undefined>;
+  /** Logs the session in (a user and the key of its linked session) or out (both null). */
+  setUser(key: string, userId: number | null, liveKey: string | null): Promise<void>;
+  /** Deletes the session and its occupants with their leave events; nothing when it was gone already. */
+  endSession(key: string, leave: LeaveEvent): Promise<Departures>;
+  /** Adds an occupant, and its enter event when it is shown, in one transaction. */
+  enter(occupant: Occupant, event?: NewEvent): Promise<ChatEvent | undefined>;
+  byId(id: string): Promise<Occupant | undefined>;
+  byTicket(ticketKey: string): Promise<Occupant | undefined>;
+  /** The session's occupants in the order they entered; only those in `roomId` when given. */
+  ofSession(sessionKey: string, roomId?: string): Promise<Occupant[]>;
+  /** A room's occupants in the order they entered. */
+  inRoom(roomId: string): Promise<Occupant[]>;
+  /** A user's occupants, in every room, in the order they entered. */
+  ofUser(userId: number): Promise<Occupant[]>;
+  /**
+   * Sets an occupant's nickname and writes the event `event` makes of it (from the occupant as it was), in
+   * one transaction; undefined when the occupant is gone.
+   */
+  rename(id: string, nickname: string, event: (before: Occupant) => NewEvent): Promise<ChatEvent | undefined>;
+  /** Removes one occupant with its leave event; nothing when it was gone already. */
+  exit(id: string, leave: LeaveEvent): Promise<Departures>;
+  /** Persists times of sessions' last calls and of tickets' last reads in one batch; never moves one back. */
+  touch(
+    sessions: ReadonlyArray<{ key: string; at: number }>,
+    occupants: ReadonlyArray<{ id: string; at: number }>,
+  ): Promise<void>;
+  /**
+   * Removes the occupants whose ticket was not read since `ticketsSince`, and the sessions without a call
+   * since `sessionsSince` with all their occupants; leave events in the same transaction.
+   */
+  expire(ticketsSince: number, sessionsSince: number, leave: LeaveEvent): Promise<Departures>;
+  /**
+   * The room narrowed to `members`: removes its occupants who may no longer be in it (neither let in by its
+   * password nor logged in as a member), with their leave events.
+   */
+  evict(roomId: string, members: readonly number[], leave: LeaveEvent): Promise<Departures>;
 }
 
 export interface FavoriteRepository {
@@ -229,7 +303,9 @@ export type BusMessage =
   /** A user renamed themself: every session of theirs takes the new name. */
   | { kind: 'renamed'; userId: number; name: string }
   /** Whether a user is online in any process (sent by the ledger when that changes). */
-  | { kind: 'online'; userId: number; online: boolean };
+  | { kind: 'online'; userId: number; online: boolean }
+  /** An API 1.0 occupant observes again: an older observe of it, held elsewhere, is answered now. */
+  | { kind: 'observing'; occupantId: string };
 
 /**
  * The seam between server processes: in-process (one process), cluster IPC (several on one machine), or a

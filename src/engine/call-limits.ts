@@ -1,5 +1,4 @@
 import { rateLimited } from '../core/chat-error.js';
-import type { LiveSession } from './live-session.js';
 import type { LimitCounters } from '../core/ports.js';
 import { Limiter } from './limiter.js';
 import type { EngineSettings } from './settings.js';
@@ -10,6 +9,12 @@ const MINUTE = 60_000;
  * to one call a second per connection instead of keeping a core busy refusing it.
  */
 const OVER_LIMIT_DELAY_MS = 1000;
+
+/** Whoever a limit counts: a session of either API generation, by its (store) id and app key. */
+export interface Caller {
+  readonly id: string;
+  readonly appKey: string | null;
+}
 
 /** Says and other calls per session and minute (spec 10.20), relaxed for sessions with an app key. */
 export class CallLimits {
@@ -24,14 +29,23 @@ export class CallLimits {
     this.calls = new Limiter('calls', settings.callsPerMinute, MINUTE, shared);
   }
 
-  async call(s: LiveSession, now: number): Promise<void> {
+  async call(s: Caller, now: number): Promise<void> {
     if (!(await this.calls.hit(s.id, now, this.limitFor(s, this.calls.limit))))
       throw rateLimited('Too many calls; slow down.', OVER_LIMIT_DELAY_MS);
   }
 
-  async say(s: LiveSession, now: number): Promise<void> {
+  async say(s: Caller, now: number): Promise<void> {
     if (!(await this.says.hit(s.id, now, this.limitFor(s, this.says.limit))))
       throw rateLimited('Too many messages; wait a moment before saying more.', OVER_LIMIT_DELAY_MS);
+  }
+
+  /**
+   * Calls that need no session (API 1.0's directory and room info, its session.create), counted per client
+   * address with the relaxed limit: they all carry an API key.
+   */
+  async anonymous(address: string, now: number): Promise<void> {
+    if (!(await this.calls.hit(`address:${address}`, now, this.calls.limit * this.settings.appKeyFactor)))
+      throw rateLimited('Too many calls from your address; slow down.', OVER_LIMIT_DELAY_MS);
   }
 
   sweep(now: number): void {
@@ -39,7 +53,7 @@ export class CallLimits {
     this.calls.sweep(now);
   }
 
-  private limitFor(s: LiveSession, base: number): number {
+  private limitFor(s: Caller, base: number): number {
     return s.appKey ? base * this.settings.appKeyFactor : base;
   }
 }

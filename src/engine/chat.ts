@@ -1,3 +1,4 @@
+import { isVisible } from '../core/model.js';
 import type { BusMessage, Bus, LimitCounters, Logger, Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { Accounts } from './accounts.js';
@@ -9,16 +10,21 @@ import { Followers } from './followers.js';
 import { Hub } from './hub.js';
 import type { Live } from './live.js';
 import { Memberships } from './memberships.js';
+import { Occupancy } from './occupancy.js';
 import { BoundedHasher, hashPassword } from './password.js';
 import { Presence } from './presence.js';
 import { PresenceAnnouncer } from './presence-announcer.js';
 import { Queries } from './queries.js';
 import { RoomAccessChanges } from './room-access.js';
+import { RoomWatch } from './room-watch.js';
 import { Rooms } from './rooms.js';
 import { SessionRegistry } from './session-registry.js';
 import type { EngineSettings } from './settings.js';
 import { SignInGuard } from './sign-in-guard.js';
 import { Subscriptions } from './subscriptions.js';
+import { V1Profiles } from './v1-profiles.js';
+import { V1Rooms } from './v1-rooms.js';
+import { V1Sessions } from './v1-sessions.js';
 
 /** The shortest period of any housekeeping task, however short the settings (tests). */
 const MIN_PERIOD_MS = 100;
@@ -62,6 +68,11 @@ export class Chat {
   readonly conversation: Conversation;
   readonly subscriptions: Subscriptions;
   readonly queries: Queries;
+  /** API 1.0: its sessions, its rooms (occupants, tickets, per-room observe) and its profiles. */
+  readonly v1Sessions: V1Sessions;
+  readonly occupancy: Occupancy;
+  readonly v1Profiles: V1Profiles;
+  readonly v1Rooms: V1Rooms;
   readonly monitor: Monitor;
 
   private readonly log: EventLog;
@@ -72,6 +83,7 @@ export class Chat {
   private readonly followers: Followers;
   private readonly memberships: Memberships;
   private readonly live: Live;
+  private readonly watch: RoomWatch;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<NodeJS.Timeout>();
   private unwatch: () => void = () => undefined;
@@ -102,9 +114,17 @@ export class Chat {
       if (s.guest) this.retireGuest(s.userId);
     });
     this.followers = new Followers(store, this.sessions, this.hub, access, logger);
+    this.watch = new RoomWatch(settings.observeHoldMs);
     log.onEvent((e) => {
-      if (e.fact.kind === 'access') this.followers.apply(e, e.fact.access);
-      else this.hub.deliver(e);
+      if (e.fact.kind === 'access') {
+        this.followers.apply(e, e.fact.access);
+        this.occupancy
+          .narrowed(e, e.fact.access)
+          .catch((err: unknown) => logger.error({ err }, 'closing a room to its occupants'));
+        return;
+      }
+      if (isVisible(e)) this.hub.deliver(e);
+      this.watch.deliver(e);
     });
     this.memberships = new Memberships(store, log, this.presence, clock);
     const stats = { slowReaderCloses: 0 };
@@ -147,12 +167,50 @@ export class Chat {
       bus,
       settings.observeHoldMs,
     );
-    const { hub, sessions, presence } = this;
+    const onError = (err: unknown) => logger.error({ err }, 'answering an API 1.0 observe');
+    this.v1Sessions = new V1Sessions({
+      store,
+      events: log,
+      registry: this.sessions,
+      watch: this.watch,
+      limits,
+      login: this.accounts,
+      clock,
+      log: logger,
+      ticketIdleMs: settings.v1TicketIdleMs,
+      sessionIdleMs: settings.v1SessionIdleMs,
+    });
+    this.occupancy = new Occupancy({
+      store,
+      log,
+      sessions: this.v1Sessions,
+      watch: this.watch,
+      presence: this.presence,
+      online: this.presence,
+      bus,
+      clock,
+      roomPassword: (room, password) => this.rooms.checkPassword(room, password),
+      departing: (s) => this.subscriptions.departing(s),
+      observeHoldMs: settings.observeHoldMs,
+      onError,
+    });
+    this.v1Profiles = new V1Profiles({
+      store,
+      log,
+      queries: this.queries,
+      occupancy: this.occupancy,
+      watch: this.watch,
+      clock,
+      observeHoldMs: settings.observeHoldMs,
+      onError,
+    });
+    this.v1Rooms = new V1Rooms(this.rooms, this.queries, this.occupancy);
+    const { hub, sessions, presence, watch } = this;
     this.monitor = {
       read: () => ({
         counter: log.head,
         sessions: sessions.size,
-        heldObserves: hub.held,
+        heldObserves: hub.held + watch.held,
         streams: hub.streams,
         onlineUsers: presence.onlineUsers,
         events: log.handedOut,
@@ -204,6 +262,7 @@ export class Chat {
         if ((await store.users.byId(userId))?.guest) chat.retireGuest(userId);
     });
     chat.every(MINUTE, () => chat.accounts.sweep(clock.now()));
+    chat.every(chat.v1Sessions.sweepEveryMs, () => chat.v1Sessions.sweep(chat.occupancy.heldOccupants()));
     const pruneMs = Math.min(PRUNE_MS, Math.max(MIN_PERIOD_MS, settings.eventRetentionMs / 2));
     chat.every(pruneMs, () => chat.prune());
     void chat.prune();
@@ -247,12 +306,15 @@ export class Chat {
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
     this.hub.releaseAll();
+    this.watch.releaseAll();
+    await this.v1Sessions.flush(this.occupancy.heldOccupants());
     await this.announcer.flushed();
     await this.sessions.flush(this.clock.now());
   }
 
   private tick(): void {
     this.hub.expire(this.clock.now());
+    this.watch.expire(this.clock.now());
     // The last read of the store failed: read again, so no gap stays unfilled.
     if (this.log.stale) void this.log.catchUp();
   }
@@ -278,6 +340,9 @@ export class Chat {
         break;
       case 'online':
         this.presence.setElsewhere(m.userId, m.online);
+        break;
+      case 'observing':
+        this.watch.release(m.occupantId);
         break;
     }
   }

@@ -176,6 +176,11 @@ export class EventLog implements EventWriter {
     return this.events.after(counter, limit, rooms);
   }
 
+  /** Up to `limit` events of one room after `counter` (occupancy lines included), from the store. */
+  storedInRoom(roomId: string, counter: number, limit: number): Promise<ChatEvent[]> {
+    return this.events.inRoom(roomId, counter, limit);
+  }
+
   /** Drops events older than `olderThan` from the store. */
   async prune(olderThan: number): Promise<void> {
     const removed = await this.events.prune(olderThan);

@@ -143,6 +143,40 @@ export class Queries {
     return { terms, total, page, pages: Math.max(1, Math.ceil(total / perPage)), lines };
   }
 
+  /** Public rooms with the most lines in the last day, busiest first. */
+  async hotRooms(limit: number): Promise<Room[]> {
+    return (await this.store.directory.hot(this.clock.now() - DAY, limit)).map((h) => h.room);
+  }
+
+  newRooms(limit: number): Promise<Room[]> {
+    return this.store.directory.newest(limit);
+  }
+
+  /** Tags of public rooms with how many rooms carry them, most used first. */
+  tagCounts(limit: number): Promise<Array<{ tag: string; rooms: number }>> {
+    return this.store.directory.tags(limit);
+  }
+
+  /** Public rooms whose name, description or a tag contains every keyword (case aside), newest first. */
+  async roomsMatching(keywords: readonly string[], limit: number): Promise<Room[]> {
+    const [first, ...rest] = keywords;
+    if (first === undefined) return [];
+    const has = (room: Room, word: string) =>
+      [room.name, room.blurb ?? '', ...room.tags].some((text) =>
+        text.toLowerCase().includes(word.toLowerCase()),
+      );
+    const rooms = await this.store.directory.search(first, rest.length === 0 ? limit : 200);
+    return rooms.filter((room) => rest.every((word) => has(room, word))).slice(0, limit);
+  }
+
+  /** Public rooms carrying every one of the tags, newest first. */
+  async roomsTaggedAll(tags: readonly string[], limit: number): Promise<Room[]> {
+    const [first, ...rest] = tags;
+    if (first === undefined) return [];
+    const rooms = await this.store.directory.withTag(first, rest.length === 0 ? limit : 200);
+    return rooms.filter((room) => rest.every((tag) => room.tags.includes(tag))).slice(0, limit);
+  }
+
   tag(name: string): Promise<Room[]> {
     return this.store.directory.withTag(name, 100);
   }
@@ -283,6 +317,19 @@ export class Queries {
   /** A line that is still there (not deleted), by its id. */
   line(id: number): Promise<Message | undefined> {
     return this.store.messages.byId(id);
+  }
+
+  /** Lines of one room that contain `query`, newest first, for whoever may see the room (else undefined). */
+  async searchRoom(
+    roomId: string,
+    query: string,
+    userId: number | undefined,
+    limit: number,
+  ): Promise<Array<{ message: Message; room: Room }> | undefined> {
+    const visible = await this.visible(roomId, userId);
+    if (!visible) return undefined;
+    const lines = await this.store.messages.search(roomId, query, limit);
+    return lines.map((message) => ({ message, room: visible.room }));
   }
 
   /** The newest `limit` lines that match, and how many match in all. */

@@ -67,6 +67,14 @@ export class SessionRegistry {
     return this.live.get(id);
   }
 
+  /**
+   * The live session stored under this key, for a session linked to an API 1.0 session (whose client holds
+   * the API 1.0 secret, not this one). Expiry is left to the API 1.0 session, which touches it on every call.
+   */
+  async byKey(id: string, now: number): Promise<LiveSession | undefined> {
+    return this.live.get(id) ?? (await this.load(id, now));
+  }
+
   private remember(secret: string, id: string): void {
     if (this.keys.size > 2 * this.live.size + 1000) this.keys.clear();
     this.keys.set(secret, id);

@@ -8,6 +8,9 @@ export interface EngineSettings {
   presenceGraceMs: number;
   /** How long a session lives without any call (spec 5.6). */
   sessionIdleMs: number;
+  /** API 1.0 (spec 7.1): a ticket neither observed nor read this long expires; a session without a call dies. */
+  v1TicketIdleMs: number;
+  v1SessionIdleMs: number;
   /** How long events are kept for resuming (spec 5.1: at least 24 hours). */
   eventRetentionMs: number;
   /** Recent events kept in memory so most observes never touch the store. */

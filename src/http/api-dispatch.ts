@@ -2,6 +2,7 @@ import { ChatError } from '../core/chat-error.js';
 import type { Logger } from '../core/ports.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ApiExchange } from './api-exchange.js';
+import type { ClientAddress } from './client-address.js';
 import { NodeExchange } from './node-exchange.js';
 import { decodeUtf8, parseForm, Params } from './params.js';
 import type { Target } from './request-target.js';
@@ -27,14 +28,24 @@ export type ApiMethod = (params: Params, call: ApiCall) => Promise<ApiReply | ty
 export interface ApiGeneration {
   readonly name: 'v1' | 'v2';
   readonly methods: ReadonlyMap<string, ApiMethod>;
-  /** The answer to a successful call. */
-  ok(exchange: ApiExchange, reply: ApiReply, callback: string | undefined, close: boolean): void;
-  /** An error, in this generation's form; `status` is 200 for a known method (spec 2.4). */
+  /** The answer to a successful call; `params` say how it wants it (API 1.0's `format`). */
+  ok(
+    exchange: ApiExchange,
+    reply: ApiReply,
+    callback: string | undefined,
+    close: boolean,
+    params?: Params,
+  ): void;
+  /**
+   * An error, in this generation's form; `status` is 200 for a known method (spec 2.4). `params` are what
+   * was read before it (none when the query itself was bad).
+   */
   error(
     exchange: ApiExchange,
     e: { code: ErrorCode; detail: string; status?: number; extra?: ReadonlyArray<readonly [string, string]> },
     callback: string | undefined,
     close: boolean,
+    params?: Params,
   ): void;
 }
 
@@ -67,6 +78,8 @@ export function chooseGeneration(
 
 export interface ApiDispatchOptions {
   bodyLimit: number;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
   log: Logger;
   /** True while the server stops: answers close their connections. */
   isClosing(): boolean;
@@ -99,7 +112,8 @@ export class ApiDispatcher {
   }
 
   /** The route for node:http. */
-  readonly handle: RouteHandler = (req, res, target) => this.dispatch(new NodeExchange(req, res), target);
+  readonly handle: RouteHandler = (req, res, target) =>
+    this.dispatch(new NodeExchange(req, res, this.options.clientAddress), target);
 
   /** One call, however it came in (node:http or the API lane). */
   readonly dispatch = async (exchange: ApiExchange, target: Target): Promise<void> => {
@@ -108,7 +122,10 @@ export class ApiDispatcher {
     const method = exchange.method;
     const name = target.path.slice('/api/'.length);
     const candidates = this.byMethod.get(name) ?? [];
-    const fallback = candidates[0] ?? this.generations.find((g) => g.name === 'v2') ?? this.generations[0];
+    // An unknown path is answered in the form of the generation its host names (spec 2.1), else API 2.0's.
+    const hostGeneration = (target.host ?? exchange.host()) === 'www.lingr.com' ? 'v1' : 'v2';
+    const fallback =
+      candidates[0] ?? this.generations.find((g) => g.name === hostGeneration) ?? this.generations[0];
     if (!fallback) throw new Error('no API generation is registered');
     if (method === 'OPTIONS') return preflight(exchange);
     if (method !== 'GET' && method !== 'POST') {
@@ -126,22 +143,24 @@ export class ApiDispatcher {
     }
     let callback: string | undefined;
     let generation = fallback;
+    let params: Params | undefined;
     try {
       const values = new Map<string, string>();
       if (target.query !== '') parseForm(decodeUtf8(Buffer.from(target.query, 'latin1')), values);
       // Known before the body is read, so errors in the body are wrapped too (spec 2.4).
-      callback = new Params(values).callback();
+      params = new Params(values);
+      callback = params.callback();
       // The lane has the body in hand: only node:http's reading is waited for.
       const reading = exchange.readBody(values, options.bodyLimit);
       if (reading) await reading;
       if (!values.get('session')) await options.sessionFromCookie(exchange, values);
-      const params = new Params(values);
+      params = new Params(values);
       callback = params.callback();
       generation = chooseGeneration(candidates, name, target.host ?? exchange.host(), params) ?? fallback;
       const handler = generation.methods.get(name) as ApiMethod;
       const reply = await handler(params, { exchange, callback });
       if (reply === HELD) return;
-      generation.ok(exchange, reply, callback, close || options.isClosing());
+      generation.ok(exchange, reply, callback, close || options.isClosing(), params);
     } catch (err) {
       const e = err instanceof ChatError ? err : undefined;
       if (!e) options.log.error({ err, path: target.path }, 'request failed');
@@ -154,6 +173,7 @@ export class ApiDispatcher {
           },
           callback,
           true,
+          params,
         );
       if (e && e.answerAfterMs > 0 && !options.isClosing()) setTimeout(answer, e.answerAfterMs);
       else answer();

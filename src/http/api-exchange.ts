@@ -1,3 +1,5 @@
+import type { Upload } from './body.js';
+
 /** How an API answer goes out. */
 export interface AnswerOptions {
   /** HTTP status: 200 unless the transport itself failed (spec 2.4). */
@@ -30,6 +32,8 @@ export interface ApiExchange {
   address(): string;
   /** Adds the body's parameters to `into` (spec 2.3); the body wins over the query. A promise if it waits. */
   readBody(into: Map<string, string>, limit: number): Promise<void> | undefined;
+  /** A file of a multipart body, by its field name, once the body is read (API 1.0's `image`). */
+  upload(name: string): Upload | undefined;
   /** True once answered, or once the client went away. */
   readonly ended: boolean;
   send(body: Buffer | string, options?: AnswerOptions): void;

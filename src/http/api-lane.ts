@@ -11,6 +11,7 @@ import {
   type ApiExchange,
 } from './api-exchange.js';
 import { mediaType, parseBody } from './body.js';
+import type { ClientAddress } from './client-address.js';
 import { hostName } from './headers.js';
 import { httpDate } from './http-date.js';
 import { parseTarget, type Target } from './request-target.js';
@@ -42,6 +43,8 @@ export interface LaneOptions {
   /** How often the timeouts are looked at (node:http's servers look as often). */
   checkEveryMs: number;
   bodyLimit: number;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
   log: Logger;
 }
 
@@ -66,6 +69,7 @@ interface LaneHead {
   cookie: string | undefined;
   csrf: string | undefined;
   lastEventId: string | undefined;
+  forwardedFor: string | undefined;
   length: number;
   close: boolean;
 }
@@ -120,6 +124,11 @@ class LaneConnection {
   private asked = false;
   private current: LaneExchange | undefined;
   private peerEnded = false;
+
+  /** The client's address, given what `X-Forwarded-For` said (if the peer is a proxy we trust). */
+  clientAddress(forwardedFor: string | undefined): string {
+    return this.lane.options.clientAddress(this.socket.remoteAddress ?? '', forwardedFor);
+  }
 
   constructor(
     private readonly lane: ApiLane,
@@ -280,6 +289,7 @@ function readHead(text: string, from: number): LaneHead | undefined {
     cookie: undefined,
     csrf: undefined,
     lastEventId: undefined,
+    forwardedFor: undefined,
     length: 0,
     close: false,
   };
@@ -320,6 +330,9 @@ function readHead(text: string, from: number): LaneHead | undefined {
         break;
       case 'last-event-id':
         head.lastEventId = value;
+        break;
+      case 'x-forwarded-for':
+        head.forwardedFor = head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;
         break;
       case 'connection': {
         const tokens = value.toLowerCase();
@@ -371,12 +384,17 @@ class LaneExchange implements ApiExchange {
   }
 
   address(): string {
-    return this.connection.socket.remoteAddress ?? '';
+    return this.connection.clientAddress(this.head?.forwardedFor);
   }
 
   /** The body came whole, within the limit (the lane takes no other), and is not multipart. */
   readBody(into: Map<string, string>): undefined {
     if (this.body) parseBody(mediaType(this.head?.contentType), this.body, into);
+    return undefined;
+  }
+
+  /** Multipart bodies go to node:http: the lane never has a file. */
+  upload(): undefined {
     return undefined;
   }
 

@@ -6,6 +6,7 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { ClientAddress } from './client-address.js';
 import type { Logger } from '../core/ports.js';
 import { ApiLane } from './api-lane.js';
 import type { RouteTable } from './routes.js';
@@ -17,6 +18,8 @@ export interface ListenOptions {
   headerTimeoutMs: number;
   requestTimeoutMs: number;
   bodyLimit: number;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
   log: Logger;
 }
 
@@ -64,6 +67,7 @@ export class HttpListener {
       keepAliveMs: KEEP_ALIVE_MS,
       checkEveryMs: checkEveryMs(options.headerTimeoutMs),
       bodyLimit: options.bodyLimit,
+      clientAddress: options.clientAddress,
       log: options.log,
     });
   }

@@ -1,3 +1,4 @@
+import { requestAddress, type ClientAddress } from './client-address.js';
 import type { Monitor } from '../engine/chat.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { MetricsSource } from './metrics.js';
@@ -9,6 +10,8 @@ export interface MonitoringDeps {
   metrics: MetricsSource;
   /** Whether a client address may read /metrics and the details of /healthz. */
   mayMonitor(address: string | undefined): boolean;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
   isClosing(): boolean;
   startedAt: number;
 }
@@ -16,7 +19,7 @@ export interface MonitoringDeps {
 /** `/healthz` (status and counter for anyone, details for monitoring) and `/metrics` (Prometheus). */
 export function registerMonitoring(routes: RouteTable, deps: MonitoringDeps): void {
   routes.on(['GET', 'HEAD'], '/metrics', async (req, res, target) => {
-    if (!deps.mayMonitor(req.socket.remoteAddress))
+    if (!deps.mayMonitor(requestAddress(req, deps.clientAddress)))
       return sendJson(res, 403, {
         status: 'error',
         code: ErrorCode.forbidden,
@@ -31,7 +34,7 @@ export function registerMonitoring(routes: RouteTable, deps: MonitoringDeps): vo
     const monitor = deps.monitor.read();
     const closing = deps.isClosing();
     // Anyone may ask whether we are up; how we are doing is for monitoring alone.
-    const details = deps.mayMonitor(req.socket.remoteAddress) && {
+    const details = deps.mayMonitor(requestAddress(req, deps.clientAddress)) && {
       sessions: monitor.sessions,
       held_observes: monitor.heldObserves,
       streams: monitor.streams,

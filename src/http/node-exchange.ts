@@ -7,7 +7,8 @@ import {
   type AnswerOptions,
   type ApiExchange,
 } from './api-exchange.js';
-import { readBody } from './body.js';
+import { readBody, type Upload } from './body.js';
+import { requestAddress, type ClientAddress } from './client-address.js';
 import { headerOf, hostName } from './headers.js';
 
 const pending = Symbol('pending');
@@ -21,9 +22,13 @@ function onClose(this: Held): void {
 
 /** An API call that came through node:http (what the API lane hands over, and tests' `inject`). */
 export class NodeExchange implements ApiExchange {
+  /** Files of a multipart body; kept only when there were some. */
+  private files: Map<string, Upload> | undefined;
+
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    private readonly clientAddress: ClientAddress,
   ) {}
 
   get method(): string {
@@ -40,11 +45,17 @@ export class NodeExchange implements ApiExchange {
   }
 
   address(): string {
-    return this.req.socket.remoteAddress ?? '';
+    return requestAddress(this.req, this.clientAddress);
   }
 
-  readBody(into: Map<string, string>, limit: number): Promise<void> {
-    return readBody(this.req, into, limit);
+  async readBody(into: Map<string, string>, limit: number): Promise<void> {
+    const files = new Map<string, Upload>();
+    await readBody(this.req, into, limit, files);
+    if (files.size > 0) this.files = files;
+  }
+
+  upload(name: string): Upload | undefined {
+    return this.files?.get(name);
   }
 
   get ended(): boolean {

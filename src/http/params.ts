@@ -1,13 +1,24 @@
-import { invalidParameter } from '../core/chat-error.js';
+import { ChatError, invalidParameter } from '../core/chat-error.js';
+import { ErrorCode } from '../protocol/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Strict UTF-8: invalid input is refused, never silently replaced (spec 7.4 error 120 has a twin here). */
+/**
+ * Input that is not valid UTF-8: an invalid parameter to API 2.0, and its own error (120) to API 1.0
+ * (spec 7.4), which tells it apart by this class.
+ */
+export class InvalidEncoding extends ChatError {
+  constructor(detail: string) {
+    super(ErrorCode.invalidParameter, detail);
+  }
+}
+
+/** Strict UTF-8: invalid input is refused, never silently replaced. */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw invalidParameter('The request is not valid UTF-8.');
+    throw new InvalidEncoding('The request is not valid UTF-8.');
   }
 }
 
@@ -17,7 +28,7 @@ function decodeComponent(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
-    throw invalidParameter('A parameter has malformed percent-encoding or is not valid UTF-8.');
+    throw new InvalidEncoding('A parameter has malformed percent-encoding or is not valid UTF-8.');
   }
 }
 
@@ -65,6 +76,11 @@ export class Params {
 
   has(name: string): boolean {
     return this.str(name) !== undefined;
+  }
+
+  /** The value as sent, an empty one included (where empty means something, as a password cleared). */
+  raw(name: string): string | undefined {
+    return this.values.get(name);
   }
 
   str(name: string): string | undefined {

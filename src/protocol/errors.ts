@@ -9,6 +9,8 @@ export const ErrorCode = {
   invalidBotVerifier: 'invalid_bot_verifier',
   invalidCounter: 'invalid_counter',
   internalError: 'internal_error',
+  /** Not an API 2.0 code: an API 1.0 ticket that expired, was exited or is another session's (its 109). */
+  invalidTicket: 'invalid_ticket',
   /** Not an API 2.0 code: answered with HTTP 404/405/400/413 outside a known endpoint. */
   methodNotAllowed: 'method_not_allowed',
   badRequestTarget: 'bad_request_target',

@@ -1,4 +1,4 @@
-import type { ChatEvent, Fact, Message } from '../core/model.js';
+import type { ChatEvent, ClientType, Fact, Message } from '../core/model.js';
 
 /**
  * The rows both stores keep alike (PostgreSQL takes SQLite's rows as they are, for `lingr copy`), and how
@@ -33,6 +33,9 @@ export interface MessageRow {
   text: string;
   local_id: string | null;
   created_at: number;
+  /** Set for lines said through API 1.0. */
+  occupant_id: string | null;
+  client_type: ClientType | null;
 }
 
 export const toMessage = (r: MessageRow): Message => ({
@@ -45,6 +48,9 @@ export const toMessage = (r: MessageRow): Message => ({
   text: r.text,
   localId: r.local_id,
   createdAt: r.created_at,
+  ...(r.occupant_id === null
+    ? {}
+    : { occupant: { id: r.occupant_id, clientType: r.client_type ?? 'human' } }),
 });
 
 /** An (I)LIKE pattern matching `text` anywhere, with the user's % and _ taken literally (ESCAPE '\'). */

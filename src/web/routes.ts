@@ -1,3 +1,4 @@
+import { requestAddress, type ClientAddress } from '../http/client-address.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
@@ -40,6 +41,8 @@ export interface WebDeps {
   publicUrl: string;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
+  /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
+  clientAddress: ClientAddress;
 }
 
 /** A page, compressed for this response in the coding the browser accepts. */
@@ -129,7 +132,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         username,
         form.get('password') ?? '',
         null,
-        req.socket.remoteAddress ?? '',
+        requestAddress(req, deps.clientAddress),
       );
       redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
@@ -155,7 +158,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           name: values.name || values.username,
           email: values.email || undefined,
         },
-        req.socket.remoteAddress ?? '',
+        requestAddress(req, deps.clientAddress),
       );
       redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
@@ -272,7 +275,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       const { secret } = await accounts.enterAsGuest(
         id,
         form.get('nickname') ?? '',
-        req.socket.remoteAddress ?? '',
+        requestAddress(req, deps.clientAddress),
       );
       redirect(res, `/room/${id}`, sessionCookie(secret, deps.secureCookies));
     } catch (err) {

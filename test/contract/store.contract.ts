@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ChatEvent, NewEvent, Room } from '../../src/core/model.js';
+import type { ChatEvent, NewEvent, Occupant, Room, V1Session } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 
 /** Two connections to one store, as two server processes (or a server and the command line) have. */
@@ -30,6 +30,58 @@ const note = (roomId: string, n: number): NewEvent => ({
   roomId,
   createdAt: at + n,
   fact: { kind: 'access', access: { isPublic: true, deleted: false, members: [n] } },
+});
+
+const line = (
+  roomId: string,
+  o: Occupant,
+  type: 'system:enter' | 'system:leave' = 'system:leave',
+): NewEvent => ({
+  roomId,
+  createdAt: at,
+  fact: {
+    kind: 'occupancy',
+    occupancy: {
+      type,
+      occupantId: o.id,
+      userId: o.userId,
+      username: null,
+      nickname: o.nickname ?? '',
+      clientType: o.clientType,
+    },
+  },
+});
+
+const v1Session = (key: string, overrides: Partial<V1Session> = {}): V1Session => ({
+  key,
+  publicId: `pub-${key}`,
+  userId: null,
+  clientType: 'automaton',
+  apiKey: 'k',
+  liveKey: null,
+  createdAt: at,
+  lastActiveAt: at,
+  ...overrides,
+});
+
+const occupant = (
+  id: string,
+  sessionKey: string,
+  roomId: string,
+  overrides: Partial<Occupant> = {},
+): Occupant => ({
+  id,
+  ticketKey: `ticket-${id}`,
+  sessionKey,
+  roomId,
+  userId: null,
+  username: null,
+  nickname: id.toUpperCase(),
+  clientType: 'human',
+  admission: 'open',
+  enteredAt: at,
+  lastSeenAt: at,
+  ...overrides,
 });
 
 const waitFor = async (check: () => boolean, ms = 3000): Promise<void> => {
@@ -523,6 +575,192 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.deepEqual(await ids(['NOT']), [], 'operators are text');
       assert.deepEqual(await ids(['zephyrquill', 'OR', 'dawn']), [], 'OR is a word to find');
       assert.deepEqual(await s.messages.searchVisible([], undefined, 10, 0), { total: 0, messages: [] });
+    });
+
+    it("reads a room's own history for API 1.0: occupancy lines there, never in API 2.0's reads", async () => {
+      await s.rooms.create(room('hist'));
+      const from = await s.events.current();
+      const o = occupant('histocc', 'nokey', 'hist');
+      const written = await s.events.append([
+        line('hist', o, 'system:enter'),
+        note('hist', 1),
+        line('elsewhere', o, 'system:enter'),
+      ]);
+      const { event: said } = await s.messages.append(
+        {
+          roomId: 'hist',
+          type: 'user',
+          speakerId: 'histocc',
+          publicSessionId: 'p1',
+          nickname: 'H',
+          text: 'from API 1.0',
+          localId: null,
+          createdAt: at,
+          occupant: { id: 'histocc', clientType: 'automaton' },
+        },
+        (stored) => ({ roomId: 'hist', createdAt: at, fact: { kind: 'message', message: stored } }),
+      );
+      const [enter] = written;
+      const ids = (events: ChatEvent[]) => events.map((e) => e.id);
+      assert.deepEqual(ids(await t.other.events.inRoom('hist', from, 10)), [enter!.id, said.id]);
+      assert.deepEqual(ids(await s.events.inRoom('hist', enter!.id, 10)), [said.id]);
+      assert.deepEqual(ids(await s.events.inRoom('hist', from, 1)), [enter!.id], 'the oldest first');
+      assert.deepEqual(ids(await s.events.lastInRoom('hist', 1)), [said.id], 'the newest');
+      assert.deepEqual(ids(await s.events.lastInRoom('hist', 5, said.id)), [enter!.id], 'below an id');
+      assert.deepEqual(
+        ids(await s.events.after(from, 10, ['hist'])),
+        [said.id],
+        'API 2.0 sees the line only',
+      );
+      assert.deepEqual(await s.events.inRoom('hist', from, 10).then((e) => e[0]?.fact), enter!.fact);
+      const marks = await s.events.roomMarks(['hist', 'nothinghere']);
+      assert.deepEqual(marks.get('hist'), { latest: said.id, latestMessage: said.id });
+      assert.equal(marks.has('nothinghere'), false);
+      assert.deepEqual(
+        (await s.messages.latest('hist', 1))[0]?.occupant,
+        { id: 'histocc', clientType: 'automaton' },
+        'the archive keeps who said it through API 1.0',
+      );
+      assert.equal((await s.messages.latest('talk', 1))[0]?.occupant, undefined);
+    });
+
+    it('keeps API 1.0 sessions under their key, logged in and out', async () => {
+      const fay = await s.users.create({ username: 'fay', name: 'Fay', passwordHash: 'h', createdAt: at });
+      const session = v1Session('v1key-a');
+      await s.occupancy.createSession(session);
+      assert.deepEqual(await t.other.occupancy.session('v1key-a'), session);
+      await s.occupancy.setUser('v1key-a', fay.id, 'live-key');
+      assert.deepEqual(await s.occupancy.session('v1key-a'), {
+        ...session,
+        userId: fay.id,
+        liveKey: 'live-key',
+      });
+      await s.occupancy.setUser('v1key-a', null, null);
+      assert.deepEqual(await s.occupancy.session('v1key-a'), session);
+      assert.equal(await s.occupancy.session('v1key-none'), undefined);
+    });
+
+    it('keeps occupants: entering with an event, found by ticket, session, room and user, renamed', async () => {
+      const gil = await s.users.create({ username: 'gil', name: 'Gil', passwordHash: 'h', createdAt: at });
+      await s.rooms.create(room('lounge'));
+      await s.rooms.create(room('den'));
+      await s.occupancy.createSession(v1Session('v1key-b', { userId: gil.id }));
+      const a = occupant('occa', 'v1key-b', 'lounge', {
+        userId: gil.id,
+        username: 'gil',
+        admission: 'member',
+      });
+      const b = occupant('occb', 'v1key-b', 'den', { nickname: null, enteredAt: at + 1 });
+      const entered = await s.occupancy.enter(a, line('lounge', a, 'system:enter'));
+      assert.equal(entered?.fact.kind, 'occupancy');
+      assert.equal(await s.occupancy.enter(b), undefined, 'an observer enters without a line');
+      assert.deepEqual(await t.other.occupancy.byTicket('ticket-occa'), a);
+      assert.deepEqual(await s.occupancy.byId('occb'), b);
+      assert.equal(await s.occupancy.byTicket('ticket-none'), undefined);
+      assert.deepEqual(
+        (await s.occupancy.ofSession('v1key-b')).map((o) => o.id),
+        ['occa', 'occb'],
+      );
+      assert.deepEqual(
+        (await s.occupancy.ofSession('v1key-b', 'den')).map((o) => o.id),
+        ['occb'],
+      );
+      assert.deepEqual(
+        (await s.occupancy.inRoom('lounge')).map((o) => o.id),
+        ['occa'],
+      );
+      assert.deepEqual(
+        (await s.occupancy.ofUser(gil.id)).map((o) => o.id),
+        ['occa'],
+      );
+      const renamed = await s.occupancy.rename('occb', 'Bee', (before) => {
+        assert.equal(before.nickname, null, 'the event is made from the occupant as it was');
+        return line('den', { ...before, nickname: 'Bee' }, 'system:enter');
+      });
+      assert.ok(renamed);
+      assert.equal((await s.occupancy.byId('occb'))?.nickname, 'Bee');
+      assert.equal(await s.occupancy.rename('occnone', 'X', () => note('den', 0)), undefined);
+      await s.occupancy.touch([{ key: 'v1key-b', at: at + 50 }], [{ id: 'occa', at: at + 40 }]);
+      await s.occupancy.touch([{ key: 'v1key-b', at: at + 20 }], [{ id: 'occa', at: at + 30 }]);
+      assert.equal((await s.occupancy.session('v1key-b'))?.lastActiveAt, at + 50, 'never moves back');
+      assert.equal((await s.occupancy.byId('occa'))?.lastSeenAt, at + 40);
+      await s.occupancy.endSession('v1key-b', () => undefined);
+    });
+
+    it('removes each occupant once, with its leave line, however many connections try', async () => {
+      await s.rooms.create(room('hall'));
+      await s.occupancy.createSession(v1Session('v1key-c'));
+      const c = occupant('occc', 'v1key-c', 'hall');
+      await s.occupancy.enter(c);
+      const [first, second] = await Promise.all([
+        s.occupancy.exit('occc', (o) => line('hall', o)),
+        t.other.occupancy.exit('occc', (o) => line('hall', o)),
+      ]);
+      const all = [first!, second!];
+      assert.equal(all.flatMap((d) => d.occupants).length, 1, 'one of them removed it');
+      assert.equal(all.flatMap((d) => d.events).length, 1, 'and wrote its one leave line');
+      const removed = all.find((d) => d.occupants.length === 1)!;
+      assert.deepEqual(removed.occupants, [c]);
+      assert.equal(removed.events[0]?.fact.kind, 'occupancy');
+      assert.equal(await s.occupancy.byId('occc'), undefined);
+    });
+
+    it('expires idle tickets and idle sessions with all their occupants, returning exactly what went', async () => {
+      await s.rooms.create(room('yard'));
+      await s.occupancy.createSession(v1Session('v1key-idle', { lastActiveAt: at }));
+      await s.occupancy.createSession(v1Session('v1key-busy', { lastActiveAt: at + 1000 }));
+      await s.occupancy.enter(occupant('occfresh', 'v1key-idle', 'yard', { lastSeenAt: at + 1000 }));
+      await s.occupancy.enter(occupant('occstale', 'v1key-busy', 'yard', { lastSeenAt: at + 10 }));
+      await s.occupancy.enter(occupant('occseen', 'v1key-busy', 'yard', { lastSeenAt: at + 1000 }));
+      await s.occupancy.enter(occupant('occquiet', 'v1key-busy', 'yard', { nickname: null, lastSeenAt: at }));
+      const [mine, theirs] = await Promise.all([
+        s.occupancy.expire(at + 500, at + 500, (o) => (o.nickname ? line('yard', o) : undefined)),
+        t.other.occupancy.expire(at + 500, at + 500, (o) => (o.nickname ? line('yard', o) : undefined)),
+      ]);
+      // Other tests' sessions and occupants are idle by now too: only this room's and these sessions count.
+      const gone = [...mine.occupants, ...theirs.occupants].filter((o) => o.roomId === 'yard');
+      assert.deepEqual(
+        gone.map((o) => o.id).sort(),
+        ['occfresh', 'occquiet', 'occstale'],
+        'stale tickets, and every ticket of a dead session, each returned once',
+      );
+      assert.deepEqual(
+        [...mine.sessions, ...theirs.sessions]
+          .map((x) => x.key)
+          .filter((k) => ['v1key-idle', 'v1key-busy'].includes(k)),
+        ['v1key-idle'],
+      );
+      const lines = [...mine.events, ...theirs.events].filter((e) => e.roomId === 'yard');
+      assert.equal(lines.length, 2, 'a leave line for each shown occupant, none for the observer');
+      assert.deepEqual(
+        (await s.occupancy.inRoom('yard')).map((o) => o.id),
+        ['occseen'],
+      );
+      assert.equal(await s.occupancy.session('v1key-idle'), undefined);
+      const ended = await s.occupancy.endSession('v1key-busy', (o) => line('yard', o));
+      assert.deepEqual(
+        [ended.sessions.map((x) => x.key), ended.occupants.map((o) => o.id), ended.events.length],
+        [['v1key-busy'], ['occseen'], 1],
+      );
+      const again = await s.occupancy.endSession('v1key-busy', (o) => line('yard', o));
+      assert.deepEqual(again, { sessions: [], occupants: [], events: [] });
+    });
+
+    it('evicts from a narrowed room those neither members nor let in by its password; a deleted room takes its occupants', async () => {
+      const hal = await s.users.create({ username: 'hal', name: 'Hal', passwordHash: 'h', createdAt: at });
+      const ivy = await s.users.create({ username: 'ivy', name: 'Ivy', passwordHash: 'h', createdAt: at });
+      await s.rooms.create(room('attic'));
+      await s.occupancy.createSession(v1Session('v1key-d'));
+      await s.occupancy.enter(occupant('occmember', 'v1key-d', 'attic', { userId: hal.id }));
+      await s.occupancy.enter(occupant('occother', 'v1key-d', 'attic', { userId: ivy.id }));
+      await s.occupancy.enter(occupant('occanon', 'v1key-d', 'attic'));
+      await s.occupancy.enter(occupant('occpass', 'v1key-d', 'attic', { admission: 'password' }));
+      const evicted = await s.occupancy.evict('attic', [hal.id], (o) => line('attic', o));
+      assert.deepEqual(evicted.occupants.map((o) => o.id).sort(), ['occanon', 'occother']);
+      assert.equal(evicted.events.length, 2);
+      assert.deepEqual((await s.occupancy.evict('attic', [hal.id], (o) => line('attic', o))).occupants, []);
+      await s.rooms.remove('attic', note('attic', 1));
+      assert.deepEqual(await s.occupancy.inRoom('attic'), []);
     });
 
     it('tells a watcher soon when another connection stores events, and stops when asked', async () => {

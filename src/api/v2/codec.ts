@@ -47,7 +47,8 @@ export class V2Codec {
       case 'membership':
         return JSON.stringify(this.shapes.membership(roomId, fact.membership));
       case 'access':
-        throw new Error('access facts are never sent to clients');
+      case 'occupancy':
+        throw new Error('access facts and occupancy lines are never sent to API 2.0 clients');
     }
   }
 }

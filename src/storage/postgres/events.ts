@@ -1,6 +1,6 @@
 import { factData, type ChatEvent, type NewEvent } from '../../core/model.js';
 import { toEvent, type EventRow } from '../rows.js';
-import type { EventRepository } from '../../core/ports.js';
+import type { EventRepository, RoomMarks } from '../../core/ports.js';
 import { transaction, type Pool, type PoolClient } from './database.js';
 
 /** The channel told of every transaction that stored events (the payload names the store that wrote them). */
@@ -78,11 +78,50 @@ export class PostgresEvents implements EventRepository {
     }
     if (rooms.length === 0) return [];
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT * FROM events WHERE id > $1 AND room_id = ANY($2::text[]) AND kind <> 'access'
+      `SELECT * FROM events WHERE id > $1 AND room_id = ANY($2::text[]) AND kind NOT IN ('access', 'occupancy')
        ORDER BY id LIMIT $3`,
       [counter, rooms, limit],
     );
     return rows.map(toEvent);
+  }
+
+  async inRoom(roomId: string, counter: number, limit: number) {
+    const { rows } = await this.pool.query<EventRow>(
+      "SELECT * FROM events WHERE room_id = $1 AND id > $2 AND kind <> 'access' ORDER BY id LIMIT $3",
+      [roomId, counter, limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  async lastInRoom(roomId: string, limit: number, before = Number.MAX_SAFE_INTEGER) {
+    const { rows } = await this.pool.query<EventRow>(
+      "SELECT * FROM events WHERE room_id = $1 AND id < $2 AND kind <> 'access' ORDER BY id DESC LIMIT $3",
+      [roomId, before, limit],
+    );
+    return rows.reverse().map(toEvent);
+  }
+
+  /** One statement for all the rooms; each mark walks down its room's index from the newest event. */
+  async roomMarks(roomIds: readonly string[]) {
+    const marks = new Map<string, RoomMarks>();
+    if (roomIds.length === 0) return marks;
+    const { rows } = await this.pool.query<{
+      room_id: string;
+      latest: number | null;
+      latest_message: number | null;
+    }>(
+      `SELECT r.room_id,
+         (SELECT e.id FROM events e WHERE e.room_id = r.room_id AND e.kind <> 'access'
+          ORDER BY e.id DESC LIMIT 1) AS latest,
+         (SELECT e.id FROM events e WHERE e.room_id = r.room_id AND e.kind = 'message'
+          ORDER BY e.id DESC LIMIT 1) AS latest_message
+       FROM unnest($1::text[]) AS r (room_id)`,
+      [roomIds],
+    );
+    for (const r of rows)
+      if (r.latest !== null)
+        marks.set(r.room_id, { latest: r.latest, latestMessage: r.latest_message ?? undefined });
+    return marks;
   }
 
   /**

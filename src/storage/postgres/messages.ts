@@ -16,8 +16,8 @@ interface PendingAppend {
   reject(err: unknown): void;
 }
 
-const COLUMNS =
-  'm.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id, m.created_at';
+const COLUMNS = `m.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id,
+  m.created_at, m.occupant_id, m.client_type`;
 
 /**
  * Text matching is ILIKE with the user's text as a literal pattern (% _ and \ escaped): case-insensitive at
@@ -84,9 +84,10 @@ export class PostgresMessages implements MessageRepository {
         id: Number((rows[i] as { id: number }).id),
       }));
       await client.query(
-        `INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at)
+        `INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+           occupant_id, client_type)
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::bigint[])`,
+           $8::text[], $9::bigint[], $10::text[], $11::text[])`,
         [
           stored.map((m) => m.id),
           stored.map((m) => m.roomId),
@@ -97,6 +98,8 @@ export class PostgresMessages implements MessageRepository {
           stored.map((m) => m.text),
           stored.map((m) => m.localId),
           stored.map((m) => m.createdAt),
+          stored.map((m) => m.occupant?.id ?? null),
+          stored.map((m) => m.occupant?.clientType ?? null),
         ],
       );
       const written = await this.events.insert(

@@ -7,6 +7,7 @@ import { PostgresFavorites } from './favorites.js';
 import { Listener } from './listener.js';
 import { PostgresMessages } from './messages.js';
 import { migrate } from './migrations.js';
+import { PostgresOccupancy } from './occupancy.js';
 import { PostgresRooms } from './rooms.js';
 import { PostgresSessions } from './sessions.js';
 import { PostgresUsers } from './users.js';
@@ -53,6 +54,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     messages: new PostgresMessages(pool, events),
     events,
     favorites: new PostgresFavorites(pool),
+    occupancy: new PostgresOccupancy(pool, events),
     watch: (changed) => listener.watch(changed),
     close() {
       closed ??= listener.close().then(() => pool.end());

@@ -1,6 +1,6 @@
 import { factData, type ChatEvent, type NewEvent } from '../../core/model.js';
 import { toEvent, type EventRow } from '../rows.js';
-import type { EventRepository } from '../../core/ports.js';
+import type { EventRepository, RoomMarks } from '../../core/ports.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
@@ -14,6 +14,10 @@ export class SqliteEvents implements EventRepository {
   private readonly deleteThrough;
   private readonly updatePruned;
   private readonly dataVersion;
+  private readonly selectInRoom;
+  private readonly selectLastInRoom;
+  private readonly selectLatestInRoom;
+  private readonly selectLatestMessageInRoom;
   private lastDataVersion: number;
   private readonly byRoomCount = new Map<number, Statement<unknown[], EventRow>>();
 
@@ -36,6 +40,19 @@ export class SqliteEvents implements EventRepository {
     this.deleteThrough = db.prepare<[number]>('DELETE FROM events WHERE id <= ?');
     this.updatePruned = db.prepare<[string]>("UPDATE meta SET value = ? WHERE key = 'events_pruned_through'");
     this.dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
+    this.selectInRoom = db.prepare<[string, number, number], EventRow>(
+      "SELECT * FROM events WHERE room_id = ? AND id > ? AND kind <> 'access' ORDER BY id LIMIT ?",
+    );
+    this.selectLastInRoom = db.prepare<[string, number, number], EventRow>(
+      "SELECT * FROM events WHERE room_id = ? AND id < ? AND kind <> 'access' ORDER BY id DESC LIMIT ?",
+    );
+    // Walked down the room's index from its newest event: a few steps, however long the log.
+    this.selectLatestInRoom = db.prepare<[string], { id: number }>(
+      "SELECT id FROM events WHERE room_id = ? AND kind <> 'access' ORDER BY id DESC LIMIT 1",
+    );
+    this.selectLatestMessageInRoom = db.prepare<[string], { id: number }>(
+      "SELECT id FROM events WHERE room_id = ? AND kind = 'message' ORDER BY id DESC LIMIT 1",
+    );
     this.lastDataVersion = this.readDataVersion();
   }
 
@@ -69,11 +86,30 @@ export class SqliteEvents implements EventRepository {
     if (!statement) {
       const marks = Array.from({ length: count }, () => '?').join(',');
       statement = this.db.prepare<unknown[], EventRow>(
-        `SELECT * FROM events WHERE id > ? AND room_id IN (${marks}) AND kind <> 'access' ORDER BY id LIMIT ?`,
+        `SELECT * FROM events WHERE id > ? AND room_id IN (${marks}) AND kind NOT IN ('access', 'occupancy')
+         ORDER BY id LIMIT ?`,
       );
       this.byRoomCount.set(count, statement);
     }
     return statement;
+  }
+
+  async inRoom(roomId: string, counter: number, limit: number) {
+    return this.selectInRoom.all(roomId, counter, limit).map(toEvent);
+  }
+
+  async lastInRoom(roomId: string, limit: number, before = Number.MAX_SAFE_INTEGER) {
+    return this.selectLastInRoom.all(roomId, before, limit).reverse().map(toEvent);
+  }
+
+  async roomMarks(roomIds: readonly string[]) {
+    const marks = new Map<string, RoomMarks>();
+    for (const room of roomIds) {
+      const latest = this.selectLatestInRoom.get(room)?.id;
+      if (latest !== undefined)
+        marks.set(room, { latest, latestMessage: this.selectLatestMessageInRoom.get(room)?.id });
+    }
+    return marks;
   }
 
   async current() {

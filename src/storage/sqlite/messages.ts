@@ -6,7 +6,8 @@ import type { Db } from './database.js';
 import type { SqliteEvents } from './events.js';
 import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 
-const COLUMNS = 'id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at';
+const COLUMNS =
+  'id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at, occupant_id, client_type';
 
 export class SqliteMessages implements MessageRepository {
   private readonly insert;
@@ -26,11 +27,11 @@ export class SqliteMessages implements MessageRepository {
     private readonly events: SqliteEvents,
   ) {
     this.insert = db.prepare<
-      [string, string, string, string, string, string, string | null, number],
+      [string, string, string, string, string, string, string | null, number, string | null, string | null],
       { id: number }
     >(
-      `INSERT INTO messages (room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO messages (room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+         occupant_id, client_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     );
     this.select = db.prepare<[number], MessageRow>(
       `SELECT ${COLUMNS} FROM messages WHERE id = ? AND deleted_at IS NULL`,
@@ -138,6 +139,8 @@ export class SqliteMessages implements MessageRepository {
           m.text,
           m.localId,
           m.createdAt,
+          m.occupant?.id ?? null,
+          m.occupant?.clientType ?? null,
         ) as { id: number };
         const stored: Message = { ...m, id };
         return { message: stored, event: this.events.insertOne(event(stored)) };

@@ -188,4 +188,42 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
     updated_at INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- API 1.0 (spec 7): its sessions and the occupants they put in rooms live here, so that any process answers
+  -- any call. Only keys (SHA-256) of session ids and tickets are kept. Lines said through API 1.0 name the
+  -- occupant that said them and its kind of client.
+  CREATE TABLE v1_sessions (
+    key TEXT PRIMARY KEY,
+    public_id TEXT NOT NULL UNIQUE,
+    user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    client_type TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    live_key TEXT,
+    created_at INTEGER NOT NULL,
+    last_active_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX v1_sessions_by_activity ON v1_sessions(last_active_at);
+
+  CREATE TABLE v1_occupants (
+    id TEXT PRIMARY KEY,
+    ticket_key TEXT NOT NULL UNIQUE,
+    session_key TEXT NOT NULL REFERENCES v1_sessions(key) ON DELETE CASCADE,
+    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    username TEXT,
+    nickname TEXT,
+    client_type TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'api',
+    admission TEXT NOT NULL,
+    entered_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX v1_occupants_by_session ON v1_occupants(session_key, entered_at);
+  CREATE INDEX v1_occupants_by_room ON v1_occupants(room_id, entered_at);
+  CREATE INDEX v1_occupants_by_user ON v1_occupants(user_id);
+  CREATE INDEX v1_occupants_by_last_seen ON v1_occupants(last_seen_at);
+
+  ALTER TABLE messages ADD COLUMN occupant_id TEXT;
+  ALTER TABLE messages ADD COLUMN client_type TEXT;
+  `,
 ];

@@ -4,6 +4,7 @@ import { SqliteDirectory } from './directory.js';
 import { SqliteEvents } from './events.js';
 import { SqliteFavorites } from './favorites.js';
 import { SqliteMessages } from './messages.js';
+import { SqliteOccupancy } from './occupancy.js';
 import { SqliteRooms } from './rooms.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteUsers } from './users.js';
@@ -28,6 +29,7 @@ export function openSqliteStore(file: string, options?: OpenOptions): Store {
     messages: new SqliteMessages(db, events),
     events,
     favorites: new SqliteFavorites(db),
+    occupancy: new SqliteOccupancy(db, events),
     watch(changed) {
       const timer = setInterval(() => {
         if (events.changedElsewhere()) changed();
