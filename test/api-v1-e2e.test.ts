@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { RawSettings } from '../src/config/settings.js';
 import { signedIn, startTestServer, type Json, type TestServer } from './support/server.js';
 import {
   asXmlShape,
@@ -498,7 +499,7 @@ describe('API 1.0 beside API 2.0', () => {
  * room.getMessages, a session 10 minutes without a call), by the names of the server's settings
  * (`--v1-ticket-life`, `--v1-session-life`).
  */
-const V1_SHORT_LIVES = { v1TicketLife: '1.5', v1SessionLife: '5' };
+const V1_SHORT_LIVES: RawSettings = { v1TicketLife: '1.5', v1SessionLife: '5' };
 
 describe('API 1.0 tickets and sessions expire', () => {
   let t: TestServer;
