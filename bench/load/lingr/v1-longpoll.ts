@@ -12,7 +12,6 @@ export const V1_LONGPOLL = 'lingr-v1-longpoll';
 const API_KEY = '0123456789abcdef0123456789abcdef';
 
 /** Anonymous nicknames must not pass for a registered user's name, and the bench users are u0, u1, ... */
-const v1Nickname = (index: number): string => `v1-u${index}`;
 const V1_SPEAKER = 'v1-speaker';
 
 /** One v1 session entered in one room: its own ticket, and the counter to observe from. */
@@ -38,12 +37,15 @@ export function readV1Observe(reply: V1Reply): { ok: boolean; counter: number | 
   return { ok: reply.status === 'ok', counter: reply.counter, lines };
 }
 
-/** A fresh anonymous v1 session entered in `room` under `nickname` (spec 7.2 session.create, room.enter). */
+/**
+ * A fresh anonymous v1 session entered in `room` (spec 7.2 session.create, room.enter), under `nickname`,
+ * or as a silent observer without one.
+ */
 export async function enterV1(
   agent: Agent,
   url: string,
   room: string,
-  nickname: string,
+  nickname?: string,
 ): Promise<V1Occupancy> {
   const created = await callJson(agent, url, '/api/session/create', {
     api_key: API_KEY,
@@ -54,7 +56,7 @@ export async function enterV1(
   const entered = await callJson(agent, url, '/api/room/enter', {
     session,
     id: room,
-    nickname,
+    ...(nickname === undefined ? {} : { nickname }),
     format: 'json',
   });
   const counter = Number((entered.room as { counter: number | string }).counter);
@@ -97,14 +99,16 @@ export class V1LongPollSubscriber extends LongPollSubscriber {
 }
 
 /**
- * Subscriber i is an anonymous v1 session of its own entered as `v1-u<i>`; the speaker is one more v1 occupant
+ * Each subscriber is an anonymous v1 session of its own entered as a silent observer; the speaker is a v1 occupant
  * who says every line with v1 `room/say`, so a line goes in and comes out through API 1.0 alone.
  */
 export function v1LongPollTarget(): Target {
   return {
     name: V1_LONGPOLL,
     async subscribe(o: SubscribeOptions): Promise<Subscriber> {
-      const occupancy = await enterV1(apiAgent(o.localAddress), o.url, o.room, v1Nickname(o.index));
+      // Observers without a nickname enter silently (spec 7.5). With one, every enter of the ramp would
+      // answer every observe already held with the whole occupant list: 300 enters, 45,000 such replies.
+      const occupancy = await enterV1(apiAgent(o.localAddress), o.url, o.room);
       const subscriber = new V1LongPollSubscriber(o, occupancy);
       await subscriber.start();
       return subscriber;
