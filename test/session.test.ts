@@ -25,7 +25,6 @@ describe('session endpoints', () => {
       { user: 'alice', password: 'wrong-password' },
       { user: 'nobody', password: 'password1' },
       { user: 'alice' },
-      {},
     ];
     for (const params of attempts) {
       const r = await t.api('session/create', params);
@@ -33,6 +32,10 @@ describe('session endpoints', () => {
       assert.equal(r.code, 'invalid_user_credentials');
       assert.equal(typeof r.detail, 'string');
     }
+    // With no user at all, session/create is API 1.0's (spec 2.2), which wants an api_key.
+    const v1 = await fetch(`${t.url}/api/session/create`);
+    assert.match(v1.headers.get('content-type') ?? '', /^text\/xml/);
+    assert.match(await v1.text(), /<status>fail<\/status><error><code>199<\/code>/);
   });
 
   it('session/verify answers like create and refuses dead sessions', async () => {
