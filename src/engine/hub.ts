@@ -1,5 +1,5 @@
 import type { ChatEvent } from '../core/model.js';
-import { TimerWheel } from './timer-wheel.js';
+import { holdSlotMs, TimerWheel } from './timer-wheel.js';
 
 /** Events gathered for one reply at most (spec 5.2); the client comes straight back for the rest. */
 export const MAX_EVENTS_PER_REPLY = 100;
@@ -43,14 +43,11 @@ export class Hub {
   /** Called once per fan-out with how long after its creation an event went out (ms). */
   onFlushLag: ((ms: number) => void) | undefined;
 
-  /**
-   * How often `expire` needs calling. Deadlines are kept to a tenth of the hold (at most a second), so a hold
-   * ends within that much of its deadline; a coarser tick wakes an idle process less often.
-   */
+  /** How often `expire` needs calling (one wheel slot): a coarser tick wakes an idle process less often. */
   readonly tickMs: number;
 
   constructor(holdMs: number) {
-    this.tickMs = Math.min(1000, Math.max(10, Math.floor(holdMs / 10)));
+    this.tickMs = holdSlotMs(holdMs);
     this.wheel = new TimerWheel(this.tickMs);
   }
 

@@ -1,6 +1,6 @@
 import type { ChatEvent } from '../core/model.js';
 import { MAX_EVENTS_PER_REPLY } from './hub.js';
-import { TimerWheel } from './timer-wheel.js';
+import { holdSlotMs, TimerWheel } from './timer-wheel.js';
 
 /** One held API 1.0 observe: of a room, by one of its occupants, or of a user's profile (spec 7.2, 7.6). */
 export interface Watcher {
@@ -43,9 +43,9 @@ export class RoomWatch {
   private readonly ready = new Set<Watcher>();
   private flushQueued = false;
 
-  /** Deadlines are kept to a tenth of the hold (at most a second), as the hub keeps them. */
+  /** Deadlines are kept to the hub's slots, so the engine's one tick expires both. */
   constructor(holdMs: number) {
-    this.wheel = new TimerWheel(Math.min(1000, Math.max(10, Math.floor(holdMs / 10))));
+    this.wheel = new TimerWheel(holdSlotMs(holdMs));
   }
 
   get held(): number {

@@ -1,4 +1,10 @@
 /**
+ * The slot of a wheel holding requests for `holdMs`: a tenth of the hold, at most a second, so a hold ends
+ * within that much of its deadline and the clock that expires it need tick no more often.
+ */
+export const holdSlotMs = (holdMs: number): number => Math.min(1000, Math.max(10, Math.floor(holdMs / 10)));
+
+/**
  * Deadlines for many held requests on one shared clock tick, instead of one timer per connection.
  * An item is due from the start of its slot, so it fires up to one slot early, and at most one tick late
  * when ticks come once a slot.
