@@ -58,6 +58,34 @@ export interface SessionRecord {
   legacyCsrfKey: string;
 }
 
+/**
+ * A webhook bot (spec 6): it hears every line of its rooms at its callback URL and answers in the reply or
+ * later through room/say with its verifier.
+ */
+export interface Bot {
+  /** Spec 2.6 ids; bots have their own namespace (`/bot/<id>`), apart from usernames. */
+  id: string;
+  name: string;
+  /** Who registered it in the web and may edit it; null for a bot made on the command line. */
+  ownerId: number | null;
+  /** 27 base62 characters; kept as given, since the verifier and webhook signatures are made from it. */
+  secret: string;
+  /** Where its rooms' lines are posted; null: the bot is offline and hears nothing. */
+  callbackUrl: string | null;
+  /** Switched off by its owner: offline, hears nothing, may not push. */
+  enabled: boolean;
+  createdAt: number;
+}
+
+/** Why a delivery to a bot failed, kept for its owner to read on its page. */
+export interface BotFailure {
+  at: number;
+  roomId: string;
+  /** The event that was being delivered. */
+  eventId: number;
+  reason: string;
+}
+
 /** What kind of program an API 1.0 client is (spec 7.3): some gateways treat people and programs apart. */
 export type ClientType = 'human' | 'automaton';
 

@@ -1,4 +1,6 @@
 import type {
+  Bot,
+  BotFailure,
   ChatEvent,
   MemberView,
   Membership,
@@ -25,6 +27,7 @@ export interface Store {
   readonly favorites: FavoriteRepository;
   readonly directory: DirectoryRepository;
   readonly occupancy: OccupancyRepository;
+  readonly bots: BotRepository;
   /**
    * Calls `changed` soon after another process (or node) stored events, so this one can read them; how
    * soon is the adapter's (SQLite polls, PostgreSQL can be told). `upTo` is the highest event id stored,
@@ -263,6 +266,97 @@ export interface OccupancyRepository {
    * password nor logged in as a member), with their leave events.
    */
   evict(roomId: string, members: readonly number[], leave: LeaveEvent): Promise<Departures>;
+}
+
+/** Where one bot stands in one room's lines: delivered through `cursor`. */
+export interface BotCursor {
+  botId: string;
+  roomId: string;
+  cursor: number;
+}
+
+/**
+ * Bots, the rooms they are in, and their delivery cursors. A bot hears a room's lines after its cursor;
+ * the cursor moves only by compare-and-set under a lease, so whichever processes and nodes run, exactly one
+ * delivers each line, one at a time and in order.
+ */
+export interface BotRepository {
+  /** Registers the bot; an id taken by another bot (whatever its case): invalid_parameter, nothing made. */
+  create(bot: Bot): Promise<Bot>;
+  byId(id: string): Promise<Bot | undefined>;
+  /** Every bot, by id; with `ownerId`, only that user's. */
+  list(ownerId?: number): Promise<Bot[]>;
+  /** Changes name, secret, callback and enabled (never id, owner or creation time). */
+  update(bot: Bot): Promise<void>;
+  /** Deletes the bot with its icon, its places in rooms, its cursors and its failures. */
+  delete(id: string): Promise<void>;
+  setIcon(id: string, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
+  icon(id: string): Promise<{ type: string; bytes: Buffer } | undefined>;
+  /**
+   * Puts the bot in the room, hearing lines after `cursor` (the log's head when added, so it gets no
+   * backlog); false when it was there already. Deleting the room takes its bots out.
+   */
+  addToRoom(roomId: string, botId: string, cursor: number, at: number): Promise<boolean>;
+  /** False when the bot was not in the room. */
+  removeFromRoom(roomId: string, botId: string): Promise<boolean>;
+  /** The room's bots in the order they were added. */
+  inRoom(roomId: string): Promise<Bot[]>;
+  /** Ids of the rooms the bot is in, in the order it was added to them. */
+  roomsOf(botId: string): Promise<string[]>;
+  /**
+   * Takes (or renews) the lease of delivering the bot's lines in the room for `holder` until `until`, when
+   * it is free, expired at `now`, or held by `holder` already; the cursor then, or undefined when another
+   * holds it or the bot left the room.
+   */
+  claim(
+    botId: string,
+    roomId: string,
+    holder: string,
+    now: number,
+    until: number,
+  ): Promise<number | undefined>;
+  /**
+   * Moves the cursor from `from` to `to` and renews the lease, only while `holder` holds it and the cursor
+   * is still `from`; false otherwise (the lease was lost: the line is not this holder's to deliver).
+   */
+  advance(
+    botId: string,
+    roomId: string,
+    holder: string,
+    from: number,
+    to: number,
+    until: number,
+  ): Promise<boolean>;
+  /** Gives the lease up when `holder` has it; the cursor stays. */
+  release(botId: string, roomId: string, holder: string): Promise<void>;
+  /**
+   * Cursors with no live lease at `now` whose room has a message event after them: lines nobody is
+   * delivering (their holder died, or stopped just as one came), at most `limit`.
+   */
+  behind(now: number, limit: number): Promise<BotCursor[]>;
+  /** Records a failed delivery, keeping the bot's newest `keep` failures. */
+  noteFailure(botId: string, failure: BotFailure, keep: number): Promise<void>;
+  /** The bot's recorded failures, newest first. */
+  failures(botId: string): Promise<BotFailure[]>;
+}
+
+/** What became of one webhook POST. */
+export type WebhookOutcome =
+  /** A 2xx answer: its body decoded as UTF-8, cut at the reply limit (`cut` says whether it was). */
+  | { ok: true; status: number; body: string; cut: boolean; ms: number }
+  /** No 2xx answer: refused before connecting, unreachable, timed out, redirected, or another status. */
+  | { ok: false; reason: string; status?: number; ms: number };
+
+/**
+ * Outbound HTTP to bots' callbacks. The adapter enforces the safety rules (http and https only, private
+ * and loopback addresses refused at connection time unless allowed, no redirects followed, a timeout, a
+ * cap on the answer's size), so the engine never reaches a socket itself.
+ */
+export interface Webhooks {
+  /** Refuses (invalid_parameter, with the reason) a callback URL this server would never call. */
+  check(url: string): Promise<void>;
+  /** POSTs `body` as JSON with the given extra headers; never throws. */
+  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<WebhookOutcome>;
 }
 
 export interface FavoriteRepository {
