@@ -14,6 +14,7 @@ import type { Settings } from './config/settings.js';
 import type { Bus, Logger, Store } from './core/ports.js';
 import { systemClock } from './core/time.js';
 import { Administration } from './engine/administration.js';
+import { Bots } from './engine/bots.js';
 import { Chat } from './engine/chat.js';
 import { Memberships } from './engine/memberships.js';
 import { plainHasher } from './engine/password.js';
@@ -29,6 +30,7 @@ import { LongPollTransport } from './transports/longpoll.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { WebPages } from './web/pages.js';
+import { createWebhooks } from './webhooks/webhook-client.js';
 import { registerWeb } from './web/routes.js';
 
 /*
@@ -48,6 +50,7 @@ export async function openStore(settings: Settings, log?: Logger): Promise<Store
 /** What the command line works with: the store, and accounts and rooms made through the use cases. */
 export interface AdminSide {
   administration: Administration;
+  bots: Bots;
   store: Store;
   close(): Promise<void>;
 }
@@ -62,8 +65,11 @@ export async function openAdministration(settings: Settings): Promise<AdminSide>
   const nobodyOnline = { isUserOnline: () => false };
   const memberships = new Memberships(store, quiet, nobodyOnline, systemClock);
   const hasher = plainHasher(settings.engine.passwordCost);
+  // The operator may name any callback; servers still refuse private ones when calling, unless allowed.
+  const webhooks = createWebhooks({ allowPrivate: true });
   return {
     administration: new Administration(store, memberships, hasher, systemClock),
+    bots: new Bots(store, webhooks, quiet, systemClock),
     store,
     close: () => store.close(),
   };
@@ -127,9 +133,19 @@ export async function startServer(
   const sharedLimits = settings.redisUrl
     ? await RedisLimitCounters.open(settings.redisUrl, { log })
     : undefined;
+  const codec = new V2Codec(publicUrl);
   let chat: Chat;
   try {
-    chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log, sharedLimits);
+    chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log, {
+      ...(sharedLimits ? { sharedLimits } : {}),
+      bots: {
+        webhooks: createWebhooks({
+          allowPrivate: settings.allowPrivateCallbacks,
+          timeoutMs: settings.botTimeoutMs,
+        }),
+        render: (e) => codec.reply([e], e.id).toString(),
+      },
+    });
   } catch (err) {
     listener.stopAccepting();
     await sharedLimits?.close();
@@ -140,7 +156,6 @@ export async function startServer(
   lost = (userIds) => chat.usersLost(userIds);
   let closing = false;
   const isClosing = () => closing;
-  const codec = new V2Codec(publicUrl);
   const streams = {
     heartbeatMs: settings.streamHeartbeatMs,
     outboxLimit: settings.outboxLimit,

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ChatError } from '../core/chat-error.js';
 import {
+  BOOLEAN_WORDS,
   loadSettings,
   OPTIONS,
   settingsHelp,
@@ -16,6 +17,7 @@ import { runPrimary, WORKER_PORT_ENV, WORKER_SLOT_ENV } from '../cluster.js';
 import { isToWorker, type ToPrimary } from '../bus/cluster-protocol.js';
 import { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { databaseFile, openAdministration, startServer } from '../main.js';
 import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-postgres.js';
 
@@ -25,11 +27,15 @@ const USAGE = `Usage:
   lingr room add ROOM_ID --name "Name" [--blurb TEXT] [--owner USERNAME] [--private]
                  [--tags a,b] [--timezone Area/City]
   lingr room join ROOM_ID USERNAME
+  lingr bot add BOT_ID --name "Name" --callback URL [--secret SECRET] [--icon FILE]
+                 register a webhook bot; without --secret one is made and printed on stdout
+  lingr room add-bot ROOM_ID BOT_ID
+  lingr room remove-bot ROOM_ID BOT_ID
   lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
                  copy a whole SQLite installation into an empty PostgreSQL database
                  (stop the server for the final copy; lingr copy --help says more)
 
-The user and room commands take --data DIR (SQLite, the default) or --database postgres://… with
+The user, room and bot commands take --data DIR (SQLite, the default) or --database postgres://… with
 --redis redis://… (several nodes), and work whether or not servers are running on the same data.`;
 
 class UsageError extends Error {}
@@ -82,10 +88,23 @@ async function startRole(
   return startServer(settings, log);
 }
 
+/** Yes-or-no settings may be given bare (`--allow-private-callbacks`), meaning yes, or with a value. */
+function yesFlags(args: string[]): string[] {
+  const bare = new Set(
+    Object.values(OPTIONS as Record<string, { flag: string; kind: string }>)
+      .filter((o) => o.kind === 'bool')
+      .map((o) => `--${o.flag}`),
+  );
+  return args.map((arg, i) => {
+    const next = args[i + 1]?.toLowerCase();
+    return bare.has(arg) && (next === undefined || !BOOLEAN_WORDS.has(next)) ? `${arg}=true` : arg;
+  });
+}
+
 async function serve(args: string[]): Promise<void> {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const o of Object.values(OPTIONS)) options[o.flag] = { type: 'string' };
-  const { values, positionals } = parse(args, options);
+  const { values, positionals } = parse(yesFlags(args), options);
   if (values.help) {
     process.stdout.write(
       `Usage: lingr serve [options]\nEach option also reads its environment variable.\n\n${settingsHelp()}\n`,
@@ -132,6 +151,9 @@ async function admin(group: string, args: string[]): Promise<void> {
     private: { type: 'boolean' },
     tags: { type: 'string' },
     timezone: { type: 'string' },
+    callback: { type: 'string' },
+    secret: { type: 'string' },
+    icon: { type: 'string' },
   });
   const [action, ...rest] = positionals;
   const raw: RawSettings = {};
@@ -140,7 +162,7 @@ async function admin(group: string, args: string[]): Promise<void> {
     if (v !== undefined) raw[name] = v;
   }
   const settings = loadSettings(raw);
-  const { administration: tool, close } = await openAdministration(settings);
+  const { administration: tool, bots, close } = await openAdministration(settings);
   try {
     const one = (what: string): string => {
       if (rest.length !== 1 || !rest[0])
@@ -178,6 +200,40 @@ async function admin(group: string, args: string[]): Promise<void> {
       process.stdout.write(
         joined ? `${username} joined ${roomId}\n` : `${username} was already a member of ${roomId}\n`,
       );
+    } else if (group === 'bot' && action === 'add') {
+      const name = str(values.name);
+      const callback = str(values.callback);
+      if (name === undefined || callback === undefined)
+        throw new UsageError('bot add needs --name and --callback.');
+      const iconFile = str(values.icon);
+      const secret = str(values.secret);
+      const bot = await bots.register('operator', {
+        id: one('BOT_ID'),
+        name,
+        callbackUrl: callback,
+        ...(secret === undefined ? {} : { secret }),
+        ...(iconFile === undefined ? {} : { icon: await readIcon(iconFile) }),
+      });
+      // The secret alone on stdout, so a script can keep it: SECRET=$(lingr bot add …).
+      if (secret === undefined) {
+        process.stderr.write(`bot ${bot.id} added; its secret:\n`);
+        process.stdout.write(`${bot.secret}\n`);
+      } else process.stdout.write(`bot ${bot.id} added\n`);
+    } else if (group === 'room' && (action === 'add-bot' || action === 'remove-bot')) {
+      const [roomId, botId] = rest;
+      if (rest.length !== 2 || !roomId || !botId)
+        throw new UsageError(`room ${action} needs ROOM_ID and BOT_ID.`);
+      if (action === 'add-bot') {
+        const added = await bots.addToRoom('operator', roomId, botId);
+        process.stdout.write(
+          added ? `bot ${botId} added to ${roomId}\n` : `bot ${botId} was already in ${roomId}\n`,
+        );
+      } else {
+        const removed = await bots.removeFromRoom('operator', roomId, botId);
+        process.stdout.write(
+          removed ? `bot ${botId} removed from ${roomId}\n` : `bot ${botId} was not in ${roomId}\n`,
+        );
+      }
     } else {
       throw new UsageError(`unknown command "${[group, action].filter(Boolean).join(' ')}".`);
     }
@@ -245,6 +301,17 @@ async function copy(args: string[]): Promise<void> {
   );
 }
 
+/** An icon file, read with a clear word when it cannot be. */
+async function readIcon(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new UsageError(
+      `cannot read the icon ${file}: ${(err as NodeJS.ErrnoException).code ?? reason(err)}.`,
+    );
+  }
+}
+
 /** An error's words; a refused connection to a name with several addresses says them in its parts. */
 function reason(err: unknown): string {
   if (err instanceof AggregateError && !err.message) return err.errors.map(reason).join('; ');
@@ -255,7 +322,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     if (command === 'serve') await serve(args);
-    else if (command === 'user' || command === 'room') await admin(command, args);
+    else if (command === 'user' || command === 'room' || command === 'bot') await admin(command, args);
     else if (command === 'copy') await copy(args);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);

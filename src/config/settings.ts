@@ -32,6 +32,10 @@ export interface Settings {
   metricsAllow: string[];
   /** Proxies whose `X-Forwarded-For` is believed (addresses or networks). */
   trustProxy: string[];
+  /** Bots' callbacks may reach loopback and private addresses (off: they are refused when connecting). */
+  allowPrivateCallbacks: boolean;
+  /** How long a bot has to answer a webhook (spec 6.2: 20 s). */
+  botTimeoutMs: number;
   /** False when --public-url was not given: the server then names the address it really listens on. */
   publicUrlGiven: boolean;
   engine: EngineSettings;
@@ -135,6 +139,22 @@ export const OPTIONS = {
     kind: 'bool',
     default: 'false',
     why: 'fsync every commit: survive power loss, not only a killed process',
+  },
+  allowPrivateCallbacks: {
+    flag: 'allow-private-callbacks',
+    env: 'LINGR_ALLOW_PRIVATE_CALLBACKS',
+    kind: 'bool',
+    default: 'false',
+    why: 'let bot callbacks reach loopback and private addresses (a bot on this machine or LAN)',
+  },
+  botTimeout: {
+    flag: 'bot-timeout',
+    env: 'LINGR_BOT_TIMEOUT',
+    kind: 'seconds',
+    default: '20',
+    min: 1,
+    max: 60,
+    why: 'a bot that has not answered its webhook by then is given up on (no retries)',
   },
   observeHold: {
     flag: 'observe-hold',
@@ -380,6 +400,12 @@ export type RawSettings = Partial<Record<OptionName, string>>;
 
 export class SettingsError extends Error {}
 
+/** How a yes-or-no setting may be written. */
+export const BOOLEAN_WORDS = new Map<string, boolean>([
+  ...['1', 'true', 'yes', 'on'].map((w) => [w, true] as const),
+  ...['0', 'false', 'no', 'off', ''].map((w) => [w, false] as const),
+]);
+
 function read(name: OptionName, raw: RawSettings, env: NodeJS.ProcessEnv): string {
   const o: Option = OPTIONS[name];
   return raw[name] ?? env[o.env] ?? o.default;
@@ -428,7 +454,12 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   };
   const host = read('host', raw, env);
   const port = int('port');
-  const bool = read('fsync', raw, env).toLowerCase();
+  const flag = (name: OptionName) => {
+    const value = read(name, raw, env).trim().toLowerCase();
+    if (BOOLEAN_WORDS.has(value)) return BOOLEAN_WORDS.get(value) as boolean;
+    const o: Option = OPTIONS[name];
+    throw new SettingsError(`--${o.flag} (${o.env}) is true or false, not "${value}".`);
+  };
   const givenUrl = read('publicUrl', raw, env).replace(/\/+$/, '');
   const publicUrl = givenUrl || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (!/^https?:\/\/\S+$/.test(publicUrl))
@@ -452,7 +483,7 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .filter((h) => h !== ''),
     logLevel: read('logLevel', raw, env),
     bodyLimit: int('bodyLimit'),
-    synchronous: ['1', 'true', 'yes', 'on'].includes(bool) ? 'FULL' : 'NORMAL',
+    synchronous: flag('fsync') ? 'FULL' : 'NORMAL',
     shutdownGraceMs: seconds('shutdownGrace'),
     headerTimeoutMs: seconds('headerTimeout'),
     requestTimeoutMs: seconds('requestTimeout'),
@@ -464,6 +495,8 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     publicUrlGiven: givenUrl !== '',
+    allowPrivateCallbacks: flag('allowPrivateCallbacks'),
+    botTimeoutMs: seconds('botTimeout'),
     metricsAllow: read('metricsAllow', raw, env)
       .split(',')
       .map((a) => a.trim())

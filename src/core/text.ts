@@ -59,3 +59,32 @@ export function nameKey(name: string): string {
     .toLowerCase()
     .normalize('NFKC');
 }
+
+/** Bots' lines are cut to this many characters (spec 6.5: bots already cut their replies there). */
+export const MAX_BOT_TEXT_CHARS = 1000;
+
+/** The first `max` code points of `text`, never half a surrogate pair. */
+export function cutToCodePoints(text: string, max: number): string {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (n === max) return text.slice(0, i);
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
+    n++;
+  }
+  return text;
+}
+
+/**
+ * A bot's line from a reply body or a push: newlines normalized, control characters and trailing newlines
+ * (which a web framework's reply may well carry) dropped, cut to 1000 characters; undefined when nothing
+ * is left to say.
+ */
+export function botText(raw: string): string | undefined {
+  const text = normalizeNewlines(raw)
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .replace(/\n+$/, '');
+  if (text.trim() === '') return undefined;
+  return cutToCodePoints(text, MAX_BOT_TEXT_CHARS);
+}

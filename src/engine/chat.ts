@@ -1,8 +1,11 @@
 import { isVisible } from '../core/model.js';
-import type { BusMessage, Bus, LimitCounters, Logger, Store } from '../core/ports.js';
+import type { ChatEvent } from '../core/model.js';
+import type { BusMessage, Bus, LimitCounters, Logger, Store, Webhooks } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { Accounts } from './accounts.js';
 import { Administration } from './administration.js';
+import { BotDelivery, type BotOutcome } from './bot-delivery.js';
+import { Bots } from './bots.js';
 import { CallLimits } from './call-limits.js';
 import { Conversation } from './conversation.js';
 import { EventLog } from './event-log.js';
@@ -32,6 +35,25 @@ const SWEEP_MS = 5_000;
 const FLUSH_MS = 30_000;
 const PRUNE_MS = 60 * 60_000;
 const MINUTE = 60_000;
+/** A bot's lease outlasts its longest delivery (20 s request, then the reply stored) with room to spare. */
+const BOT_LEASE_MS = 60_000;
+/** A holder with nothing to deliver gives its lease up after this, so an idle room holds nothing. */
+const BOT_IDLE_MS = 5_000;
+/** How often lines whose holder died are looked for (their lease has to run out first anyway). */
+const BOT_SWEEP_MS = 10_000;
+
+/** What the engine needs to reach bots: the outbound HTTP adapter and the webhook's body (spec 6.2). */
+export interface BotOutbound {
+  webhooks: Webhooks;
+  render: (e: ChatEvent) => string;
+}
+
+/** The adapters a process gives its chat service beyond the store and the bus. */
+export interface ChatAdapters {
+  /** Rate limits shared with the other nodes; without, each process keeps its own. */
+  sharedLimits?: LimitCounters;
+  bots: BotOutbound;
+}
 
 /** What monitoring reads at one moment: the state of the fan-out and running totals. */
 export interface MonitorReading {
@@ -55,6 +77,8 @@ export interface Monitor {
   read(): MonitorReading;
   /** Called once per fan-out with how long after its creation an event went out (ms). */
   onFanOutLag(listener: (ms: number) => void): void;
+  /** Called after each delivery to a bot, failure and drop. */
+  onBotOutcome(listener: (botId: string, outcome: BotOutcome) => void): void;
 }
 
 /**
@@ -73,6 +97,7 @@ export class Chat {
   readonly occupancy: Occupancy;
   readonly v1Profiles: V1Profiles;
   readonly v1Rooms: V1Rooms;
+  readonly bots: Bots;
   readonly monitor: Monitor;
 
   private readonly log: EventLog;
@@ -84,6 +109,7 @@ export class Chat {
   private readonly memberships: Memberships;
   private readonly live: Live;
   private readonly watch: RoomWatch;
+  private readonly botDelivery: BotDelivery;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<NodeJS.Timeout>();
   private unwatch: () => void = () => undefined;
@@ -95,8 +121,9 @@ export class Chat {
     private readonly clock: Clock,
     private readonly logger: Logger,
     log: EventLog,
-    sharedLimits?: LimitCounters,
+    adapters: ChatAdapters,
   ) {
+    const { sharedLimits } = adapters;
     this.log = log;
     this.hub = new Hub(settings.observeHoldMs);
     const access = new RoomAccessChanges();
@@ -125,6 +152,7 @@ export class Chat {
       }
       if (isVisible(e)) this.hub.deliver(e);
       this.watch.deliver(e);
+      this.botDelivery.heard(e);
     });
     this.memberships = new Memberships(store, log, this.presence, clock);
     const stats = { slowReaderCloses: 0 };
@@ -205,6 +233,22 @@ export class Chat {
       onError,
     });
     this.v1Rooms = new V1Rooms(this.rooms, this.queries, this.occupancy);
+    this.bots = new Bots(store, adapters.bots.webhooks, log, clock, sharedLimits);
+    let botOutcome: (botId: string, outcome: BotOutcome) => void = () => undefined;
+    this.botDelivery = new BotDelivery({
+      store,
+      webhooks: adapters.bots.webhooks,
+      clock,
+      log: logger,
+      render: adapters.bots.render,
+      reply: (bot, roomId, text) => this.bots.say(bot, roomId, text),
+      leaseMs: BOT_LEASE_MS,
+      idleMs: BOT_IDLE_MS,
+      onOutcome: (botId, outcome) => botOutcome(botId, outcome),
+    });
+    log.onStored((events) => {
+      for (const e of events) this.botDelivery.stored(e);
+    });
     const { hub, sessions, presence, watch } = this;
     this.monitor = {
       read: () => ({
@@ -222,6 +266,7 @@ export class Chat {
         feedFillMs: log.fills.waitedMs,
       }),
       onFanOutLag: (listener) => (hub.onFlushLag = listener),
+      onBotOutcome: (listener) => (botOutcome = listener),
     };
     bus.subscribe((m) => this.receive(m));
   }
@@ -232,8 +277,7 @@ export class Chat {
     settings: EngineSettings,
     clock: Clock,
     logger: Logger,
-    /** Rate limits shared with the other nodes; without, each process keeps its own. */
-    sharedLimits?: LimitCounters,
+    adapters: ChatAdapters,
   ): Promise<Chat> {
     const chat = new Chat(
       store,
@@ -242,7 +286,7 @@ export class Chat {
       clock,
       logger,
       await EventLog.open(store.events, bus, logger, settings.recentEvents),
-      sharedLimits,
+      adapters,
     );
     for (const s of await chat.sessions.restore(clock.now())) {
       chat.presence.restore(s);
@@ -261,7 +305,12 @@ export class Chat {
       for (const userId of await chat.sessions.expire(clock.now()))
         if ((await store.users.byId(userId))?.guest) chat.retireGuest(userId);
     });
-    chat.every(MINUTE, () => chat.accounts.sweep(clock.now()));
+    chat.every(MINUTE, () => {
+      chat.accounts.sweep(clock.now());
+      chat.bots.sweep(clock.now());
+    });
+    chat.every(BOT_SWEEP_MS, () => chat.botDelivery.sweep());
+    chat.after(0, () => chat.botDelivery.sweep());
     chat.every(chat.v1Sessions.sweepEveryMs, () => chat.v1Sessions.sweep(chat.occupancy.heldOccupants()));
     const pruneMs = Math.min(PRUNE_MS, Math.max(MIN_PERIOD_MS, settings.eventRetentionMs / 2));
     chat.every(pruneMs, () => chat.prune());
@@ -307,6 +356,7 @@ export class Chat {
     this.pending.clear();
     this.hub.releaseAll();
     this.watch.releaseAll();
+    await this.botDelivery.stop();
     await this.v1Sessions.flush(this.occupancy.heldOccupants());
     await this.announcer.flushed();
     await this.sessions.flush(this.clock.now());

@@ -1,5 +1,5 @@
 import { forbidden, notFound } from '../core/chat-error.js';
-import type { MemberView, Message, Room } from '../core/model.js';
+import type { Bot, MemberView, Message, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
 import type { Clock } from '../core/time.js';
@@ -8,6 +8,7 @@ import type { EventWriter } from './event-log.js';
 import { guestNickname } from './guest-names.js';
 import type { LiveSession } from './live-session.js';
 import type { PresenceView } from './memberships.js';
+import { isBotOnline } from './bots.js';
 import type { Rooms } from './rooms.js';
 
 /** Room backlog in room/show (spec 3.6). */
@@ -24,6 +25,7 @@ export interface RoomView {
   room: Room;
   messages: FavoredMessage[];
   members: Array<{ member: MemberView; online: boolean }>;
+  bots: Array<{ bot: Bot; online: boolean }>;
   favoriteMessageIds: number[];
 }
 
@@ -84,7 +86,8 @@ export class Conversation {
       .map((member) => ({ member, online: this.presence.isUserOnline(member.userId) }))
       .sort((a, b) => Number(b.online) - Number(a.online) || a.member.name.localeCompare(b.member.name));
     const favoriteMessageIds = await this.store.favorites.inRoom(s.userId, room.id);
-    return { room, messages, members, favoriteMessageIds };
+    const bots = (await this.store.bots.inRoom(room.id)).map((bot) => ({ bot, online: isBotOnline(bot) }));
+    return { room, messages, members, bots, favoriteMessageIds };
   }
 
   /** The newest `limit` lines before `before` (or the newest), oldest first. */

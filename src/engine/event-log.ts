@@ -26,6 +26,7 @@ export class EventLog implements EventWriter {
   private readonly feed: EventFeed;
   private readonly recent: RecentEvents;
   private readonly listeners: Array<(e: ChatEvent) => void> = [];
+  private readonly writers: Array<(events: readonly ChatEvent[]) => void> = [];
   /** Counters at or below this may have lost events to retention. */
   private pruned: number;
   /** Events handed out since start, for monitoring. */
@@ -77,6 +78,11 @@ export class EventLog implements EventWriter {
     this.listeners.push(listener);
   }
 
+  /** Called with the events this process stored, as it hands them out (before any other process has them). */
+  onStored(listener: (events: readonly ChatEvent[]) => void): void {
+    this.writers.push(listener);
+  }
+
   /** Reads of the store that filled a gap or caught up, and how long events waited on them in all. */
   get fills(): { count: number; waitedMs: number } {
     return this.feed.fills;
@@ -99,6 +105,7 @@ export class EventLog implements EventWriter {
     if (events.length === 0) return;
     this.feed.publish(events);
     this.bus.publish({ kind: 'events', events });
+    for (const listener of this.writers) listener(events);
   }
 
   /** Events another process published (through the bus). */

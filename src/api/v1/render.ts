@@ -100,6 +100,7 @@ export class V1Shapes {
    */
   message(m: Message, id: number, timestamp: string): V1Object {
     const viaApi = m.occupant;
+    if (m.type === 'bot') return this.botMessage(m, id, timestamp);
     const username = viaApi && m.speakerId === viaApi.id ? null : m.speakerId;
     return {
       id,
@@ -107,9 +108,25 @@ export class V1Shapes {
       occupant_id: viaApi ? viaApi.id : memberOccupantId(m.speakerId),
       user_id: username ?? undefined,
       nickname: m.nickname,
-      source: viaApi || m.type === 'bot' ? 'api' : 'browser',
-      client_type: viaApi ? viaApi.clientType : m.type === 'bot' ? 'automaton' : 'human',
+      source: viaApi ? 'api' : 'browser',
+      client_type: viaApi ? viaApi.clientType : 'human',
       icon_url: this.userIcon(username, '26x26'),
+      timestamp,
+      text: m.text,
+    };
+  }
+
+  /** A bot's line: an automaton occupant of its own, with no user (bot ids are not usernames). */
+  private botMessage(m: Message, id: number, timestamp: string): V1Object {
+    return {
+      id,
+      type: 'user',
+      // `bot-` cannot begin a username, so no member shares this occupant id.
+      occupant_id: memberOccupantId(m.publicSessionId),
+      nickname: m.nickname,
+      source: 'api',
+      client_type: 'automaton',
+      icon_url: `${this.publicUrl}/images/bot/${encodeURIComponent(m.speakerId)}/26x26.gif`,
       timestamp,
       text: m.text,
     };

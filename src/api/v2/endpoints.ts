@@ -113,7 +113,10 @@ export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGenera
             public: v.room.isPublic,
             faved_message_ids: v.favoriteMessageIds.map(String),
             messages: v.messages.map((m) => shapes.message(m.message, m.favoriteId)),
-            roster: { members: v.members.map((m) => shapes.member(m.member, m.online)), bots: [] },
+            roster: {
+              members: v.members.map((m) => shapes.member(m.member, m.online)),
+              bots: v.bots.map((b) => shapes.bot(b.bot, b.online)),
+            },
           })),
         };
       },
@@ -145,6 +148,16 @@ export function apiV2(chat: Chat, codec: V2Codec, longPoll: LongPoll): ApiGenera
     [
       'room/say',
       async (p) => {
+        // The bot form (spec 6.4): no session, the bot's verifier instead.
+        if (p.has('bot')) {
+          const message = await chat.bots.push({
+            room: roomList(p)[0] as string,
+            bot: p.required('bot'),
+            verifier: p.required('bot_verifier'),
+            text: p.required('text'),
+          });
+          return { status: 'ok', message: shapes.message(message) };
+        }
         // Says have their own limit (spec 10.20: 60 says + 600 other calls a minute).
         const s = await accounts.session(p.str('session'), false);
         const localId = p.str('local_id');

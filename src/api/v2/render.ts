@@ -1,5 +1,5 @@
-import type { ApiMember, ApiMembership, ApiMessage, ApiPresence } from '../../protocol/api2.js';
-import type { MemberView, MembershipFact, Message, PresenceFact } from '../../core/model.js';
+import type { ApiBot, ApiMember, ApiMembership, ApiMessage, ApiPresence } from '../../protocol/api2.js';
+import type { Bot, MemberView, MembershipFact, Message, PresenceFact } from '../../core/model.js';
 import { isoUtc } from '../../core/time.js';
 
 /** Builds API 2.0 objects from domain facts and values; icons live on our own origin (`publicUrl`). */
@@ -8,6 +8,15 @@ export class V2Shapes {
 
   userIcon(username: string): string {
     return `${this.publicUrl}/images/user/${encodeURIComponent(username)}/42x42.gif`;
+  }
+
+  botIcon(botId: string): string {
+    return `${this.publicUrl}/images/bot/${encodeURIComponent(botId)}/42x42.gif`;
+  }
+
+  /** roster.bots (spec 4.4): online when it has a callback and is switched on. */
+  bot(b: Bot, online: boolean): ApiBot {
+    return { id: b.id, name: b.name, icon_url: this.botIcon(b.id), status: online ? 'online' : 'offline' };
   }
 
   message(m: Message, favoriteId?: number): ApiMessage {
@@ -19,7 +28,7 @@ export class V2Shapes {
       type: m.type,
       speaker_id: m.speakerId,
       nickname: m.nickname,
-      icon_url: this.userIcon(m.speakerId),
+      icon_url: m.type === 'bot' ? this.botIcon(m.speakerId) : this.userIcon(m.speakerId),
       text: m.text,
       timestamp: isoUtc(m.createdAt),
     };
