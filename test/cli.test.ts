@@ -106,3 +106,85 @@ describe('the lingr admin command line', () => {
     assert.equal(((now.rooms as Json[])[0] as Json).name, 'Perl JP');
   });
 });
+
+describe('the lingr bot commands', () => {
+  const dataDir = tempDataDir();
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const lingr = (...args: string[]) => runLingr([...args, '--data', dataDir]);
+
+  it('registers a bot, printing a made secret alone on stdout, and puts it in and out of rooms', async () => {
+    assert.equal(lingr('room', 'add', 'vim', '--name', 'Vim').status, 0);
+    const made = lingr('bot', 'add', 'vim_jp', '--name', 'vim-jp', '--callback', 'https://bot.example/hook');
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /^[0-9A-Za-z]{27}\n$/, 'the secret alone, for SECRET=$(lingr bot add …)');
+    const given = lingr(
+      'bot',
+      'add',
+      'given',
+      '--name',
+      'Given',
+      '--callback',
+      'http://bot.example/',
+      '--secret',
+      'mysecret99',
+    );
+    assert.equal(given.status, 0, given.stderr);
+    assert.equal(given.stdout, 'bot given added\n');
+    const store = openSqliteStore(databaseFile(dataDir));
+    try {
+      assert.equal((await store.bots.byId('vim_jp'))?.secret, made.stdout.trim());
+      assert.equal((await store.bots.byId('given'))?.secret, 'mysecret99');
+    } finally {
+      await store.close();
+    }
+    const add = lingr('room', 'add-bot', 'vim', 'vim_jp');
+    assert.equal(add.stdout, 'bot vim_jp added to vim\n');
+    assert.equal(lingr('room', 'add-bot', 'vim', 'vim_jp').stdout, 'bot vim_jp was already in vim\n');
+    assert.equal(lingr('room', 'remove-bot', 'vim', 'vim_jp').stdout, 'bot vim_jp removed from vim\n');
+    assert.equal(lingr('room', 'remove-bot', 'vim', 'vim_jp').stdout, 'bot vim_jp was not in vim\n');
+  });
+
+  it('refuses bad bot input with one clear line and a non-zero exit', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['bot', 'add', 'nameless', '--callback', 'http://bot.example/'], /needs --name and --callback/],
+      [['bot', 'add', 'bad id!', '--name', 'X', '--callback', 'http://bot.example/'], /bot id/],
+      [['bot', 'add', 'ftp', '--name', 'X', '--callback', 'ftp://bot.example/'], /http/],
+      [['bot', 'add', 'vim_jp', '--name', 'Again', '--callback', 'http://bot.example/'], /already/],
+      [
+        ['bot', 'add', 'short', '--name', 'X', '--callback', 'http://bot.example/', '--secret', 'abc'],
+        /secret/,
+      ],
+      [
+        [
+          'bot',
+          'add',
+          'pic',
+          '--name',
+          'X',
+          '--callback',
+          'http://bot.example/',
+          '--icon',
+          '/nonexistent.png',
+        ],
+        /icon/,
+      ],
+      [['room', 'add-bot', 'vim', 'ghost'], /No bot "ghost"/],
+      [['room', 'add-bot', 'nowhere', 'vim_jp'], /No room "nowhere"/],
+      [['room', 'add-bot', 'vim'], /needs ROOM_ID and BOT_ID/],
+    ];
+    for (const [args, reason] of cases) {
+      const r = lingr(...args);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.match(r.stderr, /^lingr: .*\n$/, args.join(' '));
+      assert.match(r.stderr, reason, args.join(' '));
+    }
+  });
+
+  it('takes --allow-private-callbacks bare or with a value, and says so in serve --help', () => {
+    const help = runLingr(['serve', '--help']);
+    assert.match(help.stdout, /--allow-private-callbacks\s+LINGR_ALLOW_PRIVATE_CALLBACKS/);
+    const bad = runLingr(['serve', '--allow-private-callbacks=maybe', '--data', dataDir, '--port', '0']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /true or false/);
+  });
+});
