@@ -246,7 +246,8 @@ const COPY_USAGE = `Usage: lingr copy --from DIR --to postgres://USER:PASS@HOST:
 
 Copies everything in DIR/lingr.db (the --data directory of a SQLite installation) into an empty PostgreSQL
 database: users and their passwords, emails and icons, rooms and their passwords, icons, tags, members and
-invitation links, sessions, lines and the event log with its ids, so that clients carry on with their
+invitation links, bots with the rooms they are in and where they stand in them, sessions, lines and the
+event log with its ids, so that clients carry on with their
 sessions and counters on a server started with --database. It refuses a database that already holds users, rooms or events.
 
 The copy is of the moment it starts: a server may keep running for a trial copy, but stop it for the final
@@ -296,7 +297,7 @@ async function copy(args: string[]): Promise<void> {
     return `${number(n)} ${n === 1 ? one : many}`;
   };
   process.stdout.write(
-    `copied ${rows('users', 'user')}, ${rows('rooms', 'room')}, ${rows('messages', 'message')}, ` +
+    `copied ${rows('users', 'user')}, ${rows('rooms', 'room')}, ${rows('bots', 'bot')}, ${rows('messages', 'message')}, ` +
       `${rows('events', 'event')} (counter ${summary.counter}) to ${target}\n`,
   );
 }

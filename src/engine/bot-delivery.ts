@@ -84,7 +84,8 @@ export class BotDelivery {
   }
 
   private async offer(roomId: string): Promise<void> {
-    for (const bot of await this.o.store.bots.inRoom(roomId)) this.ensure(bot.id, roomId);
+    for (const bot of await this.o.store.bots.inRoom(roomId))
+      if (isBotOnline(bot)) this.ensure(bot.id, roomId);
   }
 
   private ensure(botId: string, roomId: string): void {
@@ -138,6 +139,9 @@ class Run {
       this.cursor = cursor;
       this.seen = cursor;
       await this.load();
+      const bot = await this.o.store.bots.byId(this.botId);
+      // Offline (a sweep found its cursor behind): the lines pass it by, and it hears what comes once back.
+      if (!bot || !isBotOnline(bot)) this.queue = [];
     } catch (err) {
       this.o.log.error({ err, bot: this.botId, room: this.roomId }, 'taking over a bot’s lines');
       return this.end(false);
