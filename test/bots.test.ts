@@ -280,6 +280,19 @@ describe('webhook bots against real bot processes', () => {
     });
     assert.equal(v1Say.status, 'ok', JSON.stringify(v1Say));
     await say(r, 'last');
+    // API 1.0 shows a bot's line as an automaton's, with no user behind it.
+    const v1Lines = await getJson(`${t.url}/api/room/get_messages`, {
+      session: v1.session as string,
+      ticket: entered.ticket as string,
+      counter: 0,
+      format: 'json',
+    });
+    const botLine = (v1Lines.messages as Json[]).find((m) => m.text === 'from other');
+    assert.ok(botLine, JSON.stringify(v1Lines));
+    assert.equal(botLine.client_type, 'automaton');
+    assert.equal(botLine.nickname, 'other bot');
+    assert.equal(botLine.user_id, undefined);
+    assert.match(botLine.icon_url as string, /\/images\/bot\/other\/26x26\.gif$/);
     const heard = (b: BotProcess) => b.hooks.map((h) => hookMessage(h).text);
     await eventually(() => assert.equal(ears.hooks.length + other.hooks.length, 10));
     assert.deepEqual(heard(ears), ['from alice', 'from a guest', 'from other', 'from API 1.0', 'last']);
