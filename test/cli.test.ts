@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { databaseFile } from '../src/main.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
@@ -107,6 +108,13 @@ describe('the lingr admin command line', () => {
   });
 });
 
+/** The smallest PNG: one transparent pixel. */
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082',
+  'hex',
+);
+
 describe('the lingr bot commands', () => {
   const dataDir = tempDataDir();
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -130,8 +138,23 @@ describe('the lingr bot commands', () => {
     );
     assert.equal(given.status, 0, given.stderr);
     assert.equal(given.stdout, 'bot given added\n');
+    const iconFile = join(dataDir, 'bot.png');
+    writeFileSync(iconFile, PNG);
+    const pictured = lingr(
+      'bot',
+      'add',
+      'pic',
+      '--name',
+      'Pic',
+      '--callback',
+      'http://bot.example/',
+      '--icon',
+      iconFile,
+    );
+    assert.equal(pictured.status, 0, pictured.stderr);
     const store = openSqliteStore(databaseFile(dataDir));
     try {
+      assert.deepEqual(await store.bots.icon('pic'), { type: 'image/png', bytes: PNG });
       assert.equal((await store.bots.byId('vim_jp'))?.secret, made.stdout.trim());
       assert.equal((await store.bots.byId('given'))?.secret, 'mysecret99');
     } finally {
