@@ -29,6 +29,8 @@ export interface BotChanges {
 export interface BotView {
   bot: Bot;
   online: boolean;
+  /** Who registered it; null when the operator did (or its owner's account is gone). */
+  owner: { username: string; name: string } | null;
   rooms: Room[];
   /** Null unless the viewer owns the bot (or is the operator). */
   failures: BotFailure[] | null;
@@ -113,7 +115,9 @@ export class Bots {
       if (room && (room.isPublic || (await this.mayRead(viewer, room)))) rooms.push(room);
     }
     const failures = mayEdit ? await this.store.bots.failures(bot.id) : null;
-    return { bot, online: isBotOnline(bot), rooms, failures, mayEdit };
+    const user = bot.ownerId === null ? undefined : await this.store.users.byId(bot.ownerId);
+    const owner = user ? { username: user.username, name: user.name } : null;
+    return { bot, online: isBotOnline(bot), owner, rooms, failures, mayEdit };
   }
 
   async edit(actor: BotActor, id: string, changes: BotChanges): Promise<Bot> {
