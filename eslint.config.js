@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 /**
  * The rings, each importing only inward (docs/architecture.md):
  *   protocol <- core <- engine <- http (the edge kit) <- api, web, transports (plug-ins)
- *   core <- storage, bus (adapters behind the ports); engine <- config
+ *   core <- storage, bus, webhooks (adapters behind the ports); engine <- config
  *   main.ts, cluster.ts and cli/ compose them all.
  * An adapter never imports another adapter; the plug-ins may use http/, which imports none of them.
  */
@@ -21,6 +21,7 @@ const RINGS = [
   'bus',
   'config',
   'cli',
+  'webhooks',
 ];
 const MAY_IMPORT = {
   protocol: [],
@@ -33,6 +34,7 @@ const MAY_IMPORT = {
   storage: ['protocol', 'core'],
   bus: ['protocol', 'core'],
   config: ['protocol', 'core', 'engine'],
+  webhooks: ['protocol', 'core'],
 };
 
 const ring = (name, allowed) => ({

@@ -4,7 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { databaseFile } from '../src/main.js';
+import type { Bot, BotFailure } from '../src/core/model.js';
 import { connectionConfig } from '../src/storage/postgres/database.js';
+import { openPostgresStore } from '../src/storage/postgres/postgres-store.js';
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { startPostgres, type PrivatePostgres } from './support/databases.js';
 import { prepare, runLingr, spawnServer, type ServerProcess } from './support/process.js';
 import { getJson, tempDataDir, type Json } from './support/server.js';
@@ -156,8 +159,48 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
     server = undefined;
-    // A line taken down: kept, as deleted, in the copy too.
     const file = databaseFile(dataDir);
+    // Bots, put in through the store (the web pages for them come later): one in a room with a delivery
+    // leased by a process of this installation, which the copy must not carry over; its cursor it must.
+    const sqliteStore = openSqliteStore(file);
+    const aliceId = (await sqliteStore.users.byUsername('alice'))?.id ?? 0;
+    const vimBot: Bot = {
+      id: 'vim_jp',
+      name: 'Vim bot',
+      ownerId: aliceId,
+      secret: 'S'.repeat(27),
+      callbackUrl: 'https://bots.example/vim',
+      enabled: true,
+      createdAt: 1_764_000_000_000,
+    };
+    const offline: Bot = {
+      ...vimBot,
+      id: 'Offline',
+      name: 'Off',
+      ownerId: null,
+      callbackUrl: null,
+      enabled: false,
+    };
+    const failures: BotFailure[] = [1, 2, 3].map((n) => ({
+      at: 1_764_000_000_000 + n,
+      roomId: 'lobby',
+      eventId: n,
+      reason: `HTTP 50${n}`,
+    }));
+    try {
+      await sqliteStore.bots.create(vimBot);
+      await sqliteStore.bots.create(offline);
+      await sqliteStore.bots.setIcon('vim_jp', { type: 'image/png', bytes: PNG }, 1);
+      assert.equal(await sqliteStore.bots.addToRoom('den', 'vim_jp', resumeAt - 1, 1), true);
+      assert.equal(await sqliteStore.bots.addToRoom('lobby', 'vim_jp', resumeAt, 2), true);
+      assert.equal(await sqliteStore.bots.addToRoom('lobby', 'Offline', resumeAt, 3), true);
+      const far = Date.now() + 3_600_000;
+      assert.equal(await sqliteStore.bots.claim('vim_jp', 'lobby', 'old-node', Date.now(), far), resumeAt);
+      for (const f of failures) await sqliteStore.bots.noteFailure('vim_jp', f, 10);
+    } finally {
+      await sqliteStore.close();
+    }
+    // A line taken down: kept, as deleted, in the copy too.
     const db = new Database(file);
     db.prepare('UPDATE messages SET deleted_at = created_at + 1 WHERE id = ?').run(Number(doomed));
     // A room password (API 1.0 sets them): its hash travels with the room.
@@ -185,6 +228,10 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
       'meta',
       'v1_sessions',
       'v1_occupants',
+      'bots',
+      'bot_icons',
+      'room_bots',
+      'bot_failures',
     ])
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
     assert.ok(
@@ -211,10 +258,22 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     );
     assert.doesNotMatch(copied.stdout + copied.stderr, /hunter2/);
 
-    // Row for row, the same: ids, hashes, keys, flags, read marks, deleted lines, payloads, icon bytes.
+    assert.ok(
+      (before.get('room_bots') ?? []).some((r) => r.holder === 'old-node' && (r.lease_until as number) > 0),
+      'a bot’s delivery is leased in the installation',
+    );
+
+    // Row for row, the same: ids, hashes, keys, flags, read marks, deleted lines, payloads, icon bytes,
+    // bots' cursors; only their delivery leases, held by processes of the old installation, are not.
     const after = await postgresRows(postgres.url, before);
+    const unleased = (table: string, rows: Json[]) =>
+      table === 'room_bots' ? rows.map((r) => ({ ...r, holder: null, lease_until: 0 })) : rows;
     for (const [table, rows] of before)
-      assert.deepEqual(sortRows(after.get(table) ?? []), sortRows(rows), `${table} is copied as it was`);
+      assert.deepEqual(
+        sortRows(after.get(table) ?? []),
+        sortRows(unleased(table, rows)),
+        `${table} is copied as it was`,
+      );
 
     // Copying again, into what now holds data, is refused with one line and changes nothing.
     const again = runLingr(['copy', '--from', dataDir, '--to', target]);
@@ -290,6 +349,32 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     const roomIcon = await fetch(`${pgUrl}/images/room/lobby/16x16.gif`);
     assert.equal(roomIcon.headers.get('content-type'), 'image/png');
     assert.deepEqual(Buffer.from(await roomIcon.arrayBuffer()), PNG, 'so is the room’s');
+
+    // The bots, as they were: their rooms in order, cursors, icon and failures; the lease is free at once.
+    const pgStore = await openPostgresStore(postgres.url);
+    try {
+      assert.deepEqual(await pgStore.bots.list(), [offline, vimBot]);
+      assert.deepEqual(await pgStore.bots.roomsOf('vim_jp'), ['den', 'lobby']);
+      assert.deepEqual(
+        (await pgStore.bots.inRoom('lobby')).map((b) => b.id),
+        ['vim_jp', 'Offline'],
+      );
+      assert.deepEqual(await pgStore.bots.icon('vim_jp'), { type: 'image/png', bytes: PNG });
+      assert.deepEqual(await pgStore.bots.failures('vim_jp'), [...failures].reverse());
+      assert.equal(
+        await pgStore.bots.claim('vim_jp', 'lobby', 'new-node', Date.now(), Date.now() + 60_000),
+        resumeAt,
+        'a process of the new installation delivers from where the old one stood',
+      );
+      await assert.rejects(pgStore.bots.create({ ...offline, id: 'OFFLINE' }), { code: 'invalid_parameter' });
+      // Sequences carry on above the copied rows.
+      assert.equal(await pgStore.bots.addToRoom('den', 'Offline', 0, 4), true);
+      assert.deepEqual(await pgStore.bots.roomsOf('Offline'), ['lobby', 'den']);
+      await pgStore.bots.noteFailure('vim_jp', { ...(failures[0] as BotFailure), at: Date.now() }, 10);
+      assert.equal((await pgStore.bots.failures('vim_jp')).length, 4);
+    } finally {
+      await pgStore.close();
+    }
 
     // Emails come along with what keeps them unique whatever their case.
     const sameEmail = runLingr([

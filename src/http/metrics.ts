@@ -42,6 +42,57 @@ function mirror(
   });
 }
 
+/** Per bot: lines delivered, replies said, failures, lines dropped from a full queue, and how long bots took. */
+function countBots(registry: Registry, monitor: Monitor): void {
+  const deliveries = new Counter({
+    name: 'lingr_bot_deliveries_total',
+    help: 'Lines delivered to a bot (a 2xx answer).',
+    labelNames: ['bot'],
+    registers: [registry],
+  });
+  const replies = new Counter({
+    name: 'lingr_bot_replies_total',
+    help: 'Answers that became the bot’s line in the room.',
+    labelNames: ['bot'],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'lingr_bot_failures_total',
+    help: 'Deliveries that failed: refused, unreachable, timed out, redirected or not 2xx.',
+    labelNames: ['bot'],
+    registers: [registry],
+  });
+  const drops = new Counter({
+    name: 'lingr_bot_drops_total',
+    help: 'Lines dropped unsent because more than 100 were waiting for the bot in one room.',
+    labelNames: ['bot'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'lingr_bot_latency_seconds',
+    help: 'From a webhook being sent to the bot’s answer (or failure).',
+    labelNames: ['bot'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [registry],
+  });
+  monitor.onBotOutcome((bot, outcome) => {
+    switch (outcome.kind) {
+      case 'delivered':
+        deliveries.inc({ bot });
+        if (outcome.replied) replies.inc({ bot });
+        latency.observe({ bot }, outcome.ms / 1000);
+        break;
+      case 'failed':
+        failures.inc({ bot });
+        latency.observe({ bot }, outcome.ms / 1000);
+        break;
+      case 'dropped':
+        drops.inc({ bot }, outcome.count);
+        break;
+    }
+  });
+}
+
 /** What a networked bus tells of itself (the Redis bus between nodes). */
 export interface BusStats {
   published: number;
@@ -119,6 +170,7 @@ export function createMetrics(
     registers: [registry],
   });
   monitor.onFanOutLag((ms) => lag.observe(ms / 1000));
+  countBots(registry, monitor);
   mirror(registry, 'lingr_feed_fills_total', 'Reads of the store to fill a gap in the counter or catch up.', {
     '': () => monitor.read().feedFills,
   });

@@ -52,13 +52,21 @@ interface TablePlan {
 
 type Row = unknown[];
 
+/**
+ * Columns left behind, each taking its default in PostgreSQL: they name running processes of the old
+ * installation, not data. A bot's delivery lease is one; its cursor comes along, so it hears no line twice.
+ */
+const LEFT_BEHIND: Readonly<Record<string, readonly string[]>> = {
+  room_bots: ['holder', 'lease_until'],
+};
+
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Copies a whole SQLite installation into an empty PostgreSQL database, as it is: every row of every table
- * (ids, password hashes, keys of session ids, deleted lines, event payloads as the same JSON text), then the
- * sequences past the copied ids, so that new users, lines and events are numbered above them and clients
- * resume with the counters they had.
+ * (ids, password hashes, keys of session ids, deleted lines, event payloads as the same JSON text, bots'
+ * cursors; only what LEFT_BEHIND names stays), then the sequences past the copied ids, so that new users,
+ * lines and events are numbered above them and clients resume with the counters they had.
  *
  * The tables are SQLite's own, read from the file: a table PostgreSQL lacks (or a column of one) stops the
  * copy before anything is written, so nothing is silently left behind. Derived tables (the full-text index,
@@ -143,9 +151,9 @@ function sourceTables(db: Database.Database): TablePlan[] {
     .filter((t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'))
     .map((t) => ({
       name: t.name,
-      columns: (db.prepare(`PRAGMA table_info(${quote(t.name)})`).all() as Array<{ name: string }>).map(
-        (c) => ({ name: c.name, flag: false }),
-      ),
+      columns: (db.prepare(`PRAGMA table_info(${quote(t.name)})`).all() as Array<{ name: string }>)
+        .filter((c) => !LEFT_BEHIND[t.name]?.includes(c.name))
+        .map((c) => ({ name: c.name, flag: false })),
       needs: (db.prepare(`PRAGMA foreign_key_list(${quote(t.name)})`).all() as Array<{ table: string }>)
         .map((fk) => fk.table)
         .filter((other) => other !== t.name),

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ChatEvent, NewEvent, Occupant, Room, V1Session } from '../../src/core/model.js';
+import type {
+  Bot,
+  BotFailure,
+  ChatEvent,
+  NewEvent,
+  Occupant,
+  Room,
+  V1Session,
+} from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 
 /** Two connections to one store, as two server processes (or a server and the command line) have. */
@@ -50,6 +58,17 @@ const line = (
       clientType: o.clientType,
     },
   },
+});
+
+const bot = (id: string, overrides: Partial<Bot> = {}): Bot => ({
+  id,
+  name: `${id} bot`,
+  ownerId: null,
+  secret: 'a'.repeat(27),
+  callbackUrl: `https://bots.example/${id}`,
+  enabled: true,
+  createdAt: at,
+  ...overrides,
 });
 
 const v1Session = (key: string, overrides: Partial<V1Session> = {}): V1Session => ({
@@ -761,6 +780,299 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.deepEqual((await s.occupancy.evict('attic', [hal.id], (o) => line('attic', o))).occupants, []);
       await s.rooms.remove('attic', note('attic', 1));
       assert.deepEqual(await s.occupancy.inRoom('attic'), []);
+    });
+
+    it('keeps bots: create, find, list by id and owner, update, ids unique whatever their case, icons, delete', async () => {
+      const owner = await s.users.create({
+        username: 'botmaker',
+        name: 'B',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      const zeta = bot('Zeta', { ownerId: owner.id });
+      assert.deepEqual(await s.bots.create(zeta), zeta);
+      const alpha = bot('alpha', { callbackUrl: null, enabled: false, createdAt: at + 1 });
+      await s.bots.create(alpha);
+      await t.other.bots.create(bot('Beta_bot', { ownerId: owner.id }));
+      assert.deepEqual(await t.other.bots.byId('Zeta'), zeta, 'seen from another connection');
+      assert.deepEqual(await s.bots.byId('alpha'), alpha, 'no callback and switched off, as made');
+      assert.equal(await s.bots.byId('zeta'), undefined, 'ids are case-sensitive (spec 2.6)');
+      assert.equal(await s.bots.byId('nobot'), undefined);
+      const ids = (bots: Bot[]) => bots.map((b) => b.id);
+      assert.deepEqual(ids(await s.bots.list()), ['Beta_bot', 'Zeta', 'alpha'], 'by id, in byte order');
+      assert.deepEqual(ids(await s.bots.list(owner.id)), ['Beta_bot', 'Zeta']);
+
+      const taken = { code: 'invalid_parameter', message: /already taken/ };
+      await assert.rejects(s.bots.create(bot('ZETA', { name: 'Impostor' })), taken);
+      await assert.rejects(t.other.bots.create(bot('Zeta', { name: 'Impostor' })), taken);
+      await assert.rejects(s.bots.create(bot('ALPHA')), taken);
+      assert.equal(await s.bots.byId('ZETA'), undefined, 'nothing is made with a taken id');
+      assert.equal((await s.bots.byId('Zeta'))?.name, 'Zeta bot');
+
+      await s.bots.update({
+        ...zeta,
+        name: 'Zeta Prime',
+        secret: 'b'.repeat(27),
+        callbackUrl: null,
+        enabled: false,
+        ownerId: null,
+        createdAt: at + 99,
+      });
+      assert.deepEqual(
+        await t.other.bots.byId('Zeta'),
+        { ...zeta, name: 'Zeta Prime', secret: 'b'.repeat(27), callbackUrl: null, enabled: false },
+        'name, secret, callback and enabled change; owner and creation time do not',
+      );
+      await s.bots.update({ ...alpha, callbackUrl: 'https://bots.example/alpha/v2', enabled: true });
+      assert.deepEqual(await s.bots.byId('alpha'), {
+        ...alpha,
+        callbackUrl: 'https://bots.example/alpha/v2',
+        enabled: true,
+      });
+
+      assert.equal(await s.bots.icon('Zeta'), undefined);
+      await s.bots.setIcon('Zeta', { type: 'image/png', bytes: Buffer.from([1, 2, 3]) }, at);
+      assert.deepEqual(await t.other.bots.icon('Zeta'), { type: 'image/png', bytes: Buffer.from([1, 2, 3]) });
+      await s.bots.setIcon('Zeta', { type: 'image/gif', bytes: Buffer.from([4, 5]) }, at + 1);
+      assert.deepEqual(await s.bots.icon('Zeta'), { type: 'image/gif', bytes: Buffer.from([4, 5]) });
+      assert.equal(await s.bots.icon('alpha'), undefined, 'icons are each bot’s own');
+
+      await s.users.delete(owner.id);
+      assert.equal(
+        (await s.bots.byId('Beta_bot'))?.ownerId,
+        null,
+        'an owner leaving leaves the bot ownerless',
+      );
+      assert.deepEqual(await s.bots.list(owner.id), []);
+
+      await s.bots.delete('Zeta');
+      assert.equal(await t.other.bots.byId('Zeta'), undefined);
+      assert.equal(await s.bots.icon('Zeta'), undefined, 'the icon goes with the bot');
+      assert.deepEqual(ids(await s.bots.list()), ['Beta_bot', 'alpha']);
+      await s.bots.create(bot('zeta'));
+      assert.equal(await s.bots.icon('zeta'), undefined, 'the id is free again, and a new bot has no icon');
+      await s.bots.delete('nobot');
+    });
+
+    it('puts bots in rooms once each, in the order added; deleting the room or the bot takes them out', async () => {
+      await s.rooms.create(room('botden'));
+      await s.rooms.create(room('botyard'));
+      for (const id of ['b_one', 'b_two', 'b_three']) await s.bots.create(bot(id));
+      assert.equal(await s.bots.addToRoom('botden', 'b_two', 100, at), true);
+      assert.equal(await t.other.bots.addToRoom('botden', 'b_two', 200, at + 1), false, 'there already');
+      assert.equal(await s.bots.claim('b_two', 'botden', 'h', at, at + 1), 100, 'the first cursor stays');
+      assert.equal(await s.bots.addToRoom('botyard', 'b_one', 100, at), true);
+      assert.equal(await s.bots.addToRoom('botden', 'b_one', 100, at), true);
+      assert.equal(await s.bots.addToRoom('botden', 'b_three', 100, at), true);
+      const ids = (bots: Bot[]) => bots.map((b) => b.id);
+      assert.deepEqual(ids(await t.other.bots.inRoom('botden')), ['b_two', 'b_one', 'b_three']);
+      assert.deepEqual((await s.bots.inRoom('botden'))[0], bot('b_two'), 'whole bots');
+      assert.deepEqual(await s.bots.roomsOf('b_one'), ['botyard', 'botden'], 'in the order it was added');
+      assert.deepEqual(await s.bots.inRoom('nowhere'), []);
+      assert.deepEqual(await s.bots.roomsOf('nobot'), []);
+
+      assert.equal(await s.bots.removeFromRoom('botden', 'b_two'), true);
+      assert.equal(await t.other.bots.removeFromRoom('botden', 'b_two'), false, 'gone already');
+      assert.deepEqual(ids(await s.bots.inRoom('botden')), ['b_one', 'b_three']);
+      assert.equal(await s.bots.addToRoom('botden', 'b_two', 300, at), true, 'back again');
+      assert.deepEqual(ids(await s.bots.inRoom('botden')), ['b_one', 'b_three', 'b_two'], 'at the end');
+      assert.equal(await s.bots.claim('b_two', 'botden', 'h', at, at + 1), 300, 'with its new cursor');
+
+      await s.rooms.remove('botden', note('botden', 0));
+      assert.deepEqual(await s.bots.inRoom('botden'), []);
+      assert.deepEqual(await s.bots.roomsOf('b_one'), ['botyard']);
+      assert.deepEqual(await s.bots.roomsOf('b_two'), []);
+      assert.equal(await s.bots.claim('b_one', 'botden', 'h', at, at + 1), undefined);
+      await s.rooms.create(room('botden'));
+      assert.deepEqual(await s.bots.inRoom('botden'), [], 'a new room of the same id starts with none');
+      assert.ok(await s.bots.byId('b_one'), 'the bots themselves stay');
+
+      await s.bots.delete('b_one');
+      assert.deepEqual(await s.bots.inRoom('botyard'), []);
+      assert.deepEqual(await s.bots.roomsOf('b_one'), []);
+      await s.bots.create(bot('b_one'));
+      assert.deepEqual(await s.bots.roomsOf('b_one'), [], 'a new bot of the same id is in no room');
+    });
+
+    it('leases a bot’s lines in a room to one holder at a time, until released or expired', async () => {
+      await s.rooms.create(room('botlease'));
+      await s.bots.create(bot('leaser'));
+      await s.bots.addToRoom('botlease', 'leaser', 100, at);
+      const claim = (store: Store, holder: string, now: number, until: number) =>
+        store.bots.claim('leaser', 'botlease', holder, now, until);
+      assert.equal(await claim(s, 'A', 1000, 2000), 100, 'a free lease: the cursor');
+      assert.equal(await claim(t.other, 'B', 1500, 2500), undefined, 'held by A');
+      assert.equal(await claim(s, 'A', 1500, 3000), 100, 'A renews its own');
+      assert.equal(
+        await claim(t.other, 'B', 2500, 3500),
+        undefined,
+        'the renewal holds past the first lease',
+      );
+      await t.other.bots.release('leaser', 'botlease', 'B');
+      assert.equal(await claim(t.other, 'B', 2600, 3600), undefined, 'only the holder releases it');
+      await s.bots.release('leaser', 'botlease', 'A');
+      assert.equal(await claim(t.other, 'B', 2600, 3600), 100, 'released: B takes it');
+      assert.equal(await claim(s, 'A', 3599, 5000), undefined, 'not yet expired');
+      assert.equal(await claim(s, 'A', 3600, 5000), 100, 'expired at its end: A takes it over');
+      assert.equal(await claim(t.other, 'B', 4000, 6000), undefined, 'and B has lost it');
+      assert.equal(await s.bots.claim('leaser', 'nowhere', 'A', 0, 1), undefined, 'not in the room');
+      assert.equal(await s.bots.claim('nobot', 'botlease', 'A', 0, 1), undefined, 'no such bot');
+
+      // Many holders at the same instant, through both connections: each lease goes to exactly one.
+      for (let round = 0; round < 10; round++) {
+        const now = 10_000 + round * 1000;
+        const won = await Promise.all(
+          ['C', 'D', 'E', 'F'].map((h, i) =>
+            claim(i % 2 === 0 ? s : t.other, `${h}${round}`, now, now + 1000),
+          ),
+        );
+        assert.equal(won.filter((c) => c === 100).length, 1, `round ${round}: one winner (${won.join(',')})`);
+      }
+    });
+
+    it('moves a cursor only by compare-and-set, and only for the lease’s holder', async () => {
+      await s.rooms.create(room('botsteps'));
+      await s.bots.create(bot('stepper'));
+      await s.bots.addToRoom('botsteps', 'stepper', 10, at);
+      const advance = (store: Store, holder: string, from: number, to: number, until: number) =>
+        store.bots.advance('stepper', 'botsteps', holder, from, to, until);
+      assert.equal(await advance(s, 'A', 10, 20, 2000), false, 'nobody holds it: nobody moves it');
+      assert.equal(await s.bots.claim('stepper', 'botsteps', 'A', 1000, 2000), 10);
+      assert.equal(await advance(s, 'A', 10, 20, 3000), true);
+      assert.equal(
+        await t.other.bots.claim('stepper', 'botsteps', 'A', 1000, 3000),
+        20,
+        'moved, for everyone',
+      );
+      assert.equal(await advance(s, 'A', 10, 30, 3000), false, 'from a stale cursor');
+      assert.equal(await advance(t.other, 'B', 20, 30, 3000), false, 'by another than the holder');
+      assert.equal(
+        await t.other.bots.claim('stepper', 'botsteps', 'B', 2500, 3500),
+        undefined,
+        'renewed to 3000',
+      );
+
+      assert.equal(await t.other.bots.claim('stepper', 'botsteps', 'B', 3000, 4000), 20, 'A’s lease ran out');
+      assert.equal(await advance(s, 'A', 20, 30, 5000), false, 'A lost its lease: the line is not A’s');
+      assert.equal(await advance(t.other, 'B', 20, 30, 4000), true);
+      await t.other.bots.release('stepper', 'botsteps', 'B');
+      assert.equal(await advance(t.other, 'B', 30, 40, 5000), false, 'released: no longer B’s');
+      assert.equal(
+        await s.bots.claim('stepper', 'botsteps', 'A', 5000, 6000),
+        30,
+        'the cursor outlives the lease',
+      );
+
+      // The same step tried twice at once (two deliveries of one line): one of them moves it.
+      const both = await Promise.all([advance(s, 'A', 30, 31, 6000), advance(t.other, 'A', 30, 31, 6000)]);
+      assert.equal(both.filter(Boolean).length, 1, `one step (${both.join(',')})`);
+      assert.equal(await s.bots.claim('stepper', 'botsteps', 'A', 5000, 6000), 31);
+    });
+
+    it('lists cursors nobody is delivering whose rooms have lines after them', async () => {
+      const say = async (roomId: string) =>
+        (
+          await s.messages.append(
+            {
+              roomId,
+              type: 'user',
+              speakerId: 'ann',
+              publicSessionId: 'p1',
+              nickname: 'Ann',
+              text: 'for the bots',
+              localId: null,
+              createdAt: at,
+            },
+            (stored) => ({ roomId, createdAt: at, fact: { kind: 'message', message: stored } }),
+          )
+        ).event.id;
+      for (const id of ['botbusy', 'botnoise', 'botquiet']) await s.rooms.create(room(id));
+      for (const id of ['hearer1', 'hearer2']) await s.bots.create(bot(id));
+      const mine = async (store: Store, now: number, limit = 100) =>
+        (await store.bots.behind(now, limit))
+          .filter((c) => c.botId.startsWith('hearer'))
+          .map((c) => `${c.botId}@${c.roomId}:${c.cursor}`);
+
+      await say('botquiet');
+      const head = await s.events.current();
+      for (const r of ['botbusy', 'botnoise', 'botquiet']) await s.bots.addToRoom(r, 'hearer1', head, at);
+      assert.deepEqual(await mine(s, 0), [], 'a line before the cursor is no backlog');
+
+      await s.events.append([note('botnoise', 1), line('botnoise', occupant('botocc', 'none', 'botnoise'))]);
+      assert.deepEqual(await mine(s, 0), [], 'events other than lines are not for bots');
+
+      const first = await say('botbusy');
+      await s.bots.addToRoom('botbusy', 'hearer2', first, at);
+      assert.deepEqual(await mine(t.other, 0), [`hearer1@botbusy:${head}`], 'behind, and only it');
+
+      assert.equal(await s.bots.claim('hearer1', 'botbusy', 'A', 0, 1000), head);
+      assert.deepEqual(await mine(s, 999), [], 'someone is delivering it');
+      assert.deepEqual(
+        await mine(s, 1000),
+        [`hearer1@botbusy:${head}`],
+        'its holder died: the lease ran out',
+      );
+      assert.equal(await s.bots.advance('hearer1', 'botbusy', 'A', head, first, 2000), true);
+      await s.bots.release('hearer1', 'botbusy', 'A');
+      assert.deepEqual(await mine(s, 3000), [], 'delivered through the line');
+
+      const second = await say('botbusy');
+      const third = await say('botquiet');
+      assert.deepEqual(
+        await mine(s, 0),
+        [`hearer1@botbusy:${first}`, `hearer1@botquiet:${head}`, `hearer2@botbusy:${first}`],
+        'in the order they were added',
+      );
+      assert.ok(second > first && third > second);
+      assert.equal((await s.bots.behind(0, 1)).length, 1, 'at most limit');
+      await s.bots.removeFromRoom('botquiet', 'hearer1');
+      assert.deepEqual(await mine(s, 0), [`hearer1@botbusy:${first}`, `hearer2@botbusy:${first}`]);
+    });
+
+    it('keeps a bot’s newest failures, newest first, and none of a deleted bot', async () => {
+      await s.bots.create(bot('flaky'));
+      await s.bots.create(bot('steady'));
+      const failure = (n: number, atTime = at + n): BotFailure => ({
+        at: atTime,
+        roomId: `room${n}`,
+        eventId: 5000 + n,
+        reason: `HTTP 50${n}`,
+      });
+      await s.bots.noteFailure('steady', failure(0), 3);
+      for (let n = 1; n <= 5; n++) await (n % 2 ? s : t.other).bots.noteFailure('flaky', failure(n), 3);
+      assert.deepEqual(await t.other.bots.failures('flaky'), [failure(5), failure(4), failure(3)]);
+      assert.deepEqual(await s.bots.failures('steady'), [failure(0)], 'each bot keeps its own');
+      await s.bots.noteFailure('flaky', failure(6, at + 5), 3);
+      assert.deepEqual(
+        await s.bots.failures('flaky'),
+        [failure(6, at + 5), failure(5), failure(4)],
+        'at the same time, the one noted last is the newest',
+      );
+      await s.bots.noteFailure('flaky', failure(1), 3);
+      assert.deepEqual(
+        await s.bots.failures('flaky'),
+        [failure(6, at + 5), failure(5), failure(4)],
+        'an older one than all kept is not kept',
+      );
+
+      await Promise.all(
+        Array.from({ length: 12 }, (_, n) =>
+          (n % 2 ? s : t.other).bots.noteFailure('flaky', failure(7 + n), 4),
+        ),
+      );
+      const kept = await s.bots.failures('flaky');
+      assert.deepEqual(
+        kept.map((f) => f.eventId),
+        [18, 17, 16, 15].map((n) => 5000 + n),
+        'noted at once through two connections: the newest four stay',
+      );
+
+      await s.bots.noteFailure('nobot', failure(1), 3);
+      assert.deepEqual(await s.bots.failures('nobot'), [], 'a bot deleted as it failed keeps nothing');
+      await s.bots.delete('flaky');
+      await s.bots.create(bot('flaky'));
+      assert.deepEqual(await s.bots.failures('flaky'), [], 'failures go with their bot');
+      assert.deepEqual(await s.bots.failures('steady'), [failure(0)]);
     });
 
     it('tells a watcher soon when another connection stores events, and stops when asked', async () => {

@@ -201,6 +201,60 @@ export const migrations: readonly Step[] = [
   ALTER TABLE messages ADD COLUMN occupant_id TEXT;
   ALTER TABLE messages ADD COLUMN client_type TEXT;
   `,
+  `
+  -- Webhook bots (spec 6). id_key is the id lower-cased by the program (storage/bot-rows.ts), unique: ids
+  -- that differ only in case are one bot's. An owner's account going leaves the bot ownerless rather than
+  -- taking it out of every room it serves.
+  CREATE TABLE bots (
+    id TEXT PRIMARY KEY,
+    id_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    owner_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    secret TEXT NOT NULL,
+    callback_url TEXT,
+    enabled BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE UNIQUE INDEX bots_by_id_key ON bots (id_key);
+  CREATE INDEX bots_by_owner ON bots (owner_id, id COLLATE "C");
+
+  CREATE TABLE bot_icons (
+    bot_id TEXT PRIMARY KEY REFERENCES bots (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BYTEA NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+
+  -- A bot in a room: delivered through cursor (an event id). holder and lease_until say which process
+  -- delivers now and until when (NULL and 0: nobody); they are moved only by single compare-and-set UPDATEs.
+  -- seq keeps the order bots were added in.
+  CREATE TABLE room_bots (
+    seq BIGSERIAL PRIMARY KEY,
+    bot_id TEXT NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+    room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    added_at BIGINT NOT NULL,
+    cursor BIGINT NOT NULL,
+    holder TEXT,
+    lease_until BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (bot_id, room_id)
+  );
+  CREATE INDEX room_bots_by_room ON room_bots (room_id, seq);
+
+  -- Failed deliveries, for the bot's owner; the room may be gone by the time they are read.
+  CREATE TABLE bot_failures (
+    id BIGSERIAL PRIMARY KEY,
+    bot_id TEXT NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+    at BIGINT NOT NULL,
+    room_id TEXT NOT NULL,
+    event_id BIGINT NOT NULL,
+    reason TEXT NOT NULL
+  );
+  CREATE INDEX bot_failures_by_bot ON bot_failures (bot_id, at, id);
+
+  -- Finding bots with lines to hear (BotRepository.behind) asks each room for a message after a cursor:
+  -- one step down this index, however many presence and membership events came since.
+  CREATE INDEX events_messages_by_room ON events (room_id, id) WHERE kind = 'message';
+  `,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger, Store } from '../../core/ports.js';
+import { PostgresBots } from './bots.js';
 import { openPool } from './database.js';
 import { PostgresDirectory } from './directory.js';
 import { EVENTS_CHANNEL, PostgresEvents } from './events.js';
@@ -55,6 +56,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     events,
     favorites: new PostgresFavorites(pool),
     occupancy: new PostgresOccupancy(pool, events),
+    bots: new PostgresBots(pool),
     watch: (changed) => listener.watch(changed),
     close() {
       closed ??= listener.close().then(() => pool.end());

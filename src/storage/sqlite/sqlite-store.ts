@@ -1,4 +1,5 @@
 import type { Store } from '../../core/ports.js';
+import { SqliteBots } from './bots.js';
 import { openDatabase, type OpenOptions } from './database.js';
 import { SqliteDirectory } from './directory.js';
 import { SqliteEvents } from './events.js';
@@ -30,6 +31,7 @@ export function openSqliteStore(file: string, options?: OpenOptions): Store {
     events,
     favorites: new SqliteFavorites(db),
     occupancy: new SqliteOccupancy(db, events),
+    bots: new SqliteBots(db),
     watch(changed) {
       const timer = setInterval(() => {
         if (events.changedElsewhere()) changed();
