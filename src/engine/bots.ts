@@ -259,8 +259,15 @@ const owns = (actor: BotActor, bot: Bot): boolean =>
 const ownsRoom = (actor: BotActor, room: Room): boolean =>
   actor === 'operator' || (room.ownerId !== null && room.ownerId === actor.userId);
 
-/** A bot's display name follows the rules of nicknames: it is the nickname on its lines. */
-const checkBotName = (name: string): string => checkNickname(name);
+/** A bot's display name follows the rules of nicknames (it is the nickname on its lines), said as a name. */
+function checkBotName(name: string): string {
+  try {
+    return checkNickname(name);
+  } catch (err) {
+    if (err instanceof ChatError) throw invalidParameter(err.detail.replace(/^nickname/, 'The bot’s name'));
+    throw err;
+  }
+}
 
 function checkSecret(secret: string): string {
   if (secret.length < 8 || secret.length > MAX_SECRET_CHARS || /\s/.test(secret))
