@@ -40,6 +40,15 @@ export interface RoomBot {
   online: boolean;
 }
 
+/** What someone's public page shows: who they are, the public rooms they own and the bots they made. */
+export interface Profile {
+  username: string;
+  name: string;
+  createdAt: number;
+  rooms: Room[];
+  bots: RoomBot[];
+}
+
 /** A room of the user's, with how many lines came after the last one they read (up to UNREAD_CAP). */
 export interface RoomWithUnread {
   room: Room;
@@ -382,6 +391,20 @@ export class Queries {
   /** The user's own email, for their profile page alone: nobody else is ever shown it. */
   async ownEmail(userId: number): Promise<string | null> {
     return (await this.store.users.byId(userId))?.email ?? null;
+  }
+
+  /** A registered user's public page (spec 8: `/<username>`); nothing for guests or nobody. */
+  async profile(username: string): Promise<Profile | undefined> {
+    const user = await this.store.users.byUsername(username);
+    if (!user || user.guest) return undefined;
+    const [rooms, bots] = await Promise.all([this.roomsOf(user.id), this.store.bots.list(user.id)]);
+    return {
+      username: user.username,
+      name: user.name,
+      createdAt: user.createdAt,
+      rooms: rooms.filter((r) => r.isPublic && r.ownerId === user.id),
+      bots: bots.map((bot) => ({ bot, online: isBotOnline(bot) })),
+    };
   }
 
   userIcon(username: string) {

@@ -17,6 +17,7 @@ import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage 
 import { iconPng, MANIFEST, offlinePage } from './app.js';
 import { botRoutes } from './bot-routes.js';
 import { memberRoutes } from './members.js';
+import { profilePage } from './profile.js';
 import { safeNext } from './safe-next.js';
 import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
@@ -563,6 +564,11 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       }
       if (parts[0] === 'tag' && parts.length === 2 && parts[1])
         return sendPage(res, await pages.tag(parts[1], viewer));
+      // Usernames are never a top-level path's name (core/validation.ts), so what is left may be one.
+      if (parts.length === 1 && ID_PATTERN.test(parts[0] ?? '')) {
+        const profile = await queries.profile(parts[0] as string);
+        if (profile) return sendPage(res, profilePage(profile, viewerOfVisitor(viewer)));
+      }
       sendPage(res, pages.notFound());
     },
   );
