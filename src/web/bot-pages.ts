@@ -378,13 +378,13 @@ export function botPage(input: BotPageInput): Page {
         ${doneNotice(input.done ?? {}, view.rooms)}
         <div class="bot-layout${manage ? ' managed' : ''}">
           <div class="column">
-            ${roomsSection(input)} ${manage && view.failures ? failuresSection(view.failures) : ''}
+            ${roomsSection(input)} ${manage ? credentialsSection(input, viewer) : ''}
+            ${manage && view.failures ? failuresSection(view.failures) : ''}
           </div>
           ${
             manage
               ? html`<div class="column">
-                  ${settingsSection(view, viewer, input.edit)} ${credentialsSection(input, viewer)}
-                  ${deleteSection(bot, viewer)}
+                  ${settingsSection(view, viewer, input.edit)} ${deleteSection(bot, viewer)}
                 </div>`
               : ''
           }
