@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { launchChromium } from '../test/support/browser.js';
 import { signedIn, startTestServer } from '../test/support/server.js';
@@ -9,7 +9,8 @@ const OUT = new URL('../../docs/screenshots/', import.meta.url);
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const t = await startTestServer();
+  // The demo bot answers from this machine, which servers refuse to call unless told otherwise.
+  const t = await startTestServer({ allowPrivateCallbacks: 'true' });
   const browser = await launchChromium();
   try {
     for (const [username, name] of [
@@ -86,10 +87,10 @@ async function main(): Promise<void> {
       .format(Date.now())
       .replace(/-/g, '/');
     shots.push(['archives-day', `/room/vim/archives/${day}`, 1200]);
-    for (const [name, path, width, height] of shots) {
+    const shoot = async (name: string, path: string, width: number, height?: number) => {
       const context = await browser.newContext({ viewport: { width, height: height ?? 800 } });
       const tab = await context.newPage();
-      if (name.startsWith('room') || name === 'members') {
+      if (name.startsWith('room') || name === 'members' || name === 'bot-page') {
         // The room as a signed-in member (its owner) sees it: live, with the message box.
         await tab.goto(`${t.url}/signin`);
         await tab.getByLabel('Username').fill('alice');
@@ -103,7 +104,8 @@ async function main(): Promise<void> {
       await tab.screenshot({ path: new URL(`${name}.png`, OUT).pathname, fullPage: height === undefined });
       await context.close();
       console.log(`docs/screenshots/${name}.png`);
-    }
+    };
+    for (const [name, path, width, height] of shots) await shoot(name, path, width, height);
     // A blog on another origin (localhost rather than 127.0.0.1) with the room's badge pasted in.
     const roomPage = await (await fetch(`${t.url}/room/vim`)).text();
     const snippet = (/<textarea id="badge-snippet"[^>]*>([^<]*)<\/textarea>/.exec(roomPage)?.[1] ?? '')
@@ -128,10 +130,45 @@ async function main(): Promise<void> {
     await tab.screenshot({ path: new URL('blog-badge.png', OUT).pathname });
     console.log('docs/screenshots/blog-badge.png');
     blog.close();
+
+    // A bot of Alice's in the room: Bob asks it something, and its answer comes back as the bot's line.
+    const helper = await helpBot();
+    const alice = await t.server.chat.accounts.session(sessions.get('alice') as string, false);
+    await t.server.chat.bots.register(
+      { userId: alice.userId },
+      { id: 'vimhelp', name: 'Vim Help', callbackUrl: helper.url },
+    );
+    await t.server.chat.bots.addToRoom({ userId: alice.userId }, 'vim', 'vimhelp');
+    await t.api('room/say', { session: sessions.get('bob') as string, room: 'vim', text: '!help terminal' });
+    for (let i = 0; i < 100; i++) {
+      const shown = await t.api('room/show', { session: sessions.get('alice') as string, room: 'vim' });
+      const rooms = shown.rooms as Array<{ messages: Array<{ type: string }> }>;
+      if (rooms[0]?.messages.some((m) => m.type === 'bot')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await shoot('room-with-bot', '/room/vim', 1280, 800);
+    await shoot('bot-page', '/bot/vimhelp', 1200);
+    helper.server.close();
   } finally {
     await browser.close();
     await t.stop();
   }
+}
+
+/** A small webhook bot on this machine: it answers `!help <topic>` with where Vim's help says it. */
+async function helpBot(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const event = (JSON.parse(body) as { events: Array<{ message?: { text: string } }> }).events[0];
+      const topic = /^!help\s+(\S+)/.exec(event?.message?.text ?? '')?.[1];
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(topic ? `*${topic}* is in :help ${topic}\nhttps://vimhelp.org/${topic}.txt.html` : '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, server };
 }
 
 await main();

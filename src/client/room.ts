@@ -8,6 +8,8 @@ interface ApiMessage {
   id: string;
   local_id: string | null;
   room: string;
+  /** "bot" for a bot's line: its speaker is a bot id, not a username. */
+  type: 'user' | 'bot';
   speaker_id: string;
   nickname: string;
   text: string;
@@ -56,6 +58,7 @@ const roomZone = meta('lingr-timezone') || 'UTC';
 const me = meta('lingr-username');
 const myName = meta('lingr-name');
 let counter = Number(meta('lingr-counter'));
+const owners = new Set(meta('lingr-owners').split(' ').filter(Boolean));
 
 const list = $<HTMLOListElement>('.conversation .messages');
 const statusLine = $<HTMLElement>('.connection');
@@ -189,7 +192,8 @@ function enhance(li: HTMLElement): void {
   if (!text || li.dataset.enhanced) return;
   li.dataset.enhanced = 'yes';
   showTime(li);
-  if (li.dataset.speaker !== me && mentions(text.textContent ?? '')) li.classList.add('mention');
+  const own = li.dataset.type !== 'bot' && li.dataset.speaker === me;
+  if (!own && mentions(text.textContent ?? '')) li.classList.add('mention');
   for (const a of Array.from(text.querySelectorAll('a'))) {
     if (!IMAGE_URL.test(a.pathname)) continue;
     const link = make('a', 'inline-image');
@@ -243,12 +247,28 @@ function starButton(li: HTMLElement): HTMLButtonElement {
   return star;
 }
 
+const isOwn = (m: ApiMessage) => m.type !== 'bot' && m.speaker_id === me;
+
+/** The speaker's name; a bot's comes with a badge, as the server renders it. */
+function speaker(m: ApiMessage): HTMLElement {
+  const nickname = make('span', 'nickname', m.nickname);
+  if (m.type !== 'bot') return nickname;
+  const badge = make('span', 'bot-badge', 'bot');
+  badge.title = 'A program, not a person';
+  const wrap = make('span', 'speaker');
+  wrap.append(nickname, ' ', badge);
+  return wrap;
+}
+
 function messageElement(m: ApiMessage): HTMLLIElement {
-  const li = make('li', m.speaker_id === me ? 'message own' : 'message');
+  const bot = m.type === 'bot';
+  const li = make('li', isOwn(m) ? 'message own' : bot ? 'message bot' : 'message');
   li.id = `message-${m.id}`;
   li.dataset.speaker = m.speaker_id;
+  if (bot) li.dataset.type = 'bot';
   const icon = make('img', 'icon');
-  icon.src = `/images/user/${encodeURIComponent(m.speaker_id)}/42x42.gif`;
+  // Bots and people have separate namespaces: a bot's id may also be someone's username.
+  icon.src = `/images/${bot ? 'bot' : 'user'}/${encodeURIComponent(m.speaker_id)}/42x42.gif`;
   icon.alt = '';
   icon.width = icon.height = 28;
   const link = make('a', 'permalink');
@@ -258,7 +278,7 @@ function messageElement(m: ApiMessage): HTMLLIElement {
   link.append(time);
   const text = make('p', 'text');
   text.append(linkified(m.text));
-  li.append(icon, make('span', 'nickname', m.nickname), link, text);
+  li.append(icon, speaker(m), link, text);
   return li;
 }
 
@@ -314,13 +334,13 @@ function addMessage(m: ApiMessage, older = false): void {
     enhance(li);
     return;
   }
-  const follow = nearEnd() || m.speaker_id === me;
+  const follow = nearEnd() || isOwn(m);
   if (pending) pending.replaceWith(li);
   else list.append(li);
   enhance(li);
   const isMention = li.classList.contains('mention');
   if (follow && !document.hidden) scrollToEnd();
-  else if (m.speaker_id !== me) {
+  else if (!isOwn(m)) {
     unseen++;
     if (isMention) {
       mentioned++;
@@ -397,7 +417,7 @@ function bumpUnread(m: ApiMessage): void {
     badge.textContent = n >= 100 ? '99+' : String(n);
     badge.setAttribute('aria-label', `${badge.textContent} unread`);
     badge.hidden = false;
-    if (m.speaker_id !== me && mentions(m.text)) badge.classList.add('mentioned');
+    if (!isOwn(m) && mentions(m.text)) badge.classList.add('mentioned');
   }
   updateTitle();
 }
@@ -446,6 +466,7 @@ function setChatter(username: string, name: string, online: boolean): void {
     icon.alt = '';
     icon.width = icon.height = 20;
     li.append(icon, ` ${name}`);
+    if (owners.has(username)) li.append(' ', make('span', 'owner-badge', 'owner'));
     chatters.append(li);
   } else if (!online) existing?.remove();
   const n = chatters.children.length;
@@ -455,7 +476,8 @@ function setChatter(username: string, name: string, online: boolean): void {
 function renameChatter(username: string, name: string): void {
   const li = chatters?.querySelector<HTMLLIElement>(`li[data-username="${CSS.escape(username)}"]`);
   const icon = li?.querySelector('img');
-  if (li && icon) li.replaceChildren(icon, ` ${name}`);
+  const owner = li?.querySelector('.owner-badge');
+  if (li && icon) li.replaceChildren(icon, ` ${name}`, ...(owner ? [' ', owner] : []));
 }
 
 function apply(reply: Reply): void {

@@ -29,6 +29,8 @@ export interface BotChanges {
 export interface BotView {
   bot: Bot;
   online: boolean;
+  /** Who registered it; null when the operator did (or its owner's account is gone). */
+  owner: { username: string; name: string } | null;
   rooms: Room[];
   /** Null unless the viewer owns the bot (or is the operator). */
   failures: BotFailure[] | null;
@@ -113,7 +115,9 @@ export class Bots {
       if (room && (room.isPublic || (await this.mayRead(viewer, room)))) rooms.push(room);
     }
     const failures = mayEdit ? await this.store.bots.failures(bot.id) : null;
-    return { bot, online: isBotOnline(bot), rooms, failures, mayEdit };
+    const user = bot.ownerId === null ? undefined : await this.store.users.byId(bot.ownerId);
+    const owner = user ? { username: user.username, name: user.name } : null;
+    return { bot, online: isBotOnline(bot), owner, rooms, failures, mayEdit };
   }
 
   async edit(actor: BotActor, id: string, changes: BotChanges): Promise<Bot> {
@@ -255,8 +259,15 @@ const owns = (actor: BotActor, bot: Bot): boolean =>
 const ownsRoom = (actor: BotActor, room: Room): boolean =>
   actor === 'operator' || (room.ownerId !== null && room.ownerId === actor.userId);
 
-/** A bot's display name follows the rules of nicknames: it is the nickname on its lines. */
-const checkBotName = (name: string): string => checkNickname(name);
+/** A bot's display name follows the rules of nicknames (it is the nickname on its lines), said as a name. */
+function checkBotName(name: string): string {
+  try {
+    return checkNickname(name);
+  } catch (err) {
+    if (err instanceof ChatError) throw invalidParameter(err.detail.replace(/^nickname/, 'The bot’s name'));
+    throw err;
+  }
+}
 
 function checkSecret(secret: string): string {
   if (secret.length < 8 || secret.length > MAX_SECRET_CHARS || /\s/.test(secret))

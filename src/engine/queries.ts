@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { MemberView, Membership, Message, Room } from '../core/model.js';
+import type { Bot, MemberView, Membership, Message, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { searchTerms } from '../core/search.js';
 import type { Clock } from '../core/time.js';
+import { isBotOnline } from './bots.js';
 import type { PresenceView } from './memberships.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -23,11 +24,29 @@ export interface RoomPage extends VisibleRoom {
   messages: Message[];
   /** Members online now, by name. */
   chatters: MemberView[];
+  /** Usernames of the room's owners, so a page can mark them whenever they come online. */
+  owners: string[];
+  bots: RoomBot[];
   related: Room[];
   /** The viewer's rooms with their unread counts (empty for a visitor). */
   mine: RoomWithUnread[];
   /** Which of `messages` the viewer starred. */
   starred: Set<number>;
+}
+
+/** A bot in a room, as rosters show it (spec 4.4): listed after the members. */
+export interface RoomBot {
+  bot: Bot;
+  online: boolean;
+}
+
+/** What someone's public page shows: who they are, the public rooms they own and the bots they made. */
+export interface Profile {
+  username: string;
+  name: string;
+  createdAt: number;
+  rooms: Room[];
+  bots: RoomBot[];
 }
 
 /** A room of the user's, with how many lines came after the last one they read (up to UNREAD_CAP). */
@@ -54,6 +73,8 @@ export interface MembersPage extends VisibleRoom {
   members: Array<{ member: MemberView; online: boolean }>;
   isOwner: boolean;
   invitation?: string;
+  /** The room's bots, in the order they were added. */
+  bots: RoomBot[];
 }
 
 /** What an invitation link shows before one joins: the room, how many belong, who owns it. */
@@ -208,11 +229,12 @@ export class Queries {
     const visible = await this.visible(roomId, userId);
     if (!visible) return undefined;
     const counter = this.counter();
-    const [messages, members, related, mine] = await Promise.all([
+    const [messages, members, related, mine, bots] = await Promise.all([
       this.store.messages.latest(roomId, ROOM_BACKLOG),
       this.store.rooms.members(roomId),
       this.store.directory.related(roomId, RELATED),
       userId === undefined ? Promise.resolve([]) : this.roomsWithUnread(userId),
+      this.botsIn(roomId),
     ]);
     const starred =
       userId === undefined
@@ -228,7 +250,8 @@ export class Queries {
     const chatters = members
       .filter((m) => this.presence.isUserOnline(m.userId))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return { ...visible, counter, messages, chatters, related, mine, starred };
+    const owners = members.filter((m) => m.isOwner).map((m) => m.username);
+    return { ...visible, counter, messages, chatters, owners, bots, related, mine, starred };
   }
 
   /** The user's starred lines that they may still see, the latest starred first, with their rooms. */
@@ -258,9 +281,10 @@ export class Queries {
     const visible = await this.visible(roomId, userId);
     if (!visible) return undefined;
     const isOwner = userId !== undefined && visible.room.ownerId === userId;
-    const [members, invitation] = await Promise.all([
+    const [members, invitation, bots] = await Promise.all([
       this.store.rooms.members(roomId),
       isOwner ? this.store.rooms.invitation(roomId) : Promise.resolve(undefined),
+      this.botsIn(roomId),
     ]);
     return {
       ...visible,
@@ -272,7 +296,12 @@ export class Queries {
         ),
       isOwner,
       ...(invitation === undefined ? {} : { invitation }),
+      bots,
     };
+  }
+
+  private async botsIn(roomId: string): Promise<RoomBot[]> {
+    return (await this.store.bots.inRoom(roomId)).map((bot) => ({ bot, online: isBotOnline(bot) }));
   }
 
   /**
@@ -362,6 +391,20 @@ export class Queries {
   /** The user's own email, for their profile page alone: nobody else is ever shown it. */
   async ownEmail(userId: number): Promise<string | null> {
     return (await this.store.users.byId(userId))?.email ?? null;
+  }
+
+  /** A registered user's public page (spec 8: `/<username>`); nothing for guests or nobody. */
+  async profile(username: string): Promise<Profile | undefined> {
+    const user = await this.store.users.byUsername(username);
+    if (!user || user.guest) return undefined;
+    const [rooms, bots] = await Promise.all([this.roomsOf(user.id), this.store.bots.list(user.id)]);
+    return {
+      username: user.username,
+      name: user.name,
+      createdAt: user.createdAt,
+      rooms: rooms.filter((r) => r.isPublic && r.ownerId === user.id),
+      bots: bots.map((bot) => ({ bot, online: isBotOnline(bot) })),
+    };
   }
 
   userIcon(username: string) {

@@ -4,6 +4,12 @@ import { html, linkify, type SafeHtml } from './html.js';
 import { clockTime, fullDate, localDate } from './time-format.js';
 
 export const iconOf = (username: string) => `/images/user/${encodeURIComponent(username)}/42x42.gif`;
+export const botIconOf = (botId: string, size = '42x42') =>
+  `/images/bot/${encodeURIComponent(botId)}/${size}.gif`;
+export const botPath = (botId: string) => `/bot/${encodeURIComponent(botId)}`;
+/** A line's icon: bots and people live in separate namespaces, so a bot's id may also be someone's name. */
+export const speakerIcon = (m: Pick<Message, 'type' | 'speakerId'>) =>
+  m.type === 'bot' ? botIconOf(m.speakerId) : iconOf(m.speakerId);
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function tagLinks(tags: readonly string[]): SafeHtml {
@@ -44,6 +50,15 @@ export function roomList(
   </ul>`;
 }
 
+/** The speaker of a line: a bot's name comes with a badge, since anyone may name a bot like a person. */
+export function speaker(m: Pick<Message, 'type' | 'nickname'>): SafeHtml {
+  const nickname = html`<span class="nickname">${m.nickname}</span>`;
+  return m.type === 'bot' ? html`<span class="speaker">${nickname} ${botBadge()}</span>` : nickname;
+}
+
+export const botBadge = (): SafeHtml =>
+  html`<span class="bot-badge" title="A program, not a person">bot</span>`;
+
 /** One line of conversation; its time links to its permalink (`page#message-ID`), named with the full date. */
 export function messageItem(
   m: Message,
@@ -55,13 +70,14 @@ export function messageItem(
   const clock = clockTime(m.createdAt, timeZone);
   const full = `${fullDate(m.createdAt, timeZone)}, ${clock} (${timeZone})`;
   return html`<li
-    class="message${m.speakerId === viewer ? ' own' : ''}"
+    class="message${m.type === 'user' && m.speakerId === viewer ? ' own' : ''}${m.type === 'bot' ? ' bot' : ''}"
     id="message-${m.id}"
     data-speaker="${m.speakerId}"
+    ${m.type === 'bot' ? html`data-type="bot"` : ''}
     ${starred ? html`data-starred="yes"` : ''}
   >
-    <img class="icon" src="${iconOf(m.speakerId)}" alt="" width="28" height="28" />
-    <span class="nickname">${m.nickname}</span>
+    <img class="icon" src="${speakerIcon(m)}" alt="" width="28" height="28" />
+    ${speaker(m)}
     <a class="permalink" href="${permalink ?? ''}#message-${m.id}" aria-label="${`Permalink: ${full}`}"
       ><time datetime="${new Date(m.createdAt).toISOString()}" title="${full}">${clock}</time></a
     >

@@ -44,7 +44,11 @@ function account(viewer: Viewer | undefined): SafeHtml {
       <a href="/signin">Sign in</a> <a class="button" href="/signup">Sign up</a>
     </nav>`;
   return html`<nav class="account" aria-label="Account">
-    ${viewer.guest ? html`<a href="/signup">Sign up</a>` : html`<a href="/rooms/new">New room</a>`}
+    ${
+      viewer.guest
+        ? html`<a href="/signup">Sign up</a>`
+        : html`<a href="/rooms/new">New room</a> <a href="/bots">Bots</a>`
+    }
     <a class="who" href="/settings">${viewer.name}</a>
     <form method="post" action="/signout">
       <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">

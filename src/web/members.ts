@@ -3,8 +3,9 @@ import { ChatError } from '../core/chat-error.js';
 import type { Chat } from '../engine/chat.js';
 import type { Invitation, MembersPage } from '../engine/queries.js';
 import { INVITATION_GONE } from '../engine/rooms.js';
+import { ID_PATTERN } from '../core/ids.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { iconOf, plural } from './fragments.js';
+import { botBadge, botIconOf, botPath, iconOf, plural } from './fragments.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 import { viewerOf, type Page, type Visitor, type WebPages } from './pages.js';
@@ -21,7 +22,7 @@ const STATUS: Partial<Record<string, number>> = {
 
 /** What the members pages need from the routes: sending, and the signed-in visitor of a request or post. */
 export interface MembersKit {
-  chat: Pick<Chat, 'rooms' | 'queries'>;
+  chat: Pick<Chat, 'rooms' | 'queries' | 'bots'>;
   pages: WebPages;
   publicUrl: string;
   sendPage(res: ServerResponse, page: Page): void;
@@ -47,12 +48,16 @@ export interface Done {
   already?: string;
   removed?: string;
   link?: string;
+  botAdded?: string;
+  botRemoved?: string;
 }
 
 interface FormState {
   error?: string;
   status?: number;
   username?: string;
+  /** What was typed in the add-a-bot field. */
+  bot?: string;
 }
 
 function doneNotice(view: MembersPage, done: Done): SafeHtml | string {
@@ -64,6 +69,11 @@ function doneNotice(view: MembersPage, done: Done): SafeHtml | string {
   if (done.removed) return say(`${done.removed} is no longer a member.`);
   if (done.link === 'new') return say('A new invitation link is ready; the one before it no longer works.');
   if (done.link === 'off') return say('The invitation link is off: nobody can join with it any more.');
+  if (done.botAdded) {
+    const bot = view.bots.find((b) => b.bot.id === done.botAdded)?.bot;
+    return say(`${bot ? `${bot.name} (${bot.id})` : done.botAdded} is now in this room.`);
+  }
+  if (done.botRemoved) return say(`The bot ${done.botRemoved} is no longer in this room.`);
   return '';
 }
 
@@ -98,38 +108,41 @@ function membersPage(
         ${doneNotice(view, done)}
         ${state.error ? html`<p class="form-error" role="alert">${state.error}</p>` : ''}
         <div class="members-layout${manage ? ' managed' : ''}">
-          <section aria-labelledby="members-heading">
-            <h2 id="members-heading">${plural(view.members.length, 'member')}</h2>
-            <ul class="member-list" aria-label="Members">
-              ${view.members.map(
-                ({ member: m, online }) =>
-                  html`<li data-username="${m.username}">
-                    <img class="icon" src="${iconOf(m.username)}" alt="" width="32" height="32" />
-                    <span class="who">
-                      <span class="name">${m.name}</span>
-                      <span class="username">${m.username}</span>
-                    </span>
-                    <span class="facts">
-                      ${m.isOwner ? html`<span class="owner-badge">owner</span>` : ''}
-                      ${online ? html`<span class="online">online</span>` : ''}
-                      <span class="since">since ${localDate(m.joinedAt, room.timezone)}</span>
-                    </span>
-                    <span class="actions">
-                      ${
-                        manage && !m.isOwner
-                          ? html`<form method="post" action="${membersPath(room.id)}/remove">
-                              ${csrf}<input type="hidden" name="username" value="${m.username}" />
-                              <button type="submit" class="secondary remove">
-                                Remove<span class="visually-hidden"> ${m.name}</span>
-                              </button>
-                            </form>`
-                          : ''
-                      }
-                    </span>
-                  </li>`,
-              )}
-            </ul>
-          </section>
+          <div class="lists">
+            <section aria-labelledby="members-heading">
+              <h2 id="members-heading">${plural(view.members.length, 'member')}</h2>
+              <ul class="member-list" aria-label="Members">
+                ${view.members.map(
+                  ({ member: m, online }) =>
+                    html`<li data-username="${m.username}">
+                      <img class="icon" src="${iconOf(m.username)}" alt="" width="32" height="32" />
+                      <span class="who">
+                        <span class="name">${m.name}</span>
+                        <span class="username">${m.username}</span>
+                      </span>
+                      <span class="facts">
+                        ${m.isOwner ? html`<span class="owner-badge">owner</span>` : ''}
+                        ${online ? html`<span class="online">online</span>` : ''}
+                        <span class="since">since ${localDate(m.joinedAt, room.timezone)}</span>
+                      </span>
+                      <span class="actions">
+                        ${
+                          manage && !m.isOwner
+                            ? html`<form method="post" action="${membersPath(room.id)}/remove">
+                                ${csrf}<input type="hidden" name="username" value="${m.username}" />
+                                <button type="submit" class="secondary remove">
+                                  Remove<span class="visually-hidden"> ${m.name}</span>
+                                </button>
+                              </form>`
+                            : ''
+                        }
+                      </span>
+                    </li>`,
+                )}
+              </ul>
+            </section>
+            ${botsSection(view, manage, csrf)}
+          </div>
           ${
             manage
               ? html`<div class="manage">
@@ -151,6 +164,27 @@ function membersPage(
                     </form>
                     <p id="invite-hint" class="hint">
                       They become a member at once and find the room under “Your rooms”.
+                    </p>
+                  </section>
+                  <section aria-labelledby="add-bot-heading">
+                    <h2 id="add-bot-heading">Add a bot</h2>
+                    <form method="post" action="${membersPath(room.id)}/add-bot" class="invite">
+                      ${csrf}
+                      <label for="add-bot-id">Bot id</label>
+                      <input
+                        id="add-bot-id"
+                        name="bot"
+                        required
+                        maxlength="40"
+                        autocomplete="off"
+                        aria-describedby="add-bot-hint"
+                        value="${state.bot ?? ''}"
+                      />
+                      <button type="submit">Add</button>
+                    </form>
+                    <p id="add-bot-hint" class="hint">
+                      It hears every line said here from now on. A bot’s page (/bot/<em>id</em>) can add it
+                      too; <a href="/bots">register your own</a>.
                     </p>
                   </section>
                   <section aria-labelledby="link-heading">
@@ -189,6 +223,47 @@ function membersPage(
   };
 }
 
+/** The room's bots after its members (spec 8); its owner may take each out. */
+function botsSection(view: MembersPage, manage: boolean, csrf: SafeHtml | string): SafeHtml | string {
+  const { room, bots } = view;
+  if (bots.length === 0 && !manage) return '';
+  return html`<section aria-labelledby="bots-heading">
+    <h2 id="bots-heading">${plural(bots.length, 'bot')}</h2>
+    ${
+      bots.length === 0
+        ? html`<p class="empty">No bots here yet.</p>`
+        : html`<ul class="member-list" aria-labelledby="bots-heading">
+            ${bots.map(
+              ({ bot, online }) =>
+                html`<li data-bot="${bot.id}">
+                  <img class="icon" src="${botIconOf(bot.id)}" alt="" width="32" height="32" />
+                  <span class="who">
+                    <a class="name" href="${botPath(bot.id)}">${bot.name}</a>
+                    <span class="username">${bot.id}</span>
+                  </span>
+                  <span class="facts">
+                    ${botBadge()}
+                    ${online ? html`<span class="online">online</span>` : html`<span class="offline">offline</span>`}
+                  </span>
+                  <span class="actions">
+                    ${
+                      manage
+                        ? html`<form method="post" action="${membersPath(room.id)}/remove-bot">
+                            ${csrf}<input type="hidden" name="bot" value="${bot.id}" />
+                            <button type="submit" class="secondary remove">
+                              Remove<span class="visually-hidden"> ${bot.name}</span>
+                            </button>
+                          </form>`
+                        : ''
+                    }
+                  </span>
+                </li>`,
+            )}
+          </ul>`
+    }
+  </section>`;
+}
+
 /** Where an invitation link leads a signed-in person who is not yet a member: one button to join. */
 function invitationPage(view: Invitation, token: string, visitor: Visitor): Page {
   const { room } = view;
@@ -220,6 +295,10 @@ function doneOf(query: Map<string, string>): Done {
     const value = query.get(key);
     if (value) done[key] = value.slice(0, 40);
   }
+  const added = query.get('bot_added');
+  const removed = query.get('bot_removed');
+  if (added) done.botAdded = added.slice(0, 40);
+  if (removed) done.botRemoved = removed.slice(0, 40);
   return done;
 }
 
@@ -240,7 +319,7 @@ export function memberRoutes(kit: MembersKit) {
     roomId: string,
     visitor: Visitor,
     err: ChatError,
-    username: string,
+    typed: { username?: string; bot?: string },
   ) => {
     const view = await queries.membersPage(roomId, visitor.session.userId);
     if (!view?.isOwner) return problem(res, err);
@@ -251,7 +330,7 @@ export function memberRoutes(kit: MembersKit) {
         visitor,
         kit.publicUrl,
         {},
-        { error: err.detail, status: STATUS[err.code], username },
+        { error: err.detail, status: STATUS[err.code], ...typed },
       ),
     );
   };
@@ -264,12 +343,14 @@ export function memberRoutes(kit: MembersKit) {
     roomId: string,
     action: string,
   ): Promise<boolean> => {
-    if (!['invite', 'remove', 'link', 'unlink'].includes(action)) return false;
+    if (!['invite', 'remove', 'link', 'unlink', 'add-bot', 'remove-bot'].includes(action)) return false;
     const back = membersPath(roomId);
     const visitor = await kit.poster(req, res, form, back);
     if (!visitor) return true;
     const s = visitor.session;
     const username = (form.get('username') ?? '').trim();
+    const botId = (form.get('bot') ?? '').trim();
+    const actor = { userId: s.userId };
     try {
       if (action === 'invite') {
         const { user, joined } = await rooms.invite(s, roomId, username);
@@ -277,6 +358,13 @@ export function memberRoutes(kit: MembersKit) {
       } else if (action === 'remove') {
         const user = await rooms.removeMember(s, roomId, username);
         kit.redirect(res, `${back}?removed=${encodeURIComponent(user.username)}`);
+      } else if (action === 'add-bot') {
+        if (!ID_PATTERN.test(botId)) throw new ChatError(ErrorCode.notFound, `No bot "${botId}".`);
+        await chat.bots.addToRoom(actor, roomId, botId);
+        kit.redirect(res, `${back}?bot_added=${encodeURIComponent(botId)}`);
+      } else if (action === 'remove-bot') {
+        await chat.bots.removeFromRoom(actor, roomId, botId);
+        kit.redirect(res, `${back}?bot_removed=${encodeURIComponent(botId)}`);
       } else if (action === 'link') {
         await rooms.newInvitation(s, roomId);
         kit.redirect(res, `${back}?link=new`);
@@ -287,7 +375,9 @@ export function memberRoutes(kit: MembersKit) {
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       if (action === 'invite' && err.code === ErrorCode.notFound)
-        await formError(res, roomId, visitor, err, username);
+        await formError(res, roomId, visitor, err, { username });
+      else if (action === 'add-bot' && err.code === ErrorCode.notFound)
+        await formError(res, roomId, visitor, err, { bot: botId });
       else problem(res, err);
     }
     return true;

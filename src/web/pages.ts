@@ -1,9 +1,12 @@
 import type { MemberView, Message } from '../core/model.js';
 import type { LiveSession } from '../engine/live-session.js';
-import type { Queries, RoomWithUnread } from '../engine/queries.js';
+import type { Queries, RoomBot, RoomWithUnread } from '../engine/queries.js';
 import { ArchivePages, dayPath } from './archives.js';
 import { badgeSnippet } from './badge.js';
 import {
+  botBadge,
+  botIconOf,
+  botPath,
   iconOf,
   messageItem,
   plural,
@@ -164,7 +167,7 @@ export class WebPages {
     const viewer = visitor?.session;
     const view = await this.queries.roomPage(id, viewer?.userId);
     if (!view) return this.notFound(`There is no room “${id}”.`);
-    const { room, counter, messages, chatters, related, mine, starred } = view;
+    const { room, counter, messages, chatters, owners, bots, related, mine, starred } = view;
     const member = view.membership !== undefined;
     const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
     const permalink = (m: Message) => dayPath(room.id, localDate(m.createdAt, room.timezone));
@@ -184,6 +187,7 @@ export class WebPages {
               name: viewer.userName,
               timezone: room.timezone,
               member: member ? 'yes' : 'no',
+              owners: owners.join(' '),
             }
           : undefined,
         script: viewer ? assetUrl('room.js') : undefined,
@@ -259,7 +263,8 @@ export class WebPages {
           </section>
           <aside class="sidebar" id="room-info" aria-label="About this room">
             <a class="info-close" href="#room-title">Close room info</a>
-            ${viewer && !viewer.guest ? yourRooms(mine, room.id) : ''} ${chattersList(chatters)}
+            ${viewer && !viewer.guest ? yourRooms(mine, room.id) : ''}
+            ${chattersList(chatters, new Set(owners))} ${bots.length > 0 ? botsList(bots) : ''}
             <nav aria-label="Room links">
               <ul>
                 <li><a href="/room/${room.id}/archives">Archives</a></li>
@@ -438,7 +443,8 @@ function yourRooms(rooms: readonly RoomWithUnread[], current: string): SafeHtml 
   </section>`;
 }
 
-function chattersList(chatters: readonly MemberView[]): SafeHtml {
+/** Members online now; the owners marked (spec 8), as the live client marks them when they come online. */
+function chattersList(chatters: readonly MemberView[], owners: ReadonlySet<string>): SafeHtml {
   return html`<section class="chatters" aria-labelledby="chatters-heading">
     <h2 id="chatters-heading">${plural(chatters.length, 'chatter')}</h2>
     <ul aria-label="Chatters">
@@ -446,6 +452,26 @@ function chattersList(chatters: readonly MemberView[]): SafeHtml {
         (m) =>
           html`<li data-username="${m.username}">
             <img class="icon" src="${iconOf(m.username)}" alt="" width="20" height="20" /> ${m.name}
+            ${owners.has(m.username) ? html`<span class="owner-badge">owner</span>` : ''}
+          </li>`,
+      )}
+    </ul>
+  </section>`;
+}
+
+/** The room's bots, after its members (spec 8), each linking to its page. */
+function botsList(bots: readonly RoomBot[]): SafeHtml {
+  return html`<section class="room-bots" aria-labelledby="room-bots-heading">
+    <h2 id="room-bots-heading">${plural(bots.length, 'bot')}</h2>
+    <ul aria-label="Bots">
+      ${bots.map(
+        ({ bot, online }) =>
+          html`<li data-bot="${bot.id}" class="${online ? 'online' : 'offline'}">
+            <img class="icon" src="${botIconOf(bot.id)}" alt="" width="20" height="20" />
+            <a href="${botPath(bot.id)}">${bot.name}</a> ${botBadge()}
+            <span class="presence" title="${online ? 'Online: it hears this room' : 'Offline'}"
+              ><span class="visually-hidden">${online ? 'online' : 'offline'}</span></span
+            >
           </li>`,
       )}
     </ul>

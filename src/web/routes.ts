@@ -15,7 +15,9 @@ import type { RouteTable } from '../http/routes.js';
 import { GUESTS_CREATE_NO_ROOMS } from '../engine/rooms.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
 import { iconPng, MANIFEST, offlinePage } from './app.js';
+import { botRoutes } from './bot-routes.js';
 import { memberRoutes } from './members.js';
+import { profilePage } from './profile.js';
 import { safeNext } from './safe-next.js';
 import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
@@ -36,7 +38,7 @@ const FORM_STATUS: Partial<Record<string, number>> = {
 
 export interface WebDeps {
   pages: WebPages;
-  chat: Pick<Chat, 'accounts' | 'rooms' | 'conversation' | 'subscriptions' | 'queries'>;
+  chat: Pick<Chat, 'accounts' | 'rooms' | 'conversation' | 'subscriptions' | 'queries' | 'bots'>;
   bodyLimit: number;
   publicUrl: string;
   /** Cookies get `Secure` when the public URL is https. */
@@ -208,6 +210,16 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     pages,
     publicUrl: deps.publicUrl,
     sendPage,
+    redirect,
+    poster,
+  });
+
+  const bots = botRoutes({
+    chat: deps.chat,
+    pages,
+    publicUrl: deps.publicUrl,
+    sendPage,
+    sendAsset: (res, type, body, untrusted) => sendAsset(res, type, body, untrusted),
     redirect,
     poster,
   });
@@ -387,6 +399,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     if (parts.length === 1 && first === 'away') return away(req, res, form);
     if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
     if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
+    if (await bots.post(req, res, parts, form, files)) return;
     if (
       first === 'room' &&
       id &&
@@ -473,6 +486,8 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         ICON_FILE.test(parts[3] ?? '')
       )
         return roomIcon(req, res, parts[2] ?? '');
+      if (parts[0] === 'images' && parts[1] === 'bot' && parts.length === 4)
+        return bots.icon(res, parts[2] ?? '', parts[3] ?? '');
       if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
       if (path === '/signup') return sendPage(res, signUpPage({}, safeNext(queryValues(query).get('next'))));
       const viewer = await visitorOf(req);
@@ -498,6 +513,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         if (viewer) await followRooms(viewer);
         return sendPage(res, await pages.explore(searchQuery(query), viewer));
       }
+      if (await bots.get(res, parts, queryValues(query), viewer)) return;
       if (path === '/starred')
         return viewer ? sendPage(res, await pages.starred(viewer)) : redirect(res, '/signin?next=/starred');
       if (path === '/search')
@@ -548,6 +564,11 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       }
       if (parts[0] === 'tag' && parts.length === 2 && parts[1])
         return sendPage(res, await pages.tag(parts[1], viewer));
+      // Usernames are never a top-level path's name (core/validation.ts), so what is left may be one.
+      if (parts.length === 1 && ID_PATTERN.test(parts[0] ?? '')) {
+        const profile = await queries.profile(parts[0] as string);
+        if (profile) return sendPage(res, profilePage(profile, viewerOfVisitor(viewer)));
+      }
       sendPage(res, pages.notFound());
     },
   );

@@ -1,7 +1,7 @@
 import type { Message, Room } from '../core/model.js';
 import type { Queries } from '../engine/queries.js';
 import { dayPath } from './archives.js';
-import { iconOf, plural, roomList } from './fragments.js';
+import { plural, roomList, speaker, speakerIcon } from './fragments.js';
 import { escapeHtml, html, SafeHtml } from './html.js';
 import { page as layout } from './layout.js';
 import { viewerOf, type Page, type Visitor } from './pages.js';
@@ -71,8 +71,8 @@ function line(message: Message, room: Room, terms: readonly string[]): SafeHtml 
       >
     </p>
     <p class="said">
-      <img class="icon" src="${iconOf(message.speakerId)}" alt="" width="28" height="28" />
-      <span class="nickname">${message.nickname}</span>
+      <img class="icon" src="${speakerIcon(message)}" alt="" width="28" height="28" />
+      ${speaker(message)}
       <span class="text">${highlight(message.text, terms)}</span>
     </p>
   </li>`;
