@@ -118,4 +118,61 @@ describe('bot delivery across processes sharing one store', () => {
     assert.equal(new Set(calls.map((p) => p.by)).size, 2, 'both processes delivered some');
     await Promise.all(deliveries.map((d) => d.stop()));
   });
+  it('hands over at once when the bot leaves the room and comes back while a holder still has it', async () => {
+    const store = openSqliteStore(file);
+    stores.push(store);
+    await store.rooms.create({
+      id: 'again',
+      name: 'Again',
+      blurb: null,
+      isPublic: true,
+      passwordHash: null,
+      ownerId: null,
+      tags: [],
+      timezone: 'UTC',
+      createdAt: 0,
+    });
+    await store.bots.addToRoom('again', bot.id, await store.events.current(), 0);
+    const calls: RecordingWebhooks['posted'] = [];
+    const hooks: RecordingWebhooks[] = [];
+    const webhooks = new RecordingWebhooks('one', hooks, calls);
+    hooks.push(webhooks);
+    // No sweep runs here: only the hand-over itself can deliver the last line.
+    const delivery = new BotDelivery({
+      store,
+      webhooks,
+      clock: systemClock,
+      log: createLogger('silent'),
+      render: (e) => JSON.stringify({ counter: e.id }),
+      reply: async () => undefined,
+      leaseMs: 60_000,
+      idleMs: 60_000,
+    });
+    const say = async (text: string) => {
+      const { event } = await store.messages.append(
+        { ...botMessage({ ...bot, id: 'someone' }, 'again', text, 0), type: 'user' },
+        (m) => ({ roomId: 'again', createdAt: 0, fact: { kind: 'message', message: m } }),
+      );
+      delivery.stored(event);
+      delivery.heard(event);
+      return event;
+    };
+    const first = await say('before');
+    await eventually(() =>
+      assert.deepEqual(
+        calls.map((c) => c.eventId),
+        [first.id],
+      ),
+    );
+    assert.equal(await store.bots.removeFromRoom('again', bot.id), true);
+    assert.equal(await store.bots.addToRoom('again', bot.id, await store.events.current(), 1), true);
+    const second = await say('after coming back');
+    await eventually(() =>
+      assert.deepEqual(
+        calls.map((c) => c.eventId),
+        [first.id, second.id],
+      ),
+    );
+    await delivery.stop();
+  });
 });

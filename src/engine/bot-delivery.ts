@@ -113,6 +113,8 @@ class Run {
   private cursor = 0;
   private draining = false;
   private stopping = false;
+  /** The cursor moved under it (the bot left the room and came back, another process took over). */
+  private lost = false;
   private idle: NodeJS.Timeout | undefined;
   private done: Promise<void> = Promise.resolve();
 
@@ -121,7 +123,10 @@ class Run {
     readonly roomId: string,
     private readonly holder: string,
     private readonly o: BotDeliveryOptions,
-    /** Called once when the run ends; `again` when lines came just as it gave its lease up. */
+    /**
+     * Called once when the run ends; `again` when lines came just as it gave its lease up, or it lost the
+     * lease (a fresh claim then finds out who delivers now: if nobody, this process).
+     */
     private readonly ended: (again: boolean) => void,
   ) {}
 
@@ -209,7 +214,7 @@ class Run {
       })
       .finally(() => {
         this.draining = false;
-        if (this.stopping) this.end(false);
+        if (this.stopping) this.end(this.lost);
         else if (this.queue.length > 0) this.drain();
         else this.rest();
       });
@@ -231,6 +236,7 @@ class Run {
       return true;
     }
     this.stopping = true;
+    this.lost = true;
     this.queue = [];
     return false;
   }
@@ -280,7 +286,7 @@ class Run {
     let again = false;
     try {
       // Lines passed over (its own, dropped) move the cursor too, so the sweep does not find them again.
-      if (this.seen > this.cursor && !(await this.take(this.seen))) return this.end(false);
+      if (this.seen > this.cursor && !(await this.take(this.seen))) return this.end(true);
       await this.o.store.bots.release(this.botId, this.roomId, this.holder);
       const later = await this.o.store.events.inRoom(this.roomId, this.cursor, CATCH_UP_PAGE);
       again = later.some(
