@@ -1,4 +1,5 @@
 import { invalidParameter } from './chat-error.js';
+import { phrase } from './error-text.js';
 
 /** Characters as people count them: code points, not UTF-16 units. */
 export function codePointLength(text: string): number {
@@ -25,19 +26,18 @@ export const MAX_NICKNAME_CHARS = 50;
 
 export function checkMessageText(raw: string, max = MAX_TEXT_CHARS): string {
   const text = normalizeNewlines(raw);
-  if (text.trim() === '') throw invalidParameter('text is empty.');
-  if (codePointLength(text) > max) throw invalidParameter(`text is longer than ${max} characters.`);
-  if (CONTROL.test(text)) throw invalidParameter('text contains control characters.');
+  if (text.trim() === '') throw invalidParameter(phrase('textEmpty'));
+  if (codePointLength(text) > max) throw invalidParameter(phrase('textTooLong', { max }));
+  if (CONTROL.test(text)) throw invalidParameter(phrase('textControl'));
   return text;
 }
 
 export function checkNickname(raw: string): string {
   const nickname = raw.trim();
-  if (nickname === '') throw invalidParameter('nickname is empty.');
+  if (nickname === '') throw invalidParameter(phrase('nicknameEmpty'));
   if (codePointLength(nickname) > MAX_NICKNAME_CHARS)
-    throw invalidParameter(`nickname is longer than ${MAX_NICKNAME_CHARS} characters.`);
-  if (CONTROL.test(nickname) || nickname.includes('\n'))
-    throw invalidParameter('nickname contains control characters.');
+    throw invalidParameter(phrase('nicknameTooLong', { max: MAX_NICKNAME_CHARS }));
+  if (CONTROL.test(nickname) || nickname.includes('\n')) throw invalidParameter(phrase('nicknameControl'));
   return nickname;
 }
 

@@ -1,4 +1,5 @@
 import { invalidParameter } from './chat-error.js';
+import { phrase } from './error-text.js';
 import { ID_PATTERN } from './ids.js';
 import { imageType } from './image-type.js';
 import { checkNickname, codePointLength } from './text.js';
@@ -49,21 +50,28 @@ const MAX_EMAIL = 254;
 /** Whitespace (Unicode's too) and control characters: none belongs in an address. */
 const EMAIL_FORBIDDEN = /[\s\p{Cc}\p{Cf}]/u;
 
-export function checkId(kind: string, id: string): string {
-  if (!ID_PATTERN.test(id)) throw invalidParameter(`${kind} must be 1 to 40 letters, digits or underscores.`);
+const ID_FORMATS = {
+  username: 'usernameFormat',
+  'room id': 'roomIdFormat',
+  'bot id': 'botIdFormat',
+} as const;
+
+export function checkId(kind: keyof typeof ID_FORMATS, id: string): string {
+  if (!ID_PATTERN.test(id)) throw invalidParameter(phrase(ID_FORMATS[kind]));
   return id;
 }
 
 export function checkUsername(username: string): string {
   checkId('username', username);
-  if (RESERVED_USERNAMES.has(username.toLowerCase())) throw invalidParameter(`"${username}" is reserved.`);
+  if (RESERVED_USERNAMES.has(username.toLowerCase()))
+    throw invalidParameter(phrase('usernameReserved', { username }));
   return username;
 }
 
 export function checkPassword(password: string): string {
   const length = codePointLength(password);
   if (length < MIN_PASSWORD_CHARS || length > MAX_PASSWORD_CHARS)
-    throw invalidParameter(`password must be ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
+    throw invalidParameter(phrase('passwordLength', { min: MIN_PASSWORD_CHARS, max: MAX_PASSWORD_CHARS }));
   return password;
 }
 
@@ -73,19 +81,16 @@ export function checkPassword(password: string): string {
  */
 export function checkEmail(raw: string): string {
   const email = raw.trim();
-  if (email === '') throw invalidParameter('email must not be empty.');
-  if (codePointLength(email) > MAX_EMAIL)
-    throw invalidParameter(`email must be at most ${MAX_EMAIL} characters.`);
-  if (EMAIL_FORBIDDEN.test(email))
-    throw invalidParameter('email must not contain spaces or control characters.');
+  if (email === '') throw invalidParameter(phrase('emailEmpty'));
+  if (codePointLength(email) > MAX_EMAIL) throw invalidParameter(phrase('emailTooLong', { max: MAX_EMAIL }));
+  if (EMAIL_FORBIDDEN.test(email)) throw invalidParameter(phrase('emailSpaces'));
   const at = email.indexOf('@');
-  if (at < 0 || at !== email.lastIndexOf('@'))
-    throw invalidParameter('email must contain exactly one "@", as in name@example.com.');
+  if (at < 0 || at !== email.lastIndexOf('@')) throw invalidParameter(phrase('emailOneAt'));
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
-  if (local === '') throw invalidParameter('email needs a name before the "@", as in name@example.com.');
+  if (local === '') throw invalidParameter(phrase('emailNoName'));
   if (!domain.includes('.') || domain.startsWith('.') || domain.endsWith('.') || domain.includes('..'))
-    throw invalidParameter('email needs a domain with a dot after the "@", as in name@example.com.');
+    throw invalidParameter(phrase('emailNoDomain'));
   return email;
 }
 
@@ -93,7 +98,7 @@ export function checkEmail(raw: string): string {
 export const emailKey = (email: string): string => email.toLowerCase();
 
 /** Another account has the address already (whatever its case). */
-export const emailTaken = () => invalidParameter('That email address is already in use.');
+export const emailTaken = () => invalidParameter(phrase('emailTaken'));
 
 /** A room's password (API 1.0): anything, up to an account password's length, for it is hashed the same way. */
 export function checkRoomPassword(password: string): string {
@@ -108,8 +113,8 @@ const MAX_ICON_BYTES = 256 * 1024;
 /** An uploaded icon of a user or a room: PNG, JPEG, GIF or WebP by its bytes, up to 256 KB. */
 export function checkIcon(bytes: Buffer): { type: string; bytes: Buffer } {
   const type = imageType(bytes);
-  if (!type) throw invalidParameter('The icon must be a PNG, JPEG, GIF or WebP image.');
-  if (bytes.length > MAX_ICON_BYTES) throw invalidParameter('The icon must be at most 256 KB.');
+  if (!type) throw invalidParameter(phrase('iconType'));
+  if (bytes.length > MAX_ICON_BYTES) throw invalidParameter(phrase('iconTooLarge'));
   return { type, bytes };
 }
 
@@ -117,16 +122,15 @@ export function checkTimezone(tz: string): string {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    throw invalidParameter(`Unknown timezone "${tz}"; use an IANA name such as Asia/Tokyo.`);
+    throw invalidParameter(phrase('timezoneUnknown', { timezone: tz }));
   }
   return tz;
 }
 
 export function checkTags(tags: readonly string[]): string[] {
   const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
-  if (clean.length > MAX_TAGS) throw invalidParameter(`A room has at most ${MAX_TAGS} tags.`);
-  for (const t of clean)
-    if (!TAG_PATTERN.test(t)) throw invalidParameter(`Tag "${t}" must be 1 to 40 letters, digits or _.+#-.`);
+  if (clean.length > MAX_TAGS) throw invalidParameter(phrase('tooManyTags', { max: MAX_TAGS }));
+  for (const t of clean) if (!TAG_PATTERN.test(t)) throw invalidParameter(phrase('tagFormat', { tag: t }));
   return clean;
 }
 
@@ -143,9 +147,9 @@ export interface RoomSettingsInput {
 export function roomSettings(input: RoomSettingsInput) {
   const name = input.name.trim();
   if (name === '' || codePointLength(name) > MAX_ROOM_NAME)
-    throw invalidParameter(`room name must be 1 to ${MAX_ROOM_NAME} characters.`);
+    throw invalidParameter(phrase('roomNameLength', { max: MAX_ROOM_NAME }));
   if (input.blurb !== undefined && codePointLength(input.blurb) > MAX_BLURB)
-    throw invalidParameter(`blurb is longer than ${MAX_BLURB} characters.`);
+    throw invalidParameter(phrase('blurbTooLong', { max: MAX_BLURB }));
   return {
     name,
     blurb: input.blurb?.trim() || null,

@@ -6,6 +6,7 @@ import {
   notFound,
   rateLimited,
 } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import { randomBase62 } from '../core/ids.js';
 import type { User } from '../core/model.js';
 import type { Bus, LimitCounters, Store } from '../core/ports.js';
@@ -80,7 +81,7 @@ export class Accounts {
     }
     if (!user || !ok) {
       await attempt.failed();
-      throw new ChatError(ErrorCode.invalidUserCredentials, 'The username or password is wrong.');
+      throw ChatError.phrased(ErrorCode.invalidUserCredentials, phrase('wrongCredentials'));
     }
     await attempt.succeeded();
     return this.d.sessions.create(user, appKey, this.now);
@@ -162,10 +163,9 @@ export class Accounts {
   async enterAsGuest(roomId: string, nickname: string, address: string): Promise<SignedIn> {
     const name = await guestNickname(this.d.store, nickname);
     const now = this.now;
-    if (!(await this.guests.hit(address, now)))
-      throw rateLimited('Too many guests from your address; try again later.');
+    if (!(await this.guests.hit(address, now))) throw rateLimited(phrase('tooManyGuests'));
     const room = await this.d.store.rooms.byId(roomId);
-    if (!room || !room.isPublic) throw notFound(`No room "${roomId}".`);
+    if (!room || !room.isPublic) throw notFound(phrase('noRoom', { room: roomId }));
     const user = await this.d.store.users.create({
       username: `guest_${randomBase62(10)}`,
       name,
@@ -201,7 +201,7 @@ export class Accounts {
   async updateProfile(s: LiveSession, input: { name: string; icon?: Buffer; email?: string }): Promise<void> {
     const name = checkNickname(input.name);
     const email = input.email === undefined || input.email.trim() === '' ? null : checkEmail(input.email);
-    if (email !== null && s.guest) throw forbidden('Guests have no email; sign up for an account.');
+    if (email !== null && s.guest) throw forbidden(phrase('guestsHaveNoEmail'));
     const icon = input.icon ? checkIcon(input.icon) : undefined;
     // The email first: the one change here that another account can refuse.
     if (input.email !== undefined && !s.guest) await this.d.store.users.setEmail(s.userId, email);

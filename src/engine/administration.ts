@@ -1,4 +1,5 @@
 import { forbidden, notFound } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
@@ -33,7 +34,7 @@ export class Administration {
     checkPassword(input.password);
     const name = checkDisplayName(input.name ?? username);
     const email = input.email === undefined ? null : checkEmail(input.email);
-    if (await this.store.users.byUsername(username)) throw forbidden(`User "${username}" already exists.`);
+    if (await this.store.users.byUsername(username)) throw forbidden(phrase('userExists', { username }));
     if (email !== null && (await this.store.users.byEmail(email))) throw emailTaken();
     return this.store.users.create({
       username,
@@ -62,7 +63,7 @@ export class Administration {
     const settings = roomSettings(input);
     const password = input.password ? checkRoomPassword(input.password) : undefined;
     const owner = input.owner === undefined ? undefined : await this.user(input.owner);
-    if (await this.store.rooms.byId(id)) throw forbidden(`Room "${id}" already exists.`);
+    if (await this.store.rooms.byId(id)) throw forbidden(phrase('roomExists', { room: id }));
     const passwordHash = password === undefined ? null : await this.hasher.hash(password);
     const room = await this.store.rooms.create({
       id,
@@ -78,14 +79,14 @@ export class Administration {
 
   /** Makes the user a member; false when they already were. */
   async join(roomId: string, username: string): Promise<boolean> {
-    if (!(await this.store.rooms.byId(roomId))) throw notFound(`No room "${roomId}".`);
+    if (!(await this.store.rooms.byId(roomId))) throw notFound(phrase('noRoom', { room: roomId }));
     const user = await this.user(username);
     return this.memberships.join(roomId, user.id);
   }
 
   private async user(username: string): Promise<User> {
     const user = await this.store.users.byUsername(username);
-    if (!user) throw notFound(`No user "${username}".`);
+    if (!user) throw notFound(phrase('noUser', { username }));
     return user;
   }
 }

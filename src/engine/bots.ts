@@ -1,4 +1,5 @@
 import { ChatError, forbidden, invalidParameter, notFound, rateLimited } from '../core/chat-error.js';
+import { phrase, type ErrorKey } from '../core/error-text.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Bot, BotFailure, Message, Room } from '../core/model.js';
 import type { LimitCounters, Store, Webhooks } from '../core/ports.js';
@@ -77,7 +78,7 @@ export class Bots {
     const callbackUrl = await this.callback(input.callbackUrl);
     const secret = input.secret === undefined ? newBotSecret() : checkSecret(input.secret);
     const icon = input.icon === undefined ? undefined : checkIcon(input.icon);
-    if (await this.store.bots.byId(id)) throw invalidParameter(`There is a bot "${id}" already.`);
+    if (await this.store.bots.byId(id)) throw invalidParameter(phrase('botExists', { bot: id }));
     const now = this.clock.now();
     const bot = await this.store.bots.create({
       id,
@@ -169,9 +170,9 @@ export class Bots {
   async removeFromRoom(actor: BotActor, roomId: string, botId: string): Promise<boolean> {
     const bot = await this.found(botId);
     const room = await this.store.rooms.byId(roomId);
-    if (!room) throw notFound(`No room "${roomId}".`);
+    if (!room) throw notFound(phrase('noRoom', { room: roomId }));
     if (!owns(actor, bot) && !ownsRoom(actor, room))
-      throw forbidden(`Only the owner of "${room.id}" or of the bot may take ${bot.id} out of it.`);
+      throw forbidden(phrase('botRemoveOwnerOnly', { room: room.id, bot: bot.id }));
     return this.store.bots.removeFromRoom(room.id, bot.id);
   }
 
@@ -229,20 +230,20 @@ export class Bots {
 
   private async found(id: string): Promise<Bot> {
     const bot = await this.store.bots.byId(id);
-    if (!bot) throw notFound(`No bot "${id}".`);
+    if (!bot) throw notFound(phrase('noBot', { bot: id }));
     return bot;
   }
 
   private async editable(actor: BotActor, id: string): Promise<Bot> {
     const bot = await this.found(id);
-    if (!owns(actor, bot)) throw forbidden(`Only the owner of ${bot.id} may change it.`);
+    if (!owns(actor, bot)) throw forbidden(phrase('botOwnerOnly', { bot: bot.id }));
     return bot;
   }
 
   private async ownedRoom(actor: BotActor, roomId: string): Promise<Room> {
     const room = await this.store.rooms.byId(roomId);
-    if (!room) throw notFound(`No room "${roomId}".`);
-    if (!ownsRoom(actor, room)) throw forbidden(`Only the owner of "${room.id}" may add bots to it.`);
+    if (!room) throw notFound(phrase('noRoom', { room: roomId }));
+    if (!ownsRoom(actor, room)) throw forbidden(phrase('botRoomOwnerOnly', { room: room.id }));
     return room;
   }
 
@@ -259,13 +260,21 @@ const owns = (actor: BotActor, bot: Bot): boolean =>
 const ownsRoom = (actor: BotActor, room: Room): boolean =>
   actor === 'operator' || (room.ownerId !== null && room.ownerId === actor.userId);
 
+/** A nickname's refusals, said of a bot's name. */
+const BOT_NAME_PHRASES: Partial<Record<ErrorKey, ErrorKey>> = {
+  nicknameEmpty: 'botNameEmpty',
+  nicknameTooLong: 'botNameTooLong',
+  nicknameControl: 'botNameControl',
+};
+
 /** A bot's display name follows the rules of nicknames (it is the nickname on its lines), said as a name. */
 function checkBotName(name: string): string {
   try {
     return checkNickname(name);
   } catch (err) {
-    if (err instanceof ChatError) throw invalidParameter(err.detail.replace(/^nickname/, 'The bot’s name'));
-    throw err;
+    if (!(err instanceof ChatError)) throw err;
+    const said = err.phrase && BOT_NAME_PHRASES[err.phrase.key];
+    throw said ? invalidParameter(phrase(said, err.phrase?.values)) : err;
   }
 }
 

@@ -1,4 +1,5 @@
 import { rateLimited } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import type { LimitCounters } from '../core/ports.js';
 import { Limiter } from './limiter.js';
 import type { EngineSettings } from './settings.js';
@@ -31,12 +32,12 @@ export class CallLimits {
 
   async call(s: Caller, now: number): Promise<void> {
     if (!(await this.calls.hit(s.id, now, this.limitFor(s, this.calls.limit))))
-      throw rateLimited('Too many calls; slow down.', OVER_LIMIT_DELAY_MS);
+      throw rateLimited(phrase('tooManyCalls'), OVER_LIMIT_DELAY_MS);
   }
 
   async say(s: Caller, now: number): Promise<void> {
     if (!(await this.says.hit(s.id, now, this.limitFor(s, this.says.limit))))
-      throw rateLimited('Too many messages; wait a moment before saying more.', OVER_LIMIT_DELAY_MS);
+      throw rateLimited(phrase('tooManyMessages'), OVER_LIMIT_DELAY_MS);
   }
 
   /**
@@ -45,7 +46,7 @@ export class CallLimits {
    */
   async anonymous(address: string, now: number): Promise<void> {
     if (!(await this.calls.hit(`address:${address}`, now, this.calls.limit * this.settings.appKeyFactor)))
-      throw rateLimited('Too many calls from your address; slow down.', OVER_LIMIT_DELAY_MS);
+      throw rateLimited(phrase('tooManyCallsFromAddress'), OVER_LIMIT_DELAY_MS);
   }
 
   sweep(now: number): void {

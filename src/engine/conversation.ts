@@ -1,4 +1,5 @@
 import { forbidden, notFound } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import type { Bot, MemberView, Message, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
@@ -54,7 +55,7 @@ export class Conversation {
           ? await guestNickname(this.store, input.nickname)
           : checkNickname(input.nickname);
     const { room, membership } = await this.rooms.visible(s, input.room);
-    if (!membership) throw forbidden(`Only members of "${room.id}" may say things there.`);
+    if (!membership) throw forbidden(phrase('membersOnly', { room: room.id }));
     const { message, event } = await this.store.messages.append(
       {
         roomId: room.id,
@@ -115,9 +116,9 @@ export class Conversation {
   /** Stars (or unstars) a line of a room the user may see. */
   async favorite(s: LiveSession, messageId: number, on: boolean): Promise<FavoredMessage> {
     const message = await this.store.messages.byId(messageId);
-    if (!message) throw notFound(`No message ${messageId}.`);
+    if (!message) throw notFound(phrase('noMessage', { message: messageId }));
     await this.rooms.visible(s, message.roomId).catch(() => {
-      throw notFound(`No message ${messageId}.`);
+      throw notFound(phrase('noMessage', { message: messageId }));
     });
     if (!on) {
       await this.store.favorites.remove(s.userId, messageId);

@@ -1,4 +1,5 @@
 import { invalidParameter } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import type { Store } from '../core/ports.js';
 import { checkNickname } from '../core/text.js';
 
@@ -10,8 +11,6 @@ import { checkNickname } from '../core/text.js';
 export async function guestNickname(store: Store, raw: string): Promise<string> {
   const nickname = checkNickname(raw);
   if (await store.users.registeredNamed(nickname))
-    throw invalidParameter(
-      `“${nickname}” is the name of a registered user; choose another nickname, or sign in if it is yours.`,
-    );
+    throw invalidParameter(phrase('nameOfRegisteredUser', { name: nickname }));
   return nickname;
 }

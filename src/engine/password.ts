@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { rateLimited } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 
 /** scrypt (memory-hard, built into Node via OpenSSL); the cost travels with each hash so it can rise later. */
 const BLOCK_SIZE = 8;
@@ -74,8 +75,7 @@ export class BoundedHasher implements PasswordHasher {
 
   private async bounded<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queue)
-        throw rateLimited('The server is busy signing people in; try again in a few seconds.');
+      if (this.waiting.length >= this.queue) throw rateLimited(phrase('serverBusy'));
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else this.running++;
     try {

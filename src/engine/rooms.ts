@@ -1,4 +1,5 @@
 import { forbidden, notFound } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import { randomBase62 } from '../core/ids.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
@@ -11,16 +12,8 @@ import { accessFact, type Memberships } from './memberships.js';
 import type { PasswordHasher } from './password.js';
 import type { Queries, VisibleRoom } from './queries.js';
 
-/** Why a guest may not create a room, in words the pages show as they are. */
-export const GUESTS_CREATE_NO_ROOMS =
-  'Sign up to create rooms. Guests can talk in public rooms, but a room needs an owner with an account.';
-
 /** Invitation link tokens: 24 base62 characters (about 143 bits), like session ids: nobody guesses one. */
 const INVITATION_TOKEN_LENGTH = 24;
-
-/** What following an old, revoked or made-up invitation link says. */
-export const INVITATION_GONE =
-  'This invitation link does not work (any more): ask the room’s owner for a new one.';
 
 /** Rooms and who belongs to them: creating, changing and deleting rooms; joining and leaving. */
 export class Rooms {
@@ -50,7 +43,7 @@ export class Rooms {
   /** A room the session may see, or not_found (spec 10.10): the same answer for a room that is not there. */
   async visible(s: LiveSession, roomId: string): Promise<VisibleRoom> {
     const visible = await this.queries.visible(roomId, s.userId);
-    if (!visible) throw notFound(`No room "${roomId}".`);
+    if (!visible) throw notFound(phrase('noRoom', { room: roomId }));
     return visible;
   }
 
@@ -62,7 +55,7 @@ export class Rooms {
     s: LiveSession,
     input: RoomSettingsInput & { id: string; password?: string },
   ): Promise<Room> {
-    if (s.guest) throw forbidden(GUESTS_CREATE_NO_ROOMS);
+    if (s.guest) throw forbidden(phrase('guestsCreateNoRooms'));
     return this.administration.addRoom({ ...input, owner: s.username });
   }
 
@@ -76,7 +69,7 @@ export class Rooms {
     input: RoomSettingsInput & { password?: string },
   ): Promise<Room> {
     const { room } = await this.visible(s, roomId);
-    if (room.ownerId !== s.userId) throw forbidden(`Only the owner may change "${room.id}".`);
+    if (room.ownerId !== s.userId) throw forbidden(phrase('ownerOnlyChange', { room: room.id }));
     const settings = roomSettings(input);
     const password = input.password ? checkRoomPassword(input.password) : input.password;
     const passwordHash =
@@ -105,14 +98,14 @@ export class Rooms {
    */
   async setIcon(roomId: string, bytes: Buffer): Promise<void> {
     const icon = checkIcon(bytes);
-    if (!(await this.store.rooms.byId(roomId))) throw notFound(`No room "${roomId}".`);
+    if (!(await this.store.rooms.byId(roomId))) throw notFound(phrase('noRoom', { room: roomId }));
     await this.store.rooms.setIcon(roomId, icon, this.clock.now());
   }
 
   /** Deletes a room; only its owner may. Everyone following it stops at once. */
   async deleteRoom(s: LiveSession, roomId: string): Promise<void> {
     const { room } = await this.visible(s, roomId);
-    if (room.ownerId !== s.userId) throw forbidden(`Only the owner may delete "${room.id}".`);
+    if (room.ownerId !== s.userId) throw forbidden(phrase('ownerOnlyDelete', { room: room.id }));
     const event = await this.store.rooms.remove(
       room.id,
       accessFact(room.id, this.clock.now(), { isPublic: false, deleted: true, members: [] }),
@@ -124,7 +117,7 @@ export class Rooms {
   async join(s: LiveSession, roomId: string): Promise<void> {
     const { room, membership } = await this.visible(s, roomId);
     if (membership) return;
-    if (!room.isPublic) throw forbidden(`"${room.id}" is private.`);
+    if (!room.isPublic) throw forbidden(phrase('roomPrivate', { room: room.id }));
     await this.memberships.join(room.id, s.userId);
   }
 
@@ -136,8 +129,7 @@ export class Rooms {
   /** A room the session's user owns; anyone else who may see it is refused. */
   private async owned(s: LiveSession, roomId: string): Promise<Room> {
     const { room } = await this.visible(s, roomId);
-    if (room.ownerId !== s.userId)
-      throw forbidden(`Only the owner of “${room.name}” may manage its members.`);
+    if (room.ownerId !== s.userId) throw forbidden(phrase('ownerOnlyMembers', { roomName: room.name }));
     return room;
   }
 
@@ -149,10 +141,7 @@ export class Rooms {
     const room = await this.owned(s, roomId);
     const wanted = username.trim();
     const user = wanted ? await this.store.users.byUsername(wanted) : undefined;
-    if (!user || user.guest)
-      throw notFound(
-        `There is no user “${wanted}”. Invite people by their username, not their display name.`,
-      );
+    if (!user || user.guest) throw notFound(phrase('noUserToInvite', { username: wanted }));
     return { user, joined: await this.memberships.join(room.id, user.id, false, s.userId) };
   }
 
@@ -161,9 +150,8 @@ export class Rooms {
     const room = await this.owned(s, roomId);
     const user = await this.store.users.byUsername(username);
     const membership = user && (await this.store.rooms.membership(room.id, user.id));
-    if (!user || !membership) throw notFound(`“${username}” is not a member of “${room.name}”.`);
-    if (membership.isOwner || user.id === room.ownerId)
-      throw forbidden('The owner cannot be removed from their own room.');
+    if (!user || !membership) throw notFound(phrase('notAMember', { username, roomName: room.name }));
+    if (membership.isOwner || user.id === room.ownerId) throw forbidden(phrase('ownerStays'));
     await this.memberships.leave(room.id, user.id, s.userId);
     return user;
   }
@@ -188,8 +176,8 @@ export class Rooms {
    */
   async acceptInvitation(s: LiveSession, roomId: string, token: string): Promise<Room> {
     const invitation = await this.queries.invitedTo(roomId, token);
-    if (!invitation) throw notFound(INVITATION_GONE);
-    if (s.guest) throw forbidden('Sign in or sign up to accept an invitation.');
+    if (!invitation) throw notFound(phrase('invitationGone'));
+    if (s.guest) throw forbidden(phrase('invitationNeedsAccount'));
     await this.memberships.join(roomId, s.userId);
     return invitation.room;
   }

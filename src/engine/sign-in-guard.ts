@@ -1,4 +1,5 @@
 import { rateLimited } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import type { LimitCounters } from '../core/ports.js';
 import { Limiter } from './limiter.js';
 
@@ -52,8 +53,7 @@ export class SignInGuard {
 
   /** Counts a sign-in that checks no password (right after signing up), refusing it past the limit. */
   async countAttempt(address: string, now: number): Promise<void> {
-    if (!(await this.attempts.hit(address, now)))
-      throw rateLimited('Too many sign-ins from your address; wait a minute before trying again.');
+    if (!(await this.attempts.hit(address, now))) throw rateLimited(phrase('tooManySignIns'));
   }
 
   /** Counts an attempt, or throws rate_limited when this address may not try this account now. */
@@ -69,7 +69,7 @@ export class SignInGuard {
     const underAttack = accountExhausted && pairCount > 1;
     if (pairCount > this.byPair.limit || addressExhausted || underAttack) {
       await this.byPair.refund(pair, now);
-      throw rateLimited('Too many failed sign-ins; wait a few minutes before trying again.');
+      throw rateLimited(phrase('tooManyFailedSignIns'));
     }
     return {
       succeeded: () => this.byPair.reset(pair, now),

@@ -1,4 +1,5 @@
 import { notFound } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import { isVisible, type ChatEvent } from '../core/model.js';
 import type { Bus, Store } from '../core/ports.js';
 import type { Followers } from './followers.js';
@@ -37,7 +38,7 @@ export class Subscriptions {
     // A room closed to this user while the checks read the store is refused as if never open to them;
     // from here to the change there is no await, so any later access fact finds the session following it.
     const closed = rooms.find((r) => this.access.revokedSince(r, since, s.userId));
-    if (closed !== undefined) throw notFound(`No room "${closed}".`);
+    if (closed !== undefined) throw notFound(phrase('noRoom', { room: closed }));
     const next = reset ? [...rooms] : [...s.rooms, ...rooms.filter((r) => !s.rooms.includes(r))];
     // Unchanged subscriptions leave held observes and open streams alone.
     if (next.length !== s.rooms.length || next.some((r, i) => r !== s.rooms[i])) await this.setRooms(s, next);
@@ -116,7 +117,7 @@ export class Subscriptions {
     // Closed while it was read: refused like a room that never was public. No await from here to the
     // attach, so a later access fact finds the stream and ends it.
     if (!room || !room.isPublic || this.access.revokedSince(roomId, since, undefined))
-      throw notFound(`No room "${roomId}".`);
+      throw notFound(phrase('noRoom', { room: roomId }));
     const head = log.head;
     // Resuming is served from memory only, and never from before the room last changed who may see it: a
     // badge that was away longer simply starts from now.

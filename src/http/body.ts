@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { invalidParameter } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import { decodeUtf8, parseForm, parseJsonObject } from './params.js';
 
 /** An uploaded file of a multipart body. */
@@ -53,7 +54,7 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function tooLarge(limit: number) {
-  return invalidParameter(`The request body is larger than ${limit} bytes.`);
+  return invalidParameter(phrase('bodyTooLarge', { limit }));
 }
 
 function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -79,7 +80,7 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
     // The client went away mid-body: nobody is left to answer, but it is their doing, not a failure of ours.
     const onError = (): void => {
       done();
-      reject(invalidParameter('The request body was cut short.'));
+      reject(invalidParameter(phrase('bodyCutShort')));
     };
     // Listeners go as soon as the body is read, so a held request keeps nothing of it.
     const done = (): void => {
@@ -107,12 +108,12 @@ async function readMultipart(
       // latin1 keeps every byte as one character, so the UTF-8 check below sees the raw bytes.
       parser = busboy({ headers: req.headers, defCharset: 'latin1', limits: { fields: 100, files: 1 } });
     } catch {
-      reject(invalidParameter('The multipart body is malformed (missing boundary?).'));
+      reject(invalidParameter(phrase('multipartNoBoundary')));
       return;
     }
     parser.on('field', (name: string | undefined, value) => {
       // busboy reports a field named "" (or with no name at all) as undefined.
-      if (!name) return reject(invalidParameter('A multipart field has no name.'));
+      if (!name) return reject(invalidParameter(phrase('multipartNoName')));
       try {
         into.set(decodeUtf8(Buffer.from(name, 'latin1')), decodeUtf8(Buffer.from(value, 'latin1')));
       } catch (err) {
@@ -132,7 +133,7 @@ async function readMultipart(
       });
     });
     parser.on('close', () => resolve());
-    parser.on('error', () => reject(invalidParameter('The multipart body is malformed.')));
+    parser.on('error', () => reject(invalidParameter(phrase('multipartMalformed'))));
     parser.end(body);
   });
 }

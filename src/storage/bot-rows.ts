@@ -1,4 +1,5 @@
 import { invalidParameter, type ChatError } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import type { Bot, BotFailure } from '../core/model.js';
 import type { BotCursor } from '../core/ports.js';
 
@@ -27,8 +28,7 @@ export const toBot = (r: BotRow): Bot => ({
 /** What makes bot ids unique whatever their case; ids are ASCII (core/ids.ts), so plain lower-casing does. */
 export const botIdKey = (id: string): string => id.toLowerCase();
 
-export const botIdTaken = (id: string): ChatError =>
-  invalidParameter(`The bot id "${id}" is already taken (bot ids are unique whatever their case).`);
+export const botIdTaken = (id: string): ChatError => invalidParameter(phrase('botIdTaken', { bot: id }));
 
 export interface BotFailureRow {
   at: number;

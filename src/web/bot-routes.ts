@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError, invalidParameter } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { checkIcon } from '../core/validation.js';
 import type { BotActor } from '../engine/bots.js';
@@ -192,7 +193,7 @@ export function botRoutes(kit: BotsKit) {
     const actor = actorOf(visitor);
     const room = field(form, 'room');
     const confirmed = () => {
-      if (form.get('confirm') !== 'yes') throw invalidParameter('Tick the box to confirm.');
+      if (form.get('confirm') !== 'yes') throw invalidParameter(phrase('confirmFirst'));
     };
     try {
       if (action === 'secret') {
@@ -205,7 +206,7 @@ export function botRoutes(kit: BotsKit) {
         await bots.remove(actor, id);
         return kit.redirect(res, `/bots?deleted=${encodeURIComponent(id)}`);
       }
-      if (!ID_PATTERN.test(room)) throw invalidParameter('Choose a room.');
+      if (!ID_PATTERN.test(room)) throw invalidParameter(phrase('chooseRoom'));
       if (action === 'add') {
         await bots.addToRoom(actor, room, id);
         return kit.redirect(res, `${botPath(id)}?added=${encodeURIComponent(room)}`);

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ChatError } from '../core/chat-error.js';
+import { ChatError, notFound } from '../core/chat-error.js';
 import type { Chat } from '../engine/chat.js';
 import type { Invitation, MembersPage } from '../engine/queries.js';
-import { INVITATION_GONE } from '../engine/rooms.js';
+import { phrase, phraseText } from '../core/error-text.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { botBadge, botIconOf, botPath, iconOf, plural } from './fragments.js';
@@ -359,7 +359,7 @@ export function memberRoutes(kit: MembersKit) {
         const user = await rooms.removeMember(s, roomId, username);
         kit.redirect(res, `${back}?removed=${encodeURIComponent(user.username)}`);
       } else if (action === 'add-bot') {
-        if (!ID_PATTERN.test(botId)) throw new ChatError(ErrorCode.notFound, `No bot "${botId}".`);
+        if (!ID_PATTERN.test(botId)) throw notFound(phrase('noBot', { bot: botId }));
         await chat.bots.addToRoom(actor, roomId, botId);
         kit.redirect(res, `${back}?bot_added=${encodeURIComponent(botId)}`);
       } else if (action === 'remove-bot') {
@@ -396,7 +396,7 @@ export function memberRoutes(kit: MembersKit) {
     const view = TOKEN_PATTERN.test(token)
       ? await queries.invitedTo(roomId, token, visitor.session.userId)
       : undefined;
-    if (!view) return kit.sendPage(res, pages.notFound(INVITATION_GONE));
+    if (!view) return kit.sendPage(res, pages.notFound(phraseText(phrase('invitationGone'))));
     if (view.isMember) return kit.redirect(res, `/room/${roomId}`);
     kit.sendPage(res, invitationPage(view, token, visitor));
   };
@@ -447,7 +447,7 @@ export function memberRoutes(kit: MembersKit) {
         return true;
       }
       try {
-        if (!TOKEN_PATTERN.test(token)) throw new ChatError(ErrorCode.notFound, INVITATION_GONE);
+        if (!TOKEN_PATTERN.test(token)) throw ChatError.phrased(ErrorCode.notFound, phrase('invitationGone'));
         const room = await rooms.acceptInvitation(visitor.session, roomId, token);
         kit.redirect(res, `/room/${room.id}`);
       } catch (err) {

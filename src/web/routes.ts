@@ -1,6 +1,6 @@
 import { requestAddress, type ClientAddress } from '../http/client-address.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ChatError } from '../core/chat-error.js';
+import { ChatError, invalidParameter } from '../core/chat-error.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeUtf8, parseForm } from '../http/params.js';
@@ -12,7 +12,7 @@ import { sendCompressible, sendPrecompressed } from '../http/compression.js';
 import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
-import { GUESTS_CREATE_NO_ROOMS } from '../engine/rooms.js';
+import { phrase, phraseText } from '../core/error-text.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
 import { iconPng, MANIFEST, offlinePage } from './app.js';
 import { botRoutes } from './bot-routes.js';
@@ -418,8 +418,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         );
       if (action === 'delete')
         return acting(req, res, form, back, async (v) => {
-          if (form.get('confirm') !== 'yes')
-            throw new ChatError(ErrorCode.invalidParameter, 'Tick the box to confirm.');
+          if (form.get('confirm') !== 'yes') throw invalidParameter(phrase('confirmFirst'));
           await rooms.deleteRoom(v, id);
           return '/';
         });
@@ -505,7 +504,10 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           ? sendPage(
               res,
               viewer.session.guest
-                ? signUpToCreatePage(viewerOfVisitor(viewer) as Viewer, GUESTS_CREATE_NO_ROOMS)
+                ? signUpToCreatePage(
+                    viewerOfVisitor(viewer) as Viewer,
+                    phraseText(phrase('guestsCreateNoRooms')),
+                  )
                 : roomFormPage(viewerOfVisitor(viewer) as Viewer),
             )
           : redirect(res, '/signin?next=/rooms/new');

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { invalidParameter } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
 
 /** Long enough for any real endpoint with a token in its query; short enough to store and show. */
 export const MAX_CALLBACK_URL_LENGTH = 2000;
@@ -18,22 +19,19 @@ export interface CallbackUrl {
  * password, at most 2,000 characters. Throws invalid_parameter with the reason.
  */
 export function parseCallbackUrl(text: string): CallbackUrl {
-  if (typeof text !== 'string' || text.trim() === '') throw invalidParameter('The callback URL is empty.');
+  if (typeof text !== 'string' || text.trim() === '') throw invalidParameter(phrase('callbackEmpty'));
   if (text.length > MAX_CALLBACK_URL_LENGTH)
-    throw invalidParameter(`The callback URL is longer than ${MAX_CALLBACK_URL_LENGTH} characters.`);
+    throw invalidParameter(phrase('callbackTooLong', { max: MAX_CALLBACK_URL_LENGTH }));
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw invalidParameter('The callback URL is not an absolute URL (like https://bot.example/lingr).');
+    throw invalidParameter(phrase('callbackNotAbsolute'));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw invalidParameter(`The callback URL must use http or https, not ${url.protocol.replace(/:$/, '')}.`);
-  if (url.username !== '' || url.password !== '')
-    throw invalidParameter(
-      'The callback URL must not carry a user name or password; put a token in the path or query instead.',
-    );
+    throw invalidParameter(phrase('callbackScheme', { scheme: url.protocol.replace(/:$/, '') }));
+  if (url.username !== '' || url.password !== '') throw invalidParameter(phrase('callbackCredentials'));
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw invalidParameter('The callback URL has no host.');
+  if (host === '') throw invalidParameter(phrase('callbackNoHost'));
   return { url, host, literal: isIP(host) !== 0 };
 }

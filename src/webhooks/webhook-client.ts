@@ -3,7 +3,9 @@ import { STATUS_CODES, request as httpRequest, type ClientRequest, type Incoming
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { invalidParameter } from '../core/chat-error.js';
+import { ChatError } from '../core/chat-error.js';
+import { phrase } from '../core/error-text.js';
+import { ErrorCode } from '../protocol/errors.js';
 import type { WebhookOutcome, Webhooks } from '../core/ports.js';
 import { BoundedBody } from './answer-body.js';
 import { addressRefusal, describeRefusal, isLocalName } from './callback-address.js';
@@ -85,7 +87,14 @@ export function createWebhooks(options: WebhookOptions): Webhooks {
     const addresses =
       callback.literal || isLocalName(callback.host) ? [] : await resolveWithin(callback.host);
     const refusal = refusalOf(callback, addresses);
-    if (refusal) throw invalidParameter(`The callback URL is refused: ${refusal}.`);
+    // The detail names the network; the phrase pages translate says only that the host is not public.
+    if (refusal)
+      throw new ChatError(
+        ErrorCode.invalidParameter,
+        `The callback URL is refused: ${refusal}.`,
+        0,
+        phrase('callbackNotPublic', { host: callback.host }),
+      );
   }
 
   /** The resolver's answer, or nothing when it fails or takes longer than a delivery would wait. */
