@@ -208,6 +208,8 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     db.prepare(
       "INSERT INTO room_icons (room_id, type, bytes, updated_at) VALUES ('lobby', 'image/png', ?, 1)",
     ).run(PNG);
+    // The language Alice chose for the pages travels with her account.
+    db.prepare("UPDATE users SET language = 'ja' WHERE username = 'alice'").run();
     const lastEvent = (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number }).id;
     const copiedLines = db
       .prepare(
@@ -237,6 +239,10 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     assert.ok(
       (before.get('rooms') ?? []).some((r) => r.password_hash !== null),
       'a room has a password to copy',
+    );
+    assert.ok(
+      (before.get('users') ?? []).some((u) => u.username === 'alice' && u.language === 'ja'),
+      'a user has a language to copy',
     );
     assert.ok(
       (before.get('messages') ?? []).some((m) => m.occupant_id !== null && m.client_type === 'human'),

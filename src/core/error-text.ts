@@ -80,6 +80,7 @@ export const ERROR_TEXT = {
   multipartNoBoundary: 'The multipart body is malformed (missing boundary?).',
   multipartNoName: 'A multipart field has no name.',
   multipartMalformed: 'The multipart body is malformed.',
+  languageUnknown: 'Unknown language "{language}"; choose en or ja.',
   confirmFirst: 'Tick the box to confirm.',
   chooseRoom: 'Choose a room.',
 } as const;

@@ -1,3 +1,7 @@
+/** The languages Lingr's pages speak. */
+export const LANGUAGES = ['en', 'ja'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
 export interface User {
   id: number;
   username: string;
@@ -8,6 +12,8 @@ export interface User {
   createdAt: number;
   /** A guest: someone who entered a public room with only a nickname; gone when their session ends. */
   guest: boolean;
+  /** The language the user chose for the pages; null: whatever their browser asks for. */
+  language: Language | null;
 }
 
 export interface Room {

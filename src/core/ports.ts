@@ -2,6 +2,7 @@ import type {
   Bot,
   BotFailure,
   ChatEvent,
+  Language,
   MemberView,
   Membership,
   Message,
@@ -76,6 +77,8 @@ export interface UserRepository {
    */
   registeredNamed(name: string): Promise<boolean>;
   rename(id: number, name: string): Promise<void>;
+  /** The language the user chose for the pages, or null to follow their browser. */
+  setLanguage(id: number, language: Language | null): Promise<void>;
   setIcon(id: number, icon: { type: string; bytes: Buffer }, at: number): Promise<void>;
   /** The uploaded icon of a user, if any. */
   icon(username: string): Promise<{ type: string; bytes: Buffer } | undefined>;

@@ -2,6 +2,7 @@ import { invalidParameter } from './chat-error.js';
 import { phrase } from './error-text.js';
 import { ID_PATTERN } from './ids.js';
 import { imageType } from './image-type.js';
+import { LANGUAGES, type Language } from './model.js';
 import { checkNickname, codePointLength } from './text.js';
 
 /** Top-level web paths: a user named like one would shadow it at `/<username>` (spec 8). */
@@ -157,6 +158,14 @@ export function roomSettings(input: RoomSettingsInput) {
     tags: checkTags(input.tags ?? []),
     timezone: checkTimezone(input.timezone ?? DEFAULT_TIMEZONE),
   };
+}
+
+/** A language for the pages as a form sends it: one Lingr speaks, or '' for none (follow the browser). */
+export function checkLanguage(raw: string): Language | null {
+  if (raw === '') return null;
+  const language = LANGUAGES.find((l) => l === raw);
+  if (!language) throw invalidParameter(phrase('languageUnknown', { language: raw }));
+  return language;
 }
 
 /** The display name people see: a nickname's rules. */

@@ -199,6 +199,21 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.users.byEmail('ema@example.net'), undefined);
     });
 
+    it('keeps the language a user chose for the pages: none at first, set, changed, cleared', async () => {
+      const jun = await s.users.create({ username: 'jun', name: '純', passwordHash: 'h', createdAt: at });
+      assert.equal(jun.language, null, 'a new user follows their browser');
+      await s.users.setLanguage(jun.id, 'ja');
+      assert.equal((await t.other.users.byId(jun.id))?.language, 'ja', 'seen from another connection');
+      assert.equal((await s.users.byUsername('jun'))?.language, 'ja');
+      await s.users.setLanguage(jun.id, 'en');
+      assert.equal((await s.users.byId(jun.id))?.language, 'en');
+      await s.users.setLanguage(jun.id, null);
+      assert.equal((await s.users.byId(jun.id))?.language, null);
+      const other = await s.users.create({ username: 'jun2', name: 'J', passwordHash: 'h', createdAt: at });
+      await s.users.setLanguage(other.id, 'ja');
+      assert.equal((await s.users.byId(jun.id))?.language, null, 'one user’s choice is theirs alone');
+    });
+
     it('finds registered users by a name that reads as their username or display name, never guests', async () => {
       const kay = await s.users.create({
         username: 'kay',

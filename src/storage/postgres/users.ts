@@ -1,4 +1,4 @@
-import type { User } from '../../core/model.js';
+import { LANGUAGES, type Language, type User } from '../../core/model.js';
 import { nameKey } from '../../core/text.js';
 import { emailKey, emailTaken } from '../../core/validation.js';
 import type { UserRepository } from '../../core/ports.js';
@@ -12,9 +12,10 @@ interface UserRow {
   email: string | null;
   created_at: number;
   guest: boolean;
+  language: string | null;
 }
 
-const COLUMNS = 'id, username, name, password_hash, email, created_at, guest';
+const COLUMNS = 'id, username, name, password_hash, email, created_at, guest, language';
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -24,6 +25,7 @@ const toUser = (r: UserRow): User => ({
   email: r.email,
   createdAt: r.created_at,
   guest: r.guest,
+  language: LANGUAGES.find((l) => l === r.language) ?? null,
 });
 
 /** The unique index on email keys refused the write: the address is another account's. */
@@ -94,6 +96,10 @@ export class PostgresUsers implements UserRepository {
   async byId(id: number) {
     const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
     return rows[0] && toUser(rows[0]);
+  }
+
+  async setLanguage(id: number, language: Language | null) {
+    await this.pool.query('UPDATE users SET language = $1 WHERE id = $2', [language, id]);
   }
 
   async rename(id: number, name: string) {

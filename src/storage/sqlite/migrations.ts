@@ -279,4 +279,8 @@ export const migrations: ReadonlyArray<string | ((db: Db) => void)> = [
   -- one step down this index, however many presence and membership events came since.
   CREATE INDEX events_messages_by_room ON events(room_id, id) WHERE kind = 'message';
   `,
+  `
+  -- The language a user chose for the pages (en, ja); NULL: whatever their browser asks for.
+  ALTER TABLE users ADD COLUMN language TEXT;
+  `,
 ];

@@ -1,4 +1,4 @@
-import type { User } from '../../core/model.js';
+import { LANGUAGES, type Language, type User } from '../../core/model.js';
 import { nameKey } from '../../core/text.js';
 import { emailKey, emailTaken } from '../../core/validation.js';
 import type { UserRepository } from '../../core/ports.js';
@@ -12,6 +12,7 @@ interface UserRow {
   email: string | null;
   created_at: number;
   guest: number;
+  language: string | null;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -22,6 +23,7 @@ const toUser = (r: UserRow): User => ({
   email: r.email,
   createdAt: r.created_at,
   guest: r.guest === 1,
+  language: LANGUAGES.find((l) => l === r.language) ?? null,
 });
 
 /** The unique index on email keys refused the write: the address is another account's. */
@@ -44,6 +46,7 @@ export class SqliteUsers implements UserRepository {
   private readonly selectIcon;
   private readonly selectByEmail;
   private readonly updateEmail;
+  private readonly updateLanguage;
 
   constructor(db: Db) {
     this.insert = db.prepare<
@@ -57,6 +60,7 @@ export class SqliteUsers implements UserRepository {
     this.updateEmail = db.prepare<[string | null, string | null, number]>(
       'UPDATE users SET email = ?, email_key = ? WHERE id = ?',
     );
+    this.updateLanguage = db.prepare<[string | null, number]>('UPDATE users SET language = ? WHERE id = ?');
     this.remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
     this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.selectById = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
@@ -127,6 +131,10 @@ export class SqliteUsers implements UserRepository {
 
   async rename(id: number, name: string) {
     this.updateName.run(name, nameKey(name), id);
+  }
+
+  async setLanguage(id: number, language: Language | null) {
+    this.updateLanguage.run(language, id);
   }
 
   async registeredNamed(name: string) {
