@@ -11,7 +11,7 @@ import { randomBase62 } from '../core/ids.js';
 import type { User } from '../core/model.js';
 import type { Bus, LimitCounters, Store } from '../core/ports.js';
 import { checkNickname } from '../core/text.js';
-import { checkEmail, checkIcon, emailKey } from '../core/validation.js';
+import { checkEmail, checkIcon, checkLanguage, emailKey } from '../core/validation.js';
 import type { Clock } from '../core/time.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Administration } from './administration.js';
@@ -207,6 +207,11 @@ export class Accounts {
     if (input.email !== undefined && !s.guest) await this.d.store.users.setEmail(s.userId, email);
     await this.rename(s, name);
     if (icon) await this.d.store.users.setIcon(s.userId, icon, this.now);
+  }
+
+  /** The language the user reads the pages in: `en` or `ja`, or '' to follow their browser. */
+  async setLanguage(s: LiveSession, language: string): Promise<void> {
+    await this.d.store.users.setLanguage(s.userId, checkLanguage(language));
   }
 
   sweep(now: number): void {

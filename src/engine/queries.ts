@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Bot, MemberView, Membership, Message, Room } from '../core/model.js';
+import type { Bot, Language, MemberView, Membership, Message, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { searchTerms } from '../core/search.js';
 import type { Clock } from '../core/time.js';
@@ -391,6 +391,11 @@ export class Queries {
   /** The user's own email, for their profile page alone: nobody else is ever shown it. */
   async ownEmail(userId: number): Promise<string | null> {
     return (await this.store.users.byId(userId))?.email ?? null;
+  }
+
+  /** The language the user chose for the pages; null when they follow their browser. */
+  async languageOf(userId: number): Promise<Language | null> {
+    return (await this.store.users.byId(userId))?.language ?? null;
   }
 
   /** A registered user's public page (spec 8: `/<username>`); nothing for guests or nobody. */

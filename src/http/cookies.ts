@@ -25,3 +25,15 @@ export function sessionCookie(secret: string, secure: boolean): string {
 export function clearedSessionCookie(): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
 }
+
+/** The language a visitor chose with the footer's switch (the pages' choice; nothing secret). */
+export const LANGUAGE_COOKIE = 'lang';
+const ONE_YEAR = 365 * 24 * 60 * 60;
+
+export function languageCookie(language: string, secure: boolean): string {
+  return `${LANGUAGE_COOKIE}=${language}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR}${secure ? '; Secure' : ''}`;
+}
+
+export function clearedLanguageCookie(): string {
+  return `${LANGUAGE_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+}
