@@ -103,9 +103,10 @@ describe('web pages', () => {
       r.text,
       /<time datetime="[^"]+" title="\w+day, \w+ \d{1,2}, \d{4}, \d{1,2}:\d{2}(am|pm) \([\w/]+\)">\d{1,2}:\d{2}(am|pm)<\/time>/,
     );
+    // A line said today is divided off as "Today", with the full date in the divider's title.
     assert.match(
       r.text,
-      /<li class="day-divider" role="separator">\s*<time datetime="\d{4}-\d{2}-\d{2}">\w+day,/,
+      /<li class="day-divider" role="separator">\s*<time datetime="\d{4}-\d{2}-\d{2}" title="\w+day, \w+ \d{1,2}, \d{4}"\s*>Today<\/time/,
     );
     assert.match(r.text, /Times are in <span class="zone-name">Asia\/Tokyo<\/span>/);
     assert.match(r.text, /<h2 id="chatters-heading">1 chatter<\/h2>/);

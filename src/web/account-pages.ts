@@ -1,5 +1,8 @@
+import { LANGUAGES, type Language } from '../core/model.js';
 import { html } from './html.js';
 import { DEFAULT_TIMEZONE } from '../core/validation.js';
+import { LANGUAGE_NAMES } from './i18n/catalog.js';
+import type { Translator } from './i18n/translator.js';
 import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
 
@@ -13,17 +16,18 @@ function errorBox(error: string | undefined) {
   return error ? html`<p class="form-error" role="alert">${error}</p>` : '';
 }
 
-export function signInPage(next: string, state: FormState = {}): Page {
+export function signInPage(tr: Translator, next: string, state: FormState = {}): Page {
   return {
     status: state.status ?? 200,
     body: page({
-      title: 'Sign in — Lingr',
+      tr,
+      title: `${tr.t('nav.signIn')} — Lingr`,
       body: html`<main class="form-page">
-        <h1>Sign in</h1>
+        <h1>${tr.t('nav.signIn')}</h1>
         ${errorBox(state.error)}
         <form method="post" action="/signin" class="stacked">
           <input type="hidden" name="next" value="${next}" />
-          <label for="username">Username</label>
+          <label for="username">${tr.t('form.username')}</label>
           <input
             id="username"
             name="username"
@@ -32,7 +36,7 @@ export function signInPage(next: string, state: FormState = {}): Page {
             maxlength="40"
             value="${state.values?.username ?? ''}"
           />
-          <label for="password">Password</label>
+          <label for="password">${tr.t('form.password')}</label>
           <input
             id="password"
             name="password"
@@ -41,9 +45,13 @@ export function signInPage(next: string, state: FormState = {}): Page {
             required
             maxlength="1024"
           />
-          <button type="submit">Sign in</button>
+          <button type="submit">${tr.t('nav.signIn')}</button>
         </form>
-        <p>New here? <a href="${withNext('/signup', next)}">Create an account</a>.</p>
+        <p>
+          ${tr.h('signIn.newHere', {
+            link: html`<a href="${withNext('/signup', next)}">${tr.t('signIn.createAccount')}</a>`,
+          })}
+        </p>
       </main>`,
     }),
   };
@@ -54,17 +62,18 @@ const withNext = (path: string, next: string) =>
   next === '/' ? path : `${path}?next=${encodeURIComponent(next)}`;
 
 /** The sign-up form; `next` is where the new account goes once made (an invitation link, say). */
-export function signUpPage(state: FormState = {}, next = '/'): Page {
+export function signUpPage(tr: Translator, state: FormState = {}, next = '/'): Page {
   return {
     status: state.status ?? 200,
     body: page({
-      title: 'Sign up — Lingr',
+      tr,
+      title: `${tr.t('nav.signUp')} — Lingr`,
       body: html`<main class="form-page">
-        <h1>Create your account</h1>
+        <h1>${tr.t('signUp.heading')}</h1>
         ${errorBox(state.error)}
         <form method="post" action="/signup" class="stacked">
           ${next === '/' ? '' : html`<input type="hidden" name="next" value="${next}" />`}
-          <label for="username">Username</label>
+          <label for="username">${tr.t('form.username')}</label>
           <input
             id="username"
             name="username"
@@ -75,10 +84,10 @@ export function signUpPage(state: FormState = {}, next = '/'): Page {
             aria-describedby="username-hint"
             value="${state.values?.username ?? ''}"
           />
-          <p id="username-hint" class="hint">Letters, digits and underscores; it names you in the API.</p>
-          <label for="name">Display name</label>
+          <p id="username-hint" class="hint">${tr.t('signUp.usernameHint')}</p>
+          <label for="name">${tr.t('form.displayName')}</label>
           <input id="name" name="name" required maxlength="50" value="${state.values?.name ?? ''}" />
-          <label for="email">Email (optional)</label>
+          <label for="email">${tr.t('form.emailOptional')}</label>
           <input
             id="email"
             name="email"
@@ -88,8 +97,8 @@ export function signUpPage(state: FormState = {}, next = '/'): Page {
             aria-describedby="email-hint"
             value="${state.values?.email ?? ''}"
           />
-          <p id="email-hint" class="hint">Only you see it; programs that sign in by email use it.</p>
-          <label for="password">Password</label>
+          <p id="email-hint" class="hint">${tr.t('signUp.emailHint')}</p>
+          <label for="password">${tr.t('form.password')}</label>
           <input
             id="password"
             name="password"
@@ -99,24 +108,46 @@ export function signUpPage(state: FormState = {}, next = '/'): Page {
             minlength="8"
             maxlength="1024"
           />
-          <button type="submit">Sign up</button>
+          <button type="submit">${tr.t('nav.signUp')}</button>
         </form>
-        <p>Have an account? <a href="${withNext('/signin', next)}">Sign in</a>.</p>
+        <p>
+          ${tr.h('signUp.haveAccount', {
+            link: html`<a href="${withNext('/signin', next)}">${tr.t('nav.signIn')}</a>`,
+          })}
+        </p>
       </main>`,
     }),
   };
 }
 
 const TIMEZONES = Intl.supportedValuesOf('timeZone');
+const zoneLabels = new Map<Language, readonly string[]>();
+
+/** Each timezone as the reader's language names it too: "Asia/Tokyo (日本標準時)". Made once per language. */
+function timezoneLabels(lang: Language): readonly string[] {
+  let labels = zoneLabels.get(lang);
+  if (!labels) {
+    labels = TIMEZONES.map((tz) => {
+      const name = new Intl.DateTimeFormat(lang, { timeZone: tz, timeZoneName: 'longGeneric' })
+        .formatToParts(0)
+        .find((p) => p.type === 'timeZoneName')?.value;
+      return name && name !== tz ? `${tz} (${name})` : tz;
+    });
+    zoneLabels.set(lang, labels);
+  }
+  return labels;
+}
 
 /** The room form: creating (`editing` undefined) or changing the settings of room `editing`. */
-export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: string): Page {
+export function roomFormPage(tr: Translator, viewer: Viewer, state: FormState = {}, editing?: string): Page {
   const v = state.values ?? {};
   const zone = v.timezone || DEFAULT_TIMEZONE;
-  const title = editing ? 'Room settings' : 'Create a room';
+  const title = tr.t(editing ? 'room.settings' : 'roomForm.create');
+  const labels = timezoneLabels(tr.lang);
   return {
     status: state.status ?? 200,
     body: page({
+      tr,
       title: `${title} — Lingr`,
       viewer,
       body: html`<main class="form-page">
@@ -126,8 +157,8 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
           <input type="hidden" name="csrf" value="${viewer.csrfToken}" />
           ${
             editing
-              ? html`<p class="hint">This room lives at /room/${editing}; its id does not change.</p>`
-              : html`<label for="room-id">Room id</label>
+              ? html`<p class="hint">${tr.t('roomForm.idKept', { path: `/room/${editing}` })}</p>`
+              : html`<label for="room-id">${tr.t('roomForm.id')}</label>
                   <input
                     id="room-id"
                     name="id"
@@ -138,14 +169,14 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
                     value="${v.id ?? ''}"
                   />
                   <p id="room-id-hint" class="hint">
-                    Letters, digits and underscores: the room lives at /room/<em>id</em>.
+                    ${tr.h('roomForm.idHint', { path: html`/room/<em>${tr.t('roomForm.idWord')}</em>` })}
                   </p>`
           }
-          <label for="room-name">Name</label>
+          <label for="room-name">${tr.t('form.name')}</label>
           <input id="room-name" name="name" required maxlength="100" value="${v.name ?? ''}" />
-          <label for="room-blurb">Description</label>
+          <label for="room-blurb">${tr.t('roomForm.description')}</label>
           <textarea id="room-blurb" name="blurb" rows="3" maxlength="2000">${v.blurb ?? ''}</textarea>
-          <label for="room-tags">Tags</label>
+          <label for="room-tags">${tr.t('roomForm.tags')}</label>
           <input
             id="room-tags"
             name="tags"
@@ -153,13 +184,16 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
             aria-describedby="room-tags-hint"
             value="${v.tags ?? ''}"
           />
-          <p id="room-tags-hint" class="hint">Separated by commas or spaces, up to 10.</p>
-          <label for="room-timezone">Timezone</label>
+          <p id="room-tags-hint" class="hint">${tr.t('roomForm.tagsHint')}</p>
+          <label for="room-timezone">${tr.t('roomForm.timezone')}</label>
           <select id="room-timezone" name="timezone">
-            ${TIMEZONES.map((tz) => html`<option value="${tz}" ${tz === zone ? html`selected` : ''}>${tz}</option>`)}
+            ${TIMEZONES.map(
+              (tz, i) =>
+                html`<option value="${tz}" ${tz === zone ? html`selected` : ''}>${labels[i]}</option>`,
+            )}
           </select>
           <fieldset class="visibility">
-            <legend>Who can see it</legend>
+            <legend>${tr.t('roomForm.visibility')}</legend>
             <label
               ><input
                 type="radio"
@@ -167,7 +201,7 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
                 value="public"
                 ${v.visibility === 'private' ? '' : html`checked`}
               />
-              Public: listed, anyone can read</label
+              ${tr.t('roomForm.public')}</label
             >
             <label
               ><input
@@ -176,40 +210,48 @@ export function roomFormPage(viewer: Viewer, state: FormState = {}, editing?: st
                 value="private"
                 ${v.visibility === 'private' ? html`checked` : ''}
               />
-              Private: members only</label
+              ${tr.t('roomForm.private')}</label
             >
           </fieldset>
-          <button type="submit">${editing ? 'Save settings' : 'Create room'}</button>
+          <button type="submit">${tr.t(editing ? 'roomForm.save' : 'roomForm.submit')}</button>
         </form>
       </main>`,
     }),
   };
 }
 
-/** The owner's own profile; `email` is theirs (null: none), shown to nobody else. Guests have none. */
+/**
+ * The owner's own profile; `email` is theirs (null: none), shown to nobody else. Guests have none.
+ * `language` is the language they chose for the pages (null: their browser's).
+ */
 export function settingsPage(
+  tr: Translator,
   viewer: Viewer,
   email: string | null,
+  language: Language | null,
   state: FormState & { saved?: boolean } = {},
 ): Page {
+  const chosen = state.values?.language ?? language ?? '';
   return {
     status: state.status ?? 200,
     body: page({
-      title: 'Your profile — Lingr',
+      tr,
+      title: `${tr.t('settings.heading')} — Lingr`,
       viewer,
       body: html`<main class="form-page">
-        <h1>Your profile</h1>
-        ${errorBox(state.error)} ${state.saved ? html`<p class="form-saved" role="status">Saved.</p>` : ''}
+        <h1>${tr.t('settings.heading')}</h1>
+        ${errorBox(state.error)}
+        ${state.saved ? html`<p class="form-saved" role="status">${tr.t('form.saved')}</p>` : ''}
         <form method="post" action="/settings" enctype="multipart/form-data" class="stacked">
           <input type="hidden" name="csrf" value="${viewer.csrfToken}" />
           <img
             class="profile-icon"
             src="/images/user/${encodeURIComponent(viewer.username)}/80x80.gif"
-            alt="Your icon"
+            alt="${tr.t('settings.yourIcon')}"
             width="80"
             height="80"
           />
-          <label for="profile-name">Display name</label>
+          <label for="profile-name">${tr.t('form.displayName')}</label>
           <input
             id="profile-name"
             name="name"
@@ -220,7 +262,7 @@ export function settingsPage(
           ${
             viewer.guest
               ? ''
-              : html`<label for="profile-email">Email (optional)</label>
+              : html`<label for="profile-email">${tr.t('form.emailOptional')}</label>
                   <input
                     id="profile-email"
                     name="email"
@@ -230,9 +272,19 @@ export function settingsPage(
                     aria-describedby="profile-email-hint"
                     value="${state.values?.email ?? email ?? ''}"
                   />
-                  <p id="profile-email-hint" class="hint">Only you see it. Leave it empty to have none.</p>`
+                  <p id="profile-email-hint" class="hint">${tr.t('settings.emailHint')}</p>`
           }
-          <label for="profile-icon">Icon</label>
+          <label for="profile-language">${tr.t('settings.language')}</label>
+          <select id="profile-language" name="language">
+            <option value="" ${chosen === '' ? html`selected` : ''}>${tr.t('settings.languageAuto')}</option>
+            ${LANGUAGES.map(
+              (lang) =>
+                html`<option value="${lang}" lang="${lang}" ${chosen === lang ? html`selected` : ''}>
+                  ${LANGUAGE_NAMES[lang]}
+                </option>`,
+            )}
+          </select>
+          <label for="profile-icon">${tr.t('settings.icon')}</label>
           <input
             id="profile-icon"
             name="icon"
@@ -240,10 +292,8 @@ export function settingsPage(
             accept="image/png,image/jpeg,image/gif,image/webp"
             aria-describedby="icon-hint"
           />
-          <p id="icon-hint" class="hint">
-            PNG, JPEG, GIF or WebP, up to 256 KB. Without one you get a pattern drawn from your name.
-          </p>
-          <button type="submit">Save</button>
+          <p id="icon-hint" class="hint">${tr.t('settings.iconHint')}</p>
+          <button type="submit">${tr.t('form.save')}</button>
         </form>
       </main>`,
     }),
@@ -251,18 +301,21 @@ export function settingsPage(
 }
 
 /** What a guest gets instead of the room form: rooms need an owner with an account. */
-export function signUpToCreatePage(viewer: Viewer, detail: string): Page {
+export function signUpToCreatePage(tr: Translator, viewer: Viewer, detail: string): Page {
   return {
     status: 403,
     body: page({
-      title: 'Sign up to create rooms — Lingr',
+      tr,
+      title: `${tr.t('guest.roomsTitle')} — Lingr`,
       viewer,
       body: html`<main class="notice">
-        <h1>Rooms need an account</h1>
+        <h1>${tr.t('guest.roomsHeading')}</h1>
         <p>${detail}</p>
         <p>
-          <a class="button" href="/signup?next=%2Frooms%2Fnew">Sign up</a> or
-          <a href="/signin?next=/rooms/new">sign in</a>
+          ${tr.h('guest.signUpOrIn', {
+            signUp: html`<a class="button" href="/signup?next=%2Frooms%2Fnew">${tr.t('nav.signUp')}</a>`,
+            signIn: html`<a href="/signin?next=/rooms/new">${tr.t('guest.signIn')}</a>`,
+          })}
         </p>
       </main>`,
     }),

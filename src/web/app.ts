@@ -1,4 +1,5 @@
 import { html } from './html.js';
+import type { Translator } from './i18n/translator.js';
 import { page } from './layout.js';
 import type { Page } from './pages.js';
 import { encodePng } from './png.js';
@@ -91,17 +92,18 @@ export const MANIFEST = JSON.stringify({
  * What the service worker shows for a page it cannot fetch. Everything it needs is in the worker's cache;
  * the app script reloads it when the browser is back online.
  */
-export function offlinePage(): Page {
+export function offlinePage(tr: Translator): Page {
   return {
     status: 200,
     body: page({
-      title: 'You are offline — Lingr',
+      tr,
+      title: `${tr.t('offline.heading')} — Lingr`,
       body: html`<main class="notice offline">
         <img class="offline-icon" src="${ICONS[0].path}" alt="" width="96" height="96" />
-        <h1>You are offline</h1>
-        <p>Lingr will reconnect when you are back.</p>
-        <p class="hint">This page reloads itself as soon as your connection returns.</p>
-        <p><a class="button" href="/">Try again</a></p>
+        <h1>${tr.t('offline.heading')}</h1>
+        <p>${tr.t('offline.text')}</p>
+        <p class="hint">${tr.t('offline.hint')}</p>
+        <p><a class="button" href="/">${tr.t('offline.retry')}</a></p>
       </main>`,
     }),
   };

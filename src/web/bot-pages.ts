@@ -1,8 +1,9 @@
 import type { Bot, BotFailure, Room } from '../core/model.js';
 import { botVerifier } from '../engine/bot-credentials.js';
 import type { BotView } from '../engine/bots.js';
-import { botBadge, botIconOf, botPath, plural } from './fragments.js';
+import { botBadge, botIconOf, botPath, visuallyHidden } from './fragments.js';
 import { html, type SafeHtml } from './html.js';
+import type { Translator } from './i18n/translator.js';
 import { page, type Viewer } from './layout.js';
 import type { Page } from './pages.js';
 
@@ -11,8 +12,8 @@ export interface BotFormState {
   error?: string;
   status?: number;
   values?: Record<string, string>;
-  /** What the last action did (a bot deleted). */
-  notice?: string;
+  /** The bot just deleted, to say so. */
+  deleted?: string;
 }
 
 /** One of the viewer's bots in their list. */
@@ -55,8 +56,10 @@ const csrfField = (viewer: Viewer): SafeHtml =>
 const errorBox = (error: string | undefined) =>
   error ? html`<p class="form-error" role="alert">${error}</p>` : '';
 
-export const statusBadge = (online: boolean): SafeHtml =>
-  html`<span class="status ${online ? 'online' : 'offline'}">${online ? 'online' : 'offline'}</span>`;
+export function statusBadge(tr: Translator, online: boolean): SafeHtml {
+  const state = online ? 'online' : 'offline';
+  return html`<span class="status ${state}">${tr.t(`status.${state}`)}</span>`;
+}
 
 /** A moment as bot owners compare it with their own logs: UTC, to the second. */
 function utcTime(ms: number): SafeHtml {
@@ -65,18 +68,21 @@ function utcTime(ms: number): SafeHtml {
 }
 
 /** Signed-in people who are guests get the way to an account instead of bots. */
-export function botsNeedAccountPage(viewer: Viewer): Page {
+export function botsNeedAccountPage(tr: Translator, viewer: Viewer): Page {
   return {
     status: 403,
     body: page({
-      title: 'Sign up to make bots — Lingr',
+      tr,
+      title: `${tr.t('guest.botsTitle')} — Lingr`,
       viewer,
       body: html`<main class="notice">
-        <h1>Bots need an account</h1>
-        <p>Guests cannot register bots. Sign up to make one: it answers in your rooms.</p>
+        <h1>${tr.t('guest.botsHeading')}</h1>
+        <p>${tr.t('guest.botsText')}</p>
         <p>
-          <a class="button" href="/signup?next=%2Fbots">Sign up</a> or
-          <a href="/signin?next=/bots">sign in</a>
+          ${tr.h('guest.signUpOrIn', {
+            signUp: html`<a class="button" href="/signup?next=%2Fbots">${tr.t('nav.signUp')}</a>`,
+            signIn: html`<a href="/signin?next=/bots">${tr.t('guest.signIn')}</a>`,
+          })}
         </p>
       </main>`,
     }),
@@ -84,27 +90,34 @@ export function botsNeedAccountPage(viewer: Viewer): Page {
 }
 
 /** The viewer's bots and the form that registers a new one. */
-export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotFormState = {}): Page {
+export function botsPage(
+  tr: Translator,
+  viewer: Viewer,
+  bots: readonly OwnBot[],
+  state: BotFormState = {},
+): Page {
   const v = state.values ?? {};
   return {
     status: state.status ?? 200,
     body: page({
-      title: 'Your bots — Lingr',
+      tr,
+      title: `${tr.t('bots.yours')} — Lingr`,
       viewer,
       body: html`<main class="bots">
-        <h1>Your bots</h1>
-        <p class="hint">
-          A bot is a program on your own server: Lingr sends it every line said in its rooms, and it answers
-          as itself. Add a bot to a room you own from the bot’s page.
-        </p>
-        ${state.notice ? html`<p class="form-saved" role="status">${state.notice}</p>` : ''}
+        <h1>${tr.t('bots.yours')}</h1>
+        <p class="hint">${tr.t('bots.intro')}</p>
+        ${
+          state.deleted
+            ? html`<p class="form-saved" role="status">${tr.t('bots.deleted', { bot: state.deleted })}</p>`
+            : ''
+        }
         <div class="bots-layout">
           <section aria-labelledby="own-bots-heading">
-            <h2 id="own-bots-heading">${plural(bots.length, 'bot')}</h2>
+            <h2 id="own-bots-heading">${tr.t('bots.count', { count: bots.length })}</h2>
             ${
               bots.length === 0
-                ? html`<p class="empty card">You have no bots yet. Register one with the form.</p>`
-                : html`<ul class="bot-list" aria-label="Your bots">
+                ? html`<p class="empty card">${tr.t('bots.none')}</p>`
+                : html`<ul class="bot-list" aria-label="${tr.t('bots.yours')}">
                     ${bots.map(
                       ({ bot, online, rooms }) =>
                         html`<li data-bot="${bot.id}">
@@ -114,9 +127,9 @@ export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotForm
                             <span class="bot-id">${bot.id}</span>
                           </span>
                           <span class="facts">
-                            ${statusBadge(online)}
+                            ${statusBadge(tr, online)}
                             <span class="rooms"
-                              >${rooms === 0 ? 'in no room' : `in ${plural(rooms, 'room')}`}</span
+                              >${rooms === 0 ? tr.t('bots.inNoRoom') : tr.t('bots.inRooms', { count: rooms })}</span
                             >
                           </span>
                         </li>`,
@@ -125,11 +138,11 @@ export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotForm
             }
           </section>
           <section class="card" aria-labelledby="new-bot-heading">
-            <h2 id="new-bot-heading">New bot</h2>
+            <h2 id="new-bot-heading">${tr.t('bots.new')}</h2>
             ${errorBox(state.error)}
             <form method="post" action="/bots" enctype="multipart/form-data" class="stacked">
               ${csrfField(viewer)}
-              <label for="bot-id">Bot id</label>
+              <label for="bot-id">${tr.t('bots.id')}</label>
               <input
                 id="bot-id"
                 name="id"
@@ -141,12 +154,11 @@ export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotForm
                 value="${v.id ?? ''}"
               />
               <p id="bot-id-hint" class="hint">
-                Letters, digits and underscores; it names the bot in the API and at /bot/<em>id</em>, for
-                good.
+                ${tr.h('bots.idHint', { path: html`/bot/<em>${tr.t('roomForm.idWord')}</em>` })}
               </p>
-              <label for="bot-name">Name</label>
+              <label for="bot-name">${tr.t('form.name')}</label>
               <input id="bot-name" name="name" required maxlength="50" value="${v.name ?? ''}" />
-              <label for="bot-callback">Callback URL (optional)</label>
+              <label for="bot-callback">${tr.t('bots.callbackOptional')}</label>
               <input
                 id="bot-callback"
                 name="callback_url"
@@ -156,11 +168,8 @@ export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotForm
                 aria-describedby="bot-callback-hint"
                 value="${v.callback_url ?? ''}"
               />
-              <p id="bot-callback-hint" class="hint">
-                Where Lingr POSTs the lines of the bot’s rooms. Without one the bot is offline and can only
-                speak through the API.
-              </p>
-              <label for="bot-icon">Icon (optional)</label>
+              <p id="bot-callback-hint" class="hint">${tr.t('bots.callbackHint')}</p>
+              <label for="bot-icon">${tr.t('bots.iconOptional')}</label>
               <input
                 id="bot-icon"
                 name="icon"
@@ -168,8 +177,8 @@ export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotForm
                 accept="${ICON_ACCEPT}"
                 aria-describedby="bot-icon-hint"
               />
-              <p id="bot-icon-hint" class="hint">PNG, JPEG, GIF or WebP, up to 256 KB.</p>
-              <button type="submit">Register bot</button>
+              <p id="bot-icon-hint" class="hint">${tr.t('bots.iconHint')}</p>
+              <button type="submit">${tr.t('bots.register')}</button>
             </form>
           </section>
         </div>
@@ -178,37 +187,41 @@ export function botsPage(viewer: Viewer, bots: readonly OwnBot[], state: BotForm
   };
 }
 
-function doneNotice(done: BotDone, rooms: readonly Room[]): SafeHtml | string {
+function doneNotice(tr: Translator, done: BotDone, rooms: readonly Room[]): SafeHtml | string {
   const nameOf = (id: string) => rooms.find((r) => r.id === id)?.name ?? id;
   const say = (text: string) => html`<p class="form-saved" role="status">${text}</p>`;
-  if (done.created) return say('Your bot is registered. Keep its secret to yourself: it speaks as the bot.');
-  if (done.saved) return say('Saved.');
-  if (done.secret) return say('A new secret is ready; the old one and its verifier no longer work.');
-  if (done.added) return say(`The bot is now in ${nameOf(done.added)}.`);
-  if (done.removed) return say(`The bot is no longer in ${done.removed}.`);
+  if (done.created) return say(tr.t('bot.created'));
+  if (done.saved) return say(tr.t('form.saved'));
+  if (done.secret) return say(tr.t('bot.newSecret'));
+  if (done.added) return say(tr.t('bot.added', { room: nameOf(done.added) }));
+  if (done.removed) return say(tr.t('bot.removed', { room: done.removed }));
   return '';
 }
 
-function roomsSection(input: BotPageInput): SafeHtml {
+function roomsSection(tr: Translator, input: BotPageInput): SafeHtml {
   const { view, viewer, addable, removable } = input;
   const { bot, rooms } = view;
   return html`<section class="card" aria-labelledby="bot-rooms-heading">
-    <h2 id="bot-rooms-heading">${rooms.length === 0 ? 'Rooms' : `In ${plural(rooms.length, 'room')}`}</h2>
+    <h2 id="bot-rooms-heading">
+      ${rooms.length === 0 ? tr.t('bot.rooms') : tr.t('bot.inRooms', { count: rooms.length })}
+    </h2>
     ${
       rooms.length === 0
-        ? html`<p class="empty">Not in any room you can see yet.</p>`
-        : html`<ul class="bot-rooms" aria-label="Rooms">
+        ? html`<p class="empty">${tr.t('bot.noRooms')}</p>`
+        : html`<ul class="bot-rooms" aria-label="${tr.t('bot.rooms')}">
             ${rooms.map(
               (room) =>
                 html`<li data-room="${room.id}">
                   <a href="/room/${room.id}">${room.name}</a>
-                  ${room.isPublic ? '' : html`<span class="private">private</span>`}
+                  ${room.isPublic ? '' : html`<span class="private">${tr.t('room.private')}</span>`}
                   ${
                     viewer && removable.has(room.id)
                       ? html`<form method="post" action="${botPath(bot.id)}/rooms/remove">
                           ${csrfField(viewer)}<input type="hidden" name="room" value="${room.id}" />
                           <button type="submit" class="secondary remove">
-                            Remove<span class="visually-hidden"> from ${room.name}</span>
+                            ${tr.h('bot.removeFrom', {
+                              room: visuallyHidden(tr.t('bot.removeFromRoom', { room: room.name })),
+                            })}
                           </button>
                         </form>`
                       : ''
@@ -220,34 +233,34 @@ function roomsSection(input: BotPageInput): SafeHtml {
     ${
       viewer && !viewer.guest && input.ownsRooms
         ? addable.length === 0
-          ? html`<p class="hint">It is in every room you own.</p>`
+          ? html`<p class="hint">${tr.t('bot.inEveryRoom')}</p>`
           : html`<form method="post" action="${botPath(bot.id)}/rooms/add" class="add-to-room">
               ${csrfField(viewer)}
-              <label for="add-room">Add to a room</label>
+              <label for="add-room">${tr.t('bot.addToRoom')}</label>
               <select id="add-room" name="room" required>
                 ${addable.map((r) => html`<option value="${r.id}">${r.name}</option>`)}
               </select>
-              <button type="submit">Add</button>
+              <button type="submit">${tr.t('members.add')}</button>
             </form>`
         : viewer && !viewer.guest
-          ? html`<p class="hint">Owners of rooms add bots to them here.</p>`
+          ? html`<p class="hint">${tr.t('bot.ownersAdd')}</p>`
           : ''
     }
   </section>`;
 }
 
-function settingsSection(view: BotView, viewer: Viewer, state: BotFormState = {}): SafeHtml {
+function settingsSection(tr: Translator, view: BotView, viewer: Viewer, state: BotFormState = {}): SafeHtml {
   const { bot } = view;
   const v = state.values ?? {};
   const enabled = v.enabled === undefined ? bot.enabled : v.enabled === 'yes';
   return html`<section class="card" aria-labelledby="bot-settings-heading">
-    <h2 id="bot-settings-heading">Settings</h2>
+    <h2 id="bot-settings-heading">${tr.t('bot.settings')}</h2>
     ${errorBox(state.error)}
     <form method="post" action="${botPath(bot.id)}/edit" enctype="multipart/form-data" class="stacked">
       ${csrfField(viewer)}
-      <label for="bot-name">Name</label>
+      <label for="bot-name">${tr.t('form.name')}</label>
       <input id="bot-name" name="name" required maxlength="50" value="${v.name ?? bot.name}" />
-      <label for="bot-callback">Callback URL</label>
+      <label for="bot-callback">${tr.t('bot.callback')}</label>
       <input
         id="bot-callback"
         name="callback_url"
@@ -257,20 +270,20 @@ function settingsSection(view: BotView, viewer: Viewer, state: BotFormState = {}
         aria-describedby="bot-callback-hint"
         value="${v.callback_url ?? bot.callbackUrl ?? ''}"
       />
-      <p id="bot-callback-hint" class="hint">Empty: the bot hears nothing and shows as offline.</p>
+      <p id="bot-callback-hint" class="hint">${tr.t('bot.callbackEmpty')}</p>
       <label class="check"
-        ><input type="checkbox" name="enabled" value="yes" ${enabled ? html`checked` : ''} /> Switched on: it
-        hears its rooms and may speak</label
+        ><input type="checkbox" name="enabled" value="yes" ${enabled ? html`checked` : ''} />
+        ${tr.t('bot.switchedOn')}</label
       >
-      <label for="bot-icon">New icon</label>
+      <label for="bot-icon">${tr.t('bot.newIcon')}</label>
       <input id="bot-icon" name="icon" type="file" accept="${ICON_ACCEPT}" aria-describedby="bot-icon-hint" />
-      <p id="bot-icon-hint" class="hint">PNG, JPEG, GIF or WebP, up to 256 KB.</p>
-      <button type="submit">Save</button>
+      <p id="bot-icon-hint" class="hint">${tr.t('bots.iconHint')}</p>
+      <button type="submit">${tr.t('form.save')}</button>
     </form>
   </section>`;
 }
 
-function credentialsSection(input: BotPageInput, viewer: Viewer): SafeHtml {
+function credentialsSection(tr: Translator, input: BotPageInput, viewer: Viewer): SafeHtml {
   const { bot, rooms } = input.view;
   const verifier = botVerifier(bot.id, bot.secret);
   const room = rooms[0]?.id ?? 'ROOM_ID';
@@ -282,41 +295,40 @@ function credentialsSection(input: BotPageInput, viewer: Viewer): SafeHtml {
   ].join('\n');
   const reveal = input.done?.created || input.done?.secret;
   return html`<section class="card credentials" aria-labelledby="bot-secret-heading">
-    <h2 id="bot-secret-heading">Secret and verifier</h2>
+    <h2 id="bot-secret-heading">${tr.t('bot.secretHeading')}</h2>
     <details class="secret" ${reveal ? html`open` : ''}>
-      <summary>Show the secret</summary>
-      <code class="token" aria-label="Secret">${bot.secret}</code>
+      <summary>${tr.t('bot.showSecret')}</summary>
+      <code class="token" aria-label="${tr.t('bot.secret')}">${bot.secret}</code>
     </details>
-    <p class="hint">Calls to the callback carry X-Lingr-Signature, an HMAC-SHA256 of the body keyed by it.</p>
-    <p class="label">Verifier <span class="hint">sha1(bot id + secret)</span></p>
-    <code class="token" aria-label="Verifier">${verifier}</code>
-    <p class="label">Say something as the bot</p>
+    <p class="hint">${tr.t('bot.signatureHint')}</p>
+    <p class="label">${tr.t('bot.verifier')} <span class="hint">${tr.t('bot.verifierFormula')}</span></p>
+    <code class="token" aria-label="${tr.t('bot.verifier')}">${verifier}</code>
+    <p class="label">${tr.t('bot.sayAsBot')}</p>
     <pre class="snippet"><code>${example}</code></pre>
     <form method="post" action="${botPath(bot.id)}/secret" class="confirmed">
       ${csrfField(viewer)}
       <label class="check"
-        ><input type="checkbox" name="confirm" value="yes" required /> The old secret stops working at
-        once</label
+        ><input type="checkbox" name="confirm" value="yes" required /> ${tr.t('bot.oldSecretStops')}</label
       >
-      <button type="submit" class="secondary">Regenerate secret</button>
+      <button type="submit" class="secondary">${tr.t('bot.regenerate')}</button>
     </form>
   </section>`;
 }
 
-function failuresSection(failures: readonly BotFailure[]): SafeHtml {
+function failuresSection(tr: Translator, failures: readonly BotFailure[]): SafeHtml {
   return html`<section class="card" aria-labelledby="bot-failures-heading">
-    <h2 id="bot-failures-heading">Recent failures</h2>
+    <h2 id="bot-failures-heading">${tr.t('bot.failures')}</h2>
     ${
       failures.length === 0
-        ? html`<p class="empty">None: every call to the callback was answered.</p>`
+        ? html`<p class="empty">${tr.t('bot.noFailures')}</p>`
         : html`<div class="table-scroll">
             <table class="failures">
               <thead>
                 <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Room</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Reason</th>
+                  <th scope="col">${tr.t('bot.failureTime')}</th>
+                  <th scope="col">${tr.t('bot.failureRoom')}</th>
+                  <th scope="col">${tr.t('bot.failureEvent')}</th>
+                  <th scope="col">${tr.t('bot.failureReason')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -336,55 +348,60 @@ function failuresSection(failures: readonly BotFailure[]): SafeHtml {
   </section>`;
 }
 
-function deleteSection(bot: Bot, viewer: Viewer): SafeHtml {
+function deleteSection(tr: Translator, bot: Bot, viewer: Viewer): SafeHtml {
   return html`<section class="card" aria-labelledby="bot-delete-heading">
-    <h2 id="bot-delete-heading">Delete</h2>
+    <h2 id="bot-delete-heading">${tr.t('bot.deleteHeading')}</h2>
     <form method="post" action="${botPath(bot.id)}/delete" class="confirmed">
       ${csrfField(viewer)}
       <label class="check"
-        ><input type="checkbox" name="confirm" value="yes" required /> Delete ${bot.name}: it leaves its
-        rooms; its lines stay</label
+        ><input type="checkbox" name="confirm" value="yes" required />
+        ${tr.t('bot.deleteConfirm', { bot: bot.name })}</label
       >
-      <button type="submit" class="danger">Delete bot</button>
+      <button type="submit" class="danger">${tr.t('bot.delete')}</button>
     </form>
   </section>`;
 }
 
 /** A bot's public page; its owner also gets its settings, credentials and failures. */
-export function botPage(input: BotPageInput): Page {
+export function botPage(tr: Translator, input: BotPageInput): Page {
   const { view, viewer } = input;
   const { bot, owner } = view;
   const manage = view.mayEdit && viewer !== undefined;
   return {
     status: input.edit?.status ?? 200,
     body: page({
-      title: `${bot.name} (bot) — Lingr`,
+      tr,
+      title: `${tr.t('bot.title', { bot: bot.name })} — Lingr`,
       viewer,
       body: html`<main class="bot-page">
-        ${manage ? html`<p class="crumbs"><a href="/bots">← Your bots</a></p>` : ''}
+        ${manage ? html`<p class="crumbs"><a href="/bots">← ${tr.t('bots.yours')}</a></p>` : ''}
         <header class="bot-head">
           <img class="bot-icon" src="${botIconOf(bot.id, '80x80')}" alt="" width="80" height="80" />
           <div>
-            <h1>${bot.name} ${botBadge()}</h1>
+            <h1>${bot.name} ${botBadge(tr)}</h1>
             <p class="facts">
-              <span class="bot-id">${bot.id}</span> ${statusBadge(view.online)}
-              ${manage && !bot.enabled ? html`<span class="hint">switched off</span>` : ''}
+              <span class="bot-id">${bot.id}</span> ${statusBadge(tr, view.online)}
+              ${manage && !bot.enabled ? html`<span class="hint">${tr.t('bot.switchedOff')}</span>` : ''}
             </p>
             <p class="owner">
-              ${owner ? html`Made by <a href="/${owner.username}">${owner.name}</a>` : 'Added by the operator'}
+              ${
+                owner
+                  ? tr.h('bot.madeBy', { owner: html`<a href="/${owner.username}">${owner.name}</a>` })
+                  : tr.t('bot.byOperator')
+              }
             </p>
           </div>
         </header>
-        ${doneNotice(input.done ?? {}, view.rooms)}
+        ${doneNotice(tr, input.done ?? {}, view.rooms)}
         <div class="bot-layout${manage ? ' managed' : ''}">
           <div class="column">
-            ${roomsSection(input)} ${manage ? credentialsSection(input, viewer) : ''}
-            ${manage && view.failures ? failuresSection(view.failures) : ''}
+            ${roomsSection(tr, input)} ${manage ? credentialsSection(tr, input, viewer) : ''}
+            ${manage && view.failures ? failuresSection(tr, view.failures) : ''}
           </div>
           ${
             manage
               ? html`<div class="column">
-                  ${settingsSection(view, viewer, input.edit)} ${deleteSection(bot, viewer)}
+                  ${settingsSection(tr, view, viewer, input.edit)} ${deleteSection(tr, bot, viewer)}
                 </div>`
               : ''
           }

@@ -17,6 +17,7 @@ import {
 } from './bot-pages.js';
 import { botPath } from './fragments.js';
 import { identicon } from './identicon.js';
+import type { Translator } from './i18n/translator.js';
 import type { Viewer } from './layout.js';
 import { viewerOf, type Page, type Visitor, type WebPages } from './pages.js';
 
@@ -78,8 +79,8 @@ export function botRoutes(kit: BotsKit) {
   const { chat, pages } = kit;
   const { bots, queries } = chat;
 
-  const problem = (res: ServerResponse, err: ChatError) =>
-    kit.sendPage(res, pages.problem(STATUS[err.code] ?? 400, err.detail));
+  const problem = (tr: Translator, res: ServerResponse, err: ChatError) =>
+    kit.sendPage(res, pages.problem(tr, STATUS[err.code] ?? 400, tr.error(err)));
 
   const ownBots = async (userId: number): Promise<OwnBot[]> => {
     const owned: OwnBot[] = [];
@@ -90,11 +91,12 @@ export function botRoutes(kit: BotsKit) {
     return owned;
   };
 
-  const listPage = async (visitor: Visitor, state: BotFormState = {}): Promise<Page> =>
-    botsPage(pageViewer(visitor), await ownBots(visitor.session.userId), state);
+  const listPage = async (tr: Translator, visitor: Visitor, state: BotFormState = {}): Promise<Page> =>
+    botsPage(tr, pageViewer(visitor), await ownBots(visitor.session.userId), state);
 
   /** The bot's page as `visitor` sees it; undefined for a bot that is not there. */
   const showBot = async (
+    tr: Translator,
     id: string,
     visitor: Visitor | undefined,
     done: BotDone = {},
@@ -111,7 +113,7 @@ export function botRoutes(kit: BotsKit) {
         .filter((r) => view.mayEdit || (userId !== undefined && r.ownerId === userId))
         .map((r) => r.id),
     );
-    return botPage({
+    return botPage(tr, {
       view,
       viewer: viewerOf(visitor),
       addable: owned.filter((r) => !inRooms.has(r.id)),
@@ -124,6 +126,7 @@ export function botRoutes(kit: BotsKit) {
   };
 
   const register = async (
+    tr: Translator,
     res: ServerResponse,
     visitor: Visitor,
     form: Map<string, string>,
@@ -146,12 +149,13 @@ export function botRoutes(kit: BotsKit) {
       if (!(err instanceof ChatError)) throw err;
       kit.sendPage(
         res,
-        await listPage(visitor, { error: err.detail, status: STATUS[err.code] ?? 400, values }),
+        await listPage(tr, visitor, { error: tr.error(err), status: STATUS[err.code] ?? 400, values }),
       );
     }
   };
 
   const edit = async (
+    tr: Translator,
     res: ServerResponse,
     visitor: Visitor,
     id: string,
@@ -177,13 +181,14 @@ export function botRoutes(kit: BotsKit) {
       if (!(err instanceof ChatError)) throw err;
       // Only its owner gets the form back; anyone else (or a bot gone meanwhile) the plain refusal.
       const mine = (await bots.byId(id))?.ownerId === visitor.session.userId;
-      if (err.code !== ErrorCode.invalidParameter || !mine) return problem(res, err);
-      kit.sendPage(res, await showBot(id, visitor, {}, { error: err.detail, status: 400, values }));
+      if (err.code !== ErrorCode.invalidParameter || !mine) return problem(tr, res, err);
+      kit.sendPage(res, await showBot(tr, id, visitor, {}, { error: tr.error(err), status: 400, values }));
     }
   };
 
   /** Posts that act and go back to the bot's page saying what they did. */
   const act = async (
+    tr: Translator,
     res: ServerResponse,
     visitor: Visitor,
     id: string,
@@ -215,15 +220,15 @@ export function botRoutes(kit: BotsKit) {
       kit.redirect(res, `${botPath(id)}?removed=${encodeURIComponent(room)}`);
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      problem(res, err);
+      problem(tr, res, err);
     }
   };
 
   return {
     /** GET /images/bot/ID/SIZE.gif: the uploaded icon, else one drawn from the id; 404 for no such bot. */
-    async icon(res: ServerResponse, id: string, file: string): Promise<void> {
+    async icon(tr: Translator, res: ServerResponse, id: string, file: string): Promise<void> {
       const bot = ID_PATTERN.test(id) && ICON_FILE.test(file) ? await bots.byId(id) : undefined;
-      if (!bot) return kit.sendPage(res, pages.notFound(`There is no bot “${id}”.`));
+      if (!bot) return kit.sendPage(res, pages.notFound(tr, tr.t('notFound.bot', { bot: id })));
       const uploaded = await bots.icon(bot.id);
       if (uploaded) return kit.sendAsset(res, uploaded.type, uploaded.bytes, true);
       kit.sendAsset(res, 'image/svg+xml', identicon(`bot/${bot.id}`), false);
@@ -231,6 +236,7 @@ export function botRoutes(kit: BotsKit) {
 
     /** GET /bots and /bot/ID; false for any other path. */
     async get(
+      tr: Translator,
       res: ServerResponse,
       parts: readonly string[],
       query: Map<string, string>,
@@ -238,11 +244,13 @@ export function botRoutes(kit: BotsKit) {
     ): Promise<boolean> {
       if (parts.length === 1 && parts[0] === 'bots') {
         if (!visitor) kit.redirect(res, '/signin?next=/bots');
-        else if (visitor.session.guest) kit.sendPage(res, botsNeedAccountPage(pageViewer(visitor)));
+        else if (visitor.session.guest) kit.sendPage(res, botsNeedAccountPage(tr, pageViewer(visitor)));
         else {
           const deleted = query.get('deleted');
-          const notice = deleted && ID_PATTERN.test(deleted) ? `${deleted} is deleted.` : undefined;
-          kit.sendPage(res, await listPage(visitor, notice ? { notice } : {}));
+          kit.sendPage(
+            res,
+            await listPage(tr, visitor, deleted && ID_PATTERN.test(deleted) ? { deleted } : {}),
+          );
         }
         return true;
       }
@@ -250,16 +258,17 @@ export function botRoutes(kit: BotsKit) {
       const id = parts[1] ?? '';
       try {
         if (!ID_PATTERN.test(id)) throw new ChatError(ErrorCode.notFound, `There is no bot “${id}”.`);
-        kit.sendPage(res, await showBot(id, visitor, doneOf(query)));
+        kit.sendPage(res, await showBot(tr, id, visitor, doneOf(query)));
       } catch (err) {
         if (!(err instanceof ChatError)) throw err;
-        kit.sendPage(res, pages.notFound(`There is no bot “${id}”.`));
+        kit.sendPage(res, pages.notFound(tr, tr.t('notFound.bot', { bot: id })));
       }
       return true;
     },
 
     /** POST /bots and /bot/ID/{edit,secret,delete,rooms/add,rooms/remove}; false for any other path. */
     async post(
+      tr: Translator,
       req: IncomingMessage,
       res: ServerResponse,
       parts: readonly string[],
@@ -269,8 +278,8 @@ export function botRoutes(kit: BotsKit) {
       if (parts.length === 1 && parts[0] === 'bots') {
         const visitor = await kit.poster(req, res, form, '/bots');
         if (!visitor) return true;
-        if (visitor.session.guest) kit.sendPage(res, botsNeedAccountPage(pageViewer(visitor)));
-        else await register(res, visitor, form, files.get('icon'));
+        if (visitor.session.guest) kit.sendPage(res, botsNeedAccountPage(tr, pageViewer(visitor)));
+        else await register(tr, res, visitor, form, files.get('icon'));
         return true;
       }
       const [first, id, action, sub] = parts;
@@ -281,8 +290,8 @@ export function botRoutes(kit: BotsKit) {
       if (!known) return false;
       const visitor = await kit.poster(req, res, form, botPath(id));
       if (!visitor) return true;
-      if (action === 'edit') await edit(res, visitor, id, form, files.get('icon'));
-      else await act(res, visitor, id, action === 'rooms' ? (sub as string) : (action as string), form);
+      if (action === 'edit') await edit(tr, res, visitor, id, form, files.get('icon'));
+      else await act(tr, res, visitor, id, action === 'rooms' ? (sub as string) : (action as string), form);
       return true;
     },
   };

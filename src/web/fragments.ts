@@ -1,7 +1,8 @@
 import type { Message, Room } from '../core/model.js';
 import { UNREAD_CAP } from '../engine/queries.js';
 import { html, linkify, type SafeHtml } from './html.js';
-import { clockTime, fullDate, localDate } from './time-format.js';
+import type { Translator } from './i18n/translator.js';
+import { localDate } from './time-format.js';
 
 export const iconOf = (username: string) => `/images/user/${encodeURIComponent(username)}/42x42.gif`;
 export const botIconOf = (botId: string, size = '42x42') =>
@@ -10,35 +11,38 @@ export const botPath = (botId: string) => `/bot/${encodeURIComponent(botId)}`;
 /** A line's icon: bots and people live in separate namespaces, so a bot's id may also be someone's name. */
 export const speakerIcon = (m: Pick<Message, 'type' | 'speakerId'>) =>
   m.type === 'bot' ? botIconOf(m.speakerId) : iconOf(m.speakerId);
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function tagLinks(tags: readonly string[]): SafeHtml {
+/** Words for screen readers only, such as whom a "Remove" button removes. */
+export const visuallyHidden = (text: string): SafeHtml => html`<span class="visually-hidden">${text}</span>`;
+
+export function tagLinks(tr: Translator, tags: readonly string[]): SafeHtml {
   if (tags.length === 0) return html``;
-  return html`<ul class="tags" aria-label="Tags">
+  return html`<ul class="tags" aria-label="${tr.t('tags.label')}">
     ${tags.map((t) => html`<li><a href="/tag/${encodeURIComponent(t)}">${t}</a></li>`)}
   </ul>`;
 }
 
 /** "3", or "99+" at the cap: what an unread badge says. */
 export const unreadText = (n: number): string => (n >= UNREAD_CAP ? `${UNREAD_CAP - 1}+` : String(n));
-export const unreadLabel = (n: number): string => `${unreadText(n)} unread`;
+export const unreadLabel = (tr: Translator, n: number): string => tr.t('live.unread', { n: unreadText(n) });
 
-function unreadBadge(n: number): SafeHtml {
-  return html`<span class="unread" aria-label="${unreadLabel(n)}" ${n === 0 ? html` hidden` : ''}
+function unreadBadge(tr: Translator, n: number): SafeHtml {
+  return html`<span class="unread" aria-label="${unreadLabel(tr, n)}" ${n === 0 ? html` hidden` : ''}
     >${unreadText(n)}</span
   >`;
 }
 
-function roomCard(room: Room, detail?: string, unread?: number): SafeHtml {
+function roomCard(tr: Translator, room: Room, detail?: string, unread?: number): SafeHtml {
   return html`<li class="room-card" data-room="${room.id}">
     <a class="room-name" href="/room/${room.id}">${room.name}</a>
-    ${unread === undefined ? '' : unreadBadge(unread)}
+    ${unread === undefined ? '' : unreadBadge(tr, unread)}
     ${detail ? html`<span class="detail">${detail}</span>` : ''}
-    ${room.blurb ? html`<p class="blurb">${room.blurb}</p>` : ''} ${tagLinks(room.tags)}
+    ${room.blurb ? html`<p class="blurb">${room.blurb}</p>` : ''} ${tagLinks(tr, room.tags)}
   </li>`;
 }
 
 export function roomList(
+  tr: Translator,
   rooms: readonly Room[],
   empty: string,
   detail?: (r: Room) => string,
@@ -46,29 +50,30 @@ export function roomList(
 ): SafeHtml {
   if (rooms.length === 0) return html`<p class="empty">${empty}</p>`;
   return html`<ul class="room-list">
-    ${rooms.map((r) => roomCard(r, detail?.(r), unread?.(r)))}
+    ${rooms.map((r) => roomCard(tr, r, detail?.(r), unread?.(r)))}
   </ul>`;
 }
 
 /** The speaker of a line: a bot's name comes with a badge, since anyone may name a bot like a person. */
-export function speaker(m: Pick<Message, 'type' | 'nickname'>): SafeHtml {
+export function speaker(tr: Translator, m: Pick<Message, 'type' | 'nickname'>): SafeHtml {
   const nickname = html`<span class="nickname">${m.nickname}</span>`;
-  return m.type === 'bot' ? html`<span class="speaker">${nickname} ${botBadge()}</span>` : nickname;
+  return m.type === 'bot' ? html`<span class="speaker">${nickname} ${botBadge(tr)}</span>` : nickname;
 }
 
-export const botBadge = (): SafeHtml =>
-  html`<span class="bot-badge" title="A program, not a person">bot</span>`;
+export const botBadge = (tr: Translator): SafeHtml =>
+  html`<span class="bot-badge" title="${tr.t('live.botTitle')}">${tr.t('live.bot')}</span>`;
 
 /** One line of conversation; its time links to its permalink (`page#message-ID`), named with the full date. */
 export function messageItem(
+  tr: Translator,
   m: Message,
   timeZone: string,
   permalink?: string,
   viewer?: string,
   starred = false,
 ): SafeHtml {
-  const clock = clockTime(m.createdAt, timeZone);
-  const full = `${fullDate(m.createdAt, timeZone)}, ${clock} (${timeZone})`;
+  const clock = tr.clock(m.createdAt, timeZone);
+  const full = tr.fullTime(m.createdAt, timeZone);
   return html`<li
     class="message${m.type === 'user' && m.speakerId === viewer ? ' own' : ''}${m.type === 'bot' ? ' bot' : ''}"
     id="message-${m.id}"
@@ -77,23 +82,32 @@ export function messageItem(
     ${starred ? html`data-starred="yes"` : ''}
   >
     <img class="icon" src="${speakerIcon(m)}" alt="" width="28" height="28" />
-    ${speaker(m)}
-    <a class="permalink" href="${permalink ?? ''}#message-${m.id}" aria-label="${`Permalink: ${full}`}"
+    ${speaker(tr, m)}
+    <a
+      class="permalink"
+      href="${permalink ?? ''}#message-${m.id}"
+      aria-label="${tr.t('live.permalink', { time: full })}"
       ><time datetime="${new Date(m.createdAt).toISOString()}" title="${full}">${clock}</time></a
     >
     <p class="text">${linkify(m.text)}</p>
   </li>`;
 }
 
-/** A divider before the first line of each local day, so a jump from 3:31am to 10:31pm reads as a new day. */
-export function dayDivider(ms: number, timeZone: string): SafeHtml {
+/**
+ * A divider before the first line of each local day, so a jump from 3:31am to 10:31pm reads as a new day:
+ * "Today", "Yesterday", or the date, which its title always gives.
+ */
+export function dayDivider(tr: Translator, ms: number, timeZone: string): SafeHtml {
   return html`<li class="day-divider" role="separator">
-    <time datetime="${localDate(ms, timeZone)}">${fullDate(ms, timeZone)}</time>
+    <time datetime="${localDate(ms, timeZone)}" title="${tr.fullDate(ms, timeZone)}"
+      >${tr.day(ms, timeZone)}</time
+    >
   </li>`;
 }
 
 /** Lines with a divider wherever the local day changes (and before the first). */
 export function withDayDividers(
+  tr: Translator,
   messages: readonly Message[],
   timeZone: string,
   item: (m: Message) => SafeHtml,
@@ -102,7 +116,7 @@ export function withDayDividers(
   let day = '';
   for (const m of messages) {
     const date = localDate(m.createdAt, timeZone);
-    if (date !== day) out.push(dayDivider(m.createdAt, timeZone));
+    if (date !== day) out.push(dayDivider(tr, m.createdAt, timeZone));
     day = date;
     out.push(item(m));
   }

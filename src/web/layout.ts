@@ -1,4 +1,7 @@
+import { LANGUAGES } from '../core/model.js';
 import { html, type SafeHtml } from './html.js';
+import { LANGUAGE_NAMES } from './i18n/catalog.js';
+import type { Translator } from './i18n/translator.js';
 import { assetUrl } from './static-assets.js';
 
 /** Pages run no inline script or style: everything comes from our own origin. */
@@ -25,6 +28,8 @@ export interface Viewer {
 }
 
 export interface PageInput {
+  /** The language of the page, and the path its language switch returns to. */
+  tr: Translator;
   title: string;
   body: SafeHtml;
   query?: string;
@@ -38,24 +43,52 @@ export interface PageInput {
   skipTo?: { href: string; label: string };
 }
 
-function account(viewer: Viewer | undefined): SafeHtml {
+function account(tr: Translator, viewer: Viewer | undefined): SafeHtml {
   if (!viewer)
-    return html`<nav class="account" aria-label="Account">
-      <a href="/signin">Sign in</a> <a class="button" href="/signup">Sign up</a>
+    return html`<nav class="account" aria-label="${tr.t('nav.account')}">
+      <a href="/signin">${tr.t('nav.signIn')}</a> <a class="button" href="/signup">${tr.t('nav.signUp')}</a>
     </nav>`;
-  return html`<nav class="account" aria-label="Account">
+  return html`<nav class="account" aria-label="${tr.t('nav.account')}">
     ${
       viewer.guest
-        ? html`<a href="/signup">Sign up</a>`
-        : html`<a href="/rooms/new">New room</a> <a href="/bots">Bots</a>`
+        ? html`<a href="/signup">${tr.t('nav.signUp')}</a>`
+        : html`<a href="/rooms/new">${tr.t('nav.newRoom')}</a> <a href="/bots">${tr.t('nav.bots')}</a>`
     }
     <a class="who" href="/settings">${viewer.name}</a>
     <form method="post" action="/signout">
       <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">
-        Sign out
+        ${tr.t('nav.signOut')}
       </button>
     </form>
   </nav>`;
+}
+
+/** Where the footer's language switch goes: it sets the choice, then comes back to this page. */
+export const LANGUAGE_PATH = '/settings/language';
+
+/**
+ * The footer's switch between the languages, each named in itself. Visitors follow a link that only sets a
+ * cookie; signed-in people post a form (with its token) that also keeps the choice in their settings.
+ */
+function languageSwitch(tr: Translator, viewer: Viewer | undefined): SafeHtml {
+  const choices = LANGUAGES.map((lang) => {
+    const name = LANGUAGE_NAMES[lang];
+    if (lang === tr.lang) return html`<span lang="${lang}" aria-current="true">${name}</span>`;
+    if (viewer)
+      return html`<button type="submit" class="link" name="language" value="${lang}" lang="${lang}">
+        ${name}
+      </button>`;
+    const href = `${LANGUAGE_PATH}?to=${lang}&next=${encodeURIComponent(tr.here)}`;
+    return html`<a href="${href}" lang="${lang}" hreflang="${lang}">${name}</a>`;
+  });
+  const label = tr.t('footer.language');
+  return viewer
+    ? html`<form class="languages" method="post" action="${LANGUAGE_PATH}" aria-label="${label}">
+        <input type="hidden" name="csrf" value="${viewer.csrfToken}" />
+        <input type="hidden" name="next" value="${tr.here}" />
+        ${choices}
+      </form>`
+    : html`<nav class="languages" aria-label="${label}">${choices}</nav>`;
 }
 
 /** The site's icon: the SVG where browsers take it, else /favicon.ico (also what they ask for unprompted). */
@@ -73,8 +106,9 @@ export function page(input: PageInput): string {
   const meta = Object.entries(input.meta ?? {}).map(
     ([k, v]) => html`<meta name="lingr-${k}" content="${v}" />`,
   );
+  const { tr } = input;
   return html`<!doctype html>
-    <html lang="en">
+    <html lang="${tr.lang}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -92,21 +126,24 @@ export function page(input: PageInput): string {
         <header class="site">
           <a class="brand" href="/">Lingr</a>
           <form class="search" role="search" action="/search" method="get">
-            <label for="site-search" class="visually-hidden">Search rooms and lines</label>
+            <label for="site-search" class="visually-hidden">${tr.t('search.label')}</label>
             <input
               id="site-search"
               type="search"
               name="q"
-              placeholder="Search rooms and lines"
+              placeholder="${tr.t('search.label')}"
               value="${input.query ?? ''}"
               maxlength="100"
             />
-            <button type="submit">Search</button>
+            <button type="submit">${tr.t('search.button')}</button>
           </form>
-          ${account(input.viewer)}
+          ${account(tr, input.viewer)}
         </header>
         ${input.body}
-        <footer class="site"><p>Lingr — chat rooms in your browser since 2007.</p></footer>
+        <footer class="site">
+          <p>${tr.t('footer.tagline')}</p>
+          ${languageSwitch(tr, input.viewer)}
+        </footer>
       </body>
     </html> `.value;
 }

@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError, notFound } from '../core/chat-error.js';
 import type { Chat } from '../engine/chat.js';
 import type { Invitation, MembersPage } from '../engine/queries.js';
-import { phrase, phraseText } from '../core/error-text.js';
+import { phrase } from '../core/error-text.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { botBadge, botIconOf, botPath, iconOf, plural } from './fragments.js';
+import { botBadge, botIconOf, botPath, iconOf, visuallyHidden } from './fragments.js';
 import { html, type SafeHtml } from './html.js';
+import type { Translator } from './i18n/translator.js';
 import { page } from './layout.js';
 import { viewerOf, type Page, type Visitor, type WebPages } from './pages.js';
-import { localDate } from './time-format.js';
 
 /** Invitation tokens are base62; anything else is not worth a lookup. */
 const TOKEN_PATTERN = /^[A-Za-z0-9]{1,64}$/;
@@ -60,25 +60,28 @@ interface FormState {
   bot?: string;
 }
 
-function doneNotice(view: MembersPage, done: Done): SafeHtml | string {
+function doneNotice(tr: Translator, view: MembersPage, done: Done): SafeHtml | string {
   const nameOf = (username: string) =>
     view.members.find((m) => m.member.username === username)?.member.name ?? username;
   const say = (text: string) => html`<p class="form-saved" role="status">${text}</p>`;
-  if (done.invited) return say(`${nameOf(done.invited)} (${done.invited}) is now a member.`);
-  if (done.already) return say(`${nameOf(done.already)} (${done.already}) was already a member.`);
-  if (done.removed) return say(`${done.removed} is no longer a member.`);
-  if (done.link === 'new') return say('A new invitation link is ready; the one before it no longer works.');
-  if (done.link === 'off') return say('The invitation link is off: nobody can join with it any more.');
+  if (done.invited)
+    return say(tr.t('members.invited', { name: nameOf(done.invited), username: done.invited }));
+  if (done.already)
+    return say(tr.t('members.already', { name: nameOf(done.already), username: done.already }));
+  if (done.removed) return say(tr.t('members.removed', { username: done.removed }));
+  if (done.link === 'new') return say(tr.t('members.linkNew'));
+  if (done.link === 'off') return say(tr.t('members.linkOff'));
   if (done.botAdded) {
     const bot = view.bots.find((b) => b.bot.id === done.botAdded)?.bot;
-    return say(`${bot ? `${bot.name} (${bot.id})` : done.botAdded} is now in this room.`);
+    return say(tr.t('members.botAdded', { bot: bot ? `${bot.name} (${bot.id})` : done.botAdded }));
   }
-  if (done.botRemoved) return say(`The bot ${done.botRemoved} is no longer in this room.`);
+  if (done.botRemoved) return say(tr.t('members.botRemoved', { bot: done.botRemoved }));
   return '';
 }
 
 /** The members page: who belongs to a room, and for its owner, inviting, removing and the invitation link. */
 function membersPage(
+  tr: Translator,
   view: MembersPage,
   visitor: Visitor | undefined,
   publicUrl: string,
@@ -87,31 +90,27 @@ function membersPage(
 ): Page {
   const { room } = view;
   const manage = view.isOwner && visitor !== undefined;
+  const now = Date.now();
   const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
   const link =
     view.invitation === undefined ? undefined : `${publicUrl}${invitationPath(room.id, view.invitation)}`;
   return {
     status: state.status ?? 200,
     body: page({
-      title: `Members of ${room.name} — Lingr`,
+      tr,
+      title: `${tr.t('members.heading', { room: room.name })} — Lingr`,
       viewer: viewerOf(visitor),
       body: html`<main class="members">
         <p class="crumbs"><a href="/room/${room.id}">← ${room.name}</a></p>
-        <h1>Members of ${room.name}</h1>
-        <p class="hint">
-          ${
-            room.isPublic
-              ? 'A public room: anyone can read it, and members can talk in it.'
-              : 'A private room: only its members can see it.'
-          }
-        </p>
-        ${doneNotice(view, done)}
+        <h1>${tr.t('members.heading', { room: room.name })}</h1>
+        <p class="hint">${tr.t(room.isPublic ? 'members.public' : 'members.private')}</p>
+        ${doneNotice(tr, view, done)}
         ${state.error ? html`<p class="form-error" role="alert">${state.error}</p>` : ''}
         <div class="members-layout${manage ? ' managed' : ''}">
           <div class="lists">
             <section aria-labelledby="members-heading">
-              <h2 id="members-heading">${plural(view.members.length, 'member')}</h2>
-              <ul class="member-list" aria-label="Members">
+              <h2 id="members-heading">${tr.t('members.count', { count: view.members.length })}</h2>
+              <ul class="member-list" aria-label="${tr.t('room.members')}">
                 ${view.members.map(
                   ({ member: m, online }) =>
                     html`<li data-username="${m.username}">
@@ -121,9 +120,17 @@ function membersPage(
                         <span class="username">${m.username}</span>
                       </span>
                       <span class="facts">
-                        ${m.isOwner ? html`<span class="owner-badge">owner</span>` : ''}
-                        ${online ? html`<span class="online">online</span>` : ''}
-                        <span class="since">since ${localDate(m.joinedAt, room.timezone)}</span>
+                        ${m.isOwner ? html`<span class="owner-badge">${tr.t('live.owner')}</span>` : ''}
+                        ${online ? html`<span class="online">${tr.t('status.online')}</span>` : ''}
+                        <span class="since"
+                          >${tr.h('members.since', {
+                            when: html`<time
+                              datetime="${new Date(m.joinedAt).toISOString()}"
+                              title="${tr.fullDate(m.joinedAt, room.timezone)}"
+                              >${tr.ago(m.joinedAt, now)}</time
+                            >`,
+                          })}</span
+                        >
                       </span>
                       <span class="actions">
                         ${
@@ -131,7 +138,9 @@ function membersPage(
                             ? html`<form method="post" action="${membersPath(room.id)}/remove">
                                 ${csrf}<input type="hidden" name="username" value="${m.username}" />
                                 <button type="submit" class="secondary remove">
-                                  Remove<span class="visually-hidden"> ${m.name}</span>
+                                  ${tr.h('members.remove', {
+                                    who: visuallyHidden(tr.t('members.removeName', { name: m.name })),
+                                  })}
                                 </button>
                               </form>`
                             : ''
@@ -141,16 +150,16 @@ function membersPage(
                 )}
               </ul>
             </section>
-            ${botsSection(view, manage, csrf)}
+            ${botsSection(tr, view, manage, csrf)}
           </div>
           ${
             manage
               ? html`<div class="manage">
                   <section aria-labelledby="invite-heading">
-                    <h2 id="invite-heading">Invite someone</h2>
+                    <h2 id="invite-heading">${tr.t('members.invite')}</h2>
                     <form method="post" action="${membersPath(room.id)}/invite" class="invite">
                       ${csrf}
-                      <label for="invite-username">Username</label>
+                      <label for="invite-username">${tr.t('form.username')}</label>
                       <input
                         id="invite-username"
                         name="username"
@@ -160,17 +169,15 @@ function membersPage(
                         aria-describedby="invite-hint"
                         value="${state.username ?? ''}"
                       />
-                      <button type="submit">Invite</button>
+                      <button type="submit">${tr.t('members.inviteButton')}</button>
                     </form>
-                    <p id="invite-hint" class="hint">
-                      They become a member at once and find the room under “Your rooms”.
-                    </p>
+                    <p id="invite-hint" class="hint">${tr.t('members.inviteHint')}</p>
                   </section>
                   <section aria-labelledby="add-bot-heading">
-                    <h2 id="add-bot-heading">Add a bot</h2>
+                    <h2 id="add-bot-heading">${tr.t('members.addBot')}</h2>
                     <form method="post" action="${membersPath(room.id)}/add-bot" class="invite">
                       ${csrf}
-                      <label for="add-bot-id">Bot id</label>
+                      <label for="add-bot-id">${tr.t('bots.id')}</label>
                       <input
                         id="add-bot-id"
                         name="bot"
@@ -180,37 +187,40 @@ function membersPage(
                         aria-describedby="add-bot-hint"
                         value="${state.bot ?? ''}"
                       />
-                      <button type="submit">Add</button>
+                      <button type="submit">${tr.t('members.add')}</button>
                     </form>
                     <p id="add-bot-hint" class="hint">
-                      It hears every line said here from now on. A bot’s page (/bot/<em>id</em>) can add it
-                      too; <a href="/bots">register your own</a>.
+                      ${tr.h('members.addBotHint', {
+                        path: html`/bot/<em>${tr.t('roomForm.idWord')}</em>`,
+                        link: html`<a href="/bots">${tr.t('members.registerYourOwn')}</a>`,
+                      })}
                     </p>
                   </section>
                   <section aria-labelledby="link-heading">
-                    <h2 id="link-heading">Invitation link</h2>
+                    <h2 id="link-heading">${tr.t('members.link')}</h2>
                     ${
                       link
-                        ? html`<p class="hint">
-                              Anyone who signs in and follows this link becomes a member. Share it only with
-                              people you want in.
-                            </p>
-                            <label for="invitation-link" class="visually-hidden">Invitation link</label>
+                        ? html`<p class="hint">${tr.t('members.linkHint')}</p>
+                            <label for="invitation-link" class="visually-hidden"
+                              >${tr.t('members.link')}</label
+                            >
                             <input id="invitation-link" class="link-box" readonly value="${link}" />
                             <div class="link-actions">
                               <form method="post" action="${membersPath(room.id)}/link">
-                                ${csrf}<button type="submit" class="secondary">Make a new link</button>
+                                ${csrf}<button type="submit" class="secondary">
+                                  ${tr.t('members.newLink')}
+                                </button>
                               </form>
                               <form method="post" action="${membersPath(room.id)}/unlink">
-                                ${csrf}<button type="submit" class="secondary">Turn the link off</button>
+                                ${csrf}<button type="submit" class="secondary">
+                                  ${tr.t('members.linkOffButton')}
+                                </button>
                               </form>
                             </div>
-                            <p class="hint">A new link replaces this one: the old one stops working.</p>`
-                        : html`<p class="hint">
-                              No link yet. A link lets anyone who signs in and follows it become a member.
-                            </p>
+                            <p class="hint">${tr.t('members.linkReplaces')}</p>`
+                        : html`<p class="hint">${tr.t('members.noLink')}</p>
                             <form method="post" action="${membersPath(room.id)}/link">
-                              ${csrf}<button type="submit">Create an invitation link</button>
+                              ${csrf}<button type="submit">${tr.t('members.createLink')}</button>
                             </form>`
                     }
                   </section>
@@ -224,14 +234,19 @@ function membersPage(
 }
 
 /** The room's bots after its members (spec 8); its owner may take each out. */
-function botsSection(view: MembersPage, manage: boolean, csrf: SafeHtml | string): SafeHtml | string {
+function botsSection(
+  tr: Translator,
+  view: MembersPage,
+  manage: boolean,
+  csrf: SafeHtml | string,
+): SafeHtml | string {
   const { room, bots } = view;
   if (bots.length === 0 && !manage) return '';
   return html`<section aria-labelledby="bots-heading">
-    <h2 id="bots-heading">${plural(bots.length, 'bot')}</h2>
+    <h2 id="bots-heading">${tr.t('bots.count', { count: bots.length })}</h2>
     ${
       bots.length === 0
-        ? html`<p class="empty">No bots here yet.</p>`
+        ? html`<p class="empty">${tr.t('members.noBots')}</p>`
         : html`<ul class="member-list" aria-labelledby="bots-heading">
             ${bots.map(
               ({ bot, online }) =>
@@ -242,8 +257,12 @@ function botsSection(view: MembersPage, manage: boolean, csrf: SafeHtml | string
                     <span class="username">${bot.id}</span>
                   </span>
                   <span class="facts">
-                    ${botBadge()}
-                    ${online ? html`<span class="online">online</span>` : html`<span class="offline">offline</span>`}
+                    ${botBadge(tr)}
+                    ${
+                      online
+                        ? html`<span class="online">${tr.t('status.online')}</span>`
+                        : html`<span class="offline">${tr.t('status.offline')}</span>`
+                    }
                   </span>
                   <span class="actions">
                     ${
@@ -251,7 +270,9 @@ function botsSection(view: MembersPage, manage: boolean, csrf: SafeHtml | string
                         ? html`<form method="post" action="${membersPath(room.id)}/remove-bot">
                             ${csrf}<input type="hidden" name="bot" value="${bot.id}" />
                             <button type="submit" class="secondary remove">
-                              Remove<span class="visually-hidden"> ${bot.name}</span>
+                              ${tr.h('members.remove', {
+                                who: visuallyHidden(tr.t('members.removeName', { name: bot.name })),
+                              })}
                             </button>
                           </form>`
                         : ''
@@ -265,25 +286,26 @@ function botsSection(view: MembersPage, manage: boolean, csrf: SafeHtml | string
 }
 
 /** Where an invitation link leads a signed-in person who is not yet a member: one button to join. */
-function invitationPage(view: Invitation, token: string, visitor: Visitor): Page {
+function invitationPage(tr: Translator, view: Invitation, token: string, visitor: Visitor): Page {
   const { room } = view;
   return {
     status: 200,
     body: page({
-      title: `Join ${room.name} — Lingr`,
+      tr,
+      title: `${tr.t('invitation.join', { room: room.name })} — Lingr`,
       viewer: viewerOf(visitor),
       body: html`<main class="notice invitation">
-        <h1>You are invited to ${room.name}</h1>
-        ${view.owner ? html`<p>${view.owner} invites you to join this room.</p>` : ''}
+        <h1>${tr.t('invitation.heading', { room: room.name })}</h1>
+        ${view.owner ? html`<p>${tr.t('invitation.by', { owner: view.owner })}</p>` : ''}
         ${room.blurb ? html`<p class="blurb">${room.blurb}</p>` : ''}
         <p class="hint">
-          ${room.isPublic ? 'A public room' : 'A private room'} with ${plural(view.members, 'member')}.
+          ${tr.t(room.isPublic ? 'invitation.public' : 'invitation.private', { count: view.members })}
         </p>
         <form method="post" action="${invitationPath(room.id, token)}">
           <input type="hidden" name="csrf" value="${visitor.csrfToken}" />
-          <button type="submit">Join ${room.name}</button>
+          <button type="submit">${tr.t('invitation.join', { room: room.name })}</button>
         </form>
-        <p><a href="/">Not now</a></p>
+        <p><a href="/">${tr.t('invitation.notNow')}</a></p>
       </main>`,
     }),
   };
@@ -310,11 +332,12 @@ export function memberRoutes(kit: MembersKit) {
   const { chat, pages } = kit;
   const { rooms, queries } = chat;
 
-  const problem = (res: ServerResponse, err: ChatError) =>
-    kit.sendPage(res, pages.problem(STATUS[err.code] ?? 400, err.detail));
+  const problem = (tr: Translator, res: ServerResponse, err: ChatError) =>
+    kit.sendPage(res, pages.problem(tr, STATUS[err.code] ?? 400, tr.error(err)));
 
   /** The members page again, with what went wrong in the form (or the problem page if it cannot show). */
   const formError = async (
+    tr: Translator,
     res: ServerResponse,
     roomId: string,
     visitor: Visitor,
@@ -322,21 +345,23 @@ export function memberRoutes(kit: MembersKit) {
     typed: { username?: string; bot?: string },
   ) => {
     const view = await queries.membersPage(roomId, visitor.session.userId);
-    if (!view?.isOwner) return problem(res, err);
+    if (!view?.isOwner) return problem(tr, res, err);
     kit.sendPage(
       res,
       membersPage(
+        tr,
         view,
         visitor,
         kit.publicUrl,
         {},
-        { error: err.detail, status: STATUS[err.code], ...typed },
+        { error: tr.error(err), status: STATUS[err.code], ...typed },
       ),
     );
   };
 
   /** A post of the members page: only the room's owner gets anywhere with it (the engine says so). */
   const manage = async (
+    tr: Translator,
     req: IncomingMessage,
     res: ServerResponse,
     form: Map<string, string>,
@@ -375,16 +400,17 @@ export function memberRoutes(kit: MembersKit) {
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       if (action === 'invite' && err.code === ErrorCode.notFound)
-        await formError(res, roomId, visitor, err, { username });
+        await formError(tr, res, roomId, visitor, err, { username });
       else if (action === 'add-bot' && err.code === ErrorCode.notFound)
-        await formError(res, roomId, visitor, err, { bot: botId });
-      else problem(res, err);
+        await formError(tr, res, roomId, visitor, err, { bot: botId });
+      else problem(tr, res, err);
     }
     return true;
   };
 
   /** Following an invitation link: sign in first (a guest too), then one button to join. */
   const invitation = async (
+    tr: Translator,
     res: ServerResponse,
     roomId: string,
     token: string,
@@ -396,14 +422,15 @@ export function memberRoutes(kit: MembersKit) {
     const view = TOKEN_PATTERN.test(token)
       ? await queries.invitedTo(roomId, token, visitor.session.userId)
       : undefined;
-    if (!view) return kit.sendPage(res, pages.notFound(phraseText(phrase('invitationGone'))));
+    if (!view) return kit.sendPage(res, pages.notFound(tr, tr.t('error.invitationGone')));
     if (view.isMember) return kit.redirect(res, `/room/${roomId}`);
-    kit.sendPage(res, invitationPage(view, token, visitor));
+    kit.sendPage(res, invitationPage(tr, view, token, visitor));
   };
 
   return {
     /** GET /room/ID/members and /room/ID/invite/TOKEN. */
     async get(
+      tr: Translator,
       res: ServerResponse,
       roomId: string,
       rest: readonly string[],
@@ -415,13 +442,13 @@ export function memberRoutes(kit: MembersKit) {
         kit.sendPage(
           res,
           view
-            ? membersPage(view, visitor, kit.publicUrl, doneOf(query))
-            : pages.notFound(`There is no room “${roomId}”.`),
+            ? membersPage(tr, view, visitor, kit.publicUrl, doneOf(query))
+            : pages.notFound(tr, tr.t('notFound.room', { room: roomId })),
         );
         return true;
       }
       if (rest.length === 2 && rest[0] === 'invite' && rest[1]) {
-        await invitation(res, roomId, rest[1], visitor);
+        await invitation(tr, res, roomId, rest[1], visitor);
         return true;
       }
       return false;
@@ -429,6 +456,7 @@ export function memberRoutes(kit: MembersKit) {
 
     /** POST /room/ID/members/{invite,remove,link,unlink} and /room/ID/invite/TOKEN. */
     async post(
+      tr: Translator,
       req: IncomingMessage,
       res: ServerResponse,
       form: Map<string, string>,
@@ -436,7 +464,7 @@ export function memberRoutes(kit: MembersKit) {
       rest: readonly string[],
     ): Promise<boolean> {
       if (rest.length === 2 && rest[0] === 'members' && rest[1])
-        return manage(req, res, form, roomId, rest[1]);
+        return manage(tr, req, res, form, roomId, rest[1]);
       if (rest.length !== 2 || rest[0] !== 'invite' || !rest[1]) return false;
       const token = rest[1];
       const here = invitationPath(roomId, token);
@@ -452,7 +480,7 @@ export function memberRoutes(kit: MembersKit) {
         kit.redirect(res, `/room/${room.id}`);
       } catch (err) {
         if (!(err instanceof ChatError)) throw err;
-        problem(res, err);
+        problem(tr, res, err);
       }
       return true;
     },

@@ -9,7 +9,6 @@ import {
   botPath,
   iconOf,
   messageItem,
-  plural,
   roomList,
   tagLinks,
   unreadLabel,
@@ -17,6 +16,8 @@ import {
   withDayDividers,
 } from './fragments.js';
 import { html, linkify, type SafeHtml } from './html.js';
+import type { Key } from './i18n/catalog.js';
+import type { Translator } from './i18n/translator.js';
 import { page, type Viewer } from './layout.js';
 import { assetUrl } from './static-assets.js';
 import { localDate } from './time-format.js';
@@ -28,10 +29,10 @@ export interface Page {
 
 const STARRED_LIMIT = 200;
 
-const PROBLEM_HEADINGS: Partial<Record<number, string>> = {
-  403: 'Not allowed',
-  404: 'Not found',
-  429: 'Slow down',
+const PROBLEM_HEADINGS: Partial<Record<number, Key>> = {
+  403: 'problem.403',
+  404: 'problem.404',
+  429: 'problem.429',
 };
 
 /** Someone signed in, as the pages see them: the session and the form token of this browser. */
@@ -60,7 +61,7 @@ export class WebPages {
     this.archive = new ArchivePages(queries);
   }
 
-  async explore(query: string | undefined, visitor?: Visitor): Promise<Page> {
+  async explore(tr: Translator, query: string | undefined, visitor?: Visitor): Promise<Page> {
     const viewer = viewerOf(visitor);
     const session = visitor?.session;
     if (query !== undefined) {
@@ -68,14 +69,15 @@ export class WebPages {
       return {
         status: 200,
         body: page({
-          title: `“${query}” — Lingr`,
+          tr,
+          title: `${tr.t('quoted', { text: query })} — Lingr`,
           query,
           viewer,
           body: html`<main class="explore">
-            <h1>Rooms matching “${query}”</h1>
-            ${roomList(found, 'No public room matches; try another word.')}
+            <h1>${tr.t('explore.matching', { query })}</h1>
+            ${roomList(tr, found, tr.t('explore.noMatch'))}
             <p class="more">
-              <a href="/search?q=${encodeURIComponent(query)}">Search what was said for “${query}” →</a>
+              <a href="/search?q=${encodeURIComponent(query)}">${tr.t('explore.searchLines', { query })}</a>
             </p>
           </main>`,
         }),
@@ -88,22 +90,30 @@ export class WebPages {
     return {
       status: 200,
       body: page({
-        title: 'Lingr — chat rooms in your browser',
+        tr,
+        title: tr.t('explore.title'),
         viewer,
         // Signed in, the live client keeps "Your rooms" unread counts current.
         meta: session
-          ? { room: '', counter: String(counter), username: session.username, name: session.userName }
+          ? {
+              room: '',
+              counter: String(counter),
+              username: session.username,
+              name: session.userName,
+              messages: JSON.stringify(tr.messages('live.')),
+            }
           : undefined,
         script: session ? '/static/room.js' : undefined,
         body: html`<main class="explore">
-          <h1>Explore rooms</h1>
+          <h1>${tr.t('explore.heading')}</h1>
           ${
             session
               ? html`<section aria-labelledby="mine-heading">
-                  <h2 id="mine-heading">Your rooms</h2>
+                  <h2 id="mine-heading">${tr.t('rooms.yours')}</h2>
                   ${roomList(
+                    tr,
                     mine.map((m) => m.room),
-                    'You have not joined a room yet: open one below and join it, or create your own.',
+                    tr.t('explore.noneJoined'),
                     undefined,
                     (r) => unread.get(r.id) ?? 0,
                   )}
@@ -111,22 +121,23 @@ export class WebPages {
               : ''
           }
           <section aria-labelledby="hot-heading">
-            <h2 id="hot-heading">Hot rooms</h2>
+            <h2 id="hot-heading">${tr.t('explore.hot')}</h2>
             ${roomList(
+              tr,
               hot.map((h) => h.room),
-              'No room has been busy in the last day.',
-              (r) => `${plural(linesIn.get(r.id) ?? 0, 'line')} today`,
+              tr.t('explore.noneHot'),
+              (r) => tr.t('explore.linesToday', { count: linesIn.get(r.id) ?? 0 }),
             )}
           </section>
           <section aria-labelledby="new-heading">
-            <h2 id="new-heading">New rooms</h2>
-            ${roomList(newest, 'No rooms yet.')}
+            <h2 id="new-heading">${tr.t('explore.new')}</h2>
+            ${roomList(tr, newest, tr.t('explore.noRooms'))}
           </section>
           <section aria-labelledby="tags-heading">
-            <h2 id="tags-heading">Tags</h2>
+            <h2 id="tags-heading">${tr.t('explore.tags')}</h2>
             ${
               tags.length === 0
-                ? html`<p class="empty">No tags yet.</p>`
+                ? html`<p class="empty">${tr.t('explore.noTags')}</p>`
                 : html`<ul class="tag-cloud">
                     ${tags.map(
                       (t) =>
@@ -143,16 +154,17 @@ export class WebPages {
     };
   }
 
-  async tag(name: string, visitor?: Visitor): Promise<Page> {
+  async tag(tr: Translator, name: string, visitor?: Visitor): Promise<Page> {
     const rooms = await this.queries.tag(name);
     return {
       status: rooms.length === 0 ? 404 : 200,
       body: page({
+        tr,
         title: `${name} — Lingr`,
         viewer: viewerOf(visitor),
         body: html`<main class="explore">
-          <h1>Rooms tagged “${name}”</h1>
-          ${roomList(rooms, 'No public room has this tag.')}
+          <h1>${tr.t('tag.heading', { tag: name })}</h1>
+          ${roomList(tr, rooms, tr.t('tag.none'))}
         </main>`,
       }),
     };
@@ -163,10 +175,10 @@ export class WebPages {
    * otherwise. `counter` is taken before the backlog is read, so the client resumes with no gap. The page
    * is laid out to the window: the conversation scrolls above a message box that is always in view.
    */
-  async room(id: string, visitor?: Visitor): Promise<Page> {
+  async room(tr: Translator, id: string, visitor?: Visitor): Promise<Page> {
     const viewer = visitor?.session;
     const view = await this.queries.roomPage(id, viewer?.userId);
-    if (!view) return this.notFound(`There is no room “${id}”.`);
+    if (!view) return this.notFound(tr, tr.t('notFound.room', { room: id }));
     const { room, counter, messages, chatters, owners, bots, related, mine, starred } = view;
     const member = view.membership !== undefined;
     const csrf = visitor ? html`<input type="hidden" name="csrf" value="${visitor.csrfToken}" />` : '';
@@ -174,10 +186,11 @@ export class WebPages {
     return {
       status: 200,
       body: page({
+        tr,
         title: `${room.name} — Lingr`,
         viewer: viewerOf(visitor),
         bodyClass: 'room-page',
-        skipTo: member ? { href: '#say-text', label: 'Skip to the message box' } : undefined,
+        skipTo: member ? { href: '#say-text', label: tr.t('room.skip') } : undefined,
         meta: viewer
           ? {
               room: room.id,
@@ -188,6 +201,7 @@ export class WebPages {
               timezone: room.timezone,
               member: member ? 'yes' : 'no',
               owners: owners.join(' '),
+              messages: JSON.stringify(tr.messages('live.')),
             }
           : undefined,
         script: viewer ? assetUrl('room.js') : undefined,
@@ -198,57 +212,55 @@ export class WebPages {
                 <h1 id="room-title">${room.name}</h1>
                 ${
                   viewer
-                    ? html`<p class="connection" role="status" aria-live="polite" hidden>Connecting…</p>`
+                    ? html`<p class="connection" role="status" aria-live="polite" hidden>
+                        ${tr.t('live.connecting')}
+                      </p>`
                     : ''
                 }
-                <a class="info-toggle" href="#room-info">Room info</a>
+                <a class="info-toggle" href="#room-info">${tr.t('live.roomInfo')}</a>
               </div>
               ${
                 room.blurb
                   ? html`<details class="blurb">
-                      <summary>About this room</summary>
+                      <summary>${tr.t('room.about')}</summary>
                       <p>${linkify(room.blurb)}</p>
                     </details>`
                   : ''
               }
-              ${tagLinks(room.tags)}
+              ${tagLinks(tr, room.tags)}
               <p class="timezone">
-                Times are in <span class="zone-name">${room.timezone}</span>
+                ${tr.h('room.timezone', { zone: html`<span class="zone-name">${room.timezone}</span>` })}
                 <span class="zone-choice"></span>
               </p>
             </header>
-            ${messages.length === 0 ? html`<p class="empty">Nobody has said anything yet.</p>` : ''}
-            <ol class="messages" role="log" aria-label="Messages" tabindex="0">
-              ${withDayDividers(messages, room.timezone, (m) =>
-                messageItem(m, room.timezone, permalink(m), viewer?.username, starred.has(m.id)),
+            ${messages.length === 0 ? html`<p class="empty">${tr.t('room.empty')}</p>` : ''}
+            <ol class="messages" role="log" aria-label="${tr.t('room.messages')}" tabindex="0">
+              ${withDayDividers(tr, messages, room.timezone, (m) =>
+                messageItem(tr, m, room.timezone, permalink(m), viewer?.username, starred.has(m.id)),
               )}
             </ol>
-            ${
-              viewer
-                ? html`<noscript><p class="hint">New lines appear when you reload this page.</p></noscript>`
-                : ''
-            }
+            ${viewer ? html`<noscript><p class="hint">${tr.t('room.noscript')}</p></noscript>` : ''}
             ${
               member
                 ? html`<form class="say" method="post" action="/room/${room.id}/say">
                     ${csrf}
-                    <label for="say-text" class="visually-hidden">Message</label>
+                    <label for="say-text" class="visually-hidden">${tr.t('room.message')}</label>
                     <textarea
                       id="say-text"
                       name="text"
                       rows="2"
                       maxlength="10000"
                       required
-                      placeholder="Say something — Enter sends, Shift+Enter for a new line"
+                      placeholder="${tr.t('room.placeholder')}"
                     ></textarea>
-                    <button type="submit">Say it!</button>
+                    <button type="submit">${tr.t('room.say')}</button>
                   </form>`
                 : viewer
                   ? html`<form class="join" method="post" action="/room/${room.id}/join">
-                      ${csrf}<button type="submit">Join this room</button>
+                      ${csrf}<button type="submit">${tr.t('room.join')}</button>
                     </form>`
                   : html`<form class="join guest" method="post" action="/room/${room.id}/guest">
-                      <label for="guest-nickname">Nickname</label>
+                      <label for="guest-nickname">${tr.t('room.nickname')}</label>
                       <input
                         id="guest-nickname"
                         name="nickname"
@@ -256,30 +268,34 @@ export class WebPages {
                         maxlength="50"
                         autocomplete="nickname"
                       />
-                      <button type="submit">Enter as a guest</button>
-                      <span class="or">or <a href="/signin?next=/room/${room.id}">sign in</a></span>
+                      <button type="submit">${tr.t('room.enterAsGuest')}</button>
+                      <span class="or"
+                        >${tr.h('room.orSignIn', {
+                          link: html`<a href="/signin?next=/room/${room.id}">${tr.t('room.signIn')}</a>`,
+                        })}</span
+                      >
                     </form>`
             }
           </section>
-          <aside class="sidebar" id="room-info" aria-label="About this room">
-            <a class="info-close" href="#room-title">Close room info</a>
-            ${viewer && !viewer.guest ? yourRooms(mine, room.id) : ''}
-            ${chattersList(chatters, new Set(owners))} ${bots.length > 0 ? botsList(bots) : ''}
-            <nav aria-label="Room links">
+          <aside class="sidebar" id="room-info" aria-label="${tr.t('room.about')}">
+            <a class="info-close" href="#room-title">${tr.t('room.closeInfo')}</a>
+            ${viewer && !viewer.guest ? yourRooms(tr, mine, room.id) : ''}
+            ${chattersList(tr, chatters, new Set(owners))} ${bots.length > 0 ? botsList(tr, bots) : ''}
+            <nav aria-label="${tr.t('room.links')}">
               <ul>
-                <li><a href="/room/${room.id}/archives">Archives</a></li>
+                <li><a href="/room/${room.id}/archives">${tr.t('room.archives')}</a></li>
                 <li>
                   <a href="/room/${room.id}/members"
-                    >${viewer && room.ownerId === viewer.userId ? 'Members & invitations' : 'Members'}</a
+                    >${tr.t(viewer && room.ownerId === viewer.userId ? 'room.membersAndInvitations' : 'room.members')}</a
                   >
                 </li>
-                ${viewer && !viewer.guest ? html`<li><a href="/starred">Your starred lines</a></li>` : ''}
+                ${viewer && !viewer.guest ? html`<li><a href="/starred">${tr.t('starred.heading')}</a></li>` : ''}
               </ul>
               ${
                 viewer
                   ? html`<form class="nickname" method="post" action="/room/${room.id}/nickname">
                       ${csrf}
-                      <label for="nickname-input">Your name here</label>
+                      <label for="nickname-input">${tr.t('room.yourName')}</label>
                       <input
                         id="nickname-input"
                         name="nickname"
@@ -287,29 +303,29 @@ export class WebPages {
                         maxlength="50"
                         value="${viewer.userName}"
                       />
-                      <button type="submit" class="secondary">Change</button>
+                      <button type="submit" class="secondary">${tr.t('room.change')}</button>
                     </form>`
                   : ''
               }
               ${
                 member
                   ? html`<form method="post" action="/room/${room.id}/leave">
-                      ${csrf}<button type="submit" class="secondary">Leave room</button>
+                      ${csrf}<button type="submit" class="secondary">${tr.t('room.leave')}</button>
                     </form>`
                   : ''
               }
               ${
                 viewer && room.ownerId === viewer.userId
                   ? html`<details class="settings">
-                      <summary>Room settings</summary>
-                      <p><a href="/room/${room.id}/edit">Edit name, description, tags…</a></p>
+                      <summary>${tr.t('room.settings')}</summary>
+                      <p><a href="/room/${room.id}/edit">${tr.t('room.edit')}</a></p>
                       <form method="post" action="/room/${room.id}/delete">
                         ${csrf}
                         <label
-                          ><input type="checkbox" name="confirm" value="yes" required /> Delete this room and
-                          its archives</label
+                          ><input type="checkbox" name="confirm" value="yes" required />
+                          ${tr.t('room.deleteConfirm')}</label
                         >
-                        <button type="submit" class="danger">Delete room</button>
+                        <button type="submit" class="danger">${tr.t('room.delete')}</button>
                       </form>
                     </details>`
                   : ''
@@ -318,18 +334,17 @@ export class WebPages {
             ${
               room.isPublic
                 ? html`<section aria-labelledby="badge-heading">
-                    <h2 id="badge-heading">Badge for your blog</h2>
-                    <label for="badge-snippet" class="hint"
-                      >Paste this into your page to show this room live:</label
-                    >
+                    <h2 id="badge-heading">${tr.t('room.badge')}</h2>
+                    <label for="badge-snippet" class="hint">${tr.t('room.badgeHint')}</label>
                     <textarea id="badge-snippet" class="snippet" readonly rows="4">
-${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
+${badgeSnippet(tr, this.publicUrl, room.id, room.name)}</textarea>
+                    <p class="hint">${tr.t('room.badgeLanguage')}</p>
                   </section>`
                 : ''
             }
             <section aria-labelledby="related-heading">
-              <h2 id="related-heading">Related rooms</h2>
-              ${roomList(related, 'No rooms share a tag with this one yet.')}
+              <h2 id="related-heading">${tr.t('room.related')}</h2>
+              ${roomList(tr, related, tr.t('room.noRelated'))}
             </section>
           </aside>
         </main>`,
@@ -338,23 +353,25 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
   }
 
   /** The viewer's starred lines across their rooms, the latest starred first. */
-  async starred(visitor: Visitor): Promise<Page> {
+  async starred(tr: Translator, visitor: Visitor): Promise<Page> {
     const found = await this.queries.starred(visitor.session.userId, STARRED_LIMIT);
     return {
       status: 200,
       body: page({
-        title: 'Starred lines — Lingr',
+        tr,
+        title: `${tr.t('starred.title')} — Lingr`,
         viewer: viewerOf(visitor),
         body: html`<main class="archives starred">
-          <h1>Your starred lines</h1>
+          <h1>${tr.t('starred.heading')}</h1>
           ${
             found.length === 0
-              ? html`<p class="empty">Star a line in a room (☆ beside its time) to keep it here.</p>`
+              ? html`<p class="empty">${tr.t('starred.empty')}</p>`
               : html`<ol class="messages results">
                   ${found.map(
                     ({ message, room }) =>
                       html`<li class="room-of"><a href="/room/${room.id}">${room.name}</a></li>
                         ${messageItem(
+                          tr,
                           message,
                           room.timezone,
                           dayPath(room.id, localDate(message.createdAt, room.timezone)),
@@ -370,28 +387,38 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
   }
 
   /** A room's archives, for anyone who may read the room (for now: public rooms). */
-  async archives(id: string, query: string | undefined, visitor?: Visitor): Promise<Page> {
+  async archives(tr: Translator, id: string, query: string | undefined, visitor?: Visitor): Promise<Page> {
     const room = await this.readable(id, visitor?.session);
     return room
-      ? this.archive.index(room, query, viewerOf(visitor))
-      : this.notFound(`There is no room “${id}”.`);
+      ? this.archive.index(tr, room, query, viewerOf(visitor))
+      : this.notFound(tr, tr.t('notFound.room', { room: id }));
   }
 
   /** One page of a day of a room's archives (`pageNo` from 1). */
-  async archiveDay(id: string, date: string, pageNo: number, visitor?: Visitor): Promise<Page> {
+  async archiveDay(
+    tr: Translator,
+    id: string,
+    date: string,
+    pageNo: number,
+    visitor?: Visitor,
+  ): Promise<Page> {
     const room = await this.readable(id, visitor?.session);
-    const day = room && (await this.archive.day(room, date, pageNo, viewerOf(visitor)));
-    return day ?? this.notFound(room ? `${date} is not a date.` : `There is no room “${id}”.`);
+    const day = room && (await this.archive.day(tr, room, date, pageNo, viewerOf(visitor)));
+    return (
+      day ?? this.notFound(tr, room ? tr.t('notFound.date', { date }) : tr.t('notFound.room', { room: id }))
+    );
   }
 
   /** Where a line of a readable room is in its archives (day, page and fragment), or a page saying it is not. */
-  async lineLocation(id: string, messageId: number, visitor?: Visitor): Promise<string | Page> {
+  async lineLocation(
+    tr: Translator,
+    id: string,
+    messageId: number,
+    visitor?: Visitor,
+  ): Promise<string | Page> {
     const room = await this.readable(id, visitor?.session);
     const location = room && (await this.archive.locate(room, messageId));
-    return (
-      location ??
-      this.notFound(room ? 'That line is not in this room’s archives.' : `There is no room “${id}”.`)
-    );
+    return location ?? this.notFound(tr, room ? tr.t('notFound.line') : tr.t('notFound.room', { room: id }));
   }
 
   /** Public rooms for everyone; private rooms for their members only. */
@@ -399,21 +426,22 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
     return (await this.queries.visible(id, viewer?.userId))?.room;
   }
 
-  notFound(detail = 'There is nothing here.'): Page {
-    return this.problem(404, detail);
+  notFound(tr: Translator, detail = tr.t('notFound.nothing')): Page {
+    return this.problem(tr, 404, detail);
   }
 
   /** A finished page for a refused or failed request, headed by what the status means to a reader. */
-  problem(status: number, detail: string): Page {
-    const heading = PROBLEM_HEADINGS[status] ?? 'That did not work';
+  problem(tr: Translator, status: number, detail: string): Page {
+    const heading = tr.t(PROBLEM_HEADINGS[status] ?? 'problem.other');
     return {
       status,
       body: page({
+        tr,
         title: `${heading} — Lingr`,
         body: html`<main class="notice">
           <h1>${heading}</h1>
           <p>${detail}</p>
-          <p><a href="/">Back to Lingr</a></p>
+          <p><a href="/">${tr.t('problem.back')}</a></p>
         </main>`,
       }),
     };
@@ -421,19 +449,19 @@ ${badgeSnippet(this.publicUrl, room.id, room.name)}</textarea>
 }
 
 /** The viewer's rooms beside the conversation; the live client keeps their unread counts. */
-function yourRooms(rooms: readonly RoomWithUnread[], current: string): SafeHtml {
+function yourRooms(tr: Translator, rooms: readonly RoomWithUnread[], current: string): SafeHtml {
   return html`<section class="your-rooms" aria-labelledby="your-rooms-heading">
-    <h2 id="your-rooms-heading">Your rooms</h2>
+    <h2 id="your-rooms-heading">${tr.t('rooms.yours')}</h2>
     ${
       rooms.length === 0
-        ? html`<p class="empty">Join a room to see it here.</p>`
+        ? html`<p class="empty">${tr.t('room.joinToSee')}</p>`
         : html`<ul>
             ${rooms.map(({ room, unread }) => {
               // The room on screen is being read: its count is the live client's to keep.
               const n = room.id === current ? 0 : unread;
               return html`<li data-room="${room.id}" ${room.id === current ? html` aria-current="page"` : ''}>
                 <a href="/room/${room.id}">${room.name}</a>
-                <span class="unread" aria-label="${unreadLabel(n)}" ${n === 0 ? html` hidden` : ''}
+                <span class="unread" aria-label="${unreadLabel(tr, n)}" ${n === 0 ? html` hidden` : ''}
                   >${unreadText(n)}</span
                 >
               </li>`;
@@ -444,15 +472,19 @@ function yourRooms(rooms: readonly RoomWithUnread[], current: string): SafeHtml 
 }
 
 /** Members online now; the owners marked (spec 8), as the live client marks them when they come online. */
-function chattersList(chatters: readonly MemberView[], owners: ReadonlySet<string>): SafeHtml {
+function chattersList(
+  tr: Translator,
+  chatters: readonly MemberView[],
+  owners: ReadonlySet<string>,
+): SafeHtml {
   return html`<section class="chatters" aria-labelledby="chatters-heading">
-    <h2 id="chatters-heading">${plural(chatters.length, 'chatter')}</h2>
-    <ul aria-label="Chatters">
+    <h2 id="chatters-heading">${tr.t('live.chatters', { count: chatters.length })}</h2>
+    <ul aria-label="${tr.t('live.chattersList')}">
       ${chatters.map(
         (m) =>
           html`<li data-username="${m.username}">
             <img class="icon" src="${iconOf(m.username)}" alt="" width="20" height="20" /> ${m.name}
-            ${owners.has(m.username) ? html`<span class="owner-badge">owner</span>` : ''}
+            ${owners.has(m.username) ? html`<span class="owner-badge">${tr.t('live.owner')}</span>` : ''}
           </li>`,
       )}
     </ul>
@@ -460,17 +492,17 @@ function chattersList(chatters: readonly MemberView[], owners: ReadonlySet<strin
 }
 
 /** The room's bots, after its members (spec 8), each linking to its page. */
-function botsList(bots: readonly RoomBot[]): SafeHtml {
+function botsList(tr: Translator, bots: readonly RoomBot[]): SafeHtml {
   return html`<section class="room-bots" aria-labelledby="room-bots-heading">
-    <h2 id="room-bots-heading">${plural(bots.length, 'bot')}</h2>
-    <ul aria-label="Bots">
+    <h2 id="room-bots-heading">${tr.t('bots.count', { count: bots.length })}</h2>
+    <ul aria-label="${tr.t('bots.list')}">
       ${bots.map(
         ({ bot, online }) =>
           html`<li data-bot="${bot.id}" class="${online ? 'online' : 'offline'}">
             <img class="icon" src="${botIconOf(bot.id)}" alt="" width="20" height="20" />
-            <a href="${botPath(bot.id)}">${bot.name}</a> ${botBadge()}
-            <span class="presence" title="${online ? 'Online: it hears this room' : 'Offline'}"
-              ><span class="visually-hidden">${online ? 'online' : 'offline'}</span></span
+            <a href="${botPath(bot.id)}">${bot.name}</a> ${botBadge(tr)}
+            <span class="presence" title="${tr.t(online ? 'bot.hearsRoom' : 'bot.offlineTitle')}"
+              ><span class="visually-hidden">${tr.t(online ? 'status.online' : 'status.offline')}</span></span
             >
           </li>`,
       )}

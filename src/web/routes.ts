@@ -7,12 +7,21 @@ import { decodeUtf8, parseForm } from '../http/params.js';
 import type { Chat } from '../engine/chat.js';
 import type { LiveSession } from '../engine/live-session.js';
 import { readBody, type Upload } from '../http/body.js';
-import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../http/cookies.js';
+import {
+  clearedLanguageCookie,
+  clearedSessionCookie,
+  LANGUAGE_COOKIE,
+  languageCookie,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+} from '../http/cookies.js';
 import { sendCompressible, sendPrecompressed } from '../http/compression.js';
 import { csrfTokenFor, csrfValid, sameOrigin } from '../http/csrf.js';
 import type { Target } from '../http/request-target.js';
 import type { RouteTable } from '../http/routes.js';
-import { phrase, phraseText } from '../core/error-text.js';
+import { phrase } from '../core/error-text.js';
+import { LANGUAGES, type Language } from '../core/model.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
 import { iconPng, MANIFEST, offlinePage } from './app.js';
 import { botRoutes } from './bot-routes.js';
@@ -22,7 +31,9 @@ import { safeNext } from './safe-next.js';
 import { searchPage } from './search.js';
 import { identicon } from './identicon.js';
 import { badgePage } from './badge.js';
-import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, type Viewer } from './layout.js';
+import { chooseLanguage } from './i18n/choose.js';
+import { Translator } from './i18n/translator.js';
+import { BADGE_SECURITY_POLICY, CONTENT_SECURITY_POLICY, LANGUAGE_PATH, type Viewer } from './layout.js';
 import { viewerOf as viewerOfVisitor, type Page, type Visitor, type WebPages } from './pages.js';
 import { pageNumber } from './archives.js';
 import { serviceWorker, staticFileAt, staticFiles, type StaticHit } from './static-assets.js';
@@ -94,6 +105,16 @@ function redirect(res: ServerResponse, location: string, cookie?: string): void 
   res.end();
 }
 
+/** The page a form was posted from (its Referer, on our own host), for the answer's language switch. */
+function postedFrom(req: IncomingMessage): string {
+  try {
+    const referer = new URL(req.headers.referer ?? '');
+    return referer.host === req.headers.host ? safeNext(referer.pathname + referer.search) : '/';
+  } catch {
+    return '/';
+  }
+}
+
 function queryValues(query: string): Map<string, string> {
   const values = new Map<string, string>();
   try {
@@ -109,8 +130,11 @@ function searchQuery(query: string): string | undefined {
   return q ? q.slice(0, MAX_QUERY) : undefined;
 }
 
-/** A signed-in visitor, with the secret session id its cookie carried (to check its form token). */
-type SignedInVisitor = Visitor & { secret: string };
+/**
+ * A signed-in visitor, with the secret session id its cookie carried (to check its form token) and the
+ * language they chose for the pages (null: their browser's).
+ */
+type SignedInVisitor = Visitor & { secret: string; language: Language | null };
 
 /** The pages people read and the forms they post: everything the other routes do not take. */
 export function registerWeb(routes: RouteTable, deps: WebDeps): void {
@@ -118,15 +142,48 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   staticFiles(); // read, hash and compress them now rather than on the first request
   const { accounts, rooms, conversation, subscriptions, queries } = deps.chat;
 
-  /** The signed-in visitor of a request, by the session cookie; the form token comes from that cookie. */
-  const visitorOf = async (req: IncomingMessage): Promise<SignedInVisitor | undefined> => {
-    const secret = readCookie(req, SESSION_COOKIE);
-    if (!secret) return undefined;
-    const session = await accounts.session(secret, false).catch(() => undefined);
-    return session && { session, csrfToken: csrfTokenFor(secret), secret };
+  const visitors = new WeakMap<IncomingMessage, Promise<SignedInVisitor | undefined>>();
+
+  /**
+   * The signed-in visitor of a request, by the session cookie (looked up once per request); the form token
+   * comes from that cookie.
+   */
+  const visitorOf = (req: IncomingMessage): Promise<SignedInVisitor | undefined> => {
+    let found = visitors.get(req);
+    if (!found) {
+      found = (async () => {
+        const secret = readCookie(req, SESSION_COOKIE);
+        if (!secret) return undefined;
+        const session = await accounts.session(secret, false).catch(() => undefined);
+        if (!session) return undefined;
+        const language = await queries.languageOf(session.userId);
+        return { session, csrfToken: csrfTokenFor(secret), secret, language };
+      })();
+      visitors.set(req, found);
+    }
+    return found;
   };
 
-  const signIn = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+  /**
+   * The words of the answer to `req`: the signed-in visitor's language, else the footer's cookie, else
+   * what the browser asks for. `here` is the page answered, where switching language comes back to.
+   */
+  const translatorOf = async (req: IncomingMessage, here: string): Promise<Translator> => {
+    const visitor = await visitorOf(req);
+    const language = chooseLanguage({
+      setting: visitor?.language,
+      cookie: readCookie(req, LANGUAGE_COOKIE),
+      acceptLanguage: req.headers['accept-language'],
+    });
+    return new Translator(language, here);
+  };
+
+  const signIn = async (
+    tr: Translator,
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+  ) => {
     const next = safeNext(form.get('next'));
     const username = form.get('username')?.trim() ?? '';
     try {
@@ -140,11 +197,16 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       const status = err.code === ErrorCode.rateLimited ? 429 : 401;
-      sendPage(res, signInPage(next, { error: err.detail, status, values: { username } }));
+      sendPage(res, signInPage(tr, next, { error: tr.error(err), status, values: { username } }));
     }
   };
 
-  const signUp = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+  const signUp = async (
+    tr: Translator,
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+  ) => {
     const values = {
       username: form.get('username')?.trim() ?? '',
       name: form.get('name')?.trim() ?? '',
@@ -165,7 +227,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       redirect(res, next, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, signUpPage({ error: err.detail, status: 400, values }, next));
+      sendPage(res, signUpPage(tr, { error: tr.error(err), status: 400, values }, next));
     }
   };
 
@@ -181,14 +243,16 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   ): Promise<SignedInVisitor | undefined> => {
     const viewer = await visitorOf(req);
     if (!viewer) redirect(res, `/signin?next=${encodeURIComponent(page)}`);
-    else if (!csrfValid(viewer.secret, viewer.session, form.get('csrf')))
-      sendPage(res, pages.problem(403, 'The form has expired; reload the page and try again.'));
-    else return viewer;
+    else if (!csrfValid(viewer.secret, viewer.session, form.get('csrf'))) {
+      const tr = await translatorOf(req, postedFrom(req));
+      sendPage(res, pages.problem(tr, 403, tr.t('problem.expired')));
+    } else return viewer;
     return undefined;
   };
 
   /** A post that acts, then sends the viewer on to the page it names. */
   const acting = async (
+    tr: Translator,
     req: IncomingMessage,
     res: ServerResponse,
     form: Map<string, string>,
@@ -201,7 +265,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       redirect(res, await act(viewer.session));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, pages.problem(FORM_STATUS[err.code] ?? 400, err.detail));
+      sendPage(res, pages.problem(tr, FORM_STATUS[err.code] ?? 400, tr.error(err)));
     }
   };
 
@@ -224,7 +288,12 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     poster,
   });
 
-  const createRoom = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+  const createRoom = async (
+    tr: Translator,
+    req: IncomingMessage,
+    res: ServerResponse,
+    form: Map<string, string>,
+  ) => {
     const viewer = await poster(req, res, form, '/rooms/new');
     if (!viewer) return;
     const values = Object.fromEntries(
@@ -244,12 +313,13 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       if (!(err instanceof ChatError)) throw err;
       const page = viewerOfVisitor(viewer) as Viewer;
       // Guests are refused by the engine; they get the way to an account rather than the form again.
-      if (viewer.session.guest) return sendPage(res, signUpToCreatePage(page, err.detail));
-      sendPage(res, roomFormPage(page, { error: err.detail, status: 400, values }));
+      if (viewer.session.guest) return sendPage(res, signUpToCreatePage(tr, page, tr.error(err)));
+      sendPage(res, roomFormPage(tr, page, { error: tr.error(err), status: 400, values }));
     }
   };
 
   const saveProfile = async (
+    tr: Translator,
     req: IncomingMessage,
     res: ServerResponse,
     form: Map<string, string>,
@@ -258,26 +328,62 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     const viewer = await poster(req, res, form, '/settings');
     if (!viewer) return;
     const name = form.get('name') ?? '';
-    // A form without the field (a guest's) leaves the email as it is.
+    // A form without the field (a guest's) leaves the email as it is; the same goes for the language.
     const email = form.get('email');
+    const language = form.get('language');
     try {
       await accounts.updateProfile(viewer.session, { name, icon: icon?.bytes, email });
-      redirect(res, '/settings?saved=1');
+      if (language !== undefined) await accounts.setLanguage(viewer.session, language);
+      // The cookie follows the setting, so the pages keep the language after signing out.
+      const cookie =
+        language === undefined
+          ? undefined
+          : language === ''
+            ? clearedLanguageCookie()
+            : languageCookie(language, deps.secureCookies);
+      redirect(res, '/settings?saved=1', cookie);
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      const values = { name, ...(email === undefined ? {} : { email }) };
+      const values = {
+        name,
+        ...(email === undefined ? {} : { email }),
+        ...(language === undefined ? {} : { language }),
+      };
       sendPage(
         res,
-        settingsPage(viewerOfVisitor(viewer) as Viewer, await queries.ownEmail(viewer.session.userId), {
-          error: err.detail,
-          status: FORM_STATUS[err.code] ?? 400,
-          values,
-        }),
+        settingsPage(
+          tr,
+          viewerOfVisitor(viewer) as Viewer,
+          await queries.ownEmail(viewer.session.userId),
+          viewer.language,
+          { error: tr.error(err), status: FORM_STATUS[err.code] ?? 400, values },
+        ),
       );
     }
   };
 
+  /**
+   * The footer's language switch, signed in: the choice goes into the user's settings (and the cookie),
+   * then back to the page it was made on.
+   */
+  const switchLanguage = async (req: IncomingMessage, res: ServerResponse, form: Map<string, string>) => {
+    const next = safeNext(form.get('next'));
+    const viewer = await poster(req, res, form, next);
+    if (!viewer) return;
+    const language = form.get('language') ?? '';
+    const tr = await translatorOf(req, next);
+    try {
+      if (language === '') throw invalidParameter(phrase('languageUnknown', { language }));
+      await accounts.setLanguage(viewer.session, language);
+      redirect(res, next, languageCookie(language, deps.secureCookies));
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      sendPage(res, pages.problem(tr, 400, tr.error(err)));
+    }
+  };
+
   const enterAsGuest = async (
+    tr: Translator,
     req: IncomingMessage,
     res: ServerResponse,
     form: Map<string, string>,
@@ -292,11 +398,12 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       redirect(res, `/room/${id}`, sessionCookie(secret, deps.secureCookies));
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      sendPage(res, pages.problem(FORM_STATUS[err.code] ?? 400, err.detail));
+      sendPage(res, pages.problem(tr, FORM_STATUS[err.code] ?? 400, tr.error(err)));
     }
   };
 
   const editRoom = async (
+    tr: Translator,
     req: IncomingMessage,
     res: ServerResponse,
     form: Map<string, string>,
@@ -321,7 +428,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       const status = FORM_STATUS[err.code] ?? 400;
       sendPage(
         res,
-        roomFormPage(viewerOfVisitor(viewer) as Viewer, { error: err.detail, status, values }, id),
+        roomFormPage(tr, viewerOfVisitor(viewer) as Viewer, { error: tr.error(err), status, values }, id),
       );
     }
   };
@@ -358,10 +465,10 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
    * real type, else one drawn from the id. A private room's only to those who may see it, and kept by no
    * shared cache.
    */
-  const roomIcon = async (req: IncomingMessage, res: ServerResponse, id: string) => {
+  const roomIcon = async (tr: Translator, req: IncomingMessage, res: ServerResponse, id: string) => {
     const viewer = ID_PATTERN.test(id) ? await visitorOf(req) : undefined;
     const found = ID_PATTERN.test(id) ? await queries.roomIcon(id, viewer?.session.userId) : undefined;
-    if (!found) return sendPage(res, pages.notFound(`There is no room “${id}”.`));
+    if (!found) return sendPage(res, pages.notFound(tr, tr.t('notFound.room', { room: id })));
     const caching: Record<string, string> = found.room.isPublic
       ? {}
       : { 'cache-control': 'private, max-age=300' };
@@ -377,19 +484,19 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
   };
 
   const post = async (req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> => {
-    if (!sameOrigin(req))
-      return sendPage(res, pages.problem(403, 'Forms are only accepted from our own pages.'));
+    const tr = await translatorOf(req, postedFrom(req));
+    if (!sameOrigin(req)) return sendPage(res, pages.problem(tr, 403, tr.t('problem.foreignForm')));
     const form = new Map<string, string>();
     const files = new Map<string, Upload>();
     try {
       await readBody(req, form, deps.bodyLimit, files);
     } catch (err) {
-      if (err instanceof ChatError) return sendPage(res, pages.problem(400, err.detail));
+      if (err instanceof ChatError) return sendPage(res, pages.problem(tr, 400, tr.error(err)));
       throw err;
     }
     const [first, id, action] = parts;
-    if (parts.length === 1 && first === 'signin') return signIn(req, res, form);
-    if (parts.length === 1 && first === 'signup') return signUp(req, res, form);
+    if (parts.length === 1 && first === 'signin') return signIn(tr, req, res, form);
+    if (parts.length === 1 && first === 'signup') return signUp(tr, req, res, form);
     if (parts.length === 1 && first === 'signout') {
       const viewer = await visitorOf(req);
       if (viewer && csrfValid(viewer.secret, viewer.session, form.get('csrf')))
@@ -397,35 +504,39 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       return redirect(res, '/', clearedSessionCookie());
     }
     if (parts.length === 1 && first === 'away') return away(req, res, form);
-    if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(req, res, form);
-    if (first === 'settings' && parts.length === 1) return saveProfile(req, res, form, files.get('icon'));
-    if (await bots.post(req, res, parts, form, files)) return;
+    if (first === 'rooms' && id === 'new' && parts.length === 2) return createRoom(tr, req, res, form);
+    if (first === 'settings' && parts.length === 1) return saveProfile(tr, req, res, form, files.get('icon'));
+    if (first === 'settings' && id === 'language' && parts.length === 2)
+      return switchLanguage(req, res, form);
+    if (await bots.post(tr, req, res, parts, form, files)) return;
     if (
       first === 'room' &&
       id &&
       ID_PATTERN.test(id) &&
-      (await members.post(req, res, form, id, parts.slice(2)))
+      (await members.post(tr, req, res, form, id, parts.slice(2)))
     )
       return;
     if (first === 'room' && parts.length === 3 && id && ID_PATTERN.test(id)) {
       const back = `/room/${id}`;
-      if (action === 'join') return acting(req, res, form, back, (v) => rooms.join(v, id).then(() => back));
-      if (action === 'edit') return editRoom(req, res, form, id);
-      if (action === 'guest') return enterAsGuest(req, res, form, id);
+      if (action === 'join')
+        return acting(tr, req, res, form, back, (v) => rooms.join(v, id).then(() => back));
+      if (action === 'edit') return editRoom(tr, req, res, form, id);
+      if (action === 'guest') return enterAsGuest(tr, req, res, form, id);
       if (action === 'nickname')
-        return acting(req, res, form, back, (v) =>
+        return acting(tr, req, res, form, back, (v) =>
           accounts.rename(v, form.get('nickname') ?? '').then(() => back),
         );
       if (action === 'delete')
-        return acting(req, res, form, back, async (v) => {
+        return acting(tr, req, res, form, back, async (v) => {
           if (form.get('confirm') !== 'yes') throw invalidParameter(phrase('confirmFirst'));
           await rooms.deleteRoom(v, id);
           return '/';
         });
       if (action === 'read') return markRead(req, res, form, id);
-      if (action === 'leave') return acting(req, res, form, back, (v) => rooms.leave(v, id).then(() => '/'));
+      if (action === 'leave')
+        return acting(tr, req, res, form, back, (v) => rooms.leave(v, id).then(() => '/'));
       if (action === 'say')
-        return acting(req, res, form, back, (v) =>
+        return acting(tr, req, res, form, back, (v) =>
           conversation.say(v, { room: id, text: form.get('text') ?? '' }).then(() => back),
         );
     }
@@ -460,17 +571,27 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           'service-worker-allowed': '/',
         });
       if (path === '/manifest.webmanifest') return sendAsset(res, 'application/manifest+json', MANIFEST);
-      if (path === '/offline') return sendPage(res, offlinePage());
       const icon = path.startsWith('/icons/') ? iconPng(path) : undefined;
       if (icon) return sendAsset(res, 'image/png', icon);
+      const values = queryValues(query);
       if (
         parts[0] === 'room' &&
         parts[2] === 'badge' &&
         parts.length === 3 &&
         ID_PATTERN.test(parts[1] as string)
       ) {
-        const badge = await badgePage(queries, deps.publicUrl, parts[1] as string);
-        return sendPage(res, badge ?? pages.notFound(), { 'content-security-policy': BADGE_SECURITY_POLICY });
+        // The badge speaks the language its address names, else its reader's (a blog's visitor has no session here).
+        const tr = new Translator(
+          chooseLanguage({
+            setting: LANGUAGES.find((l) => l === values.get('lang')) ?? null,
+            cookie: readCookie(req, LANGUAGE_COOKIE),
+            acceptLanguage: req.headers['accept-language'],
+          }),
+        );
+        const badge = await badgePage(tr, queries, deps.publicUrl, parts[1] as string);
+        return sendPage(res, badge ?? pages.notFound(tr), {
+          'content-security-policy': BADGE_SECURITY_POLICY,
+        });
       }
       if (parts[0] === 'images' && parts[1] === 'user' && parts.length === 4 && parts[2]) {
         const uploaded = await queries.userIcon(parts[2]);
@@ -478,25 +599,37 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           ? sendAsset(res, uploaded.type, uploaded.bytes, true)
           : sendAsset(res, 'image/svg+xml', identicon(parts[2]));
       }
+      const tr = await translatorOf(req, safeNext(query ? `${path}?${query}` : path));
+      if (path === '/offline') return sendPage(res, offlinePage(tr));
       if (
         parts[0] === 'images' &&
         parts[1] === 'room' &&
         parts.length === 4 &&
         ICON_FILE.test(parts[3] ?? '')
       )
-        return roomIcon(req, res, parts[2] ?? '');
+        return roomIcon(tr, req, res, parts[2] ?? '');
       if (parts[0] === 'images' && parts[1] === 'bot' && parts.length === 4)
-        return bots.icon(res, parts[2] ?? '', parts[3] ?? '');
-      if (path === '/signin') return sendPage(res, signInPage(safeNext(queryValues(query).get('next'))));
-      if (path === '/signup') return sendPage(res, signUpPage({}, safeNext(queryValues(query).get('next'))));
+        return bots.icon(tr, res, parts[2] ?? '', parts[3] ?? '');
+      if (path === LANGUAGE_PATH) {
+        // A visitor's switch: it only sets the cookie (a GET changes nothing else) and goes back.
+        const language = LANGUAGES.find((l) => l === values.get('to'));
+        const next = safeNext(values.get('next'));
+        return redirect(res, next, language && languageCookie(language, deps.secureCookies));
+      }
+      if (path === '/signin') return sendPage(res, signInPage(tr, safeNext(values.get('next'))));
+      if (path === '/signup') return sendPage(res, signUpPage(tr, {}, safeNext(values.get('next'))));
       const viewer = await visitorOf(req);
       if (path === '/settings')
         return viewer
           ? sendPage(
               res,
-              settingsPage(viewerOfVisitor(viewer) as Viewer, await queries.ownEmail(viewer.session.userId), {
-                saved: queryValues(query).get('saved') === '1',
-              }),
+              settingsPage(
+                tr,
+                viewerOfVisitor(viewer) as Viewer,
+                await queries.ownEmail(viewer.session.userId),
+                viewer.language,
+                { saved: values.get('saved') === '1' },
+              ),
             )
           : redirect(res, '/signin?next=/settings');
       if (path === '/rooms/new')
@@ -504,50 +637,46 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           ? sendPage(
               res,
               viewer.session.guest
-                ? signUpToCreatePage(
-                    viewerOfVisitor(viewer) as Viewer,
-                    phraseText(phrase('guestsCreateNoRooms')),
-                  )
-                : roomFormPage(viewerOfVisitor(viewer) as Viewer),
+                ? signUpToCreatePage(tr, viewerOfVisitor(viewer) as Viewer, tr.t('error.guestsCreateNoRooms'))
+                : roomFormPage(tr, viewerOfVisitor(viewer) as Viewer),
             )
           : redirect(res, '/signin?next=/rooms/new');
       if (path === '/') {
         if (viewer) await followRooms(viewer);
-        return sendPage(res, await pages.explore(searchQuery(query), viewer));
+        return sendPage(res, await pages.explore(tr, searchQuery(query), viewer));
       }
-      if (await bots.get(res, parts, queryValues(query), viewer)) return;
+      if (await bots.get(tr, res, parts, values, viewer)) return;
       if (path === '/starred')
-        return viewer ? sendPage(res, await pages.starred(viewer)) : redirect(res, '/signin?next=/starred');
+        return viewer
+          ? sendPage(res, await pages.starred(tr, viewer))
+          : redirect(res, '/signin?next=/starred');
       if (path === '/search')
-        return sendPage(
-          res,
-          await searchPage(queries, searchQuery(query), queryValues(query).get('page'), viewer),
-        );
+        return sendPage(res, await searchPage(tr, queries, searchQuery(query), values.get('page'), viewer));
       if (parts[0] === 'room' && parts.length >= 2 && ID_PATTERN.test(parts[1] as string)) {
         const id = parts[1] as string;
         if (parts.length === 2) {
           // The live client follows this room through the viewer's session.
           if (viewer) await followRooms(viewer, id);
-          return sendPage(res, await pages.room(id, viewer));
+          return sendPage(res, await pages.room(tr, id, viewer));
         }
-        if (await members.get(res, id, parts.slice(2), queryValues(query), viewer)) return;
+        if (await members.get(tr, res, id, parts.slice(2), values, viewer)) return;
         if (parts[2] === 'edit' && parts.length === 3) {
           if (!viewer) return redirect(res, `/signin?next=/room/${id}/edit`);
           const room = await queries.ownedRoom(id, viewer.session.userId);
-          if (!room) return sendPage(res, pages.notFound(`You do not own a room “${id}”.`));
-          const values = {
+          if (!room) return sendPage(res, pages.notFound(tr, tr.t('notFound.ownRoom', { room: id })));
+          const settings = {
             name: room.name,
             blurb: room.blurb ?? '',
             tags: room.tags.join(', '),
             timezone: room.timezone,
             visibility: room.isPublic ? 'public' : 'private',
           };
-          return sendPage(res, roomFormPage(viewerOfVisitor(viewer) as Viewer, { values }, id));
+          return sendPage(res, roomFormPage(tr, viewerOfVisitor(viewer) as Viewer, { values: settings }, id));
         }
         if (parts[2] === 'archives' && parts.length === 3)
-          return sendPage(res, await pages.archives(id, searchQuery(query), viewer));
+          return sendPage(res, await pages.archives(tr, id, searchQuery(query), viewer));
         if (parts[2] === 'message' && parts.length === 4 && /^[1-9]\d{0,15}$/.test(parts[3] as string)) {
-          const found = await pages.lineLocation(id, Number(parts[3]), viewer);
+          const found = await pages.lineLocation(tr, id, Number(parts[3]), viewer);
           return typeof found === 'string' ? redirect(res, found) : sendPage(res, found);
         }
         const [year, month, day] = parts.slice(3);
@@ -558,20 +687,19 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           /^\d{2}$/.test(month ?? '') &&
           /^\d{2}$/.test(day ?? '')
         ) {
-          const pageNo = pageNumber(queryValues(query).get('page'));
-          if (pageNo === undefined)
-            return sendPage(res, pages.notFound('There is no such page of this day.'));
-          return sendPage(res, await pages.archiveDay(id, `${year}-${month}-${day}`, pageNo, viewer));
+          const pageNo = pageNumber(values.get('page'));
+          if (pageNo === undefined) return sendPage(res, pages.notFound(tr, tr.t('notFound.dayPage')));
+          return sendPage(res, await pages.archiveDay(tr, id, `${year}-${month}-${day}`, pageNo, viewer));
         }
       }
       if (parts[0] === 'tag' && parts.length === 2 && parts[1])
-        return sendPage(res, await pages.tag(parts[1], viewer));
+        return sendPage(res, await pages.tag(tr, parts[1], viewer));
       // Usernames are never a top-level path's name (core/validation.ts), so what is left may be one.
       if (parts.length === 1 && ID_PATTERN.test(parts[0] ?? '')) {
         const profile = await queries.profile(parts[0] as string);
-        if (profile) return sendPage(res, profilePage(profile, viewerOfVisitor(viewer)));
+        if (profile) return sendPage(res, profilePage(tr, profile, viewerOfVisitor(viewer)));
       }
-      sendPage(res, pages.notFound());
+      sendPage(res, pages.notFound(tr));
     },
   );
 }

@@ -1,11 +1,12 @@
 import type { Message, Room } from '../core/model.js';
 import type { Queries } from '../engine/queries.js';
 import { dayPath } from './archives.js';
-import { plural, roomList, speaker, speakerIcon } from './fragments.js';
+import { roomList, speaker, speakerIcon } from './fragments.js';
 import { escapeHtml, html, SafeHtml } from './html.js';
+import type { Translator } from './i18n/translator.js';
 import { page as layout } from './layout.js';
 import { viewerOf, type Page, type Visitor } from './pages.js';
-import { clockTime, localDate } from './time-format.js';
+import { localDate } from './time-format.js';
 
 export const LINES_PER_PAGE = 20;
 /** Rooms shown above the lines; the rest are one link away (the room search at `/?q=`). */
@@ -57,34 +58,46 @@ export function pageNumber(raw: string | undefined): number {
 const searchPath = (query: string, page = 1) =>
   `/search?q=${encodeURIComponent(query)}${page > 1 ? `&page=${page}` : ''}`;
 
-function line(message: Message, room: Room, terms: readonly string[]): SafeHtml {
+function line(tr: Translator, message: Message, room: Room, terms: readonly string[]): SafeHtml {
   const date = localDate(message.createdAt, room.timezone);
   const permalink = `${dayPath(room.id, date)}#message-${message.id}`;
   return html`<li class="found-line">
     <p class="where">
       <a class="room-name" href="/room/${room.id}">${room.name}</a>
-      ${room.isPublic ? '' : html`<span class="private">private</span>`}
-      <a class="permalink" href="${permalink}" title="Times are in ${room.timezone}"
+      ${room.isPublic ? '' : html`<span class="private">${tr.t('room.private')}</span>`}
+      <a class="permalink" href="${permalink}" title="${tr.fullTime(message.createdAt, room.timezone)}"
         ><time datetime="${new Date(message.createdAt).toISOString()}"
-          >${date} ${clockTime(message.createdAt, room.timezone)}</time
+          >${date} ${tr.clock(message.createdAt, room.timezone)}</time
         ></a
       >
     </p>
     <p class="said">
       <img class="icon" src="${speakerIcon(message)}" alt="" width="28" height="28" />
-      ${speaker(message)}
+      ${speaker(tr, message)}
       <span class="text">${highlight(message.text, terms)}</span>
     </p>
   </li>`;
 }
 
-function pager(query: string, page: number, pages: number): SafeHtml {
+/** Where the lines were looked for, set apart so that narrow screens can leave it out. */
+const scope = (tr: Translator, signedIn: boolean): SafeHtml =>
+  html`<span class="scope">${tr.t(signedIn ? 'search.inYourRooms' : 'search.inPublicRooms')}</span>`;
+
+function pager(tr: Translator, query: string, page: number, pages: number): SafeHtml {
   if (pages <= 1) return html``;
   const last = Math.min(pages, MAX_PAGE);
-  return html`<nav class="pager" aria-label="Pages of results">
-    ${page > 1 ? html`<a rel="prev" href="${searchPath(query, page - 1)}">← Newer</a>` : html`<span></span>`}
-    <span class="where-am-i">Page ${page} of ${pages}</span>
-    ${page < last ? html`<a rel="next" href="${searchPath(query, page + 1)}">Older →</a>` : html`<span></span>`}
+  return html`<nav class="pager" aria-label="${tr.t('search.pages')}">
+    ${
+      page > 1
+        ? html`<a rel="prev" href="${searchPath(query, page - 1)}">${tr.t('search.newer')}</a>`
+        : html`<span></span>`
+    }
+    <span class="where-am-i">${tr.t('search.pageOf', { page, pages })}</span>
+    ${
+      page < last
+        ? html`<a rel="next" href="${searchPath(query, page + 1)}">${tr.t('search.older')}</a>`
+        : html`<span></span>`
+    }
   </nav>`;
 }
 
@@ -93,6 +106,7 @@ function pager(query: string, page: number, pages: number): SafeHtml {
  * in every public room and the viewer's own private rooms, newest first, a page at a time.
  */
 export async function searchPage(
+  tr: Translator,
   queries: Queries,
   query: string | undefined,
   rawPage: string | undefined,
@@ -100,23 +114,21 @@ export async function searchPage(
 ): Promise<Page> {
   const viewer = viewerOf(visitor);
   const form = html`<form class="big-search" role="search" action="/search" method="get">
-    <label for="search-q">Search rooms and what was said in them</label>
+    <label for="search-q">${tr.t('search.bigLabel')}</label>
     <input id="search-q" type="search" name="q" value="${query ?? ''}" maxlength="100" />
-    <button type="submit">Search</button>
+    <button type="submit">${tr.t('search.button')}</button>
   </form>`;
   if (query === undefined)
     return {
       status: 200,
       body: layout({
-        title: 'Search — Lingr',
+        tr,
+        title: `${tr.t('search.button')} — Lingr`,
         viewer,
         body: html`<main class="search-page">
-          <h1>Search</h1>
+          <h1>${tr.t('search.button')}</h1>
           ${form}
-          <p class="empty">
-            Type a word or two: every public room${viewer ? ' and your own private rooms' : ''} will be
-            searched, in any language.
-          </p>
+          <p class="empty">${tr.t(viewer ? 'search.hintSignedIn' : 'search.hint')}</p>
         </main>`,
       }),
     };
@@ -125,43 +137,49 @@ export async function searchPage(
     queries.search(query),
     queries.searchEverywhere(query, visitor?.session.userId, page, LINES_PER_PAGE),
   ]);
-  const where = viewer ? 'public rooms and your rooms' : 'public rooms';
   return {
     status: 200,
     body: layout({
-      title: `“${query}” — Search — Lingr`,
+      tr,
+      title: `${tr.t('quoted', { text: query })} — ${tr.t('search.button')} — Lingr`,
       query,
       viewer,
       body: html`<main class="search-page">
-        <h1>Search “${query}”</h1>
+        <h1>${tr.t('search.heading', { query })}</h1>
         ${form}
         <section aria-labelledby="found-rooms">
-          <h2 id="found-rooms">${plural(rooms.length, 'room')}</h2>
-          ${roomList(rooms.slice(0, ROOMS_SHOWN), 'No public room has this in its name, description or tags.')}
+          <h2 id="found-rooms">${tr.t('search.rooms', { count: rooms.length })}</h2>
+          ${roomList(tr, rooms.slice(0, ROOMS_SHOWN), tr.t('search.noRooms'))}
           ${
             rooms.length > ROOMS_SHOWN
               ? html`<p class="more">
-                  <a href="/?q=${encodeURIComponent(query)}">All ${rooms.length} rooms →</a>
+                  <a href="/?q=${encodeURIComponent(query)}"
+                    >${tr.t('search.allRooms', { count: rooms.length })}</a
+                  >
                 </p>`
               : ''
           }
         </section>
         <section aria-labelledby="found-lines">
-          <h2 id="found-lines">${plural(found.total, 'line')}<span class="scope"> in ${where}</span></h2>
+          <h2 id="found-lines">
+            ${tr.h('search.linesIn', { count: found.total, scope: scope(tr, !!viewer) })}
+          </h2>
           ${
             found.lines.length === 0
               ? html`<p class="empty">
                   ${
                     found.total > 0
-                      ? html`There are no more lines. <a href="${searchPath(query)}">Back to the newest.</a>`
-                      : 'Nothing said matches every word; try fewer or shorter words.'
+                      ? tr.h('search.noMore', {
+                          link: html`<a href="${searchPath(query)}">${tr.t('search.backToNewest')}</a>`,
+                        })
+                      : tr.t('search.noLines')
                   }
                 </p>`
-              : html`<ol class="found-lines" aria-label="Lines found">
-                  ${found.lines.map(({ message, room }) => line(message, room, found.terms))}
+              : html`<ol class="found-lines" aria-label="${tr.t('search.linesFound')}">
+                  ${found.lines.map(({ message, room }) => line(tr, message, room, found.terms))}
                 </ol>`
           }
-          ${pager(query, page, found.pages)}
+          ${pager(tr, query, page, found.pages)}
         </section>
       </main>`,
     }),

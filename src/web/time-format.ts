@@ -1,5 +1,11 @@
-const clocks = new Map<string, Intl.DateTimeFormat>();
-const days = new Map<string, Intl.DateTimeFormat>();
+import { dateKey } from '../client/format-time.js';
+
+export { clockTime, dateKey, dayLabel, fullDate, relativeTime } from '../client/format-time.js';
+
+/** "2026-11-24" in the room's timezone. */
+export const localDate = (ms: number, timeZone: string): string => dateKey(timeZone, ms);
+
+const offsets = new Map<string, Intl.DateTimeFormat>();
 
 function cached(
   map: Map<string, Intl.DateTimeFormat>,
@@ -10,37 +16,6 @@ function cached(
   if (!f) map.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, ...options })));
   return f;
 }
-
-/** "3:42pm" in the room's timezone, as Lingr showed it. */
-export function clockTime(ms: number, timeZone: string): string {
-  return cached(clocks, timeZone, { hour: 'numeric', minute: '2-digit' })
-    .format(ms)
-    .replace(/\s/g, '')
-    .toLowerCase();
-}
-
-const longDays = new Map<string, Intl.DateTimeFormat>();
-
-/** "Tuesday, December 1, 2026" in `timeZone`: day dividers and the full date behind every time. */
-export function fullDate(ms: number, timeZone: string): string {
-  return cached(longDays, timeZone, {
-    weekday: 'long',
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-  }).format(ms);
-}
-
-/** "2026-11-24" in the room's timezone. */
-export function localDate(ms: number, timeZone: string): string {
-  const parts = cached(days, timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(
-    ms,
-  );
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
-}
-
-const offsets = new Map<string, Intl.DateTimeFormat>();
 
 /** Local wall-clock time minus UTC, in ms, for `timeZone` at instant `t`. */
 function offsetAt(t: number, timeZone: string): number {
