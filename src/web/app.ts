@@ -70,23 +70,25 @@ export function iconPng(path: string): Buffer | undefined {
   return png;
 }
 
-/** The web app manifest: what a browser needs to install Lingr as an app of its own. */
-export const MANIFEST = JSON.stringify({
-  name: 'Lingr',
-  short_name: 'Lingr',
-  description: 'Chat rooms in your browser.',
-  start_url: '/',
-  scope: '/',
-  display: 'standalone',
-  background_color: BACKGROUND,
-  theme_color: THEME_COLOR,
-  icons: ICONS.map((i) => ({
-    src: i.path,
-    sizes: `${i.size}x${i.size}`,
-    type: 'image/png',
-    purpose: i.maskable ? 'maskable' : 'any',
-  })),
-});
+/** The web app manifest: what a browser needs to install Lingr as an app of its own, in the reader's language. */
+export const manifest = (tr: Translator): string =>
+  JSON.stringify({
+    name: 'Lingr',
+    short_name: 'Lingr',
+    lang: tr.lang,
+    description: tr.t('app.description'),
+    start_url: '/',
+    scope: '/',
+    display: 'standalone',
+    background_color: BACKGROUND,
+    theme_color: THEME_COLOR,
+    icons: ICONS.map((i) => ({
+      src: i.path,
+      sizes: `${i.size}x${i.size}`,
+      type: 'image/png',
+      purpose: i.maskable ? 'maskable' : 'any',
+    })),
+  });
 
 /**
  * What the service worker shows for a page it cannot fetch. Everything it needs is in the worker's cache;

@@ -23,7 +23,7 @@ import type { RouteTable } from '../http/routes.js';
 import { phrase } from '../core/error-text.js';
 import { LANGUAGES, type Language } from '../core/model.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
-import { iconPng, MANIFEST, offlinePage } from './app.js';
+import { iconPng, manifest, offlinePage } from './app.js';
 import { botRoutes } from './bot-routes.js';
 import { memberRoutes } from './members.js';
 import { profilePage } from './profile.js';
@@ -570,7 +570,6 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
           'cache-control': 'no-cache',
           'service-worker-allowed': '/',
         });
-      if (path === '/manifest.webmanifest') return sendAsset(res, 'application/manifest+json', MANIFEST);
       const icon = path.startsWith('/icons/') ? iconPng(path) : undefined;
       if (icon) return sendAsset(res, 'image/png', icon);
       const values = queryValues(query);
@@ -601,6 +600,11 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
       }
       const tr = await translatorOf(req, safeNext(query ? `${path}?${query}` : path));
       if (path === '/offline') return sendPage(res, offlinePage(tr));
+      // Its description is in the reader's language, so caches keep one per language.
+      if (path === '/manifest.webmanifest')
+        return sendAsset(res, 'application/manifest+json', manifest(tr), false, {
+          vary: 'accept-language, cookie',
+        });
       if (
         parts[0] === 'images' &&
         parts[1] === 'room' &&

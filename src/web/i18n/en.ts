@@ -40,6 +40,7 @@ const pages = {
   'error.fallback.rateLimited': 'Too many at once; wait a moment and try again.',
   'error.fallback.other': 'That did not work; try again.',
 
+  'app.description': 'Chat rooms in your browser.',
   'offline.heading': 'You are offline',
   'offline.text': 'Lingr will reconnect when you are back.',
   'offline.hint': 'This page reloads itself as soon as your connection returns.',

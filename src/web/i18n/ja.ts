@@ -38,6 +38,7 @@ export const ja: Catalog = {
   'error.fallback.rateLimited': 'リクエストが多すぎます。少し待ってからお試しください。',
   'error.fallback.other': 'うまくいきませんでした。もう一度お試しください。',
 
+  'app.description': 'ブラウザで話せるチャットルーム。',
   'offline.heading': 'オフラインです',
   'offline.text': '接続が戻ると Lingr は自動で再接続します。',
   'offline.hint': '接続が戻り次第、このページは自動で再読み込みされます。',
