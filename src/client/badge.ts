@@ -1,4 +1,11 @@
-/** The badge on someone's blog: a public room's latest lines and chatters, live over Server-Sent Events. */
+/**
+ * The badge on someone's blog: a public room's latest lines and chatters, live over Server-Sent Events. It
+ * speaks the language of its page (`<html lang>`, which the badge's `lang` parameter or its reader chose),
+ * with the messages the page hands over.
+ */
+
+import { formatMessage, type Message, type MessageValues } from './format-message.js';
+import { clockTime } from './format-time.js';
 
 interface Reply {
   counter?: number;
@@ -11,15 +18,23 @@ interface Reply {
 const meta = (name: string): string =>
   document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
 const room = meta('lingr-room');
-const timeZone = meta('lingr-timezone') || undefined;
+const timeZone = meta('lingr-timezone') || 'UTC';
+const lang = document.documentElement.lang || 'en';
+const messages = ((): Record<string, Message> => {
+  try {
+    return JSON.parse(meta('lingr-messages') || '{}') as Record<string, Message>;
+  } catch {
+    return {};
+  }
+})();
+const t = (key: string, values?: MessageValues): string => formatMessage(lang, messages[key] ?? key, values);
 const lines = document.querySelector<HTMLOListElement>('.badge-lines');
 const chatters = document.querySelector<HTMLElement>('.badge-chatters');
 const online = new Set((chatters?.dataset.usernames ?? '').split(' ').filter(Boolean));
-const clock = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' });
 const KEEP = 5;
 
 function showChatters(): void {
-  if (chatters) chatters.textContent = `${online.size} ${online.size === 1 ? 'chatter' : 'chatters'}`;
+  if (chatters) chatters.textContent = t('badge.chatters', { count: online.size });
 }
 
 function addLine(m: NonNullable<NonNullable<Reply['events']>[number]['message']>): void {
@@ -33,7 +48,8 @@ function addLine(m: NonNullable<NonNullable<Reply['events']>[number]['message']>
   text.className = 'text';
   text.textContent = m.text;
   const time = document.createElement('time');
-  time.textContent = clock.format(new Date(m.timestamp)).replace(/\s/g, '').toLowerCase();
+  time.dateTime = m.timestamp;
+  time.textContent = clockTime(lang, timeZone, new Date(m.timestamp));
   li.append(nickname, ' ', text, ' ', time);
   lines.append(li);
   while (lines.children.length > KEEP) lines.firstElementChild?.remove();

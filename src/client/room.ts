@@ -4,6 +4,9 @@
  * counter after any break and going back to WebSocket as soon as it works again.
  */
 
+import { formatMessage, type Message, type MessageValues } from './format-message.js';
+import { clockTime, dateKey, dayLabel, fullDate as dateInWords } from './format-time.js';
+
 interface ApiMessage {
   id: string;
   local_id: string | null;
@@ -69,41 +72,39 @@ const box = $<HTMLTextAreaElement>('#say-text');
 const seen = new Set<string>(Array.from(document.querySelectorAll('.message'), (li) => li.id));
 const baseTitle = document.title;
 
+// --- words: the page's language, and the messages of the catalog the page handed over -----------------
+
+const lang = document.documentElement.lang || 'en';
+const messages = ((): Record<string, Message> => {
+  try {
+    return JSON.parse(meta('lingr-messages') || '{}') as Record<string, Message>;
+  } catch {
+    return {};
+  }
+})();
+/** A message of the catalog (web/i18n) in the page's language; its key if the page did not send it. */
+const t = (key: string, values?: MessageValues): string => formatMessage(lang, messages[key] ?? key, values);
+
 // --- time: the room's timezone, or the reader's own -----------------------------------------------
 
 const ZONE_KEY = 'lingr-zone';
 const ownZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let zone = localStorage.getItem(ZONE_KEY) === 'mine' ? ownZone : roomZone;
-const formats = new Map<string, Intl.DateTimeFormat>();
-const fmt = (tz: string, kind: 'clock' | 'day' | 'key'): Intl.DateTimeFormat => {
-  let f = formats.get(tz + kind);
-  if (!f) {
-    const options: Intl.DateTimeFormatOptions =
-      kind === 'clock'
-        ? { hour: 'numeric', minute: '2-digit' }
-        : kind === 'day'
-          ? { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }
-          : { year: 'numeric', month: '2-digit', day: '2-digit' };
-    f = new Intl.DateTimeFormat(kind === 'key' ? 'en-CA' : 'en-US', { timeZone: tz, ...options });
-    formats.set(tz + kind, f);
-  }
-  return f;
-};
-const clock = (t: Date, tz = zone) => fmt(tz, 'clock').format(t).replace(/\s/g, '').toLowerCase();
-const fullDate = (t: Date, tz = zone) => fmt(tz, 'day').format(t);
-const dayKey = (t: Date, tz = zone) => fmt(tz, 'key').format(t);
-const fullTime = (t: Date) => `${fullDate(t)}, ${clock(t)} (${zone})`;
+// Times read as the server writes them: the same functions, shared with it (format-time.ts).
+const clock = (at: Date) => clockTime(lang, zone, at);
+const fullTime = (at: Date) =>
+  t('live.fullTime', { date: dateInWords(lang, zone, at), time: clock(at), zone });
 /** Archive days are the room's local days, so permalinks are too, whatever zone the reader shows. */
 const permalink = (m: ApiMessage) =>
-  `/room/${room}/archives/${dayKey(new Date(m.timestamp), roomZone).replace(/-/g, '/')}#message-${m.id}`;
+  `/room/${room}/archives/${dateKey(roomZone, new Date(m.timestamp)).replace(/-/g, '/')}#message-${m.id}`;
 
 function showTime(li: Element): void {
   const time = $<HTMLTimeElement>('.permalink time', li);
   if (!time) return;
-  const t = new Date(time.dateTime);
-  time.textContent = clock(t);
-  time.title = fullTime(t);
-  time.parentElement?.setAttribute('aria-label', `Permalink: ${fullTime(t)}`);
+  const at = new Date(time.dateTime);
+  time.textContent = clock(at);
+  time.title = fullTime(at);
+  time.parentElement?.setAttribute('aria-label', t('live.permalink', { time: fullTime(at) }));
 }
 
 /** Day dividers wherever the shown zone's date changes between lines. */
@@ -111,17 +112,19 @@ function redivide(): void {
   if (!list) return;
   list.querySelectorAll('.day-divider').forEach((d) => d.remove());
   let day = '';
+  const now = Date.now();
   for (const li of Array.from(list.querySelectorAll('.message'))) {
     const dt = $<HTMLTimeElement>('time', li)?.dateTime;
     if (!dt) continue;
-    const t = new Date(dt);
-    const key = dayKey(t);
+    const at = new Date(dt);
+    const key = dateKey(zone, at);
     if (key === day) continue;
     day = key;
     const divider = make('li', 'day-divider');
     divider.setAttribute('role', 'separator');
-    const time = make('time', '', fullDate(t));
+    const time = make('time', '', dayLabel(lang, zone, at, now));
     time.dateTime = key;
+    time.title = dateInWords(lang, zone, at);
     divider.append(time);
     li.before(divider);
   }
@@ -131,10 +134,10 @@ function zoneChoice(): void {
   const slot = $('.zone-choice');
   if (!slot || ownZone === roomZone) return;
   const select = make('select');
-  select.setAttribute('aria-label', 'Show times in');
+  select.setAttribute('aria-label', t('live.showTimesIn'));
   for (const [value, label] of [
-    ['room', `the room's time`],
-    ['mine', `my time (${ownZone})`],
+    ['room', t('live.roomTime')],
+    ['mine', t('live.myTime', { zone: ownZone })],
   ] as const) {
     const option = make('option', '', label);
     option.value = value;
@@ -151,7 +154,7 @@ function zoneChoice(): void {
   });
   const name = $('.zone-name');
   if (name) name.textContent = zone;
-  slot.replaceChildren(' · show ', select);
+  slot.replaceChildren(` · ${t('live.show')} `, select);
 }
 
 // --- one line: text, links, inline images, long lines, stars, mentions -------------------------------
@@ -202,7 +205,7 @@ function enhance(li: HTMLElement): void {
     link.rel = 'nofollow noopener noreferrer';
     const img = make('img');
     img.src = a.href;
-    img.alt = 'Image from the link above';
+    img.alt = t('live.image');
     img.loading = 'lazy';
     img.referrerPolicy = 'no-referrer';
     link.append(img);
@@ -211,15 +214,14 @@ function enhance(li: HTMLElement): void {
   const content = text.textContent ?? '';
   if (content.length > LONG_TEXT || content.split('\n').length > LONG_LINES) {
     text.classList.add('collapsed');
-    const more = make('button', 'more', `Show more (${content.length.toLocaleString('en-US')} characters)`);
+    const showMore = t('live.showMore', { count: content.length });
+    const more = make('button', 'more', showMore);
     more.type = 'button';
     more.setAttribute('aria-expanded', 'false');
     more.addEventListener('click', () => {
       const open = text.classList.toggle('collapsed');
       more.setAttribute('aria-expanded', String(!open));
-      more.textContent = open
-        ? `Show more (${content.length.toLocaleString('en-US')} characters)`
-        : 'Show less';
+      more.textContent = open ? showMore : t('live.showLess');
     });
     text.after(more);
   }
@@ -232,7 +234,7 @@ function starButton(li: HTMLElement): HTMLButtonElement {
   const set = (on: boolean) => {
     star.setAttribute('aria-pressed', String(on));
     star.textContent = on ? '★' : '☆';
-    star.setAttribute('aria-label', on ? 'Starred: unstar this line' : 'Star this line');
+    star.setAttribute('aria-label', t(on ? 'live.unstar' : 'live.star'));
     if (on) li.dataset.starred = 'yes';
     else delete li.dataset.starred;
   };
@@ -253,8 +255,8 @@ const isOwn = (m: ApiMessage) => m.type !== 'bot' && m.speaker_id === me;
 function speaker(m: ApiMessage): HTMLElement {
   const nickname = make('span', 'nickname', m.nickname);
   if (m.type !== 'bot') return nickname;
-  const badge = make('span', 'bot-badge', 'bot');
-  badge.title = 'A program, not a person';
+  const badge = make('span', 'bot-badge', t('live.bot'));
+  badge.title = t('live.botTitle');
   const wrap = make('span', 'speaker');
   wrap.append(nickname, ' ', badge);
   return wrap;
@@ -318,7 +320,7 @@ function updateTitle(): void {
   const unread = unseen + others;
   // On a phone the other rooms sit behind "Room info": their count shows on the link.
   const toggle = $('.info-toggle');
-  if (toggle) toggle.textContent = others ? `Room info (${others} unread)` : 'Room info';
+  if (toggle) toggle.textContent = others ? t('live.roomInfoUnread', { count: others }) : t('live.roomInfo');
   document.title = `${mentioned ? `(@${mentioned}) ` : ''}${unread ? `(${unread}) ` : ''}${baseTitle}`;
 }
 
@@ -348,7 +350,7 @@ function addMessage(m: ApiMessage, older = false): void {
     }
     if (!follow) {
       newLines.hidden = false;
-      newLines.textContent = `${unseen} new ${unseen === 1 ? 'message' : 'messages'} ↓`;
+      newLines.textContent = t('live.newLines', { count: unseen });
     }
     updateTitle();
   } else if (follow) scrollToEnd();
@@ -415,7 +417,7 @@ function bumpUnread(m: ApiMessage): void {
   )) {
     const n = (parseInt(badge.textContent ?? '', 10) || 0) + 1;
     badge.textContent = n >= 100 ? '99+' : String(n);
-    badge.setAttribute('aria-label', `${badge.textContent} unread`);
+    badge.setAttribute('aria-label', t('live.unread', { n: badge.textContent }));
     badge.hidden = false;
     if (!isOwn(m) && mentions(m.text)) badge.classList.add('mentioned');
   }
@@ -424,7 +426,10 @@ function bumpUnread(m: ApiMessage): void {
 
 function notify(m: ApiMessage): void {
   if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
-  const n = new Notification(`${m.nickname} mentioned you`, { body: m.text.slice(0, 200), tag: m.id });
+  const n = new Notification(t('live.mentioned', { name: m.nickname }), {
+    body: m.text.slice(0, 200),
+    tag: m.id,
+  });
   n.onclick = () => {
     window.focus();
     document.getElementById(`message-${m.id}`)?.scrollIntoView({ block: 'center' });
@@ -439,12 +444,9 @@ function notificationSwitch(): void {
   button.type = 'button';
   const label = () => {
     const p = Notification.permission;
-    button.textContent =
-      p === 'granted'
-        ? 'Desktop notifications are on for mentions'
-        : p === 'denied'
-          ? 'Notifications are blocked by the browser'
-          : 'Notify me when someone mentions me';
+    button.textContent = t(
+      p === 'granted' ? 'live.notifyOn' : p === 'denied' ? 'live.notifyBlocked' : 'live.notifyAsk',
+    );
     button.disabled = p !== 'default';
   };
   button.addEventListener('click', () => void Notification.requestPermission().then(label));
@@ -466,11 +468,34 @@ function setChatter(username: string, name: string, online: boolean): void {
     icon.alt = '';
     icon.width = icon.height = 20;
     li.append(icon, ` ${name}`);
-    if (owners.has(username)) li.append(' ', make('span', 'owner-badge', 'owner'));
+    if (owners.has(username)) li.append(' ', make('span', 'owner-badge', t('live.owner')));
     chatters.append(li);
   } else if (!online) existing?.remove();
-  const n = chatters.children.length;
-  if (chattersHeading) chattersHeading.textContent = `${n} ${n === 1 ? 'chatter' : 'chatters'}`;
+  if (chattersHeading) chattersHeading.textContent = t('live.chatters', { count: chatters.children.length });
+}
+
+/** The name someone goes by here, as the page shows it: in the chatters list, else on their last line. */
+function shownName(username: string): string | undefined {
+  const li = chatters?.querySelector<HTMLLIElement>(`li[data-username="${CSS.escape(username)}"]`);
+  const listed = li
+    ? Array.from(li.childNodes, (n) => (n.nodeType === Node.TEXT_NODE ? n.textContent : ''))
+        .join('')
+        .trim()
+    : '';
+  if (listed) return listed;
+  const lines = document.querySelectorAll<HTMLElement>(
+    `.message[data-speaker="${CSS.escape(username)}"]:not([data-type="bot"]) .nickname`,
+  );
+  return lines[lines.length - 1]?.textContent ?? undefined;
+}
+
+/** What a membership change says in the conversation, in the page's language. */
+function membershipLine(action: string, name: string, previous: string | undefined): string {
+  if (action === 'join') return t('live.joined', { name });
+  if (action === 'quit') return t('live.left', { name });
+  return previous && previous !== name
+    ? t('live.renamed', { previous, name })
+    : t('live.renamedUnknown', { name });
 }
 
 function renameChatter(username: string, name: string): void {
@@ -488,13 +513,16 @@ function apply(reply: Reply): void {
       changed = true;
     } else if (e.message) bumpUnread(e.message);
     else if (e.presence && e.presence.room === room) {
-      setChatter(e.presence.username, e.presence.nickname, e.presence.status === 'online');
-      addSystemLine(e.presence.text);
+      const { username, nickname, status } = e.presence;
+      setChatter(username, nickname, status === 'online');
+      addSystemLine(t(status === 'online' ? 'live.online' : 'live.offline', { name: nickname }));
     } else if (e.membership && e.membership.room === room) {
       const { username, name, action } = e.membership;
+      // The API says it in English; the page says it in its own words, from the same facts.
+      const line = membershipLine(action, name, shownName(username));
       if (action === 'quit') setChatter(username, name, false);
       if (action === 'update') renameChatter(username, name);
-      addSystemLine(e.membership.text);
+      addSystemLine(line);
     }
   }
   if (changed) redivide();
@@ -526,7 +554,11 @@ function setStatus(text: string, state: 'live' | 'connecting' | 'offline', kind?
 function opened(kind: Transport): void {
   failures = 0;
   if (kind === 'websocket') upgradeMs = UPGRADE_FIRST_MS;
-  setStatus(kind === 'websocket' ? 'Live' : kind === 'sse' ? 'Live (SSE)' : 'Live (polling)', 'live', kind);
+  setStatus(
+    t(kind === 'websocket' ? 'live.live' : kind === 'sse' ? 'live.liveSse' : 'live.livePolling'),
+    'live',
+    kind,
+  );
   if (transport > 0) scheduleUpgrade();
   retryFailed();
 }
@@ -565,7 +597,7 @@ function retry(wasOpen: boolean): void {
     failures = 1;
   }
   const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
-  setStatus('Reconnecting…', 'connecting');
+  setStatus(t('live.reconnecting'), 'connecting');
   window.setTimeout(connect, delay);
 }
 
@@ -574,8 +606,8 @@ function fatal(reply: Reply): void {
   closeCurrent();
   setStatus(
     reply.code === 'invalid_session'
-      ? 'Signed out: reload to sign in again'
-      : `Disconnected (${reply.code ?? 'error'})`,
+      ? t('live.signedOut')
+      : t('live.disconnected', { code: reply.code ?? 'error' }),
     'offline',
   );
 }
@@ -647,7 +679,7 @@ async function connectLongPoll(): Promise<void> {
 
 function connect(): void {
   if (stopped) return;
-  setStatus('Connecting…', 'connecting');
+  setStatus(t('live.connecting'), 'connecting');
   const kind = order[transport];
   if (kind === 'websocket' && 'WebSocket' in window) connectWebSocket();
   else if (kind !== 'longpoll' && 'EventSource' in window) connectSse();
@@ -688,14 +720,17 @@ async function api(method: string, params?: Record<string, string>, signal?: Abo
 let sent = 0;
 const failed = new Set<HTMLElement>();
 
+/** Why a line was not sent, by the API's stable code (its English detail is not for every reader). */
+const NOT_SENT: Readonly<Record<string, string>> = {
+  rate_limited: 'live.notSent.rateLimited',
+  invalid_session: 'live.notSent.signedOut',
+  forbidden: 'live.notSent.notMember',
+  not_found: 'live.notSent.gone',
+  invalid_parameter: 'live.notSent.invalid',
+};
+
 const reasonOf = (reply: Reply | undefined): string =>
-  !reply
-    ? 'Not sent: Lingr could not be reached. It will be sent again when the connection is back.'
-    : reply.code === 'rate_limited'
-      ? 'Not sent: you are sending lines faster than the room allows. Wait a moment, then retry.'
-      : reply.code === 'invalid_session'
-        ? 'Not sent: you are signed out. Sign in again in another tab, then retry.'
-        : `Not sent: ${reply.detail ?? 'the server refused this line.'}`;
+  t(!reply ? 'live.notSent.unreachable' : (NOT_SENT[reply.code ?? ''] ?? 'live.notSent.refused'));
 
 function pendingLine(text: string, localId: string): HTMLLIElement {
   const li = make('li', 'message own pending');
@@ -706,7 +741,7 @@ function pendingLine(text: string, localId: string): HTMLLIElement {
   icon.width = icon.height = 28;
   const body = make('p', 'text');
   body.append(linkified(text));
-  const state = make('p', 'state', 'Sending…');
+  const state = make('p', 'state', t('live.sending'));
   state.setAttribute('role', 'status');
   li.append(icon, make('span', 'nickname', myName || me), make('span'), body, state);
   return li;
@@ -716,7 +751,7 @@ async function send(li: HTMLElement, text: string, localId: string): Promise<voi
   const state = $<HTMLElement>('.state', li);
   li.classList.remove('failed');
   failed.delete(li);
-  if (state) state.textContent = 'Sending…';
+  if (state) state.textContent = t('live.sending');
   let reply: Reply | undefined;
   try {
     reply = await api('room/say', { room, text, local_id: localId });
@@ -734,10 +769,10 @@ async function send(li: HTMLElement, text: string, localId: string): Promise<voi
   if (!reply) failed.add(li);
   if (!state) return;
   state.textContent = reasonOf(reply);
-  const again = make('button', 'secondary', 'Retry');
+  const again = make('button', 'secondary', t('live.retry'));
   again.type = 'button';
   again.addEventListener('click', () => void send(li, text, localId));
-  const drop = make('button', 'link', 'Discard');
+  const drop = make('button', 'link', t('live.discard'));
   drop.type = 'button';
   drop.addEventListener('click', () => {
     failed.delete(li);
@@ -766,7 +801,7 @@ function say(text: string): void {
 const completion = make('ul', 'completion');
 completion.id = 'completion';
 completion.setAttribute('role', 'listbox');
-completion.setAttribute('aria-label', 'Names');
+completion.setAttribute('aria-label', t('live.names'));
 completion.hidden = true;
 let choices: string[] = [];
 let chosen = 0;
@@ -852,13 +887,28 @@ if (form && box) {
   box.addEventListener('blur', () => {
     completion.hidden = true;
   });
+  // An input method's composition (Japanese and other languages confirm a word with Enter) is followed by
+  // its events as well as the keydown's own flags: some browsers report the confirming Enter after
+  // compositionend (with keyCode 229), others without isComposing.
+  let composing = false;
+  box.addEventListener('compositionstart', () => {
+    composing = true;
+  });
+  box.addEventListener('compositionend', () => {
+    composing = false;
+  });
+  // A composition cut short by leaving the box must not keep Enter from sending ever after.
+  box.addEventListener('blur', () => {
+    composing = false;
+  });
+  const composingWith = (e: KeyboardEvent) => composing || e.isComposing || e.keyCode === 229;
   box.addEventListener('keydown', (e) => {
     if (!completion.hidden && choices.length > 0) {
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         return moveChoice(e.key === 'ArrowDown' ? 1 : -1);
       }
-      if ((e.key === 'Enter' || e.key === 'Tab') && !e.isComposing) {
+      if ((e.key === 'Enter' || e.key === 'Tab') && !composingWith(e)) {
         e.preventDefault();
         return complete();
       }
@@ -867,8 +917,8 @@ if (form && box) {
         return;
       }
     }
-    // Never send during an input method's composition (Japanese and other languages confirm with Enter).
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+    // Never send during a composition: its Enter confirms the word, it does not send the line.
+    if (e.key === 'Enter' && !e.shiftKey && !composingWith(e)) {
       e.preventDefault();
       form.requestSubmit();
     }

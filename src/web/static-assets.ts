@@ -29,6 +29,9 @@ const SOURCES: ReadonlyArray<{ name: string; type: string; read: () => Buffer }>
   { name: 'badge.js', type: JS, read: fromRoot('dist/client/badge.js') },
   { name: 'archive.js', type: JS, read: fromRoot('dist/client/archive.js') },
   { name: 'app.js', type: JS, read: fromRoot('dist/client/app.js') },
+  // Imported by the scripts above by their plain names (relative to them), so never under a hash.
+  { name: 'format-message.js', type: JS, read: fromRoot('dist/client/format-message.js') },
+  { name: 'format-time.js', type: JS, read: fromRoot('dist/client/format-time.js') },
   { name: 'favicon.ico', type: 'image/vnd.microsoft.icon', read: faviconIco },
 ];
 
