@@ -190,6 +190,19 @@ describe('pages in the visitor’s language', () => {
     assert.match(tag.text, /href="\/room\/nekobeya">ねこ部屋<\/a>/);
   });
 
+  it('finds a Japanese word of one or two characters inside a sentence, in archives, rooms and everywhere', async () => {
+    const archives = await get(t, `/room/nekobeya/archives?q=${encodeURIComponent('膝')}`, {
+      language: 'ja',
+    });
+    assert.match(archives.text, /「膝」に一致する発言 1 件/);
+    assert.match(archives.text, /今日は猫が膝の上で寝ています/);
+    const rooms = await get(t, `/?q=${encodeURIComponent('猫')}`, { language: 'ja' });
+    assert.match(rooms.text, /href="\/room\/nekobeya">ねこ部屋<\/a>/, 'by its tag and its description');
+    const lines = await get(t, `/search?q=${encodeURIComponent('寝て')}`, { language: 'ja' });
+    assert.match(lines.text, /今日は猫が膝の上で<mark>寝て<\/mark>います/);
+    assert.match(lines.text, /発言 1 件/);
+  });
+
   it('lets the footer’s cookie win over Accept-Language, and sets it from a link that goes back', async () => {
     const page = await get(t, '/room/vim', { language: 'ja' });
     const link = /<a href="(\/settings\/language\?to=en&amp;next=[^"]+)" lang="en"/.exec(page.text)?.[1];

@@ -513,6 +513,63 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.ok(!(await s.directory.hot(0, 100)).some((h) => h.room.id === 'secret'));
     });
 
+    it('finds Japanese words inside sentences, however short, in a room’s lines and in rooms’ names, descriptions and tags', async () => {
+      await s.rooms.create(
+        room('nihon', {
+          name: '日本のプログラマー',
+          blurb: '東京で毎週もくもく会',
+          tags: ['日本語', 'ラーメン'],
+        }),
+      );
+      await s.rooms.create(room('neko', { name: 'ねこ', tags: ['猫'] }));
+      const said = async (roomId: string, text: string, n: number) =>
+        (
+          await s.messages.append(
+            {
+              roomId,
+              type: 'user',
+              speakerId: 'ann',
+              publicSessionId: 'p1',
+              nickname: 'アン',
+              text,
+              localId: null,
+              createdAt: at + n,
+            },
+            (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
+          )
+        ).message.id;
+      const ramen = await said('nihon', '今日は日本でラーメンを食べました', 1);
+      const dog = await said('nihon', '犬がいます', 2);
+      await said('nihon', 'ニホンゴ', 3);
+      const elsewhere = await said('neko', '日本の犬', 4);
+
+      const found = async (roomId: string, query: string) =>
+        (await s.messages.search(roomId, query, 10)).map((m) => m.id);
+      // Japanese has no spaces between words (the words here are not the next test's, which searches all rooms): a word is found wherever it sits in a sentence.
+      assert.deepEqual(await found('nihon', '日本'), [ramen], 'two characters, mid-sentence');
+      assert.deepEqual(await found('nihon', '犬'), [dog], 'one character');
+      assert.deepEqual(await found('nihon', 'ラーメンを食べ'), [ramen], 'a longer run, across words');
+      assert.deepEqual(await found('nihon', 'にほん'), [], 'hiragana is not katakana');
+      assert.equal(await s.messages.countMatches('nihon', '日本'), 1, 'counted in this room only');
+      assert.equal(await s.messages.countMatches('neko', '日本'), 1);
+
+      const everywhere = async (terms: string[]) =>
+        (await s.messages.searchVisible(terms, undefined, 10, 0)).messages.map((m) => m.id);
+      assert.deepEqual(await everywhere(['日本']), [elsewhere, ramen], 'a short word across rooms');
+      assert.deepEqual(await everywhere(['日本', 'ラーメン']), [ramen], 'short and long words together');
+
+      const rooms = async (query: string) => (await s.directory.search(query, 10)).map((r) => r.id).sort();
+      assert.deepEqual(await rooms('日本'), ['nihon'], 'in a name (and a tag)');
+      assert.deepEqual(await rooms('もくもく'), ['nihon'], 'in a description');
+      assert.deepEqual(await rooms('京'), ['nihon'], 'one character of a description');
+      assert.deepEqual(await rooms('ラーメン'), ['nihon'], 'in a tag');
+      assert.deepEqual(await rooms('猫'), ['neko'], 'a one-character tag');
+      assert.deepEqual(
+        (await s.directory.withTag('日本語', 10)).map((r) => r.id),
+        ['nihon'],
+      );
+    });
+
     it('prunes old events and says how far it pruned', async () => {
       const old = await s.events.append([{ ...note('r1', 0), createdAt: 1 }]);
       assert.ok((await s.events.prune(2)) >= 1);
