@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { launchChromium } from '../test/support/browser.js';
-import { signedIn, startTestServer } from '../test/support/server.js';
+import type { Language } from '../src/core/model.js';
+import { signedIn, startTestServer, type TestServer } from '../test/support/server.js';
 
 /** Renders the main pages with demo data in Debian's Chromium and writes PNGs to docs/screenshots/. */
 const OUT = new URL('../../docs/screenshots/', import.meta.url);
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       if (!sessions.has(user)) sessions.set(user, (await signedIn(t, user, ['vim'])).session);
     for (const [user, text] of lines)
       await t.api('room/say', { session: sessions.get(user) as string, room: 'vim', text });
+    await japaneseRoom(t);
     for (const text of ['Emacs 30 is out', 'Anyone tried the new tree-sitter modes?'])
       await t.api('room/say', {
         session: (await signedIn(t, 'carol', ['emacs'])).session,
@@ -74,10 +76,12 @@ async function main(): Promise<void> {
       await t.api('room/subscribe', { session, room: 'vim' });
       void t.api('event/observe', { session, counter: 99_999_999 });
     }
-    const shots: Array<[string, string, number, number?]> = [
+    const shots: Array<[string, string, number, number?, Language?]> = [
       ['explore', '/', 1200],
       ['signin', '/signin', 1200],
       ['room', '/room/vim', 1280, 800],
+      // The same page for a Japanese reader, in a room where people talk in Japanese.
+      ['room-ja', '/room/vim_jp', 1280, 800, 'ja'],
       ['room-phone', '/room/vim', 390, 844],
       ['archives', '/room/vim/archives', 1200],
       ['search', '/search?q=terminal', 1200],
@@ -87,25 +91,36 @@ async function main(): Promise<void> {
       .format(Date.now())
       .replace(/-/g, '/');
     shots.push(['archives-day', `/room/vim/archives/${day}`, 1200]);
-    const shoot = async (name: string, path: string, width: number, height?: number) => {
-      const context = await browser.newContext({ viewport: { width, height: height ?? 800 } });
+    const shoot = async (
+      name: string,
+      path: string,
+      width: number,
+      height?: number,
+      lang: Language = 'en',
+    ) => {
+      const words = SIGN_IN[lang];
+      // The browser asks for the page's language, as a Japanese reader's does.
+      const context = await browser.newContext({
+        viewport: { width, height: height ?? 800 },
+        locale: words.locale,
+      });
       const tab = await context.newPage();
       if (name.startsWith('room') || name === 'members' || name === 'bot-page') {
         // The room as a signed-in member (its owner) sees it: live, with the message box.
         await tab.goto(`${t.url}/signin`);
-        await tab.getByLabel('Username').fill('alice');
-        await tab.getByLabel('Password').fill('password1');
-        await tab.getByRole('button', { name: 'Sign in' }).click();
+        await tab.getByLabel(words.username).fill(words.who);
+        await tab.getByLabel(words.password).fill('password1');
+        await tab.getByRole('button', { name: words.signIn }).click();
         await tab.waitForURL(`${t.url}/`);
       }
       await tab.goto(`${t.url}${path}`);
-      if (name.startsWith('room')) await tab.getByRole('status').getByText('Live').waitFor();
+      if (name.startsWith('room')) await tab.locator('.connection[data-state="live"]').waitFor();
       // The room fills the window (its conversation scrolls inside); other pages are shot whole.
       await tab.screenshot({ path: new URL(`${name}.png`, OUT).pathname, fullPage: height === undefined });
       await context.close();
       console.log(`docs/screenshots/${name}.png`);
     };
-    for (const [name, path, width, height] of shots) await shoot(name, path, width, height);
+    for (const [name, path, width, height, lang] of shots) await shoot(name, path, width, height, lang);
     // A blog on another origin (localhost rather than 127.0.0.1) with the room's badge pasted in.
     const roomPage = await (await fetch(`${t.url}/room/vim`)).text();
     const snippet = (/<textarea id="badge-snippet"[^>]*>([^<]*)<\/textarea>/.exec(roomPage)?.[1] ?? '')
@@ -152,6 +167,67 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await t.stop();
+  }
+}
+
+/** How each language's sign-in form names its fields, and whose room is shot in it. */
+const SIGN_IN = {
+  en: { locale: 'en-US', username: 'Username', password: 'Password', signIn: 'Sign in', who: 'alice' },
+  ja: {
+    locale: 'ja-JP',
+    username: 'ユーザー名',
+    password: 'パスワード',
+    signIn: 'サインイン',
+    who: 'hanako',
+  },
+} as const;
+
+/** A room where people talk in Japanese, as Lingr's busiest rooms did: a day of lines, one of them from yesterday. */
+async function japaneseRoom(t: TestServer): Promise<void> {
+  for (const [username, name] of [
+    ['hanako', 'はなこ'],
+    ['taro', 'たろう'],
+    ['kenji', 'けんじ'],
+  ] as const)
+    await t.admin.addUser({ username, password: 'password1', name });
+  await t.admin.addRoom({
+    id: 'vim_jp',
+    name: 'Vim 日本語',
+    blurb: 'Vim の使い方、プラグイン、:help の読み方まで。初めての方も気軽に質問してください。',
+    owner: 'hanako',
+    tags: ['vim', 'エディタ', '日本語'],
+    timezone: 'Asia/Tokyo',
+  });
+  const yesterday = Date.now() - 24 * 60 * 60 * 1000;
+  await t.adminStore.messages.append(
+    {
+      roomId: 'vim_jp',
+      type: 'user',
+      speakerId: 'kenji',
+      publicSessionId: 'demo',
+      nickname: 'けんじ',
+      text: '明日、:help を読む会をやりませんか？',
+      localId: null,
+      createdAt: yesterday,
+    },
+    (message) => ({ roomId: 'vim_jp', createdAt: yesterday, fact: { kind: 'message', message } }),
+  );
+  const lines: Array<[string, string]> = [
+    ['hanako', 'おはようございます！新しい :terminal モード、もう試しましたか？'],
+    ['taro', '試しました。tmux の代わりに使っています。\nコピーモードがないのだけ少し不便です。'],
+    ['kenji', 'わかりやすい解説がありました: https://example.org/vim-terminal'],
+    ['hanako', 'ありがとうございます、読んでみます。'],
+    ['taro', '小技：<C-\\><C-n> でノーマルモードに戻れます。'],
+    ['kenji', '@hanako 昨日 :terminal のことを聞いていましたよね。上のリンクをどうぞ'],
+  ];
+  const sessions = new Map<string, string>();
+  for (const [user] of lines)
+    if (!sessions.has(user)) sessions.set(user, (await signedIn(t, user, ['vim_jp'])).session);
+  for (const [user, text] of lines)
+    await t.api('room/say', { session: sessions.get(user) as string, room: 'vim_jp', text });
+  for (const session of sessions.values()) {
+    await t.api('room/subscribe', { session, room: 'vim_jp' });
+    void t.api('event/observe', { session, counter: 99_999_999 });
   }
 }
 
