@@ -140,7 +140,8 @@ describe('dates and times in each language', () => {
     assert.equal(relativeTime('ja', at, at + 3 * 60_000), '3 分前');
     assert.equal(relativeTime('en', at, at + 26 * 3_600_000), 'yesterday');
     assert.equal(relativeTime('ja', at, at + 3 * 86_400_000), '3 日前');
-    assert.equal(relativeTime('en', at, at + 5_000), 'now');
+    assert.equal(relativeTime('en', at, at + 5_000), 'this minute');
+    assert.equal(relativeTime('ja', at, at + 5_000), '1 分以内');
   });
 });
 

@@ -75,12 +75,12 @@ const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
   ['minute', 60_000],
 ];
 
-/** "3 minutes ago", "yesterday", "3 分前", "昨日": the largest whole unit; under a minute, "now". */
+/** "3 minutes ago", "yesterday", "3 分前", "昨日": the largest whole unit; under a minute, "this minute". */
 export function relativeTime(lang: string, t: number, now: number): string {
   const elapsed = now - t;
   for (const [unit, ms] of UNITS) {
     const n = Math.floor(Math.abs(elapsed) / ms);
     if (n >= 1) return relativeFormat(lang).format(elapsed >= 0 ? -n : n, unit);
   }
-  return relativeFormat(lang).format(0, 'second');
+  return relativeFormat(lang).format(0, 'minute');
 }
