@@ -110,7 +110,7 @@ const VISITS: Visit[] = [
     archiveFound: (query) => `「${query}」に一致する発言 1 件`,
     siteSearch: 'ルームと発言を検索',
     searchButton: '検索',
-    linesFound: /^発言 1 件 （公開ルームと参加中のルーム）$/,
+    linesFound: /^発言 1 件（公開ルームと参加中のルーム）$/,
     line: '灯台守がフェリーに手を振っています',
     short: '灯台',
     within: 'フェリー',

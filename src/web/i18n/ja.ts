@@ -136,7 +136,7 @@ export const ja: Catalog = {
   'search.rooms': 'ルーム {count} 件',
   'search.noRooms': '名前・説明・タグにこの言葉を含む公開ルームはありません。',
   'search.allRooms': 'ルーム {count} 件をすべて見る →',
-  'search.linesIn': '発言 {count} 件 {scope}',
+  'search.linesIn': '発言 {count} 件{scope}',
   'search.inPublicRooms': '（公開ルーム）',
   'search.inYourRooms': '（公開ルームと参加中のルーム）',
   'search.noMore': 'これ以上の発言はありません。{link}',
