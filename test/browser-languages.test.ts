@@ -96,7 +96,7 @@ const VISITS: Visit[] = [
     createRoom: 'ルームを作成',
     message: 'メッセージ',
     sayIt: '送信',
-    live: '接続中（ライブ）',
+    live: 'ライブ',
     chatters: /^オンライン（\d+）$/,
     today: '今日',
     clock: /^\d{1,2}:\d{2}$/,

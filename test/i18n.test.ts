@@ -91,7 +91,10 @@ describe('filling in messages', () => {
     assert.equal(ja.t('archives.lines', { count: 2 }), '2 件');
     assert.equal(new Translator('en').t('archives.lines', { count: 1 }), '1 line');
     const link = new SafeHtml('<a href="/signup">作成</a>');
-    assert.equal(ja.h('signIn.newHere', { link }).value, 'はじめての方は<a href="/signup">作成</a>。');
+    assert.equal(
+      ja.h('signIn.newHere', { link }).value,
+      'はじめての方は<a href="/signup">作成</a>してください。',
+    );
     assert.equal(
       new Translator('en').h('tag.heading', { tag: '<b>"x"</b>' }).value,
       'Rooms tagged “&lt;b&gt;&quot;x&quot;&lt;/b&gt;”',
