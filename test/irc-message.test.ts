@@ -50,7 +50,9 @@ describe('IRC lines', () => {
       ),
       '@time=2024-01-01T00:00:00.000Z;x=a\\sb :alice!alice@lingr PRIVMSG #vim :hi; there\r\n',
     );
-    assert.equal(formatLine(undefined, 'PING', ['lingr']), 'PING :lingr\r\n');
+    assert.equal(formatLine(undefined, 'PING', ['lingr']), 'PING lingr\r\n');
+    assert.equal(formatLine(undefined, 'AWAY', ['gone away']), 'AWAY :gone away\r\n');
+    assert.equal(formatLine('n!u@h', 'JOIN', ['#vim']), ':n!u@h JOIN #vim\r\n');
   });
 });
 

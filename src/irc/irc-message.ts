@@ -87,8 +87,9 @@ export function parseLine(line: string): IrcMessage {
 }
 
 /**
- * Writes one line with its CR LF. The last parameter always goes after ` :`, which every client reads and
- * which text needs anyway; the others must be single words (callers pass names, never text, there).
+ * Writes one line with its CR LF. The last of several parameters goes after ` :` (text needs it, and every
+ * client reads it); a single one only when it must (`JOIN #vim`, `AUTHENTICATE +`). The others must be
+ * single words: callers pass names, never text, there.
  */
 export function formatLine(
   source: string | undefined,
@@ -103,6 +104,9 @@ export function formatLine(
   line += command;
   const last = params.length - 1;
   for (let i = 0; i < last; i++) line += ` ${params[i] as string}`;
-  if (last >= 0) line += ` :${params[last] as string}`;
+  if (last >= 0) {
+    const p = params[last] as string;
+    line += last > 0 || p === '' || p.includes(' ') || p.startsWith(':') ? ` :${p}` : ` ${p}`;
+  }
   return `${line}\r\n`;
 }

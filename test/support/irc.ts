@@ -155,7 +155,7 @@ export class FrameworkClient {
   rawLines(): string[] {
     return this.of('raw')
       .filter((e) => e.from_server)
-      .map((e) => e.line ?? '');
+      .map((e) => (e.line ?? '').replace(/\r?\n?$/, ''));
   }
 
   /** Waits for an event of `name` that passes `match`. */
