@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type ClientOptions } from 'irc-framework';
@@ -36,8 +40,14 @@ export class RawIrc {
   }
 
   /** Signs in with PASS/NICK/USER, optionally negotiating capabilities first; resolves after the MOTD. */
-  static async signIn(port: number, nick: string, password: string, caps: string[] = []): Promise<RawIrc> {
-    const irc = await RawIrc.open(port);
+  static async signIn(
+    port: number,
+    nick: string,
+    password: string,
+    caps: string[] = [],
+    options: { tls?: boolean } = {},
+  ): Promise<RawIrc> {
+    const irc = await RawIrc.open(port, options);
     if (caps.length > 0) irc.send('CAP LS 302', `CAP REQ :${caps.join(' ')}`);
     irc.send(`PASS ${password}`, `NICK ${nick}`, `USER ${nick} 0 * :${nick}`);
     if (caps.length > 0) {
@@ -65,6 +75,19 @@ export class RawIrc {
   /** Lines from `from` on that match. */
   matching(pattern: RegExp, from = 0): string[] {
     return this.lines.slice(from).filter((l) => pattern.test(l));
+  }
+
+  /** Resolves when the server has closed the connection; fails the test after `timeoutMs`. */
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the connection was not closed')), timeoutMs);
+    });
+    try {
+      await Promise.race([this.closed, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
@@ -170,4 +193,20 @@ export class FrameworkClient {
   quit(): void {
     this.client.quit('bye');
   }
+}
+
+/** A self-signed certificate and key for 127.0.0.1, made with openssl for this run. */
+export function selfSignedCertificate(): { dir: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lingr-irc-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
+      '-subj',
+      '/CN=127.0.0.1',
+    ]),
+    { stdio: 'ignore' },
+  );
+  return { dir, cert, key };
 }
