@@ -100,6 +100,30 @@ describe('IRC connections', () => {
     });
   });
 
+  describe('rate limits', () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer({ ircPort: '0', sayPerMinute: '2', callsPerMinute: '3' });
+    });
+    after(() => t.stop());
+
+    it("holds IRC to the API's limits: says by conversation.say's, other commands as calls", async () => {
+      await signedIn(t, 'hasty', ['hastyroom']);
+      const c = await RawIrc.signIn(t.server.ircPort as number, 'hasty', PASSWORD);
+      await c.waitFor(/ 366 hasty #hastyroom /);
+      const from = c.lines.length;
+      c.send('PRIVMSG #hastyroom :one', 'PRIVMSG #hastyroom :two', 'PRIVMSG #hastyroom :three');
+      await c.waitFor(/ 404 hasty #hastyroom :Too many messages/, from);
+      c.send('MOTD', 'MOTD', 'MOTD', 'MOTD');
+      await c.waitFor(/ 263 hasty MOTD :Too many calls/, from);
+      assert.equal(c.matching(/ 376 hasty /, from).length, 3);
+      // PING is not a call: it is answered whatever the limits.
+      c.send('PING :limited');
+      await c.waitFor(/ PONG \S+ :limited$/, from);
+      c.close();
+    });
+  });
+
   describe('shutting down', () => {
     it('tells IRC clients to reconnect, and ends their sessions', async () => {
       const t = await startTestServer({ ircPort: '0' });
