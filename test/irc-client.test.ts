@@ -48,7 +48,10 @@ describe('a real IRC program (ii)', () => {
     );
     const channel = join(home, '127.0.0.1', '#iiroom');
     const out = join(channel, 'out');
-    await eventually(() => assert.match(readFileSync(out, 'utf8'), /-!- iiuser\(iiuser@lingr\) has joined #iiroom/), 10_000);
+    await eventually(
+      () => assert.match(readFileSync(out, 'utf8'), /-!- iiuser\(iiuser@lingr\) has joined #iiroom/),
+      10_000,
+    );
 
     await t.api('room/say', { session: web.session, room: 'iiroom', text: 'hello, ii' });
     await eventually(() => assert.match(readFileSync(out, 'utf8'), /<webuser> hello, ii/), 10_000);

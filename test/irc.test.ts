@@ -93,12 +93,12 @@ describe('IRC', () => {
     c.send('PASS not-the-password', 'NICK wrong', 'USER wrong 0 * :W');
     await c.waitFor(/^:\S+ 464 wrong :Password incorrect/);
     await c.waitFor(/^ERROR :/);
-    await c.closed;
+    await c.waitClosed();
 
     const none = await RawIrc.open(port);
     none.send('NICK wrong', 'USER wrong 0 * :W');
     await none.waitFor(/ 464 wrong :Password required/);
-    await none.closed;
+    await none.waitClosed();
 
     const sasl = await RawIrc.open(port);
     sasl.send('CAP LS 302', 'NICK wrong', 'USER wrong 0 * :W', 'CAP REQ :sasl');
@@ -111,7 +111,7 @@ describe('IRC', () => {
     // Registration without a sign-in is then refused as any other.
     sasl.send('CAP END');
     await sasl.waitFor(/ 464 wrong :Password required/);
-    await sasl.closed;
+    await sasl.waitClosed();
   });
 
   it('advertises the IRCv3 capabilities, and registration waits for CAP END', async () => {
@@ -426,7 +426,7 @@ describe('IRC', () => {
     await c.waitFor(/ 305 sleepy /);
     await eventually(async () => assert.equal(await online(), true));
     c.send('QUIT :bye');
-    await c.closed;
+    await c.waitClosed();
     await eventually(async () => assert.equal(await online(), false));
   });
 
@@ -485,7 +485,7 @@ describe('IRC', () => {
     const flood = await raw('messy');
     flood.send(...Array.from({ length: 100 }, (_, i) => `NONSENSE${i}`));
     await flood.waitFor(/^ERROR :Closing link: Too many errors/);
-    await flood.closed;
+    await flood.waitClosed();
     // And the server still serves.
     const again = await raw('messy');
     again.send('PING :ok');
