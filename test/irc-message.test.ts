@@ -54,6 +54,14 @@ describe('IRC lines', () => {
     assert.equal(formatLine(undefined, 'AWAY', ['gone away']), 'AWAY :gone away\r\n');
     assert.equal(formatLine('n!u@h', 'JOIN', ['#vim']), ':n!u@h JOIN #vim\r\n');
   });
+
+  it('never lets a parameter break the line or shift the others', () => {
+    assert.equal(
+      formatLine('srv', '403', ['me', ':x y', 'text\r\nQUIT :injected\0']),
+      ':srv 403 me xy :text  QUIT :injected \r\n',
+    );
+    assert.equal(formatLine('srv', '421', ['me', '', 'Unknown']), ':srv 421 me * :Unknown\r\n');
+  });
 });
 
 describe('splitting text for IRC', () => {

@@ -55,6 +55,9 @@ const CLOSE_GRACE_MS = 5_000;
 /** What a client that stopped reading is told (if anything reaches it at all). */
 export const SLOW_READER = 'Slow reader: reconnect';
 
+/** What a nick may look like here: usernames are letters, digits and `_`, and clients may ask for more. */
+const NICK = /^[A-Za-z0-9_\-[\]\\`^{|}]{1,40}$/;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const streamEndText: Record<StreamEnd, string> = {
@@ -301,6 +304,8 @@ export class IrcConnection extends OutboxConnection<string> {
         return;
       case 'NICK':
         if (!first) return this.strike(this.reply(Numeric.noNicknameGiven, 'No nickname given'));
+        if (!NICK.test(first))
+          return this.strike(this.reply(Numeric.erroneusNickname, first, 'Erroneous nickname'));
         this.requestedNick = first;
         if (!this.signedIn) this.nick = first;
         return this.registerIfReady();
@@ -372,11 +377,14 @@ export class IrcConnection extends OutboxConnection<string> {
       if (this.password === undefined)
         return this.refuse('Password required: PASS your Lingr password, or SASL');
       try {
-        this.signedIn = await this.chat.accounts.login(this.requestedNick, this.password, null, this.address);
+        this.signedIn = this.adopt(
+          await this.chat.accounts.login(this.requestedNick, this.password, null, this.address),
+        );
       } catch (err) {
         if (!(err instanceof ChatError)) throw err;
         return this.refuse(err.code === ErrorCode.invalidUserCredentials ? 'Password incorrect' : err.detail);
       }
+      if (!this.signedIn) return;
     }
     this.password = undefined;
     this.registered = true;
@@ -393,6 +401,13 @@ export class IrcConnection extends OutboxConnection<string> {
     this.counter = await this.chat.subscriptions.subscribe(s, [], false);
     await this.openStream();
     await this.join(await this.chat.accounts.roomsOf(s));
+  }
+
+  /** A session just signed in, unless the client went away meanwhile (then it ends at once). */
+  private adopt(signedIn: SignedIn): SignedIn | undefined {
+    if (!this.gone) return signedIn;
+    void this.chat.accounts.destroy(signedIn.secret).catch(() => undefined);
+    return undefined;
   }
 
   /** A wrong or missing password: 464, then ERROR, and the connection closes. */

@@ -86,10 +86,16 @@ export function parseLine(line: string): IrcMessage {
   return { tags, source, command, params };
 }
 
+/** A middle parameter as one word: what a client sent may hold anything, and must not break the line. */
+const word = (p: string): string => p.replace(/[\s\0]/g, '').replace(/^:+/, '') || '*';
+
+/** The last parameter: any text, but never a line break or NUL, which would start a line of its own. */
+const trailing = (p: string): string => p.replace(/[\r\n\0]/g, ' ');
+
 /**
  * Writes one line with its CR LF. The last of several parameters goes after ` :` (text needs it, and every
- * client reads it); a single one only when it must (`JOIN #vim`, `AUTHENTICATE +`). The others must be
- * single words: callers pass names, never text, there.
+ * client reads it); a single one only when it must (`JOIN #vim`, `AUTHENTICATE +`). The others are single
+ * words. Whatever a parameter holds, the line stays one line with the parameters it was given.
  */
 export function formatLine(
   source: string | undefined,
@@ -103,9 +109,9 @@ export function formatLine(
   if (source !== undefined) line += `:${source} `;
   line += command;
   const last = params.length - 1;
-  for (let i = 0; i < last; i++) line += ` ${params[i] as string}`;
+  for (let i = 0; i < last; i++) line += ` ${word(params[i] as string)}`;
   if (last >= 0) {
-    const p = params[last] as string;
+    const p = trailing(params[last] as string);
     line += last > 0 || p === '' || p.includes(' ') || p.startsWith(':') ? ` :${p}` : ` ${p}`;
   }
   return `${line}\r\n`;
