@@ -2,9 +2,26 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { FrameworkClient, RawIrc, selfSignedCertificate } from './support/irc.js';
+import { loadSettings, SettingsError } from '../src/config/settings.js';
 import { eventually, signedIn, startTestServer, type TestServer } from './support/server.js';
 
 const PASSWORD = 'password1';
+
+describe('IRC settings', () => {
+  it('is off unless --irc-port or LINGR_IRC_PORT names a port; TLS takes a certificate and a key together', () => {
+    assert.equal(loadSettings({}, {}).ircPort, undefined);
+    assert.equal(loadSettings({ ircPort: '6667' }, {}).ircPort, 6667);
+    assert.equal(loadSettings({}, { LINGR_IRC_PORT: '6697' }).ircPort, 6697);
+    const tls = loadSettings(
+      {},
+      { LINGR_IRC_PORT: '6697', LINGR_IRC_TLS_CERT: 'c.pem', LINGR_IRC_TLS_KEY: 'k.pem' },
+    );
+    assert.match(tls.ircTls?.certFile ?? '', /\/c\.pem$/);
+    assert.throws(() => loadSettings({ ircPort: 'x' }, {}), SettingsError);
+    assert.throws(() => loadSettings({ ircPort: '6697', ircTlsCert: 'c.pem' }, {}), /go together/);
+    assert.throws(() => loadSettings({ ircTlsCert: 'c.pem', ircTlsKey: 'k.pem' }, {}), /need --irc-port/);
+  });
+});
 
 describe('IRC connections', () => {
   describe('a client that stops reading', () => {

@@ -185,6 +185,26 @@ describe('IRC', () => {
     );
   });
 
+  it('gives a client that reconnects the lines it missed, marked by server-time', async () => {
+    await room(t, 'resume', 'roamer', ['stayer']);
+    const stayer = await signedIn(t, 'stayer');
+    const first = await raw('roamer', ['server-time']);
+    await first.waitFor(/ 366 roamer #resume /);
+    first.send('QUIT :train tunnel');
+    await first.waitClosed();
+    const said = (
+      await t.api('room/say', { session: stayer.session, room: 'resume', text: 'while you were away' })
+    ).message as Json;
+    const again = await raw('roamer', ['server-time']);
+    const line = await again.waitFor(/PRIVMSG #resume :while you were away$/);
+    const time = /^@time=([^ ;]+)/.exec(line)?.[1];
+    assert.ok(time, line);
+    assert.equal(
+      Math.floor(Date.parse(time) / 1000),
+      Math.floor(Date.parse(said.timestamp as string) / 1000),
+    );
+  });
+
   it('carries lines both ways: said through the API they arrive, said on IRC the API shows them', async () => {
     await room(t, 'both', 'ways', ['other']);
     const other = await signedIn(t, 'other');
