@@ -1,6 +1,7 @@
 import { ChatError } from '../core/chat-error.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { IrcConnection } from './irc-connection.js';
+import type { ChannelFeed } from './irc-feed.js';
 import { roomIdOf } from './irc-channels.js';
 import type { IrcMessage } from './irc-message.js';
 import { channelOf, USER_HOST } from './irc-render.js';
@@ -52,7 +53,7 @@ export class IrcCommands {
     const handler = this.handlers.get(m.command);
     if (!handler) return this.c.strike(this.c.reply(Numeric.unknownCommand, m.command, 'Unknown command'));
     try {
-      if (!UNCOUNTED.has(m.command)) await this.c.options.chat.accounts.session(this.c.signedIn?.secret);
+      if (!UNCOUNTED.has(m.command)) await this.c.options.chat.accounts.session(this.c.secret);
       await handler(m);
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
@@ -62,6 +63,23 @@ export class IrcCommands {
       // Answered late, as the API answers: a client that floods slows to the pace of its answers.
       await sleep(err.answerAfterMs);
     }
+  }
+
+  /** Commands run only once the client is signed in, when its channels exist. */
+  private get feed(): ChannelFeed {
+    if (!this.c.feed) throw new Error('not signed in');
+    return this.c.feed;
+  }
+
+  /** The channel names of a JOIN or PART parameter that name rooms; the others are answered 403. */
+  private roomIds(list: string): string[] {
+    const ids: string[] = [];
+    for (const name of list.split(',').filter((n) => n !== '')) {
+      const id = roomIdOf(name);
+      if (id === undefined) this.c.strike(this.c.reply(Numeric.noSuchChannel, name, 'No such channel'));
+      else ids.push(id);
+    }
+    return ids;
   }
 
   private enough(m: IrcMessage, count: number): boolean {
@@ -83,7 +101,7 @@ export class IrcCommands {
           c.strike(c.reply(Numeric.noSuchNick, target, 'Lingr has no private messages: talk in a room'));
         continue;
       }
-      const ch = c.channels.get(roomId);
+      const ch = this.feed.channels.get(roomId);
       if (!ch) {
         c.strike(c.reply(Numeric.cannotSendToChan, target, `You are not in ${target}: JOIN it first`));
         continue;
@@ -103,15 +121,15 @@ export class IrcCommands {
     if (!this.enough(m, 1)) return;
     // `JOIN 0` parts every channel (RFC 2812); keys are not Lingr's, and are ignored.
     if (m.params[0] === '0') {
-      for (const ch of [...this.c.channels.values()]) await this.c.part(ch.id, undefined);
+      for (const ch of [...this.feed.channels.values()]) await this.feed.part(ch.id, undefined);
       return;
     }
-    await this.c.join(this.c.roomIds(m.params[0] as string));
+    await this.feed.join(this.roomIds(m.params[0] as string));
   }
 
   private async part(m: IrcMessage): Promise<void> {
     if (!this.enough(m, 1)) return;
-    for (const id of this.c.roomIds(m.params[0] as string)) await this.c.part(id, m.params[1]);
+    for (const id of this.roomIds(m.params[0] as string)) await this.feed.part(id, m.params[1]);
   }
 
   /** The room of a joined channel or one the user may see, or undefined (answered 403 already). */

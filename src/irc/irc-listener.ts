@@ -2,7 +2,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../core/ports.js';
 import { spreadEvery } from '../transports/spread.js';
-import { IrcConnection, type IrcChat } from './irc-connection.js';
+import { IrcConnection } from './irc-connection.js';
+import type { IrcChat } from './irc-feed.js';
 import { IrcRender } from './irc-render.js';
 import type { ServerIdentity } from './irc-replies.js';
 
