@@ -43,7 +43,8 @@ nchan-longpoll) where installed; "lingr" = ours on each transport, "all" = ours 
 By name only: lingr-nodes-{ws,sse,longpoll} (three nodes on PostgreSQL + Redis, clients spread over them)
 and lingr-nodes-nginx-{ws,sse,longpoll} (the same behind nginx); each is compared with one node (lingr-ws…);
 lingr-v1-longpoll (API 1.0: a v1 session and ticket per subscriber, room/observe, lines said by v1 room/say),
-compared with lingr-longpoll.
+compared with lingr-longpoll; lingr-irc (the server with --irc-port: a bare IRC client per subscriber, signed
+in with PASS/NICK/USER, lines said over HTTP as for lingr-ws), compared with lingr-ws.
 --smoke   tiny sizes, a few seconds; results go to ${SMOKE_RESULTS_DIR} (else bench/results/)
 --results DIR   where to write (and, for plot, read) the JSON figures
 --server-cpus LIST, --load-cpus LIST   cores for the server under test and for the load (taskset lists;
@@ -130,7 +131,7 @@ async function targetsFor(scenario: Scenario, spec: string): Promise<string[]> {
 /**
  * The target of ours a peer is compared with: the same kind of transport. Three nodes are compared with
  * one node on the same transport (`lingr-nodes-ws` and `lingr-nodes-nginx-ws` with `lingr-ws`), API 1.0's
- * long poll with API 2.0's.
+ * long poll with API 2.0's, IRC with WebSocket.
  */
 const oursFor = (target: string): string | undefined =>
   baselineOf(target) ??

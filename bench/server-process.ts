@@ -15,6 +15,8 @@ export interface LingrServer {
   pid: number;
   url: string;
   port: number;
+  /** The IRC port, when started with `--irc-port` (0 there picks a free one, as `--port 0` does). */
+  ircPort?: number;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -85,6 +87,7 @@ function stopServer(child: ChildProcess, dataDir: string): Promise<void> {
 
 interface ListeningLine {
   port: number;
+  ircPort?: number;
   pid?: number;
 }
 
@@ -147,6 +150,7 @@ export function startServer(dataDir: string, args: string[] = [], workers = 1): 
         child,
         pid,
         port: heard.port,
+        ...(heard.ircPort === undefined ? {} : { ircPort: heard.ircPort }),
         url: `http://127.0.0.1:${heard.port}`,
         dataDir,
         stop: () => stopServer(child, dataDir),

@@ -1,4 +1,5 @@
-import { isLingrTarget, isNodesTarget } from './load/lingr/index.js';
+import { ircUrl } from './load/lingr/irc.js';
+import { isIrcTarget, isLingrTarget, isNodesTarget } from './load/lingr/index.js';
 import { startNodes } from './nodes.js';
 import { peerServer, startPeer } from './peers/index.js';
 import { scrapeMetric } from './metrics.js';
@@ -21,6 +22,8 @@ export interface SystemUnderTest {
   url: string;
   /** Where subscribers connect, round-robin: `[url]`, or every node's own URL for several nodes. */
   urls: readonly string[];
+  /** `irc://HOST:PORT` when the server serves IRC (started for an IRC target). */
+  ircUrl?: string;
   /** Server processes that serve connections (1 without workers; every node's for several nodes). */
   workers: number;
   pids(): number[];
@@ -53,13 +56,23 @@ export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
   const serverArgs = [...BENCH_SERVER_ARGS, ...(o.serverArgs ?? [])];
   if (isNodesTarget(o.target)) return startNodes(o, serverArgs);
   if (isLingrTarget(o.target)) {
+    const irc = isIrcTarget(o.target);
     const dataDir = benchDataDir();
     await seed({ dataDir }, o.rooms);
-    const server = await startServer(dataDir, serverArgs, o.workers);
+    const server = await startServer(
+      dataDir,
+      irc ? [...serverArgs, '--irc-port', '0'] : serverArgs,
+      o.workers,
+    );
+    if (irc && !server.ircPort) {
+      await server.stop();
+      throw new Error(`${o.target}: the server did not say which IRC port it listens on`);
+    }
     return {
       target: o.target,
       url: server.url,
       urls: [server.url],
+      ...(server.ircPort ? { ircUrl: ircUrl('127.0.0.1', server.ircPort) } : {}),
       workers: o.workers,
       ...measuredTree(() => [server.pid]),
       metric: (name) => scrapeMetric(server.url, name),
@@ -78,4 +91,17 @@ export async function startSut(o: SutOptions): Promise<SystemUnderTest> {
     serverFigures: none,
     stop: () => peer.stop(),
   };
+}
+
+/**
+ * Where a target's subscribers connect: the IRC port for IRC, the server's HTTP URLs otherwise (the idle
+ * connections that an IRC run of s2 or the sweep holds beside it are ours over HTTP).
+ */
+export function subscriberUrls(
+  sut: Pick<SystemUnderTest, 'urls' | 'ircUrl'>,
+  target: string,
+): readonly string[] {
+  if (!isIrcTarget(target)) return sut.urls;
+  if (sut.ircUrl === undefined) throw new Error(`${target} needs a server that serves IRC (--irc-port)`);
+  return [sut.ircUrl];
 }

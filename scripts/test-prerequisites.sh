@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the tests need besides npm packages: Debian's Chromium (the browser tests drive it with
 # playwright-core) and its CJK fonts (so Japanese pages and screenshots draw glyphs, not boxes), nginx
-# with the Nchan module (the benchmark peer the tests run), and PostgreSQL and Redis (the several-node
-# tests start private instances of each, never the system services). Installs what is missing when it
-# can (root, with apt-get); otherwise says in one line what to install, and stops.
+# with the Nchan module (the benchmark peer the tests run), PostgreSQL and Redis (the several-node tests
+# start private instances of each, never the system services), and ii (the IRC program the IRC tests
+# drive; openssl makes their TLS certificate). Installs what is missing when it can (root, with apt-get);
+# otherwise says in one line what to install, and stops.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v ii >/dev/null 2>&1 || missing+=(ii)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ! -x /usr/sbin/nginx ] || [ ! -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
   missing+=(nginx libnginx-mod-nchan)
 fi

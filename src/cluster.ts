@@ -11,7 +11,7 @@ import type { Settings } from './config/settings.js';
 import { isToPrimary, type MetricsJson, type ToPrimary, type ToWorker } from './bus/cluster-protocol.js';
 import { ConnectionHandoff } from './bus/connection-handoff.js';
 import { ClusterRelay, type RelayMember } from './bus/cluster-relay.js';
-import { openStore } from './main.js';
+import { IRC_LISTENER, openStore } from './main.js';
 
 /** Environment variable that tells a worker its slot (1..N), stable across restarts. */
 export const WORKER_SLOT_ENV = 'LINGR_WORKER_SLOT';
@@ -24,6 +24,7 @@ const QUICK_DEATHS_ALLOWED = 5;
 
 export interface RunningCluster {
   port: number;
+  ircPort: number | undefined;
   /** Stops every worker gracefully. */
   close(): Promise<void>;
 }
@@ -66,11 +67,16 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     for (const [i, port] of [settings.port, settings.secondPort].entries())
       if (i === 0 || port > 0)
         listeners.push(await listenFor(port, settings.host, (s) => handoff.offer(s, i)));
+    // IRC sockets go to the workers too, as their own listener; each worker does the TLS of its own.
+    if (settings.ircPort !== undefined)
+      listeners.push(await listenFor(settings.ircPort, settings.host, (s) => handoff.offer(s, IRC_LISTENER)));
   } catch (err) {
     for (const l of listeners) l.close();
     throw err;
   }
   const port = (listeners[0]?.address() as AddressInfo).port;
+  const ircListener = settings.ircPort === undefined ? undefined : listeners[listeners.length - 1];
+  const ircPort = (ircListener?.address() as AddressInfo | undefined)?.port;
   const readyWaiters = new Map<Worker, () => void>();
 
   const workers = (): Worker[] => [...slots.keys()].filter((w) => w.isConnected());
@@ -199,10 +205,16 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     throw err;
   }
   log.info(
-    { port, host: settings.host, data: settings.dataDir, workers: settings.workers },
+    {
+      port,
+      host: settings.host,
+      data: settings.dataDir,
+      workers: settings.workers,
+      ...(ircPort === undefined ? {} : { ircPort }),
+    },
     'lingr is listening',
   );
-  return { port, close };
+  return { port, ircPort, close };
 }
 
 /** prom-client's JSON for one metric, with one more label on every value. */

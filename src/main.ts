@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -23,6 +24,7 @@ import { sessionFromCookie } from './http/csrf.js';
 import { HttpListener } from './http/listener.js';
 import { createMetrics, type MetricsSource } from './http/metrics.js';
 import { registerMonitoring } from './http/monitoring.js';
+import { IrcListener } from './irc/irc-listener.js';
 import { RouteTable } from './http/routes.js';
 import { openPostgresStore } from './storage/postgres/postgres-store.js';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
@@ -30,6 +32,7 @@ import { LongPollTransport } from './transports/longpoll.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { WebPages } from './web/pages.js';
+import { lingrVersion } from './webhooks/user-agent.js';
 import { createWebhooks } from './webhooks/webhook-client.js';
 import { registerWeb } from './web/routes.js';
 
@@ -38,6 +41,9 @@ import { registerWeb } from './web/routes.js';
  * the settings. The server, its workers, the cluster's primary, the command line and the tests all start
  * here.
  */
+
+/** The primary's listener index for the IRC port (0 and 1 are HTTP's main and second ports). */
+export const IRC_LISTENER = 2;
 
 export const databaseFile = (dataDir: string): string => join(dataDir, 'lingr.db');
 
@@ -83,7 +89,7 @@ export interface WorkerRole {
   bus: WorkerBus;
   slot: number;
   port: number;
-  /** Calls `accept` with each connection the primary hands this process (listener 0: the main port). */
+  /** Calls `accept` with each connection the primary hands this process (listener 0: the main port; IRC_LISTENER). */
   takeConnections(accept: (socket: Socket, listener: number) => void): void;
   /** Tells the primary this process serves now. */
   ready(): void;
@@ -93,6 +99,8 @@ export interface RunningServer {
   /** Base URL of the main port. */
   url: string;
   port: number;
+  /** The IRC port as bound, when IRC is served (0 for a worker, whose primary listens). */
+  ircPort: number | undefined;
   /** The use cases, for tests that act beside the HTTP API. */
   chat: Chat;
   /** Every route, for requests without a socket (`routes.inject`). */
@@ -166,6 +174,7 @@ export async function startServer(
     ...streams,
     allowedOrigins: settings.allowedOrigins,
   });
+  let irc: IrcListener | undefined;
   const longPoll = new LongPollTransport(chat.subscriptions, codec, isClosing);
   const api = new ApiDispatcher({
     bodyLimit: settings.bodyLimit,
@@ -186,7 +195,15 @@ export async function startServer(
   registerMonitoring(routes, {
     monitor: chat.monitor,
     metrics: metricsSource(
-      createMetrics(chat.monitor, { sse: () => sse.size, websocket: () => websocket.size }, redisBus),
+      createMetrics(
+        chat.monitor,
+        {
+          sse: () => sse.size,
+          websocket: () => websocket.size,
+          ...(settings.ircPort === undefined ? {} : { irc: () => irc?.size ?? 0 }),
+        },
+        redisBus,
+      ),
       worker?.bus,
     ),
     mayMonitor: addressMatcher(settings.metricsAllow),
@@ -202,13 +219,31 @@ export async function startServer(
     secureCookies: publicUrl.startsWith('https:'),
     clientAddress: clientAddressOf,
   });
+  try {
+    irc = await startIrc(settings, chat, publicUrl, log, worker !== undefined);
+  } catch (err) {
+    listener.stopAccepting();
+    await chat.stop();
+    await sharedLimits?.close();
+    await redisBus?.close();
+    await store.close();
+    throw err;
+  }
   listener.serve(routes);
   if (worker) {
-    worker.takeConnections((socket, index) => listener.accept(socket, index));
+    worker.takeConnections((socket, index) =>
+      index === IRC_LISTENER ? (irc ? irc.accept(socket) : socket.destroy()) : listener.accept(socket, index),
+    );
     worker.ready();
   }
   log.info(
-    { port, host: settings.host, data: settings.dataDir, counter: chat.monitor.read().counter },
+    {
+      port,
+      host: settings.host,
+      data: settings.dataDir,
+      counter: chat.monitor.read().counter,
+      ...(irc ? { ircPort: irc.port } : {}),
+    },
     // The cluster's primary says "lingr is listening" once every worker is.
     worker ? 'worker is listening' : 'lingr is listening',
   );
@@ -218,6 +253,7 @@ export async function startServer(
     (closed ??= (async () => {
       closing = true;
       listener.stopAccepting();
+      await irc?.close(settings.shutdownGraceMs);
       await chat.stop();
       await listener.drain(settings.shutdownGraceMs);
       await redisBus?.close();
@@ -226,7 +262,39 @@ export async function startServer(
       log.info({}, worker ? 'worker stopped' : 'lingr stopped');
     })());
 
-  return { url: `http://${host}:${port}`, port, chat, routes, close };
+  return { url: `http://${host}:${port}`, port, ircPort: irc?.port, chat, routes, close };
+}
+
+/** The IRC listener when `--irc-port` is set: listening itself, or (a worker) served by the primary. */
+async function startIrc(
+  settings: Settings,
+  chat: Chat,
+  publicUrl: string,
+  log: Logger,
+  handedOver: boolean,
+): Promise<IrcListener | undefined> {
+  if (settings.ircPort === undefined) return undefined;
+  const tls = settings.ircTls && {
+    cert: await readFile(settings.ircTls.certFile),
+    key: await readFile(settings.ircTls.keyFile),
+  };
+  const options = {
+    chat,
+    host: settings.host,
+    port: settings.ircPort,
+    server: {
+      name: new URL(publicUrl).hostname.replace(/^\[|\]$/g, ''),
+      version: lingrVersion() ?? 'unknown',
+      publicUrl,
+      startedAt: Date.now(),
+    },
+    ...(tls ? { tls } : {}),
+    pingMs: settings.ircPingMs,
+    outboxLimit: settings.outboxLimit,
+    after: (ms: number, task: () => void) => chat.after(ms, task),
+    log,
+  };
+  return handedOver ? IrcListener.handedOver(options) : IrcListener.listen(options);
 }
 
 /** /metrics: this process's registry alone, or every worker's through the primary. */

@@ -9,17 +9,21 @@ import { wsTextFrame } from '../src/transports/frames.js';
 import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
 import {
   baselineOf,
+  isIrcTarget,
   isLingrTarget,
   isNodesTarget,
   singleNodeOf,
   throughNginx,
 } from '../bench/load/lingr/index.js';
+import { IRC, ircUrl } from '../bench/load/lingr/irc.js';
+import { LineSplitter, missedLines, readServerLine } from '../bench/load/lingr/irc-lines.js';
 import { readV1Observe, V1_LONGPOLL } from '../bench/load/lingr/v1-longpoll.js';
 import { subscriberUrl } from '../bench/load/protocol.js';
 import { metricValue, metricValues } from '../bench/metrics.js';
 import { frontConfig } from '../bench/nginx-front.js';
 import { s1 } from '../bench/scenarios/s1.js';
 import { s4 } from '../bench/scenarios/s4.js';
+import { subscriberUrls } from '../bench/sut.js';
 
 describe('benchmark harness', () => {
   it('reads every part of an Nchan multipart/mixed long-poll reply, and knows a single message', () => {
@@ -147,6 +151,56 @@ describe('benchmark harness', () => {
       readV1Observe({ status: 'fail', error: { code: 109, message: 'invalid ticket' } }).ok,
       false,
     );
+  });
+
+  it('runs IRC by name only, against WebSocket, its subscribers on the IRC port and the idle crowd on HTTP', () => {
+    assert.ok(isLingrTarget(IRC) && isIrcTarget(IRC));
+    assert.equal(isNodesTarget(IRC), false);
+    assert.equal(isIrcTarget('lingr-ws'), false);
+    assert.equal(baselineOf(IRC), 'lingr-ws');
+    for (const scenario of [s1, s4]) assert.ok(!scenario.ours.includes(IRC));
+    const sut = { urls: ['http://127.0.0.1:4000'], ircUrl: ircUrl('127.0.0.1', 6697) };
+    assert.deepEqual(subscriberUrls(sut, IRC), ['irc://127.0.0.1:6697']);
+    // s2 and the sweep hold their idle connections over HTTP beside an IRC room.
+    assert.deepEqual(subscriberUrls(sut, 'lingr-mixed'), ['http://127.0.0.1:4000']);
+    assert.throws(() => subscriberUrls({ urls: sut.urls }, IRC), /needs a server that serves IRC/);
+  });
+
+  it('reads IRC lines as a bare client: tags and host skipped, the last parameter whole, lines cut at CR LF', () => {
+    assert.deepEqual(readServerLine(':speaker!speaker@lingr PRIVMSG #lingr2007 :bench:3:17.250'), {
+      from: 'speaker',
+      command: 'PRIVMSG',
+      params: ['#lingr2007', 'bench:3:17.250'],
+    });
+    assert.deepEqual(readServerLine('@time=2026-01-01T00:00:00.000Z :u1!u1@lingr privmsg #r :a  b :c'), {
+      from: 'u1',
+      command: 'PRIVMSG',
+      params: ['#r', 'a  b :c'],
+    });
+    assert.deepEqual(readServerLine('PING :lingr.example'), {
+      from: undefined,
+      command: 'PING',
+      params: ['lingr.example'],
+    });
+    assert.deepEqual(readServerLine(':lingr PONG lingr joined'), {
+      from: 'lingr',
+      command: 'PONG',
+      params: ['lingr', 'joined'],
+    });
+    assert.equal(readServerLine(''), undefined);
+    const split = new LineSplitter();
+    assert.deepEqual(split.push(':a PRIVMSG #r :one\r\n:a PRIVMSG #r :t'), [':a PRIVMSG #r :one']);
+    assert.deepEqual(split.push('wo\r'), []);
+    assert.deepEqual(split.push('\nPING x\n'), [':a PRIVMSG #r :two', 'PING x']);
+  });
+
+  it('takes from the replay on a reconnect only the lines after the last one the client had', () => {
+    const replayed = ['bench:1:1', 'bench:2:1', 'bench:3:1', 'bench:4:1'];
+    assert.deepEqual(missedLines(replayed, 'bench:2:1'), ['bench:3:1', 'bench:4:1']);
+    assert.deepEqual(missedLines(replayed, 'bench:4:1'), []);
+    // More were missed than are replayed, or none was had yet: all of them.
+    assert.deepEqual(missedLines(replayed, 'bench:0:1'), replayed);
+    assert.deepEqual(missedLines(replayed, undefined), replayed);
   });
 
   it('reads one label set of a metric, each worker apart', () => {

@@ -28,6 +28,7 @@ describe('benchmark smoke runs', () => {
   const runs: Array<[string, string[]]> = [
     ['s1', ['--target', 'lingr']],
     ['s1', ['--target', 'lingr-v1-longpoll']],
+    ['s1', ['--target', 'lingr-irc']],
     ['s2', ['--workers', WORKERS]],
     ['s3', ['--workers', WORKERS]],
     ['s4', []],

@@ -4,7 +4,7 @@ import { LoadGroup } from '../load/pool.js';
 import { benchLine, type LoadReport } from '../load/protocol.js';
 import { resolveTarget } from '../load/targets.js';
 import { nowMs } from '../stats.js';
-import type { SystemUnderTest } from '../sut.js';
+import { subscriberUrls, type SystemUnderTest } from '../sut.js';
 import { BENCH_PASSWORD } from '../users.js';
 
 /** Most sockets one load process opens: under the 20,000 open files each process may hold. */
@@ -37,7 +37,7 @@ export async function openIdle(
       target: o.target,
       targetOptions: { users: o.users, firstUser: o.firstUser, password: BENCH_PASSWORD },
       url: o.sut.url,
-      urls: o.sut.urls,
+      urls: subscriberUrls(o.sut, o.target),
       room: o.room,
       first: o.first,
       count: o.connections,

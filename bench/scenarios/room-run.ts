@@ -6,7 +6,7 @@ import { benchLine, type LoadReport } from '../load/protocol.js';
 import { resolveTarget } from '../load/targets.js';
 import { nowMs } from '../stats.js';
 import { cpuSeconds } from '../proc-tree.js';
-import type { ServerFigures, SystemUnderTest } from '../sut.js';
+import { subscriberUrls, type ServerFigures, type SystemUnderTest } from '../sut.js';
 import { BENCH_PASSWORD } from '../users.js';
 
 /** How fast lines are said: a fixed rate, or as fast as the slowest subscriber takes them. */
@@ -142,7 +142,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
       target: o.target,
       targetOptions: { users: o.users, firstUser: o.firstUser, password: BENCH_PASSWORD },
       url: o.sut.url,
-      urls: o.sut.urls,
+      urls: subscriberUrls(o.sut, o.target),
       room: o.room,
       first: 0,
       count: o.clients,

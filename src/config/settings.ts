@@ -36,6 +36,12 @@ export interface Settings {
   allowPrivateCallbacks: boolean;
   /** How long a bot has to answer a webhook (spec 6.2: 20 s). */
   botTimeoutMs: number;
+  /** The IRC port (0 picks one); undefined: no IRC. */
+  ircPort: number | undefined;
+  /** PEM files for IRC over TLS on the IRC port; undefined: plain text. */
+  ircTls: { certFile: string; keyFile: string } | undefined;
+  /** Idle IRC clients are PINGed this often, and closed when no PONG comes by the next time. */
+  ircPingMs: number;
   /** False when --public-url was not given: the server then names the address it really listens on. */
   publicUrlGiven: boolean;
   engine: EngineSettings;
@@ -384,6 +390,38 @@ export const OPTIONS = {
     max: 120,
     why: 'how long shutdown waits for responses in flight',
   },
+  ircPort: {
+    flag: 'irc-port',
+    env: 'LINGR_IRC_PORT',
+    kind: 'int',
+    default: '',
+    min: 0,
+    max: 65535,
+    why: 'serve IRC on this port: every room a channel for any IRC client (empty = off)',
+  },
+  ircTlsCert: {
+    flag: 'irc-tls-cert',
+    env: 'LINGR_IRC_TLS_CERT',
+    kind: 'string',
+    default: '',
+    why: 'PEM certificate (chain) file: IRC over TLS on --irc-port instead of plain text (with --irc-tls-key)',
+  },
+  ircTlsKey: {
+    flag: 'irc-tls-key',
+    env: 'LINGR_IRC_TLS_KEY',
+    kind: 'string',
+    default: '',
+    why: 'PEM private key file for --irc-tls-cert',
+  },
+  ircPing: {
+    flag: 'irc-ping',
+    env: 'LINGR_IRC_PING',
+    kind: 'seconds',
+    default: '60',
+    min: 10,
+    max: 600,
+    why: 'idle IRC clients are PINGed this often and closed when no PONG comes by the next; registration must finish within it',
+  },
   workers: {
     flag: 'workers',
     env: 'LINGR_WORKERS',
@@ -460,6 +498,13 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     const o: Option = OPTIONS[name];
     throw new SettingsError(`--${o.flag} (${o.env}) is true or false, not "${value}".`);
   };
+  const ircPortText = read('ircPort', raw, env).trim();
+  const ircCert = read('ircTlsCert', raw, env).trim();
+  const ircKey = read('ircTlsKey', raw, env).trim();
+  if ((ircCert === '') !== (ircKey === ''))
+    throw new SettingsError('--irc-tls-cert and --irc-tls-key go together: give both or neither.');
+  if (ircCert !== '' && ircPortText === '')
+    throw new SettingsError('--irc-tls-cert and --irc-tls-key need --irc-port.');
   const givenUrl = read('publicUrl', raw, env).replace(/\/+$/, '');
   const publicUrl = givenUrl || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (!/^https?:\/\/\S+$/.test(publicUrl))
@@ -495,6 +540,9 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     publicUrlGiven: givenUrl !== '',
+    ircPort: ircPortText === '' ? undefined : number('ircPort', ircPortText),
+    ircTls: ircCert === '' ? undefined : { certFile: resolve(ircCert), keyFile: resolve(ircKey) },
+    ircPingMs: seconds('ircPing'),
     allowPrivateCallbacks: flag('allowPrivateCallbacks'),
     botTimeoutMs: seconds('botTimeout'),
     metricsAllow: read('metricsAllow', raw, env)

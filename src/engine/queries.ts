@@ -86,6 +86,24 @@ export interface Invitation {
   isMember: boolean;
 }
 
+/** Someone as a roster shows them to another user: who they are, whether online, the rooms both may see. */
+export interface Person {
+  username: string;
+  name: string;
+  createdAt: number;
+  online: boolean;
+  /** Their rooms that the viewer may see (public ones, and private ones the viewer belongs to too). */
+  rooms: Array<{ room: Room; isOwner: boolean }>;
+  /** When they last said something in any of their rooms (or joined one), if ever. */
+  lastActiveAt: number | null;
+}
+
+/** A public room in a directory listing, with how many of its members are online. */
+export interface ListedRoom {
+  room: Room;
+  chatters: number;
+}
+
 /** Constant-time comparison of a secret with what someone offers for it. */
 function sameSecret(secret: string, given: string): boolean {
   const a = Buffer.from(secret);
@@ -396,6 +414,51 @@ export class Queries {
   /** The language the user chose for the pages; null when they follow their browser. */
   async languageOf(userId: number): Promise<Language | null> {
     return (await this.store.users.byId(userId))?.language ?? null;
+  }
+
+  /** Whether a room by this id exists, whoever may see it (IRC tells a private room from none). */
+  async exists(roomId: string): Promise<boolean> {
+    return (await this.store.rooms.byId(roomId)) !== undefined;
+  }
+
+  /** A registered user as `viewerId` may see them; nothing for guests or nobody. */
+  async person(username: string, viewerId: number): Promise<Person | undefined> {
+    const user = await this.store.users.byUsername(username);
+    if (!user || user.guest) return undefined;
+    const viewerRooms = new Set(await this.store.rooms.roomIdsOf(viewerId));
+    const rooms: Person['rooms'] = [];
+    let lastActiveAt: number | null = null;
+    for (const id of await this.store.rooms.roomIdsOf(user.id)) {
+      const [room, membership] = await Promise.all([
+        this.store.rooms.byId(id),
+        this.store.rooms.membership(id, user.id),
+      ]);
+      if (!room || !membership) continue;
+      const active = membership.lastActiveAt ?? membership.joinedAt;
+      if (lastActiveAt === null || active > lastActiveAt) lastActiveAt = active;
+      if (room.isPublic || viewerRooms.has(id)) rooms.push({ room, isOwner: membership.isOwner });
+    }
+    return {
+      username: user.username,
+      name: user.name,
+      createdAt: user.createdAt,
+      online: this.presence.isUserOnline(user.id),
+      rooms,
+      lastActiveAt,
+    };
+  }
+
+  /** Public rooms, the newest first, each with its members online now. */
+  async listing(limit: number): Promise<ListedRoom[]> {
+    const rooms = await this.store.directory.newest(limit);
+    return Promise.all(
+      rooms.map(async (room) => ({
+        room,
+        chatters: (await this.store.rooms.members(room.id)).filter((m) =>
+          this.presence.isUserOnline(m.userId),
+        ).length,
+      })),
+    );
   }
 
   /** A registered user's public page (spec 8: `/<username>`); nothing for guests or nobody. */

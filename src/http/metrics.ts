@@ -11,6 +11,8 @@ export interface MetricsSource {
 export interface StreamCounts {
   sse(): number;
   websocket(): number;
+  /** IRC clients, when the IRC port is served. */
+  irc?(): number;
 }
 
 /**
@@ -124,6 +126,7 @@ export function createMetrics(
       this.set({ transport: 'longpoll' }, monitor.read().heldObserves);
       this.set({ transport: 'sse' }, connections.sse());
       this.set({ transport: 'websocket' }, connections.websocket());
+      if (connections.irc) this.set({ transport: 'irc' }, connections.irc());
     },
   });
   new Gauge({

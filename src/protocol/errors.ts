@@ -11,11 +11,9 @@ export const ErrorCode = {
   internalError: 'internal_error',
   /** Not an API 2.0 code: an API 1.0 ticket that expired, was exited or is another session's (its 109). */
   invalidTicket: 'invalid_ticket',
-  /** Not an API 2.0 code: answered with HTTP 404/405/400/413 outside a known endpoint. */
+  /** Not an API 2.0 code: answered with HTTP 405/400 outside a known endpoint or target. */
   methodNotAllowed: 'method_not_allowed',
   badRequestTarget: 'bad_request_target',
-  payloadTooLarge: 'payload_too_large',
-  shuttingDown: 'shutting_down',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

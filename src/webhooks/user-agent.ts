@@ -7,7 +7,7 @@ export function defaultUserAgent(): string {
 }
 
 /** The version in Lingr's package.json, found walking up from this file (it runs from src/ or dist/src/). */
-function lingrVersion(): string | undefined {
+export function lingrVersion(): string | undefined {
   let dir = new URL('./', import.meta.url);
   for (let depth = 0; depth < 5; depth++) {
     const found = versionIn(new URL('package.json', dir));

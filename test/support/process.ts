@@ -21,6 +21,8 @@ export interface ServerProcess {
   exited: Promise<number | string>;
   /** What the process wrote to stderr so far (a crash's stack, say). */
   stderr(): string;
+  /** The IRC port, when it serves IRC. */
+  ircPort?: number;
 }
 
 /** Runs `lingr serve` as its own process and waits for it to listen. */
@@ -46,8 +48,14 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.includes('lingr is listening')) return;
       clearTimeout(timer);
-      const { port } = JSON.parse(line) as { port: number };
-      resolve({ child, url: `http://127.0.0.1:${port}`, exited, stderr: () => stderr });
+      const { port, ircPort } = JSON.parse(line) as { port: number; ircPort?: number };
+      resolve({
+        child,
+        url: `http://127.0.0.1:${port}`,
+        exited,
+        stderr: () => stderr,
+        ...(ircPort === undefined ? {} : { ircPort }),
+      });
     });
   });
 }

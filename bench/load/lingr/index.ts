@@ -2,6 +2,7 @@ import { agentFor, callJson } from '../../http.js';
 import { SPEAKER } from '../../users.js';
 import type { LingrTargetOptions } from '../protocol.js';
 import type { SubscribeOptions, Subscriber, Target } from '../target.js';
+import { IRC, ircTarget } from './irc.js';
 import { LongPollSubscriber } from './longpoll.js';
 import type { ResumingSubscriber } from './resuming.js';
 import { Sessions, type LingrSession } from './session.js';
@@ -31,13 +32,16 @@ export const NODES_TARGETS = Object.keys(TRANSPORTS).flatMap((t) => {
 
 /**
  * Our server over each transport; `lingr-mixed` spreads subscribers over all three in turn. API 1.0's long
- * poll (`lingr-v1-longpoll`) runs by name only, like the nodes.
+ * poll (`lingr-v1-longpoll`) and IRC (`lingr-irc`) run by name only, like the nodes.
  */
-export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed', ...NODES_TARGETS, V1_LONGPOLL];
+export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed', ...NODES_TARGETS, V1_LONGPOLL, IRC];
 
 export const isLingrTarget = (name: string): boolean => LINGR_TARGETS.includes(name);
 
 export const isNodesTarget = (name: string): boolean => NODES_TARGETS.includes(name);
+
+/** Whether the target's subscribers speak IRC (the server must then listen with `--irc-port`). */
+export const isIrcTarget = (name: string): boolean => name === IRC;
 
 /** Whether a nodes target puts nginx in front of the nodes. */
 export const throughNginx = (name: string): boolean => name.startsWith('lingr-nodes-nginx-');
@@ -47,13 +51,33 @@ export const singleNodeOf = (name: string): string => name.replace(/^lingr-nodes
 
 /**
  * The target of ours another of ours is measured against: one node on the same transport for several
- * nodes, API 2.0's long poll for API 1.0's; undefined for the others.
+ * nodes, API 2.0's long poll for API 1.0's, WebSocket for IRC (both hold one socket per client and are
+ * written to as lines come); undefined for the others.
  */
-export const baselineOf = (name: string): string | undefined =>
-  isNodesTarget(name) ? singleNodeOf(name) : name === V1_LONGPOLL ? 'lingr-longpoll' : undefined;
+export function baselineOf(name: string): string | undefined {
+  if (isNodesTarget(name)) return singleNodeOf(name);
+  if (name === V1_LONGPOLL) return 'lingr-longpoll';
+  return isIrcTarget(name) ? 'lingr-ws' : undefined;
+}
+
+/** API 2.0's speaker, shared by our targets: the bench speaker signed in, saying each line with room/say. */
+function apiPublisher(options: LingrTargetOptions): Target['publisher'] {
+  return async (url, room, localAddress) => {
+    const agent = agentFor(localAddress);
+    const created = await callJson(agent, url, '/api/session/create', {
+      user: SPEAKER,
+      password: options.password,
+    });
+    const session = created.session as string;
+    return async (text: string) => {
+      await callJson(agent, url, '/api/room/say', { session, room, text }, 'POST');
+    };
+  };
+}
 
 export function lingrTarget(name: string, options: LingrTargetOptions): Target {
   if (name === V1_LONGPOLL) return v1LongPollTarget();
+  if (isIrcTarget(name)) return ircTarget(options, apiPublisher(options));
   const transport = singleNodeOf(name);
   const make: (index: number) => Make | undefined =
     name === 'lingr-mixed' ? (i) => MIXED[i % MIXED.length] : () => TRANSPORTS[transport];
@@ -67,16 +91,6 @@ export function lingrTarget(name: string, options: LingrTargetOptions): Target {
       await subscriber.start();
       return subscriber;
     },
-    async publisher(url: string, room: string, localAddress: string) {
-      const agent = agentFor(localAddress);
-      const created = await callJson(agent, url, '/api/session/create', {
-        user: SPEAKER,
-        password: options.password,
-      });
-      const session = created.session as string;
-      return async (text: string) => {
-        await callJson(agent, url, '/api/room/say', { session, room, text }, 'POST');
-      };
-    },
+    publisher: apiPublisher(options),
   };
 }

@@ -12,6 +12,10 @@ export interface LingrSession {
 
 const agents = new Map<string, Agent>();
 
+/** The bench user subscriber `index` signs in as: many subscribers share a user when there are fewer. */
+export const benchUserOf = (options: LingrTargetOptions, index: number): string =>
+  benchUser(options.firstUser + (index % Math.max(1, options.users)));
+
 /** One keep-alive agent per source address for API calls and long polls. */
 export function apiAgent(localAddress: string): Agent {
   let agent = agents.get(localAddress);
@@ -28,12 +32,8 @@ export class Sessions {
 
   constructor(private readonly options: LingrTargetOptions) {}
 
-  userOf(index: number): string {
-    return benchUser(this.options.firstUser + (index % Math.max(1, this.options.users)));
-  }
-
   get(url: string, room: string, index: number, localAddress: string): Promise<LingrSession> {
-    const user = this.userOf(index);
+    const user = benchUserOf(this.options, index);
     const key = `${url} ${room} ${user}`;
     let session = this.byKey.get(key);
     if (!session) {
