@@ -597,6 +597,17 @@ describe('docs/api.md documents every method the API serves', () => {
     assert.deepEqual(stale, [], 'headings naming API 1.0 methods the server does not serve');
   });
 
+  it('documents every path the route table serves under /api/ besides the methods (the streams)', () => {
+    const streams = t.server.routes.paths().filter((p) => p.startsWith('/api/'));
+    assert.ok(streams.length >= 3, streams.join(' '));
+    const streaming = section(doc, 'Streaming');
+    assert.deepEqual(
+      streams.filter((p) => !streaming.includes(`${p}?`) && !streaming.includes(`${p}\``)),
+      [],
+      'paths under /api/ that the Streaming section never names',
+    );
+  });
+
   it('gives every API 2.0 error code a row in the error table', () => {
     const errors = section(doc, 'Conventions');
     const rows = new Set([...errors.matchAll(/^\| `([a-z_]+)` +\|/gm)].map((m) => m[1]));

@@ -100,6 +100,11 @@ export class RouteTable {
     return this;
   }
 
+  /** The paths routed exactly (with `on`) or upgraded, for checks that every one is documented. */
+  paths(): string[] {
+    return [...new Set([...this.exact.keys(), ...this.upgrades.keys()])].sort();
+  }
+
   /** Whatever nothing else takes (the web pages). */
   otherwise(handler: RouteHandler): this {
     this.fallback = handler;
