@@ -111,6 +111,8 @@ export interface Message {
   createdAt: number;
   /** Said through API 1.0: by which occupant, from what kind of client (API 1.0 shows both). */
   occupant?: { id: string; clientType: ClientType };
+  /** Set by the read side for the pages: the speaker's account was deleted (the line stays theirs). */
+  speakerDeleted?: boolean;
 }
 
 export type NewMessage = Omit<Message, 'id'>;

@@ -166,12 +166,9 @@ export class Queries {
     perPage: number,
   ): Promise<LineSearch> {
     const terms = searchTerms(query);
-    const { total, messages } = await this.store.messages.searchVisible(
-      terms,
-      userId,
-      perPage,
-      (page - 1) * perPage,
-    );
+    const found = await this.store.messages.searchVisible(terms, userId, perPage, (page - 1) * perPage);
+    const { total } = found;
+    const messages = await this.withSpeakers(found.messages);
     const rooms = new Map<string, Room | undefined>();
     const lines: LineSearch['lines'] = [];
     for (const message of messages) {
@@ -248,7 +245,7 @@ export class Queries {
     if (!visible) return undefined;
     const counter = this.counter();
     const [messages, members, related, mine, bots] = await Promise.all([
-      this.store.messages.latest(roomId, ROOM_BACKLOG),
+      this.store.messages.latest(roomId, ROOM_BACKLOG).then((lines) => this.withSpeakers(lines)),
       this.store.rooms.members(roomId),
       this.store.directory.related(roomId, RELATED),
       userId === undefined ? Promise.resolve([]) : this.roomsWithUnread(userId),
@@ -280,7 +277,8 @@ export class Queries {
       const visible = message && (await this.visible(message.roomId, userId));
       if (message && visible) found.push({ message, room: visible.room });
     }
-    return found;
+    const marked = await this.withSpeakers(found.map((f) => f.message));
+    return found.map((f, i) => ({ ...f, message: marked[i] as Message }));
   }
 
   async badge(roomId: string): Promise<BadgeView | undefined> {
@@ -352,8 +350,8 @@ export class Queries {
   }
 
   /** The room's lines in [from, to), oldest first, from the `offset`th on. */
-  between(roomId: string, from: number, to: number, limit: number, offset = 0): Promise<Message[]> {
-    return this.store.messages.between(roomId, from, to, limit, offset);
+  async between(roomId: string, from: number, to: number, limit: number, offset = 0): Promise<Message[]> {
+    return this.withSpeakers(await this.store.messages.between(roomId, from, to, limit, offset));
   }
 
   /** How many of the room's lines fall in [from, to); with `beforeId`, only those said before that line. */
@@ -362,8 +360,9 @@ export class Queries {
   }
 
   /** A line that is still there (not deleted), by its id. */
-  line(id: number): Promise<Message | undefined> {
-    return this.store.messages.byId(id);
+  async line(id: number): Promise<Message | undefined> {
+    const line = await this.store.messages.byId(id);
+    return line && (await this.withSpeakers([line]))[0];
   }
 
   /** Lines of one room that contain `query`, newest first, for whoever may see the room (else undefined). */
@@ -375,7 +374,7 @@ export class Queries {
   ): Promise<Array<{ message: Message; room: Room }> | undefined> {
     const visible = await this.visible(roomId, userId);
     if (!visible) return undefined;
-    const lines = await this.store.messages.search(roomId, query, limit);
+    const lines = await this.withSpeakers(await this.store.messages.search(roomId, query, limit));
     return lines.map((message) => ({ message, room: visible.room }));
   }
 
@@ -386,7 +385,7 @@ export class Queries {
     limit: number,
   ): Promise<{ lines: Message[]; total: number }> {
     const [lines, total] = await Promise.all([
-      this.store.messages.search(roomId, query, limit),
+      this.store.messages.search(roomId, query, limit).then((found) => this.withSpeakers(found)),
       this.store.messages.countMatches(roomId, query),
     ]);
     return { lines, total };
@@ -477,5 +476,15 @@ export class Queries {
 
   userIcon(username: string) {
     return this.store.users.icon(username);
+  }
+
+  /** The lines, those of deleted accounts marked so: the pages show the old name as a deleted user's. */
+  private async withSpeakers(lines: Message[]): Promise<Message[]> {
+    const people = [...new Set(lines.filter((m) => m.type === 'user').map((m) => m.speakerId))];
+    const deleted = await this.store.users.retired(people);
+    if (deleted.size === 0) return lines;
+    return lines.map((m) =>
+      m.type === 'user' && deleted.has(m.speakerId) ? { ...m, speakerDeleted: true } : m,
+    );
   }
 }

@@ -54,10 +54,21 @@ export function roomList(
   </ul>`;
 }
 
-/** The speaker of a line: a bot's name comes with a badge, since anyone may name a bot like a person. */
-export function speaker(tr: Translator, m: Pick<Message, 'type' | 'nickname'>): SafeHtml {
+/**
+ * The speaker of a line: a bot's name comes with a badge, since anyone may name a bot like a person; so
+ * does the name of an account that was deleted, whose lines stay under the name it had.
+ */
+export function speaker(tr: Translator, m: Pick<Message, 'type' | 'nickname' | 'speakerDeleted'>): SafeHtml {
   const nickname = html`<span class="nickname">${m.nickname}</span>`;
-  return m.type === 'bot' ? html`<span class="speaker">${nickname} ${botBadge(tr)}</span>` : nickname;
+  if (m.type === 'bot') return html`<span class="speaker">${nickname} ${botBadge(tr)}</span>`;
+  if (m.speakerDeleted === true)
+    return html`<span class="speaker"
+      >${nickname}
+      <span class="deleted-badge" title="${tr.t('line.deletedUserTitle')}"
+        >${tr.t('line.deletedUser')}</span
+      ></span
+    >`;
+  return nickname;
 }
 
 export const botBadge = (tr: Translator): SafeHtml =>
@@ -79,6 +90,7 @@ export function messageItem(
     id="message-${m.id}"
     data-speaker="${m.speakerId}"
     ${m.type === 'bot' ? html`data-type="bot"` : ''}
+    ${m.speakerDeleted === true ? html`data-deleted="yes"` : ''}
     ${starred ? html`data-starred="yes"` : ''}
   >
     <img class="icon" src="${speakerIcon(m)}" alt="" width="28" height="28" />

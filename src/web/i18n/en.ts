@@ -316,6 +316,8 @@ const pages = {
   'live.permalink': 'Permalink: {time}',
   'live.bot': 'bot',
   'live.botTitle': 'A program, not a person',
+  'line.deletedUser': 'deleted user',
+  'line.deletedUserTitle': 'This account was deleted; what it said stays.',
   'live.unread': '{n} unread',
   'live.chatters': { one: '{count} chatter', other: '{count} chatters' },
   'live.chattersList': 'Chatters',

@@ -306,6 +306,8 @@ export const ja: Catalog = {
   'live.permalink': '固定リンク：{time}',
   'live.bot': 'ボット',
   'live.botTitle': '人ではなくプログラムです',
+  'line.deletedUser': '削除されたユーザー',
+  'line.deletedUserTitle': 'このアカウントは削除されました。発言は残っています。',
   'live.unread': '未読 {n} 件',
   'live.chatters': 'オンライン（{count}）',
   'live.chattersList': 'オンラインの人',
