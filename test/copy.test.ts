@@ -159,6 +159,12 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
     server = undefined;
+    // A site administrator, and an account deleted by the operator: its username stays taken.
+    prepare(dataDir, [
+      ['user', 'admin', 'alice'],
+      ['user', 'add', 'zed', '--password', 'password9'],
+      ['user', 'delete', 'zed'],
+    ]);
     const file = databaseFile(dataDir);
     // Bots, put in through the store (the web pages for them come later): one in a room with a delivery
     // leased by a process of this installation, which the copy must not carry over; its cursor it must.
@@ -234,8 +240,13 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
       'bot_icons',
       'room_bots',
       'bot_failures',
+      'retired_users',
     ])
       assert.ok((before.get(table) ?? []).length > 0, `the installation has ${table} to copy`);
+    assert.ok(
+      (before.get('users') ?? []).some((u) => u.username === 'alice' && u.admin === 1),
+      'a site administrator to copy',
+    );
     assert.ok(
       (before.get('rooms') ?? []).some((r) => r.password_hash !== null),
       'a room has a password to copy',
@@ -304,6 +315,12 @@ describe('lingr copy: a SQLite installation moves to PostgreSQL, and its clients
       /^lingr: postgres:\/\/lingr:\*\*\*@[^ ]+ already holds data \(\d+ users, 2 rooms, \d+ events\)[^\n]*\n$/,
     );
     assert.doesNotMatch(again.stderr, /hunter2/);
+    // The deleted account's username came along as taken; the administrator as one.
+    const reused = runLingr(['user', 'add', 'zed', '--password', 'password9', '--database', postgres.url]);
+    assert.equal(reused.status, 1);
+    assert.match(reused.stderr, /^lingr: User "zed" already exists\.\n$/);
+    const admin = runLingr(['user', 'show', 'alice', '--json', '--database', postgres.url]);
+    assert.equal((JSON.parse(admin.stdout) as Json).admin, true, admin.stderr);
 
     // The server on PostgreSQL, with no SQLite file anywhere near it.
     server = await spawnServer(emptyDir, ['--database', postgres.url]);

@@ -60,12 +60,16 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
   });
 }
 
-/** Runs one `lingr` command to completion. */
-export function runLingr(args: string[]): { status: number | null; stdout: string; stderr: string } {
+/** Runs one `lingr` command to completion; `input`, when given, is its standard input. */
+export function runLingr(
+  args: string[],
+  input?: string,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [LINGR_BIN, ...args], {
     env: { ...process.env, ...TEST_ENV },
     encoding: 'utf8',
     timeout: 30_000,
+    ...(input === undefined ? {} : { input }),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
