@@ -238,6 +238,8 @@ export async function startServer(
   }
   log.info(
     {
+      // The address to open comes first on a terminal; workers leave it to the primary.
+      ...(worker ? {} : { url: `${publicUrl}/` }),
       port,
       host: settings.host,
       data: settings.dataDir,

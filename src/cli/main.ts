@@ -119,7 +119,9 @@ async function serve(args: string[]): Promise<void> {
     if (v !== undefined) raw[name as OptionName] = v;
   }
   const settings = loadSettings(raw);
-  const log = createLogger(settings.logLevel);
+  // A person at a terminal reads lines; a service manager (no terminal) keeps JSON lines for its journal.
+  const pretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && process.stdout.isTTY);
+  const log = createLogger(settings.logLevel, undefined, pretty ? 'pretty' : 'json');
   const server = await startRole(settings, log);
   let stopping = false;
   const stop = (signal: string) => {
