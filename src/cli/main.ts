@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { databaseFile, openAdministration, startServer } from '../main.js';
 import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-postgres.js';
+import { NewerSchema } from '../storage/schema-version.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
@@ -291,7 +292,7 @@ async function copy(args: string[]): Promise<void> {
         : undefined,
     });
   } catch (err) {
-    if (err instanceof CopyRefused) throw err;
+    if (err instanceof CopyRefused || err instanceof NewerSchema) throw err;
     throw new Error(`copying to ${target} failed, nothing was copied: ${reason(err)}`, { cause: err });
   }
   const rows = (table: string, one: string, many = `${one}s`) => {
