@@ -21,6 +21,7 @@ import { readFile } from 'node:fs/promises';
 import { databaseFile, openAdministration, startServer } from '../main.js';
 import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-postgres.js';
 import { NewerSchema } from '../storage/schema-version.js';
+import { claimDataDir } from '../storage/sqlite/in-use.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
@@ -120,6 +121,8 @@ async function serve(args: string[]): Promise<void> {
     if (v !== undefined) raw[name as OptionName] = v;
   }
   const settings = loadSettings(raw);
+  // Marks the data directory as served until this process ends, so `lingr restore` will not replace it.
+  if (!settings.databaseUrl && cluster.isPrimary) claimDataDir(settings.dataDir);
   // A person at a terminal reads lines; a service manager (no terminal) keeps JSON lines for its journal.
   const pretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && process.stdout.isTTY);
   const log = createLogger(settings.logLevel, undefined, pretty ? 'pretty' : 'json');
