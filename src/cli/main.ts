@@ -22,6 +22,7 @@ import { databaseFile, openAdministration, startServer } from '../main.js';
 import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-postgres.js';
 import { NewerSchema } from '../storage/schema-version.js';
 import { claimDataDir } from '../storage/sqlite/in-use.js';
+import { backup, restore } from './backup.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
@@ -36,6 +37,8 @@ const USAGE = `Usage:
   lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
                  copy a whole SQLite installation into an empty PostgreSQL database
                  (stop the server for the final copy; lingr copy --help says more)
+  lingr backup FILE [--force]      a consistent copy of the database while the server runs
+  lingr restore FILE [--force]     put a backup in place of the database (the server stopped)
 
 The user, room and bot commands take --data DIR (SQLite, the default) or --database postgres://… with
 --redis redis://… (several nodes), and work whether or not servers are running on the same data.`;
@@ -331,6 +334,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') await serve(args);
     else if (command === 'user' || command === 'room' || command === 'bot') await admin(command, args);
     else if (command === 'copy') await copy(args);
+    else if (command === 'backup') return await backup(args);
+    else if (command === 'restore') return await restore(args);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
