@@ -5,6 +5,7 @@ import { connectionConfig } from './postgres/database.js';
 import { EVENT_LOCK } from './postgres/events.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { refuseNewer } from './schema-version.js';
+import { schemaVersionOf } from './sqlite/database.js';
 import { migrations as sqliteMigrations } from './sqlite/migrations.js';
 
 /** Why a copy was not made (the source or the target is not fit for it); the message says it in words. */
@@ -82,6 +83,8 @@ export async function copyToPostgres(
   url: string,
   options: CopyOptions = {},
 ): Promise<CopySummary> {
+  // Before any connection: even a read-only one leaves files beside a newer Lingr's database.
+  refuseNewer(schemaVersionOf(sqliteFile) ?? 0, sqliteMigrations.length);
   const source = new Database(sqliteFile, { readonly: true, fileMustExist: true });
   try {
     const version = source.pragma('user_version', { simple: true }) as number;

@@ -134,9 +134,15 @@ export function checkDatabase(file: string): DatabaseSummary {
     );
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const problems = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map(
-      (r) => r.integrity_check,
-    );
+    let problems: string[];
+    try {
+      problems = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map(
+        (r) => r.integrity_check,
+      );
+    } catch (err) {
+      // Damage SQLite meets before it can list it (a file cut short) fails the check all the same.
+      problems = [(err as Error).message];
+    }
     if (problems.join() !== 'ok')
       throw new BackupRefused(
         `${file} fails SQLite's integrity check (${problems[0] ?? 'no answer'}): it cannot be restored.`,
