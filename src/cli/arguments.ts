@@ -46,3 +46,11 @@ export function terminalProgress(what: string): ((done: number, total: number) =
     process.stderr.write(`\r${what}: ${percent}%${done >= total ? '\n' : ''}`);
   };
 }
+
+/** Yes-or-no flags may be given bare (`--fsync`), meaning yes, as `serve` takes them. */
+export function bareYes(args: string[], flags: ReadonlySet<string>, words: ReadonlySet<string>): string[] {
+  return args.map((arg, i) => {
+    const next = args[i + 1]?.toLowerCase();
+    return flags.has(arg) && (next === undefined || !words.has(next)) ? `${arg}=true` : arg;
+  });
+}

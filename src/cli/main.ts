@@ -23,6 +23,7 @@ import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-po
 import { NewerSchema } from '../storage/schema-version.js';
 import { claimDataDir } from '../storage/sqlite/in-use.js';
 import { backup, restore } from './backup.js';
+import { doctor } from './doctor.js';
 
 const USAGE = `Usage:
   lingr serve [--port N] [--data DIR] [options]     run the server (lingr serve --help for every option)
@@ -39,6 +40,7 @@ const USAGE = `Usage:
                  (stop the server for the final copy; lingr copy --help says more)
   lingr backup FILE [--force]      a consistent copy of the database while the server runs
   lingr restore FILE [--force]     put a backup in place of the database (the server stopped)
+  lingr doctor [--json]            check the installation and say what to fix
 
 The user, room and bot commands take --data DIR (SQLite, the default) or --database postgres://… with
 --redis redis://… (several nodes), and work whether or not servers are running on the same data.`;
@@ -336,6 +338,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'copy') await copy(args);
     else if (command === 'backup') return await backup(args);
     else if (command === 'restore') return await restore(args);
+    else if (command === 'doctor') return await doctor(args);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
