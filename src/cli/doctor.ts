@@ -22,7 +22,7 @@ const USAGE = `Usage: lingr doctor [--data DIR] [--json] [any lingr serve option
 Checks a Lingr installation and says what to fix, one line each: the settings in force (from the flags
 given here and the environment, as lingr serve would load them), the schema version, SQLite's integrity
 check (the quick one for a file over 1 GB), the WAL's size, the event retention and the oldest event, the
-free disk space and the permissions of the data directory. It only reads. Exit status 0 when all is well,
+free disk space and the permissions of the data directory. It changes nothing. Exit status 0 when all is well,
 1 when something needs fixing. With --database postgres://… it checks the schema and the event log there.
 
 Example:
