@@ -204,8 +204,10 @@ export async function runPrimary(settings: Settings, log: Logger): Promise<Runni
     await close();
     throw err;
   }
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   log.info(
     {
+      url: `${settings.publicUrlGiven ? settings.engine.publicUrl : `http://${host}:${port}`}/`,
       port,
       host: settings.host,
       data: settings.dataDir,

@@ -141,7 +141,14 @@ export async function startServer(
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const publicUrl = settings.publicUrlGiven ? settings.engine.publicUrl : `http://${host}:${port}`;
 
-  const store = await openStore(settings, log);
+  let store: Store;
+  try {
+    store = await openStore(settings, log);
+  } catch (err) {
+    // A store that cannot be opened (a newer schema, say) stops the start; the port must not keep it alive.
+    listener.stopAccepting();
+    throw err;
+  }
   // With --redis every process, worker or not, talks to the others (on this node and the rest) there.
   let lost: (userIds: number[]) => void = () => undefined;
   const redisBus = settings.redisUrl
@@ -249,6 +256,8 @@ export async function startServer(
   }
   log.info(
     {
+      // The address to open comes first on a terminal; workers leave it to the primary.
+      ...(worker ? {} : { url: `${publicUrl}/` }),
       port,
       host: settings.host,
       data: settings.dataDir,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { databaseFile } from '../main.js';
 import { copyToPostgres, CopyRefused, maskPassword } from '../storage/copy-to-postgres.js';
+import { NewerSchema } from '../storage/schema-version.js';
 import { parse, reason, str, UsageError } from './output.js';
 
 const COPY_USAGE = `Usage: lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
@@ -58,7 +59,7 @@ export async function copy(args: string[]): Promise<void> {
         : undefined,
     });
   } catch (err) {
-    if (err instanceof CopyRefused) throw err;
+    if (err instanceof CopyRefused || err instanceof NewerSchema) throw err;
     throw new Error(`copying to ${target} failed, nothing was copied: ${reason(err)}`, { cause: err });
   }
   const rows = (table: string, one: string, many = `${one}s`) => {

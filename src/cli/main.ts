@@ -1,8 +1,10 @@
 import { ChatError } from '../core/chat-error.js';
 import { SettingsError } from '../config/settings.js';
 import { CopyRefused } from '../storage/copy-to-postgres.js';
+import { backup, restore } from './backup.js';
 import { botCommand } from './bots.js';
 import { copy } from './copy.js';
+import { doctor } from './doctor.js';
 import { UsageError } from './output.js';
 import { roomCommand } from './rooms.js';
 import { serve } from './serve.js';
@@ -36,6 +38,9 @@ const USAGE = `Usage:
   lingr copy --from DIR --to postgres://USER:PASS@HOST:PORT/DB
                  copy a whole SQLite installation into an empty PostgreSQL database
                  (stop the server for the final copy; lingr copy --help says more)
+  lingr backup FILE [--force]      a consistent copy of the database while the server runs
+  lingr restore FILE [--force]     put a backup in place of the database (the server stopped)
+  lingr doctor [--json]            check the installation and say what to fix
 
 The user, room and bot commands take --data DIR (SQLite, the default) or --database postgres://… with
 --redis redis://… (several nodes), and work whether or not servers are running on the same data. Each
@@ -50,6 +55,9 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'room') await roomCommand(args);
     else if (command === 'bot') await botCommand(args);
     else if (command === 'copy') await copy(args);
+    else if (command === 'backup') return await backup(args);
+    else if (command === 'restore') return await restore(args);
+    else if (command === 'doctor') return await doctor(args);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;

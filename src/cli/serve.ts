@@ -14,6 +14,7 @@ import { isToWorker, type ToPrimary } from '../bus/cluster-protocol.js';
 import { runPrimary, WORKER_PORT_ENV, WORKER_SLOT_ENV } from '../cluster.js';
 import { createLogger } from '../log.js';
 import { startServer } from '../main.js';
+import { claimDataDir } from '../storage/sqlite/in-use.js';
 import { parse, str, UsageError, type Options } from './output.js';
 
 /** One process serves; with `--workers N` the primary supervises N workers, each a full server. */
@@ -81,7 +82,11 @@ export async function serve(args: string[]): Promise<void> {
     if (v !== undefined) raw[name as OptionName] = v;
   }
   const settings = loadSettings(raw);
-  const log = createLogger(settings.logLevel);
+  // Marks the data directory as served until this process ends, so `lingr restore` will not replace it.
+  if (!settings.databaseUrl && cluster.isPrimary) claimDataDir(settings.dataDir);
+  // A person at a terminal reads lines; a service manager (no terminal) keeps JSON lines for its journal.
+  const pretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && process.stdout.isTTY);
+  const log = createLogger(settings.logLevel, undefined, pretty ? 'pretty' : 'json');
   const server = await startRole(settings, log);
   let stopping = false;
   const stop = (signal: string) => {

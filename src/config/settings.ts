@@ -17,6 +17,7 @@ export interface Settings {
   /** Host names besides lingr.com and www.lingr.com accepted in absolute-form targets. */
   hostnames: string[];
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
   bodyLimit: number;
   synchronous: 'NORMAL' | 'FULL';
   shutdownGraceMs: number;
@@ -129,6 +130,13 @@ export const OPTIONS = {
     kind: 'string',
     default: 'info',
     why: 'pino level: trace, debug, info, warn, error, silent',
+  },
+  logFormat: {
+    flag: 'log-format',
+    env: 'LINGR_LOG_FORMAT',
+    kind: 'string',
+    default: 'auto',
+    why: 'auto: readable lines on a terminal, JSON lines otherwise (a service manager); or json, pretty',
   },
   bodyLimit: {
     flag: 'body-limit',
@@ -527,6 +535,7 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       .map((h) => h.trim().toLowerCase())
       .filter((h) => h !== ''),
     logLevel: read('logLevel', raw, env),
+    logFormat: read('logFormat', raw, env) as Settings['logFormat'],
     bodyLimit: int('bodyLimit'),
     synchronous: flag('fsync') ? 'FULL' : 'NORMAL',
     shutdownGraceMs: seconds('shutdownGrace'),
@@ -577,6 +586,8 @@ export function loadSettings(raw: RawSettings = {}, env: NodeJS.ProcessEnv = pro
   };
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(settings.logLevel))
     throw new SettingsError(`--log-level must be one of trace, debug, info, warn, error, silent.`);
+  if (!['auto', 'json', 'pretty'].includes(settings.logFormat))
+    throw new SettingsError(`--log-format must be auto, json or pretty, not "${settings.logFormat}".`);
   if (settings.headerTimeoutMs > settings.requestTimeoutMs)
     throw new SettingsError('--header-timeout must not be longer than --request-timeout.');
   const badAddresses = invalidAddresses(settings.metricsAllow);

@@ -4,6 +4,8 @@ import type { Logger } from '../core/ports.js';
 import { connectionConfig } from './postgres/database.js';
 import { EVENT_LOCK } from './postgres/events.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
+import { refuseNewer } from './schema-version.js';
+import { schemaVersionOf } from './sqlite/database.js';
 import { migrations as sqliteMigrations } from './sqlite/migrations.js';
 
 /** Why a copy was not made (the source or the target is not fit for it); the message says it in words. */
@@ -81,15 +83,16 @@ export async function copyToPostgres(
   url: string,
   options: CopyOptions = {},
 ): Promise<CopySummary> {
+  // Before any connection: even a read-only one leaves files beside a newer Lingr's database.
+  refuseNewer(schemaVersionOf(sqliteFile) ?? 0, sqliteMigrations.length);
   const source = new Database(sqliteFile, { readonly: true, fileMustExist: true });
   try {
     const version = source.pragma('user_version', { simple: true }) as number;
-    if (version !== sqliteMigrations.length)
+    refuseNewer(version, sqliteMigrations.length);
+    if (version < sqliteMigrations.length)
       throw new CopyRefused(
-        version < sqliteMigrations.length
-          ? `${sqliteFile} has schema version ${version}, older than this program's (${sqliteMigrations.length}): ` +
-              'start this version of lingr on it once (it migrates the file), then copy.'
-          : `${sqliteFile} has schema version ${version}, newer than this program knows (${sqliteMigrations.length}).`,
+        `${sqliteFile} has schema version ${version}, older than this program's (${sqliteMigrations.length}): ` +
+          'start this version of lingr on it once (it migrates the file), then copy.',
       );
     // Deferred: the snapshot is taken by the first read below and holds until the end.
     source.exec('BEGIN');

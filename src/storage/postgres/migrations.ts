@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/ports.js';
+import { refuseNewer } from '../schema-version.js';
 import type { Pool, PoolClient } from './database.js';
 
 /**
@@ -315,10 +316,7 @@ export async function migrate(pool: Pool, log: Logger): Promise<void> {
         'SELECT max(version) AS version FROM schema_migrations',
       );
       const version = rows[0]?.version ?? 0;
-      if (version > migrations.length)
-        throw new Error(
-          `Database schema version ${version} is newer than this program knows (${migrations.length}).`,
-        );
+      refuseNewer(version, migrations.length);
       for (let v = version; v < migrations.length; v++) {
         const step = migrations[v] as Step;
         await client.query('BEGIN');
