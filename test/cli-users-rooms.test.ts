@@ -28,6 +28,9 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ['room', 'remove-bot'],
   ['bot', 'add'],
   ['copy'],
+  ['backup'],
+  ['restore'],
+  ['doctor'],
   ['serve'],
 ];
 
@@ -418,11 +421,8 @@ describe('the operator’s user and room commands, against a running server', ()
       const help = runLingr([...command, '--help']);
       assert.equal(help.status, 0, `${command.join(' ')} --help: ${help.stderr}`);
       assert.match(help.stdout, new RegExp(`^Usage: lingr ${command.join(' ')}`), command.join(' '));
-      assert.match(
-        help.stdout,
-        new RegExp(`\nExample:\n {2}.*lingr ${command.join(' ')}`),
-        command.join(' '),
-      );
+      const example = help.stdout.split('\nExample:\n')[1] ?? '';
+      assert.ok(example.includes(`lingr ${command.join(' ')}`), `${command.join(' ')}: an example`);
     }
     for (const group of ['user', 'room', 'bot']) {
       const help = runLingr([group, '--help']);
