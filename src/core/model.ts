@@ -14,6 +14,8 @@ export interface User {
   guest: boolean;
   /** The language the user chose for the pages; null: whatever their browser asks for. */
   language: Language | null;
+  /** A site administrator (`lingr user admin`). */
+  admin: boolean;
 }
 
 export interface Room {
@@ -153,6 +155,21 @@ export interface RoomAccess {
 }
 
 /**
+ * A change to an account that every process applies to the sessions it holds: the account was deleted or
+ * signed out everywhere (its sessions are gone from the store, written in the same transaction as this
+ * fact), or it took a new name. It belongs to no room (its event's room is ''), and clients never see it.
+ */
+export interface AccountChange {
+  userId: number;
+  change: 'deleted' | 'signedOut' | 'renamed';
+  /** For a rename: the new display name. */
+  name?: string;
+}
+
+/** The room of facts that belong to no room (account changes). */
+export const NO_ROOM = '';
+
+/**
  * An API 1.0 session (spec 7): anonymous until it logs in with an email and password. Only the key of its
  * secret id is kept, as for every session.
  */
@@ -228,13 +245,14 @@ export type Fact =
   | { kind: 'presence'; presence: PresenceFact }
   | { kind: 'membership'; membership: MembershipFact }
   | { kind: 'access'; access: RoomAccess }
-  | { kind: 'occupancy'; occupancy: OccupantLine };
+  | { kind: 'occupancy'; occupancy: OccupantLine }
+  | { kind: 'account'; account: AccountChange };
 
 /**
- * Facts that API 2.0, streams, the web and bots see: access facts are for the server alone, and occupancy
- * lines for API 1.0 alone.
+ * Facts that API 2.0, streams, the web and bots see: access facts and account changes are for the server
+ * alone, and occupancy lines for API 1.0 alone.
  */
-export type VisibleFact = Exclude<Fact, { kind: 'access' } | { kind: 'occupancy' }>;
+export type VisibleFact = Exclude<Fact, { kind: 'access' } | { kind: 'occupancy' } | { kind: 'account' }>;
 
 export type NewEvent = { roomId: string; createdAt: number; fact: Fact };
 
@@ -244,7 +262,7 @@ export interface ChatEvent extends NewEvent {
 }
 
 export const isVisible = (e: { fact: Fact }): boolean =>
-  e.fact.kind !== 'access' && e.fact.kind !== 'occupancy';
+  e.fact.kind !== 'access' && e.fact.kind !== 'occupancy' && e.fact.kind !== 'account';
 
 /** The fact's own data, without its kind (what the log stores beside the kind). */
 export function factData(f: Fact): object {
@@ -259,5 +277,7 @@ export function factData(f: Fact): object {
       return f.access;
     case 'occupancy':
       return f.occupancy;
+    case 'account':
+      return f.account;
   }
 }

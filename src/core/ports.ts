@@ -65,6 +65,25 @@ export interface UserRepository {
   }): Promise<User>;
   /** Deletes the account (its memberships and sessions go with it; its lines stay). */
   delete(id: number): Promise<void>;
+  /**
+   * Deletes the account for good, as the operator does: its sessions, memberships, favourites and icon go
+   * with it, its lines stay, and its username and name are kept as a retired user's so that nobody takes the
+   * username again. Writes `event` (its account change) in the same transaction. Undefined when there was
+   * no such user.
+   */
+  retire(id: number, at: number, event: NewEvent): Promise<ChatEvent | undefined>;
+  /** Which of these usernames belonged to accounts deleted with `retire`. */
+  retired(usernames: readonly string[]): Promise<Set<string>>;
+  /** Every user, guests too, in the order they signed up. */
+  list(): Promise<User[]>;
+  /**
+   * Gives the user a new password hash and ends every session of theirs (not API 1.0's: see
+   * OccupancyRepository.endSessionsOf), writing `event` (its account change) in the same transaction.
+   * Undefined when there is no such user.
+   */
+  setPassword(id: number, passwordHash: string, event: NewEvent): Promise<ChatEvent | undefined>;
+  /** Makes the user a site administrator, or with false no longer one. */
+  setAdmin(id: number, admin: boolean): Promise<void>;
   byUsername(username: string): Promise<User | undefined>;
   byId(id: number): Promise<User | undefined>;
   /** The user with this email, compared case-insensitively. */
@@ -87,6 +106,8 @@ export interface UserRepository {
 export interface RoomRepository {
   create(room: Room): Promise<Room>;
   byId(id: string): Promise<Room | undefined>;
+  /** Every room, private ones too, in the order they were made. */
+  list(): Promise<Room[]>;
   membership(roomId: string, userId: number): Promise<Membership | undefined>;
   members(roomId: string): Promise<MemberView[]>;
   /** Room ids the user belongs to, in the order joined. */
@@ -136,6 +157,10 @@ export interface RoomRepository {
 export interface SessionRepository {
   create(session: SessionRecord): Promise<void>;
   byId(id: string): Promise<SessionRecord | undefined>;
+  /** Whether the session is still there (one cheap read: servers ask on every call). */
+  exists(id: string): Promise<boolean>;
+  /** The user's sessions, the most recently active first. */
+  ofUser(userId: number): Promise<SessionRecord[]>;
   delete(id: string): Promise<void>;
   update(id: string, patch: Partial<Pick<SessionRecord, 'nickname' | 'hidden' | 'online'>>): Promise<void>;
   setRooms(id: string, rooms: readonly string[]): Promise<void>;
@@ -190,7 +215,7 @@ export interface EventRepository {
   append(events: readonly NewEvent[]): Promise<ChatEvent[]>;
   /**
    * Events after `counter`, ascending. With `rooms`, only the events of those rooms that API 2.0 clients
-   * see (no access facts, no occupancy lines); without, every event, as the feed needs them.
+   * see (no access facts, occupancy lines or account changes); without, every event, as the feed needs them.
    */
   after(counter: number, limit: number, rooms?: readonly string[]): Promise<ChatEvent[]>;
   /** Events of one room after `counter`, ascending, every kind but access facts (API 1.0's history). */
@@ -237,6 +262,8 @@ export interface OccupancyRepository {
   setUser(key: string, userId: number | null, liveKey: string | null): Promise<void>;
   /** Deletes the session and its occupants with their leave events; nothing when it was gone already. */
   endSession(key: string, leave: LeaveEvent): Promise<Departures>;
+  /** Ends every session logged in as the user, as `endSession` ends one. */
+  endSessionsOf(userId: number, leave: LeaveEvent): Promise<Departures>;
   /** Adds an occupant, and its enter event when it is shown, in one transaction. */
   enter(occupant: Occupant, event?: NewEvent): Promise<ChatEvent | undefined>;
   byId(id: string): Promise<Occupant | undefined>;

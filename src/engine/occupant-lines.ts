@@ -44,6 +44,7 @@ export function isLine(e: ChatEvent): boolean {
       return m.online && (m.action !== 'update' || m.previousName !== undefined);
     }
     case 'access':
+    case 'account':
       return false;
   }
 }

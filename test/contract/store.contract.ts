@@ -7,6 +7,7 @@ import type {
   NewEvent,
   Occupant,
   Room,
+  SessionRecord,
   V1Session,
 } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
@@ -38,6 +39,27 @@ const note = (roomId: string, n: number): NewEvent => ({
   roomId,
   createdAt: at + n,
   fact: { kind: 'access', access: { isPublic: true, deleted: false, members: [n] } },
+});
+
+const accountChange = (userId: number, change: 'deleted' | 'signedOut'): NewEvent => ({
+  roomId: '',
+  createdAt: at,
+  fact: { kind: 'account', account: { userId, change } },
+});
+
+const session = (id: string, userId: number, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+  id,
+  publicId: `pub-${id}`,
+  userId,
+  nickname: 'N',
+  appKey: null,
+  hidden: false,
+  online: false,
+  createdAt: at,
+  lastActiveAt: at,
+  rooms: [],
+  legacyCsrfKey: '',
+  ...overrides,
 });
 
 const line = (
@@ -212,6 +234,111 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       const other = await s.users.create({ username: 'jun2', name: 'J', passwordHash: 'h', createdAt: at });
       await s.users.setLanguage(other.id, 'ja');
       assert.equal((await s.users.byId(jun.id))?.language, null, 'one user’s choice is theirs alone');
+    });
+
+    it('keeps site administrators: nobody at first, made one, no longer one', async () => {
+      const ada = await s.users.create({ username: 'ada', name: 'Ada', passwordHash: 'h', createdAt: at });
+      assert.equal(ada.admin, false, 'a new user is no administrator');
+      await s.users.setAdmin(ada.id, true);
+      assert.equal((await t.other.users.byId(ada.id))?.admin, true, 'seen from another connection');
+      assert.equal((await s.users.byUsername('ada'))?.admin, true);
+      assert.equal((await s.users.list()).find((u) => u.id === ada.id)?.admin, true);
+      await s.users.setAdmin(ada.id, false);
+      assert.equal((await s.users.byId(ada.id))?.admin, false);
+    });
+
+    it('lists every user in sign-up order, guests too, and every room, private ones too', async () => {
+      const before = (await s.users.list()).length;
+      const one = await s.users.create({ username: 'lst1', name: 'L1', passwordHash: 'h', createdAt: at });
+      const two = await s.users.create({
+        username: 'lst2',
+        name: 'L2',
+        passwordHash: '!',
+        createdAt: at,
+        guest: true,
+      });
+      const users = await t.other.users.list();
+      assert.equal(users.length, before + 2);
+      assert.deepEqual(
+        users.slice(-2).map((u) => [u.id, u.username, u.guest]),
+        [
+          [one.id, 'lst1', false],
+          [two.id, 'lst2', true],
+        ],
+      );
+      assert.deepEqual(
+        users.map((u) => u.id),
+        users.map((u) => u.id).sort((a, b) => a - b),
+      );
+      await s.rooms.create(room('lst_open', { createdAt: at + 1, tags: ['x', 'y'] }));
+      await s.rooms.create(room('lst_shut', { createdAt: at + 2, isPublic: false }));
+      const rooms = (await t.other.rooms.list()).filter((r) => r.id.startsWith('lst_'));
+      assert.deepEqual(rooms, [
+        room('lst_open', { createdAt: at + 1, tags: ['x', 'y'] }),
+        room('lst_shut', { createdAt: at + 2, isPublic: false }),
+      ]);
+    });
+
+    it('gives a new password and ends every session of the user with its account change, in one step', async () => {
+      const pat = await s.users.create({ username: 'pat', name: 'Pat', passwordHash: 'old', createdAt: at });
+      const other = await s.users.create({ username: 'pat2', name: 'P', passwordHash: 'h', createdAt: at });
+      await s.sessions.create(session('pat-a', pat.id, { lastActiveAt: at + 1, rooms: ['r'] }));
+      await s.sessions.create(session('pat-b', pat.id, { lastActiveAt: at + 2 }));
+      await s.sessions.create(session('pat2-a', other.id));
+      assert.deepEqual(
+        (await t.other.sessions.ofUser(pat.id)).map((x) => x.id),
+        ['pat-b', 'pat-a'],
+        'the most recently active first',
+      );
+      assert.equal(await s.sessions.exists('pat-a'), true);
+      const from = await s.events.current();
+      const event = await s.users.setPassword(pat.id, 'new', accountChange(pat.id, 'signedOut'));
+      assert.ok(event && event.id > from);
+      assert.deepEqual(await t.other.events.after(from, 10), [event]);
+      assert.deepEqual(event.fact, { kind: 'account', account: { userId: pat.id, change: 'signedOut' } });
+      assert.equal((await s.users.byId(pat.id))?.passwordHash, 'new');
+      assert.equal(await t.other.sessions.exists('pat-a'), false);
+      assert.equal(await s.sessions.byId('pat-b'), undefined);
+      assert.deepEqual(await s.sessions.ofUser(pat.id), []);
+      assert.equal(await s.sessions.exists('pat2-a'), true, 'another user’s sessions stay');
+      assert.deepEqual(await s.events.after(from, 10, ['']), [], 'no client ever reads an account change');
+      const none = await s.users.setPassword(999_999, 'x', accountChange(999_999, 'signedOut'));
+      assert.equal(none, undefined);
+      assert.equal(await s.events.current(), event.id, 'nothing written for nobody');
+      await s.sessions.delete('pat2-a');
+    });
+
+    it('retires a deleted account: its sessions, memberships and icon go, its username stays taken', async () => {
+      const rex = await s.users.create({
+        username: 'rex',
+        name: 'Rex R',
+        passwordHash: 'h',
+        createdAt: at,
+        email: 'rex@example.org',
+      });
+      await s.users.setIcon(rex.id, { type: 'image/png', bytes: Buffer.from([1]) }, at);
+      await s.rooms.create(room('rex_room', { ownerId: rex.id }));
+      await s.rooms.join(
+        { roomId: 'rex_room', userId: rex.id, isOwner: true, joinedAt: at, lastActiveAt: null },
+        () => note('rex_room', 1),
+      );
+      await s.sessions.create(session('rex-a', rex.id));
+      assert.deepEqual(await s.users.retired(['rex']), new Set(), 'not retired while the account is there');
+      const from = await s.events.current();
+      const event = await s.users.retire(rex.id, at + 5, accountChange(rex.id, 'deleted'));
+      assert.ok(event && event.id > from);
+      assert.deepEqual(await t.other.events.after(from, 10), [event]);
+      assert.equal(await t.other.users.byUsername('rex'), undefined);
+      assert.equal(await s.users.byId(rex.id), undefined);
+      assert.equal(await s.users.byEmail('rex@example.org'), undefined, 'the email is free again');
+      assert.equal(await s.users.icon('rex'), undefined);
+      assert.equal(await s.sessions.exists('rex-a'), false);
+      assert.deepEqual(await s.rooms.members('rex_room'), []);
+      assert.equal((await s.rooms.byId('rex_room'))?.ownerId, null, 'the room stays, without an owner');
+      assert.deepEqual(await t.other.users.retired(['rex', 'ann', 'nobody']), new Set(['rex']));
+      assert.deepEqual(await s.users.retired([]), new Set());
+      assert.equal(await s.users.retire(rex.id, at, accountChange(rex.id, 'deleted')), undefined);
+      assert.equal(await s.events.current(), event.id, 'nothing written for nobody');
     });
 
     it('finds registered users by a name that reads as their username or display name, never guests', async () => {
@@ -729,6 +856,31 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       await s.occupancy.setUser('v1key-a', null, null);
       assert.deepEqual(await s.occupancy.session('v1key-a'), session);
       assert.equal(await s.occupancy.session('v1key-none'), undefined);
+    });
+
+    it('ends every API 1.0 session of a user with all its occupants and their leave lines', async () => {
+      const uma = await s.users.create({ username: 'uma', name: 'Uma', passwordHash: 'h', createdAt: at });
+      await s.rooms.create(room('uma_room'));
+      await s.occupancy.createSession(v1Session('uma-1', { userId: uma.id }));
+      await s.occupancy.createSession(v1Session('uma-2', { userId: uma.id }));
+      await s.occupancy.createSession(v1Session('uma-anon'));
+      const inRoom = occupant('umaocc1', 'uma-1', 'uma_room', { userId: uma.id, username: 'uma' });
+      const asUma = occupant('umaocc2', 'uma-anon', 'uma_room', { userId: uma.id, username: 'uma' });
+      const anon = occupant('umaocc3', 'uma-anon', 'uma_room');
+      for (const o of [inRoom, asUma, anon]) await s.occupancy.enter(o);
+      const gone = await s.occupancy.endSessionsOf(uma.id, (o) => line('uma_room', o));
+      assert.deepEqual(gone.sessions.map((x) => x.key).sort(), ['uma-1', 'uma-2']);
+      assert.deepEqual(gone.occupants.map((o) => o.id).sort(), ['umaocc1', 'umaocc2']);
+      assert.equal(gone.events.length, 2);
+      assert.equal(await t.other.occupancy.session('uma-1'), undefined);
+      assert.ok(await s.occupancy.session('uma-anon'), 'a session not logged in as them stays');
+      assert.deepEqual(
+        (await s.occupancy.inRoom('uma_room')).map((o) => o.id),
+        ['umaocc3'],
+      );
+      const again = await t.other.occupancy.endSessionsOf(uma.id, (o) => line('uma_room', o));
+      assert.deepEqual([again.sessions, again.occupants, again.events], [[], [], []]);
+      await s.occupancy.endSession('uma-anon', () => undefined);
     });
 
     it('keeps occupants: entering with an event, found by ticket, session, room and user, renamed', async () => {

@@ -89,6 +89,7 @@ export class V1Shapes {
         });
       }
       case 'access':
+      case 'account':
         return undefined;
     }
   }

@@ -48,7 +48,10 @@ export class V2Codec {
         return JSON.stringify(this.shapes.membership(roomId, fact.membership));
       case 'access':
       case 'occupancy':
-        throw new Error('access facts and occupancy lines are never sent to API 2.0 clients');
+      case 'account':
+        throw new Error(
+          'access facts, occupancy lines and account changes are never sent to API 2.0 clients',
+        );
     }
   }
 }

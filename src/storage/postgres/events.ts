@@ -78,7 +78,7 @@ export class PostgresEvents implements EventRepository {
     }
     if (rooms.length === 0) return [];
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT * FROM events WHERE id > $1 AND room_id = ANY($2::text[]) AND kind NOT IN ('access', 'occupancy')
+      `SELECT * FROM events WHERE id > $1 AND room_id = ANY($2::text[]) AND kind NOT IN ('access', 'occupancy', 'account')
        ORDER BY id LIMIT $3`,
       [counter, rooms, limit],
     );

@@ -260,6 +260,21 @@ export const migrations: readonly Step[] = [
   -- The language a user chose for the pages (en, ja); NULL: whatever their browser asks for.
   ALTER TABLE users ADD COLUMN language TEXT;
   `,
+  `
+  -- Site administrators (lingr user admin).
+  ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;
+  -- Accounts deleted by the operator: the row goes (and with it password, email, icon, sessions), but the
+  -- username stays taken for good, so the lines said under it are never read as a later account's.
+  CREATE TABLE retired_users (
+    username TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT NOT NULL
+  );
+  -- A user's sessions, for signing them all out (a new password, a deleted account).
+  CREATE INDEX sessions_by_user ON sessions (user_id);
+  CREATE INDEX v1_sessions_by_user ON v1_sessions (user_id);
+  `,
 ];
 
 /**

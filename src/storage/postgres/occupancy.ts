@@ -62,6 +62,21 @@ export class PostgresOccupancy implements OccupancyRepository {
     }, leave);
   }
 
+  async endSessionsOf(userId: number, leave: LeaveEvent) {
+    return this.depart(async (client) => {
+      const occupants = await client.query<OccupantRow>(
+        `DELETE FROM v1_occupants WHERE user_id = $1
+           OR session_key IN (SELECT key FROM v1_sessions WHERE user_id = $1) RETURNING *`,
+        [userId],
+      );
+      const sessions = await client.query<V1SessionRow>(
+        'DELETE FROM v1_sessions WHERE user_id = $1 RETURNING *',
+        [userId],
+      );
+      return { occupants: occupants.rows, sessions: sessions.rows };
+    }, leave);
+  }
+
   async enter(o: Occupant, event?: NewEvent) {
     return transaction(this.pool, async (client): Promise<ChatEvent | undefined> => {
       await client.query(

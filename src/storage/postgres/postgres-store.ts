@@ -48,7 +48,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   const rooms = new PostgresRooms(pool, events);
   let closed: Promise<void> | undefined;
   return {
-    users: new PostgresUsers(pool),
+    users: new PostgresUsers(pool, events),
     rooms,
     directory: new PostgresDirectory(pool),
     sessions: new PostgresSessions(pool),

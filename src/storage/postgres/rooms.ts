@@ -85,6 +85,13 @@ export class PostgresRooms implements RoomRepository {
     return roomById(this.pool, id);
   }
 
+  async list() {
+    const { rows } = await this.pool.query<RoomRow>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r ORDER BY r.created_at, r.id COLLATE "C"`,
+    );
+    return rows.map(toRoom);
+  }
+
   async membership(roomId: string, userId: number) {
     const { rows } = await this.pool.query<MemberRow>(
       `SELECT ${MEMBER_COLUMNS} WHERE m.room_id = $1 AND m.user_id = $2`,

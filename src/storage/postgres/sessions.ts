@@ -76,6 +76,19 @@ export class PostgresSessions implements SessionRepository {
     return rows[0] && toRecord(rows[0]);
   }
 
+  async exists(id: string) {
+    const { rows } = await this.pool.query('SELECT 1 FROM sessions WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  async ofUser(userId: number) {
+    const { rows } = await this.pool.query<SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions s WHERE s.user_id = $1 ORDER BY s.last_active_at DESC, s.id`,
+      [userId],
+    );
+    return rows.map(toRecord);
+  }
+
   async delete(id: string) {
     await this.pool.query('DELETE FROM sessions WHERE id = $1', [id]);
   }

@@ -1,8 +1,9 @@
-import { LANGUAGES, type Language, type User } from '../../core/model.js';
+import { LANGUAGES, type ChatEvent, type Language, type NewEvent, type User } from '../../core/model.js';
 import { nameKey } from '../../core/text.js';
 import { emailKey, emailTaken } from '../../core/validation.js';
 import type { UserRepository } from '../../core/ports.js';
-import type { Pool } from './database.js';
+import { transaction, type Pool } from './database.js';
+import type { PostgresEvents } from './events.js';
 
 interface UserRow {
   id: number;
@@ -13,9 +14,10 @@ interface UserRow {
   created_at: number;
   guest: boolean;
   language: string | null;
+  admin: boolean;
 }
 
-const COLUMNS = 'id, username, name, password_hash, email, created_at, guest, language';
+const COLUMNS = 'id, username, name, password_hash, email, created_at, guest, language, admin';
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -26,6 +28,7 @@ const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
   guest: r.guest,
   language: LANGUAGES.find((l) => l === r.language) ?? null,
+  admin: r.admin,
 });
 
 /** The unique index on email keys refused the write: the address is another account's. */
@@ -38,7 +41,10 @@ function clearEmailConflict(err: unknown): never {
 const keyOf = (email: string | null | undefined): string | null => (email ? emailKey(email) : null);
 
 export class PostgresUsers implements UserRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly events: PostgresEvents,
+  ) {}
 
   async create(input: {
     username: string;
@@ -83,6 +89,49 @@ export class PostgresUsers implements UserRepository {
 
   async delete(id: number) {
     await this.pool.query('DELETE FROM users WHERE id = $1', [id]);
+  }
+
+  async retire(id: number, at: number, event: NewEvent) {
+    return transaction(this.pool, async (client): Promise<ChatEvent | undefined> => {
+      const { rows } = await client.query<{ username: string }>(
+        `WITH gone AS (DELETE FROM users WHERE id = $1 RETURNING username, name, created_at)
+         INSERT INTO retired_users (username, name, created_at, retired_at)
+         SELECT username, name, created_at, $2 FROM gone RETURNING username`,
+        [id, at],
+      );
+      if (rows.length === 0) return undefined;
+      return (await this.events.insert(client, [event]))[0];
+    });
+  }
+
+  async retired(usernames: readonly string[]) {
+    if (usernames.length === 0) return new Set<string>();
+    const { rows } = await this.pool.query<{ username: string }>(
+      'SELECT username FROM retired_users WHERE username = ANY($1::text[])',
+      [usernames],
+    );
+    return new Set(rows.map((r) => r.username));
+  }
+
+  async list() {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY id`);
+    return rows.map(toUser);
+  }
+
+  async setPassword(id: number, passwordHash: string, event: NewEvent) {
+    return transaction(this.pool, async (client): Promise<ChatEvent | undefined> => {
+      const { rowCount } = await client.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
+        passwordHash,
+        id,
+      ]);
+      if (rowCount === 0) return undefined;
+      await client.query('DELETE FROM sessions WHERE user_id = $1', [id]);
+      return (await this.events.insert(client, [event]))[0];
+    });
+  }
+
+  async setAdmin(id: number, admin: boolean) {
+    await this.pool.query('UPDATE users SET admin = $1 WHERE id = $2', [admin, id]);
   }
 
   /** Usernames are compared exactly, as SQLite's `=` on TEXT does. */

@@ -86,7 +86,7 @@ export class SqliteEvents implements EventRepository {
     if (!statement) {
       const marks = Array.from({ length: count }, () => '?').join(',');
       statement = this.db.prepare<unknown[], EventRow>(
-        `SELECT * FROM events WHERE id > ? AND room_id IN (${marks}) AND kind NOT IN ('access', 'occupancy')
+        `SELECT * FROM events WHERE id > ? AND room_id IN (${marks}) AND kind NOT IN ('access', 'occupancy', 'account')
          ORDER BY id LIMIT ?`,
       );
       this.byRoomCount.set(count, statement);

@@ -25,6 +25,8 @@ export class SqliteOccupancy implements OccupancyRepository {
   private readonly deleteIdleOccupants;
   private readonly deleteIdleSessions;
   private readonly deleteNarrowed;
+  private readonly deleteOccupantsOfUser;
+  private readonly deleteSessionsOfUser;
 
   constructor(
     private readonly db: Db,
@@ -81,6 +83,13 @@ export class SqliteOccupancy implements OccupancyRepository {
     this.deleteIdleSessions = db.prepare<[number], V1SessionRow>(
       'DELETE FROM v1_sessions WHERE last_active_at < ? RETURNING *',
     );
+    this.deleteOccupantsOfUser = db.prepare<[number, number], OccupantRow>(
+      `DELETE FROM v1_occupants WHERE user_id = ?
+         OR session_key IN (SELECT key FROM v1_sessions WHERE user_id = ?) RETURNING *`,
+    );
+    this.deleteSessionsOfUser = db.prepare<[number], V1SessionRow>(
+      'DELETE FROM v1_sessions WHERE user_id = ? RETURNING *',
+    );
     // Members come as a JSON array: one statement whatever their number.
     this.deleteNarrowed = db.prepare<[string, string], OccupantRow>(
       `DELETE FROM v1_occupants WHERE room_id = ? AND admission <> 'password'
@@ -131,6 +140,16 @@ export class SqliteOccupancy implements OccupancyRepository {
       () => ({
         occupants: this.deleteOccupantsOfSession.all(key),
         sessions: this.deleteSession.all(key),
+      }),
+      leave,
+    );
+  }
+
+  async endSessionsOf(userId: number, leave: LeaveEvent) {
+    return this.depart(
+      () => ({
+        occupants: this.deleteOccupantsOfUser.all(userId, userId),
+        sessions: this.deleteSessionsOfUser.all(userId),
       }),
       leave,
     );

@@ -41,6 +41,7 @@ export class SqliteRooms implements RoomRepository {
   private readonly insertRoom;
   private readonly insertTag;
   private readonly selectRoom;
+  private readonly selectRoomIds;
   private readonly selectTags;
   private readonly selectMembership;
   private readonly selectMember;
@@ -80,6 +81,7 @@ export class SqliteRooms implements RoomRepository {
     );
     this.insertTag = db.prepare('INSERT OR IGNORE INTO room_tags (room_id, tag, position) VALUES (?, ?, ?)');
     this.selectRoom = db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE id = ?');
+    this.selectRoomIds = db.prepare<[], { id: string }>('SELECT id FROM rooms ORDER BY created_at, id');
     this.selectTags = db.prepare<[string], { tag: string }>(
       'SELECT tag FROM room_tags WHERE room_id = ? ORDER BY position',
     );
@@ -144,6 +146,10 @@ export class SqliteRooms implements RoomRepository {
 
   async byId(id: string) {
     return this.roomById(id);
+  }
+
+  async list() {
+    return this.selectRoomIds.all().flatMap((r) => this.roomById(r.id) ?? []);
   }
 
   private roomById(id: string): Room | undefined {

@@ -25,6 +25,8 @@ export class SqliteSessions implements SessionRepository {
   private readonly updateTouch;
   private readonly selectOnline;
   private readonly selectIdle;
+  private readonly selectExists;
+  private readonly selectOfUser;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -45,6 +47,12 @@ export class SqliteSessions implements SessionRepository {
     );
     this.selectOnline = db.prepare<[], SessionRow>('SELECT * FROM sessions WHERE online = 1');
     this.selectIdle = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE last_active_at < ?');
+    this.selectExists = db.prepare<[string], { found: number }>(
+      'SELECT 1 AS found FROM sessions WHERE id = ?',
+    );
+    this.selectOfUser = db.prepare<[number], SessionRow>(
+      'SELECT * FROM sessions WHERE user_id = ? ORDER BY last_active_at DESC, id',
+    );
   }
 
   private toRecord(r: SessionRow): SessionRecord {
@@ -84,6 +92,14 @@ export class SqliteSessions implements SessionRepository {
   async byId(id: string) {
     const row = this.select.get(id);
     return row && this.toRecord(row);
+  }
+
+  async exists(id: string) {
+    return this.selectExists.get(id) !== undefined;
+  }
+
+  async ofUser(userId: number) {
+    return this.selectOfUser.all(userId).map((r) => this.toRecord(r));
   }
 
   async delete(id: string) {

@@ -23,7 +23,7 @@ export function openSqliteStore(file: string, options?: OpenOptions): Store {
   const rooms = new SqliteRooms(db, events);
   const watchers = new Set<NodeJS.Timeout>();
   return {
-    users: new SqliteUsers(db),
+    users: new SqliteUsers(db, events),
     rooms,
     directory: new SqliteDirectory(db, rooms),
     sessions: new SqliteSessions(db),

@@ -1,8 +1,9 @@
-import { LANGUAGES, type Language, type User } from '../../core/model.js';
+import { LANGUAGES, type ChatEvent, type Language, type NewEvent, type User } from '../../core/model.js';
 import { nameKey } from '../../core/text.js';
 import { emailKey, emailTaken } from '../../core/validation.js';
 import type { UserRepository } from '../../core/ports.js';
 import type { Db } from './database.js';
+import type { SqliteEvents } from './events.js';
 
 interface UserRow {
   id: number;
@@ -13,6 +14,7 @@ interface UserRow {
   created_at: number;
   guest: number;
   language: string | null;
+  admin: number;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -24,6 +26,7 @@ const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
   guest: r.guest === 1,
   language: LANGUAGES.find((l) => l === r.language) ?? null,
+  admin: r.admin === 1,
 });
 
 /** The unique index on email keys refused the write: the address is another account's. */
@@ -47,8 +50,17 @@ export class SqliteUsers implements UserRepository {
   private readonly selectByEmail;
   private readonly updateEmail;
   private readonly updateLanguage;
+  private readonly selectAll;
+  private readonly updateAdmin;
+  private readonly updatePassword;
+  private readonly deleteSessionsOf;
+  private readonly insertRetired;
+  private readonly selectRetired;
 
-  constructor(db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly events: SqliteEvents,
+  ) {
     this.insert = db.prepare<
       [string, string, string, number, number, string, string, string | null, string | null],
       UserRow
@@ -62,6 +74,17 @@ export class SqliteUsers implements UserRepository {
     );
     this.updateLanguage = db.prepare<[string | null, number]>('UPDATE users SET language = ? WHERE id = ?');
     this.remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
+    this.selectAll = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY id');
+    this.updateAdmin = db.prepare<[number, number]>('UPDATE users SET admin = ? WHERE id = ?');
+    this.updatePassword = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+    this.deleteSessionsOf = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+    this.insertRetired = db.prepare<[string, string, number, number]>(
+      'INSERT INTO retired_users (username, name, created_at, retired_at) VALUES (?, ?, ?, ?)',
+    );
+    // Usernames come as a JSON array: one statement whatever their number.
+    this.selectRetired = db.prepare<[string], { username: string }>(
+      'SELECT username FROM retired_users WHERE username IN (SELECT value FROM json_each(?))',
+    );
     this.selectByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.selectById = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
     this.updateName = db.prepare<[string, string, number]>(
@@ -122,6 +145,41 @@ export class SqliteUsers implements UserRepository {
 
   async delete(id: number) {
     this.remove.run(id);
+  }
+
+  async retire(id: number, at: number, event: NewEvent) {
+    return this.db
+      .transaction((): ChatEvent | undefined => {
+        const row = this.selectById.get(id);
+        if (!row) return undefined;
+        this.insertRetired.run(row.username, row.name, row.created_at, at);
+        this.remove.run(id);
+        return this.events.insertOne(event);
+      })
+      .immediate();
+  }
+
+  async retired(usernames: readonly string[]) {
+    if (usernames.length === 0) return new Set<string>();
+    return new Set(this.selectRetired.all(JSON.stringify(usernames)).map((r) => r.username));
+  }
+
+  async list() {
+    return this.selectAll.all().map(toUser);
+  }
+
+  async setPassword(id: number, passwordHash: string, event: NewEvent) {
+    return this.db
+      .transaction((): ChatEvent | undefined => {
+        if (this.updatePassword.run(passwordHash, id).changes === 0) return undefined;
+        this.deleteSessionsOf.run(id);
+        return this.events.insertOne(event);
+      })
+      .immediate();
+  }
+
+  async setAdmin(id: number, admin: boolean) {
+    this.updateAdmin.run(admin ? 1 : 0, id);
   }
 
   async byUsername(username: string) {
