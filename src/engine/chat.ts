@@ -24,6 +24,7 @@ import { Rooms } from './rooms.js';
 import { SessionRegistry } from './session-registry.js';
 import type { EngineSettings } from './settings.js';
 import { SignInGuard } from './sign-in-guard.js';
+import { SignInLog } from './sign-in-log.js';
 import { Subscriptions } from './subscriptions.js';
 import { V1Profiles } from './v1-profiles.js';
 import { V1Rooms } from './v1-rooms.js';
@@ -99,6 +100,8 @@ export class Chat {
   readonly v1Rooms: V1Rooms;
   readonly bots: Bots;
   readonly monitor: Monitor;
+  /** The last sign-ins of this process and how each went (the admin page's). */
+  readonly signInLog = new SignInLog();
 
   private readonly log: EventLog;
   private readonly hub: Hub;
@@ -168,6 +171,7 @@ export class Chat {
       bus,
       memberships: this.memberships,
       administration,
+      signInLog: this.signInLog,
       signIns: new SignInGuard(
         {
           failuresPerAccountAndAddress: settings.loginFailuresPerAccount,
