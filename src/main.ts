@@ -18,6 +18,8 @@ import { Administration } from './engine/administration.js';
 import { Bots } from './engine/bots.js';
 import { Chat } from './engine/chat.js';
 import { Memberships } from './engine/memberships.js';
+import { Operator } from './engine/operator.js';
+import { RoomChanges } from './engine/room-changes.js';
 import { plainHasher } from './engine/password.js';
 import { ApiDispatcher } from './http/api-dispatch.js';
 import { sessionFromCookie } from './http/csrf.js';
@@ -56,6 +58,7 @@ export async function openStore(settings: Settings, log?: Logger): Promise<Store
 /** What the command line works with: the store, and accounts and rooms made through the use cases. */
 export interface AdminSide {
   administration: Administration;
+  operator: Operator;
   bots: Bots;
   store: Store;
   close(): Promise<void>;
@@ -75,6 +78,14 @@ export async function openAdministration(settings: Settings): Promise<AdminSide>
   const webhooks = createWebhooks({ allowPrivate: true });
   return {
     administration: new Administration(store, memberships, hasher, systemClock),
+    operator: new Operator({
+      store,
+      memberships,
+      rooms: new RoomChanges(store, quiet, systemClock, hasher),
+      events: quiet,
+      hasher,
+      clock: systemClock,
+    }),
     bots: new Bots(store, webhooks, quiet, systemClock),
     store,
     close: () => store.close(),

@@ -45,6 +45,7 @@ function stream(sessionId: string, rooms: string[]) {
     push: (events) => void pushes.push(events.map((e) => e.id)),
     restart: () => void ends.push('restart'),
     roomClosed: () => void ends.push('room_closed'),
+    sessionEnded: () => void ends.push('invalid_session'),
   };
   return { s, pushes, ends };
 }
@@ -117,6 +118,23 @@ describe('the hub', () => {
     assert.deepEqual(visitor.ends, ['room_closed']);
     assert.deepEqual(member.ends, []);
     assert.equal(hub.streams, 1);
+  });
+
+  it('ends a session for good: its held observes are answered, its streams end, others stay', () => {
+    const hub = new Hub(40_000);
+    const held = waiter('a', ['vim']);
+    const other = waiter('b', ['vim']);
+    const open = stream('a', ['vim']);
+    const stays = stream('b', ['vim']);
+    hub.hold(held.w);
+    hub.hold(other.w);
+    hub.attach(open.s);
+    hub.attach(stays.s);
+    hub.endSession('a');
+    assert.deepEqual(held.answers, [[]]);
+    assert.deepEqual(open.ends, ['invalid_session']);
+    assert.deepEqual([other.answers, stays.ends], [[], []]);
+    assert.deepEqual([hub.held, hub.streams], [1, 1]);
   });
 
   it('answers a hold at its deadline, never later than a slot of the wheel', () => {

@@ -34,7 +34,12 @@ export class Administration {
     checkPassword(input.password);
     const name = checkDisplayName(input.name ?? username);
     const email = input.email === undefined ? null : checkEmail(input.email);
-    if (await this.store.users.byUsername(username)) throw forbidden(phrase('userExists', { username }));
+    // A deleted account's username stays its own, so its lines are never read as someone else's.
+    if (
+      (await this.store.users.byUsername(username)) ||
+      (await this.store.users.retired([username])).size > 0
+    )
+      throw forbidden(phrase('userExists', { username }));
     if (email !== null && (await this.store.users.byEmail(email))) throw emailTaken();
     return this.store.users.create({
       username,

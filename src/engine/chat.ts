@@ -1,5 +1,5 @@
 import { isVisible } from '../core/model.js';
-import type { ChatEvent } from '../core/model.js';
+import type { AccountChange, ChatEvent } from '../core/model.js';
 import type { BusMessage, Bus, LimitCounters, Logger, Store, Webhooks } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { Accounts } from './accounts.js';
@@ -14,12 +14,14 @@ import { Hub } from './hub.js';
 import type { Live } from './live.js';
 import { Memberships } from './memberships.js';
 import { Occupancy } from './occupancy.js';
+import { Operator } from './operator.js';
 import { BoundedHasher, hashPassword } from './password.js';
 import { Presence } from './presence.js';
 import { PresenceAnnouncer } from './presence-announcer.js';
 import { Queries } from './queries.js';
 import { RoomAccessChanges } from './room-access.js';
 import { RoomWatch } from './room-watch.js';
+import { RoomChanges } from './room-changes.js';
 import { Rooms } from './rooms.js';
 import { SessionRegistry } from './session-registry.js';
 import type { EngineSettings } from './settings.js';
@@ -99,6 +101,8 @@ export class Chat {
   readonly v1Profiles: V1Profiles;
   readonly v1Rooms: V1Rooms;
   readonly bots: Bots;
+  /** The site operator's use cases (the admin page's; the command line builds its own). */
+  readonly operator: Operator;
   readonly monitor: Monitor;
   /** The last sign-ins of this process and how each went (the admin page's). */
   readonly signInLog = new SignInLog();
@@ -138,14 +142,22 @@ export class Chat {
     );
     this.sessions = new SessionRegistry(store, settings.sessionIdleMs, (s, endedHere) => {
       this.presence.remove(s);
+      // Ended elsewhere, it is gone from the store: its streams end for good rather than reconnect to nothing.
+      if (!endedHere) {
+        this.hub.endSession(s.id);
+        return;
+      }
       this.hub.release(s.id);
-      if (!endedHere) return;
       bus.publish({ kind: 'session', id: s.id });
       if (s.guest) this.retireGuest(s.userId);
     });
     this.followers = new Followers(store, this.sessions, this.hub, access, logger);
     this.watch = new RoomWatch(settings.observeHoldMs);
     log.onEvent((e) => {
+      if (e.fact.kind === 'account') {
+        this.accountChanged(e.fact.account);
+        return;
+      }
       if (e.fact.kind === 'access') {
         this.followers.apply(e, e.fact.access);
         this.occupancy
@@ -188,7 +200,16 @@ export class Chat {
       clock,
       dummyHash: hashPassword('not a password', settings.passwordCost),
     });
-    this.rooms = new Rooms(store, this.queries, this.memberships, administration, log, clock, hasher);
+    const roomChanges = new RoomChanges(store, log, clock, hasher);
+    this.operator = new Operator({
+      store,
+      memberships: this.memberships,
+      rooms: roomChanges,
+      events: log,
+      hasher,
+      clock,
+    });
+    this.rooms = new Rooms(store, this.queries, this.memberships, administration, roomChanges, clock, hasher);
     this.conversation = new Conversation(store, this.rooms, log, this.presence, limits, clock);
     this.subscriptions = new Subscriptions(
       this.live,
@@ -399,6 +420,21 @@ export class Chat {
         this.watch.release(m.occupantId);
         break;
     }
+  }
+
+  /**
+   * An account changed (through the log, from any process, the command line's included): a deleted or
+   * signed-out user's sessions held here end at once, streams and held observes too; a renamed user's take
+   * the new name.
+   */
+  private accountChanged(change: AccountChange): void {
+    const done =
+      change.change === 'renamed'
+        ? change.name === undefined
+          ? Promise.resolve()
+          : this.sessions.renamed(change.userId, change.name)
+        : this.sessions.signedOut(change.userId);
+    done.catch((err: unknown) => this.logger.error({ err }, 'applying an account change'));
   }
 
   /** Another process changed or ended a session that this one may hold: take the store's word for it. */

@@ -23,6 +23,8 @@ export interface Stream {
   restart(): void;
   /** A visitor's room is no longer public: the stream ends for good. */
   roomClosed(): void;
+  /** Its session ended elsewhere (signed out by the operator, say): the stream ends for good. */
+  sessionEnded(): void;
 }
 
 /**
@@ -115,6 +117,18 @@ export class Hub {
       for (const s of [...streams]) {
         this.detach(s);
         s.restart();
+      }
+  }
+
+  /** The session is gone: its held observes are answered and its streams end for good. */
+  endSession(sessionId: string): void {
+    const waiters = this.bySession.get(sessionId);
+    if (waiters) for (const w of [...waiters]) this.answer(w);
+    const streams = this.streamsBySession.get(sessionId);
+    if (streams)
+      for (const s of [...streams]) {
+        this.detach(s);
+        s.sessionEnded();
       }
   }
 

@@ -4,13 +4,13 @@ import { randomBase62 } from '../core/ids.js';
 import type { Room, User } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
-import { checkIcon, checkRoomPassword, roomSettings, type RoomSettingsInput } from '../core/validation.js';
+import { checkIcon, checkRoomPassword, type RoomSettingsInput } from '../core/validation.js';
 import type { Administration } from './administration.js';
-import type { EventWriter } from './event-log.js';
 import type { LiveSession } from './live-session.js';
-import { accessFact, type Memberships } from './memberships.js';
+import type { Memberships } from './memberships.js';
 import type { PasswordHasher } from './password.js';
 import type { Queries, VisibleRoom } from './queries.js';
+import type { RoomChanges } from './room-changes.js';
 
 /** Invitation link tokens: 24 base62 characters (about 143 bits), like session ids: nobody guesses one. */
 const INVITATION_TOKEN_LENGTH = 24;
@@ -22,7 +22,7 @@ export class Rooms {
     private readonly queries: Queries,
     private readonly memberships: Memberships,
     private readonly administration: Administration,
-    private readonly events: EventWriter,
+    private readonly changes: RoomChanges,
     private readonly clock: Clock,
     /** The accounts' hasher: a room's password is a secret like theirs, and costs as much to check. */
     private readonly hasher: PasswordHasher,
@@ -70,26 +70,7 @@ export class Rooms {
   ): Promise<Room> {
     const { room } = await this.visible(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(phrase('ownerOnlyChange', { room: room.id }));
-    const settings = roomSettings(input);
-    const password = input.password ? checkRoomPassword(input.password) : input.password;
-    const passwordHash =
-      password === undefined ? room.passwordHash : password === '' ? null : await this.hasher.hash(password);
-    const updated: Room = {
-      ...room,
-      ...settings,
-      isPublic: settings.isPublic && passwordHash === null,
-      passwordHash,
-    };
-    const at = this.clock.now();
-    const closing = room.isPublic && !updated.isPublic;
-    const event = await this.store.rooms.update(
-      updated,
-      closing
-        ? (members) => accessFact(room.id, at, { isPublic: false, deleted: false, members })
-        : undefined,
-    );
-    if (event) this.events.published([event]);
-    return updated;
+    return this.changes.change(room, input);
   }
 
   /**
@@ -106,11 +87,7 @@ export class Rooms {
   async deleteRoom(s: LiveSession, roomId: string): Promise<void> {
     const { room } = await this.visible(s, roomId);
     if (room.ownerId !== s.userId) throw forbidden(phrase('ownerOnlyDelete', { room: room.id }));
-    const event = await this.store.rooms.remove(
-      room.id,
-      accessFact(room.id, this.clock.now(), { isPublic: false, deleted: true, members: [] }),
-    );
-    if (event) this.events.published([event]);
+    await this.changes.remove(room);
   }
 
   /** Joins a public room (private rooms take an invitation). */

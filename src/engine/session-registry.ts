@@ -53,11 +53,20 @@ export class SessionRegistry {
     return restored;
   }
 
-  /** The live session whose secret id this is (what the client sends), or undefined. */
+  /**
+   * The live session whose secret id this is (what the client sends), or undefined. One held here is
+   * checked against the store on every call: the operator may have ended it from another process (a new
+   * password, a deleted account), and the store is the truth.
+   */
   async get(secret: string, now: number): Promise<LiveSession | undefined> {
     const known = this.keys.get(secret);
     const id = known ?? secretKey(secret);
-    const s = this.live.get(id) ?? (await this.load(id, now));
+    const held = this.live.get(id);
+    if (held && !(await this.store.sessions.exists(id))) {
+      this.forget(held);
+      return undefined;
+    }
+    const s = held ?? (await this.load(id, now));
     if (!s) return undefined;
     if (known === undefined) this.remember(secret, id);
     if (s.observing === 0 && now - s.lastActiveAt > this.idleMs && (await this.idleEverywhere(s, now))) {
@@ -144,6 +153,20 @@ export class SessionRegistry {
     s.hidden = record.hidden;
     s.userName = user.name;
     return { session: s, roomsChanged };
+  }
+
+  /**
+   * The user's sessions were ended in the store (an account change): forgets those held here that the
+   * store no longer has, and returns them. One made since (a sign-in with the new password) stays.
+   */
+  async signedOut(userId: number): Promise<LiveSession[]> {
+    const gone: LiveSession[] = [];
+    for (const s of [...this.live.values()])
+      if (s.userId === userId && !(await this.store.sessions.exists(s.id))) {
+        this.forget(s);
+        gone.push(s);
+      }
+    return gone;
   }
 
   /** Drops a session that another process ended, without touching the store. */

@@ -99,6 +99,10 @@ export class StreamSubscription implements Stream, Cancellable {
     this.end('room_closed');
   }
 
+  sessionEnded(): void {
+    this.end('invalid_session');
+  }
+
   /** Ends the stream from our side. */
   end(reason: StreamEnd): void {
     if (this.closed) return;
