@@ -210,6 +210,7 @@ export async function startServer(
   sse.register(routes);
   websocket.register(routes);
   routes.under('/api/', api.handle).lane('/api/', api.dispatch);
+  const startedAt = Date.now();
   registerMonitoring(routes, {
     monitor: chat.monitor,
     metrics: metricsSource(
@@ -227,7 +228,7 @@ export async function startServer(
     mayMonitor: addressMatcher(settings.metricsAllow),
     clientAddress: clientAddressOf,
     isClosing,
-    startedAt: Date.now(),
+    startedAt,
   });
   registerWeb(routes, {
     pages: new WebPages(chat.queries, publicUrl),
@@ -236,6 +237,26 @@ export async function startServer(
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     clientAddress: clientAddressOf,
+    admin: {
+      operator: chat.operator,
+      signIns: () => chat.signInLog.recent(),
+      lines: (roomId) => chat.queries.countBetween(roomId, 0, Number.MAX_SAFE_INTEGER),
+      // The figures /healthz gives monitoring, read the same way.
+      figures: () => {
+        const monitor = chat.monitor.read();
+        return {
+          counter: monitor.counter,
+          sessions: monitor.sessions,
+          heldObserves: monitor.heldObserves,
+          streams: monitor.streams,
+          onlineUsers: monitor.onlineUsers,
+          pid: process.pid,
+          uptimeS: Math.round((Date.now() - startedAt) / 1000),
+          version: lingrVersion() ?? 'unknown',
+          rssMb: Math.round(process.memoryUsage.rss() / 1e5) / 10,
+        };
+      },
+    },
   });
   try {
     irc = await startIrc(settings, chat, publicUrl, log, worker !== undefined);

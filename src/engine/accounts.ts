@@ -23,7 +23,8 @@ import type { BoundedHasher } from './password.js';
 import type { Presence } from './presence.js';
 import { Limiter } from './limiter.js';
 import type { SessionRegistry, SignedIn } from './session-registry.js';
-import type { SignInGuard } from './sign-in-guard.js';
+import type { SignInAttempt, SignInGuard } from './sign-in-guard.js';
+import type { SignInLog, SignInOutcome } from './sign-in-log.js';
 
 /** Our ids are 24 characters; anything much longer is not worth a lookup. */
 const MAX_SESSION_ID = 64;
@@ -38,6 +39,8 @@ export interface AccountsDeps {
   memberships: Memberships;
   administration: Administration;
   signIns: SignInGuard;
+  /** Where each sign-in's outcome is noted for the admin page. */
+  signInLog: SignInLog;
   hasher: BoundedHasher;
   limits: CallLimits;
   /** Counters every node shares, when there are several. */
@@ -59,6 +62,21 @@ export class Accounts {
     return this.d.clock.now();
   }
 
+  private noteSignIn(login: string, address: string, outcome: SignInOutcome): void {
+    this.d.signInLog.record({ login, address, at: this.now, outcome });
+  }
+
+  /** The guard's attempt; a refusal is noted too, as the admin page lists failures and why. */
+  private async begin(login: string, address: string): Promise<SignInAttempt> {
+    try {
+      return await this.d.signIns.begin(login, address, this.now);
+    } catch (err) {
+      if (err instanceof ChatError && err.code === ErrorCode.rateLimited)
+        this.noteSignIn(login, address, 'rateLimited');
+      throw err;
+    }
+  }
+
   /** Password hashes running or waiting right now. */
   get hashing(): number {
     return this.d.hasher.busy;
@@ -69,7 +87,7 @@ export class Accounts {
    * and the hashing it costs is bounded, so neither guessing nor flooding gets far (see SignInGuard).
    */
   async login(username: string, password: string, appKey: string | null, address: string): Promise<SignedIn> {
-    const attempt = await this.d.signIns.begin(username, address, this.now);
+    const attempt = await this.begin(username, address);
     let user: User | undefined;
     let ok: boolean;
     try {
@@ -79,6 +97,7 @@ export class Accounts {
       await attempt.abandoned();
       throw err;
     }
+    this.noteSignIn(username, address, user && ok ? 'ok' : 'wrongCredentials');
     if (!user || !ok) {
       await attempt.failed();
       throw ChatError.phrased(ErrorCode.invalidUserCredentials, phrase('wrongCredentials'));
@@ -94,7 +113,7 @@ export class Accounts {
    */
   async loginByEmail(email: string, password: string, address: string): Promise<User> {
     const key = emailKey(email.trim());
-    const attempt = await this.d.signIns.begin(key, address, this.now);
+    const attempt = await this.begin(key, address);
     let user: User | undefined;
     let ok: boolean;
     try {
@@ -105,6 +124,7 @@ export class Accounts {
       await attempt.abandoned();
       throw err;
     }
+    this.noteSignIn(key, address, user && ok ? 'ok' : 'wrongCredentials');
     if (!user || !ok) {
       await attempt.failed();
       throw new ChatError(ErrorCode.invalidUserCredentials, 'The email or password is wrong.');

@@ -26,6 +26,7 @@ import { Rooms } from './rooms.js';
 import { SessionRegistry } from './session-registry.js';
 import type { EngineSettings } from './settings.js';
 import { SignInGuard } from './sign-in-guard.js';
+import { SignInLog } from './sign-in-log.js';
 import { Subscriptions } from './subscriptions.js';
 import { V1Profiles } from './v1-profiles.js';
 import { V1Rooms } from './v1-rooms.js';
@@ -103,6 +104,8 @@ export class Chat {
   /** The site operator's use cases (the admin page's; the command line builds its own). */
   readonly operator: Operator;
   readonly monitor: Monitor;
+  /** The last sign-ins of this process and how each went (the admin page's). */
+  readonly signInLog = new SignInLog();
 
   private readonly log: EventLog;
   private readonly hub: Hub;
@@ -180,6 +183,7 @@ export class Chat {
       bus,
       memberships: this.memberships,
       administration,
+      signInLog: this.signInLog,
       signIns: new SignInGuard(
         {
           failuresPerAccountAndAddress: settings.loginFailuresPerAccount,

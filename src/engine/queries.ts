@@ -415,6 +415,12 @@ export class Queries {
     return (await this.store.users.byId(userId))?.language ?? null;
   }
 
+  /** What every page needs of its signed-in reader: the language they chose, and whether they run the site. */
+  async readerOf(userId: number): Promise<{ language: Language | null; admin: boolean }> {
+    const user = await this.store.users.byId(userId);
+    return { language: user?.language ?? null, admin: user?.admin === true };
+  }
+
   /** Whether a room by this id exists, whoever may see it (IRC tells a private room from none). */
   async exists(roomId: string): Promise<boolean> {
     return (await this.store.rooms.byId(roomId)) !== undefined;

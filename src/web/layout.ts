@@ -25,6 +25,8 @@ export interface Viewer {
   csrfToken: string;
   /** A guest: in with only a nickname, so offered signing up rather than creating rooms. */
   guest?: boolean;
+  /** A site administrator, who is shown the way to /admin. */
+  admin?: boolean;
 }
 
 export interface PageInput {
@@ -54,6 +56,7 @@ function account(tr: Translator, viewer: Viewer | undefined): SafeHtml {
         ? html`<a href="/signup">${tr.t('nav.signUp')}</a>`
         : html`<a href="/rooms/new">${tr.t('nav.newRoom')}</a> <a href="/bots">${tr.t('nav.bots')}</a>`
     }
+    ${viewer.admin ? html`<a href="/admin">${tr.t('nav.admin')}</a>` : ''}
     <a class="who" href="/settings">${viewer.name}</a>
     <form method="post" action="/signout">
       <input type="hidden" name="csrf" value="${viewer.csrfToken}" /><button type="submit" class="link">

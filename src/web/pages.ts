@@ -39,6 +39,8 @@ const PROBLEM_HEADINGS: Partial<Record<number, Key>> = {
 export interface Visitor {
   session: LiveSession;
   csrfToken: string;
+  /** A site administrator: the header links to /admin. */
+  admin?: boolean;
 }
 
 /** The page header's view of a signed-in visitor. */
@@ -48,6 +50,7 @@ export const viewerOf = (v: Visitor | undefined): Viewer | undefined =>
     name: v.session.userName,
     csrfToken: v.csrfToken,
     guest: v.session.guest,
+    admin: v.admin === true,
   };
 
 /** Server-rendered pages: readable without JavaScript, every piece of user text escaped. */

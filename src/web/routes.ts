@@ -24,6 +24,7 @@ import { phrase } from '../core/error-text.js';
 import { LANGUAGES, type Language } from '../core/model.js';
 import { roomFormPage, settingsPage, signInPage, signUpPage, signUpToCreatePage } from './account-pages.js';
 import { iconPng, manifest, offlinePage } from './app.js';
+import { adminRoutes, type AdminSources } from './admin-routes.js';
 import { botRoutes } from './bot-routes.js';
 import { memberRoutes } from './members.js';
 import { profilePage } from './profile.js';
@@ -56,6 +57,8 @@ export interface WebDeps {
   secureCookies: boolean;
   /** The client's address from the peer's and `X-Forwarded-For` (trusted proxies). */
   clientAddress: ClientAddress;
+  /** The admin page's sources; without them there is no /admin. */
+  admin?: AdminSources;
 }
 
 /** A page, compressed for this response in the coding the browser accepts. */
@@ -156,8 +159,8 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         if (!secret) return undefined;
         const session = await accounts.session(secret, false).catch(() => undefined);
         if (!session) return undefined;
-        const language = await queries.languageOf(session.userId);
-        return { session, csrfToken: csrfTokenFor(secret), secret, language };
+        const { language, admin } = await queries.readerOf(session.userId);
+        return { session, csrfToken: csrfTokenFor(secret), secret, language, admin };
       })();
       visitors.set(req, found);
     }
@@ -287,6 +290,8 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     redirect,
     poster,
   });
+
+  const admin = deps.admin && adminRoutes({ ...deps.admin, pages, sendPage, redirect, poster });
 
   const createRoom = async (
     tr: Translator,
@@ -508,6 +513,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
     if (first === 'settings' && parts.length === 1) return saveProfile(tr, req, res, form, files.get('icon'));
     if (first === 'settings' && id === 'language' && parts.length === 2)
       return switchLanguage(req, res, form);
+    if (admin && (await admin.post(tr, req, res, parts, form))) return;
     if (await bots.post(tr, req, res, parts, form, files)) return;
     if (
       first === 'room' &&
@@ -649,6 +655,7 @@ export function registerWeb(routes: RouteTable, deps: WebDeps): void {
         if (viewer) await followRooms(viewer);
         return sendPage(res, await pages.explore(tr, searchQuery(query), viewer));
       }
+      if (admin && (await admin.get(tr, req, res, path, values, viewer))) return;
       if (await bots.get(tr, res, parts, values, viewer)) return;
       if (path === '/starred')
         return viewer
