@@ -82,6 +82,45 @@ async function copyPages(
 }
 
 /**
+ * Copies `source` from one read snapshot (taken by the first read, held until COMMIT, shared by every step of
+ * the copy) into a file beside `target`, puts it on disk and renames it over `target`, so `target` is never
+ * half a copy; `beforeRename` runs just before the rename and may refuse.
+ */
+async function copyIntoPlace(
+  source: string,
+  target: string,
+  o: { onProgress?: ((p: PageProgress) => void) | undefined; beforeRename?: () => void },
+): Promise<void> {
+  const partial = partialBeside(target);
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    db.exec('BEGIN');
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    await copyPages(db, partial, o.onProgress);
+    db.exec('COMMIT');
+    fsyncPath(partial);
+    o.beforeRename?.();
+    renameSync(partial, target);
+    fsyncPath(dirname(target));
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+/** What a database file holds, read from the file itself. */
+function summaryOf(file: string): DatabaseSummary {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return summary(db, file);
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * A consistent copy of the database `source` in `target`, taken while servers write to it: written beside
  * `target` and renamed into place once complete and on disk, so `target` is never half a copy. The source is
  * only read.
@@ -94,29 +133,8 @@ export async function backupDatabase(
   const version = schemaVersionOf(source);
   if (version === undefined) throw new BackupRefused(`${source} is not a SQLite database.`);
   if (version > SCHEMA_VERSION) throw new NewerSchema(version, SCHEMA_VERSION);
-  const partial = partialBeside(target);
-  const db = new Database(source, { readonly: true, fileMustExist: true });
-  try {
-    // The snapshot: taken by the first read, held until COMMIT, shared by every step of the copy.
-    db.exec('BEGIN');
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
-    await copyPages(db, partial, onProgress);
-    db.exec('COMMIT');
-    fsyncPath(partial);
-    renameSync(partial, target);
-    fsyncPath(dirname(target));
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw err;
-  } finally {
-    db.close();
-  }
-  const copy = new Database(target, { readonly: true, fileMustExist: true });
-  try {
-    return summary(copy, target);
-  } finally {
-    copy.close();
-  }
+  await copyIntoPlace(source, target, { onProgress });
+  return summaryOf(target);
 }
 
 /**
@@ -173,29 +191,14 @@ export async function restoreDatabase(
   target: string,
   options: { onProgress?: (p: PageProgress) => void; beforeSwap?: () => void } = {},
 ): Promise<DatabaseSummary> {
-  const partial = partialBeside(target);
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.exec('BEGIN');
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
-    await copyPages(db, partial, options.onProgress);
-    db.exec('COMMIT');
-    fsyncPath(partial);
-    options.beforeSwap?.();
-    rmSync(`${target}-wal`, { force: true });
-    rmSync(`${target}-shm`, { force: true });
-    renameSync(partial, target);
-    fsyncPath(dirname(target));
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw err;
-  } finally {
-    db.close();
-  }
-  const restored = new Database(target, { readonly: true, fileMustExist: true });
-  try {
-    return summary(restored, target);
-  } finally {
-    restored.close();
-  }
+  await copyIntoPlace(file, target, {
+    onProgress: options.onProgress,
+    // The old database's WAL and shared memory go with it: their pages are not the copy's.
+    beforeRename: () => {
+      options.beforeSwap?.();
+      rmSync(`${target}-wal`, { force: true });
+      rmSync(`${target}-shm`, { force: true });
+    },
+  });
+  return summaryOf(target);
 }
