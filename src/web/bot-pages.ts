@@ -56,6 +56,26 @@ const csrfField = (viewer: Viewer): SafeHtml =>
 const errorBox = (error: string | undefined) =>
   error ? html`<p class="form-error" role="alert">${error}</p>` : '';
 
+/** The name and callback fields, the same in the form that registers a bot and the one that edits it. */
+function nameAndCallback(
+  tr: Translator,
+  f: { name: string; callback: string; callbackLabel: string; callbackHint: string },
+): SafeHtml {
+  return html`<label for="bot-name">${tr.t('form.name')}</label>
+    <input id="bot-name" name="name" required maxlength="50" value="${f.name}" />
+    <label for="bot-callback">${f.callbackLabel}</label>
+    <input
+      id="bot-callback"
+      name="callback_url"
+      type="url"
+      maxlength="2000"
+      placeholder="https://example.com/lingr"
+      aria-describedby="bot-callback-hint"
+      value="${f.callback}"
+    />
+    <p id="bot-callback-hint" class="hint">${f.callbackHint}</p>`;
+}
+
 export function statusBadge(tr: Translator, online: boolean): SafeHtml {
   const state = online ? 'online' : 'offline';
   return html`<span class="status ${state}">${tr.t(`status.${state}`)}</span>`;
@@ -156,19 +176,12 @@ export function botsPage(
               <p id="bot-id-hint" class="hint">
                 ${tr.h('bots.idHint', { path: html`/bot/<em>${tr.t('roomForm.idWord')}</em>` })}
               </p>
-              <label for="bot-name">${tr.t('form.name')}</label>
-              <input id="bot-name" name="name" required maxlength="50" value="${v.name ?? ''}" />
-              <label for="bot-callback">${tr.t('bots.callbackOptional')}</label>
-              <input
-                id="bot-callback"
-                name="callback_url"
-                type="url"
-                maxlength="2000"
-                placeholder="https://example.com/lingr"
-                aria-describedby="bot-callback-hint"
-                value="${v.callback_url ?? ''}"
-              />
-              <p id="bot-callback-hint" class="hint">${tr.t('bots.callbackHint')}</p>
+              ${nameAndCallback(tr, {
+                name: v.name ?? '',
+                callback: v.callback_url ?? '',
+                callbackLabel: tr.t('bots.callbackOptional'),
+                callbackHint: tr.t('bots.callbackHint'),
+              })}
               <label for="bot-icon">${tr.t('bots.iconOptional')}</label>
               <input
                 id="bot-icon"
@@ -258,19 +271,12 @@ function settingsSection(tr: Translator, view: BotView, viewer: Viewer, state: B
     ${errorBox(state.error)}
     <form method="post" action="${botPath(bot.id)}/edit" enctype="multipart/form-data" class="stacked">
       ${csrfField(viewer)}
-      <label for="bot-name">${tr.t('form.name')}</label>
-      <input id="bot-name" name="name" required maxlength="50" value="${v.name ?? bot.name}" />
-      <label for="bot-callback">${tr.t('bot.callback')}</label>
-      <input
-        id="bot-callback"
-        name="callback_url"
-        type="url"
-        maxlength="2000"
-        placeholder="https://example.com/lingr"
-        aria-describedby="bot-callback-hint"
-        value="${v.callback_url ?? bot.callbackUrl ?? ''}"
-      />
-      <p id="bot-callback-hint" class="hint">${tr.t('bot.callbackEmpty')}</p>
+      ${nameAndCallback(tr, {
+        name: v.name ?? bot.name,
+        callback: v.callback_url ?? bot.callbackUrl ?? '',
+        callbackLabel: tr.t('bot.callback'),
+        callbackHint: tr.t('bot.callbackEmpty'),
+      })}
       <label class="check"
         ><input type="checkbox" name="enabled" value="yes" ${enabled ? html`checked` : ''} />
         ${tr.t('bot.switchedOn')}</label
