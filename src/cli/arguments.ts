@@ -1,38 +1,34 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BOOLEAN_WORDS, OPTIONS, type OptionName, type RawSettings } from '../config/settings.js';
+import { str, type Options, type Values } from './output.js';
 
-/** Words or flags a command cannot take; said with a pointer to the command's --help, exit status 2. */
-export class ArgumentError extends Error {}
-
-export type Values = Record<string, string | boolean | undefined>;
-
-/** The flags and words of one command, strictly: an unknown flag is an ArgumentError. */
-export function parseArguments(
-  args: string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-): { values: Values; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Values, positionals };
-  } catch (err) {
-    throw new ArgumentError((err as Error).message);
-  }
+/** Every setting of `lingr serve` as a flag (what `serve` and `doctor` both read), plus `extra`. */
+export function settingsOptions(extra: Options = {}): Options {
+  const options: Options = { ...extra };
+  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: 'string' };
+  return options;
 }
 
-export const text = (v: string | boolean | undefined): string | undefined =>
-  typeof v === 'string' ? v : undefined;
+/** Yes-or-no settings may be given bare (`--allow-private-callbacks`), meaning yes, or with a value. */
+export function yesFlags(args: string[]): string[] {
+  const bare = new Set(
+    Object.values(OPTIONS as Record<string, { flag: string; kind: string }>)
+      .filter((o) => o.kind === 'bool')
+      .map((o) => `--${o.flag}`),
+  );
+  return args.map((arg, i) => {
+    const next = args[i + 1]?.toLowerCase();
+    return bare.has(arg) && (next === undefined || !BOOLEAN_WORDS.has(next)) ? `${arg}=true` : arg;
+  });
+}
 
-/**
- * Runs a command's body: its exit status, or 2 with one line on stderr when its arguments are wrong. Other
- * failures go on to the caller, which says them in one line.
- */
-export async function withArguments(command: string, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (!(err instanceof ArgumentError)) throw err;
-    process.stderr.write(`lingr: ${err.message} (lingr ${command} --help for usage)\n`);
-    return 2;
+/** The settings given as flags, by option name. */
+export function givenSettings(values: Values): RawSettings {
+  const raw: RawSettings = {};
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const v = str(values[o.flag]);
+    if (v !== undefined) raw[name as OptionName] = v;
   }
+  return raw;
 }
 
 /** Progress on one rewritten line of a terminal's stderr; nothing when stderr is a file or a pipe. */
@@ -45,12 +41,4 @@ export function terminalProgress(what: string): ((done: number, total: number) =
     shown = percent;
     process.stderr.write(`\r${what}: ${percent}%${done >= total ? '\n' : ''}`);
   };
-}
-
-/** Yes-or-no flags may be given bare (`--fsync`), meaning yes, as `serve` takes them. */
-export function bareYes(args: string[], flags: ReadonlySet<string>, words: ReadonlySet<string>): string[] {
-  return args.map((arg, i) => {
-    const next = args[i + 1]?.toLowerCase();
-    return flags.has(arg) && (next === undefined || !words.has(next)) ? `${arg}=true` : arg;
-  });
 }

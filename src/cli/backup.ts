@@ -11,7 +11,8 @@ import {
 } from '../storage/sqlite/backup-file.js';
 import { SCHEMA_VERSION } from '../storage/sqlite/database.js';
 import { openElsewhere, serverPids } from '../storage/sqlite/in-use.js';
-import { ArgumentError, parseArguments, terminalProgress, text, withArguments } from './arguments.js';
+import { terminalProgress } from './arguments.js';
+import { parse, str, UsageError } from './output.js';
 
 const BACKUP_USAGE = `Usage: lingr backup FILE [--data DIR] [--force] [--json]
 
@@ -52,8 +53,8 @@ const shellQuoted = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 /** The settings `serve` would use for where the data is: flags, then the environment. */
 function storeSettings(values: Record<string, string | boolean | undefined>): Settings {
   const raw: RawSettings = {};
-  const data = text(values.data);
-  const database = text(values.database);
+  const data = str(values.data);
+  const database = str(values.database);
   if (data !== undefined) raw.data = data;
   if (database !== undefined) raw.database = database;
   return loadSettings(raw);
@@ -67,11 +68,11 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The one FILE a command takes, or an ArgumentError saying what is wrong. */
+/** The one FILE a command takes, or a UsageError saying what is wrong. */
 function oneFile(command: string, positionals: string[]): string {
   const [file] = positionals;
   if (positionals.length !== 1 || !file)
-    throw new ArgumentError(`${command} needs exactly one FILE, got ${positionals.length}.`);
+    throw new UsageError(`${command} needs exactly one FILE, got ${positionals.length}.`, command);
   return resolve(file);
 }
 
@@ -83,49 +84,47 @@ function said(summary: DatabaseSummary): string {
   return `${megabytes(summary.bytes)}, schema ${summary.schema}, ${n(summary.users, 'user')}, ${n(summary.rooms, 'room')}, counter ${summary.counter}`;
 }
 
-export function backup(args: string[]): Promise<number> {
-  return withArguments('backup', async () => {
-    const { values, positionals } = parseArguments(args, OPTIONS);
-    if (values.help) {
-      process.stdout.write(`${BACKUP_USAGE}\n`);
-      return 0;
-    }
-    const file = oneFile('backup', positionals);
-    const settings = storeSettings(values);
-    if (settings.databaseUrl) {
-      const url = shellQuoted(withoutPassword(settings.databaseUrl));
-      throw new BackupRefused(
-        `the store is PostgreSQL, which lingr backup does not copy: back it up with pg_dump, which takes a ` +
-          `consistent snapshot while the servers run:\n` +
-          `  pg_dump --format=custom --file=lingr-$(date +%F).dump ${url}\n` +
-          `(the password is left out here: pg_dump reads it from ~/.pgpass or PGPASSWORD). docs/deploy.md, ` +
-          `"Backups", says how to restore it.`,
-      );
-    }
-    const source = databaseFile(settings.dataDir);
-    if (!existsSync(source))
-      throw new BackupRefused(
-        `there is no lingr.db in ${settings.dataDir} (--data names the data directory of the server).`,
-      );
-    if (!existsSync(dirname(file))) throw new BackupRefused(`the directory ${dirname(file)} does not exist.`);
-    if (existsSync(file)) {
-      if (statSync(file).isDirectory())
-        throw new BackupRefused(`${file} is a directory: name the file to write.`);
-      if (realpathSync(file) === realpathSync(source))
-        throw new BackupRefused(`${file} is the database itself: name another file.`);
-      if (values.force !== true)
-        throw new BackupRefused(`${file} exists: name another file, or give --force to replace it.`);
-    }
-    const progress = terminalProgress(`backing up ${source}`);
-    const summary = await backupDatabase(
-      source,
-      file,
-      progress && (({ done, total }) => progress(done, total)),
-    );
-    if (values.json === true) process.stdout.write(`${JSON.stringify({ file, ...summary })}\n`);
-    else process.stdout.write(`backed up ${source} to ${file}: ${said(summary)}\n`);
+export async function backup(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS, 'backup');
+  if (values.help) {
+    process.stdout.write(`${BACKUP_USAGE}\n`);
     return 0;
-  });
+  }
+  const file = oneFile('backup', positionals);
+  const settings = storeSettings(values);
+  if (settings.databaseUrl) {
+    const url = shellQuoted(withoutPassword(settings.databaseUrl));
+    throw new BackupRefused(
+      `the store is PostgreSQL, which lingr backup does not copy: back it up with pg_dump, which takes a ` +
+        `consistent snapshot while the servers run:\n` +
+        `  pg_dump --format=custom --file=lingr-$(date +%F).dump ${url}\n` +
+        `(the password is left out here: pg_dump reads it from ~/.pgpass or PGPASSWORD). docs/deploy.md, ` +
+        `"Backups", says how to restore it.`,
+    );
+  }
+  const source = databaseFile(settings.dataDir);
+  if (!existsSync(source))
+    throw new BackupRefused(
+      `there is no lingr.db in ${settings.dataDir} (--data names the data directory of the server).`,
+    );
+  if (!existsSync(dirname(file))) throw new BackupRefused(`the directory ${dirname(file)} does not exist.`);
+  if (existsSync(file)) {
+    if (statSync(file).isDirectory())
+      throw new BackupRefused(`${file} is a directory: name the file to write.`);
+    if (realpathSync(file) === realpathSync(source))
+      throw new BackupRefused(`${file} is the database itself: name another file.`);
+    if (values.force !== true)
+      throw new BackupRefused(`${file} exists: name another file, or give --force to replace it.`);
+  }
+  const progress = terminalProgress(`backing up ${source}`);
+  const summary = await backupDatabase(
+    source,
+    file,
+    progress && (({ done, total }) => progress(done, total)),
+  );
+  if (values.json === true) process.stdout.write(`${JSON.stringify({ file, ...summary })}\n`);
+  else process.stdout.write(`backed up ${source} to ${file}: ${said(summary)}\n`);
+  return 0;
 }
 
 /** Why `target` must not be replaced now, or undefined when nothing uses it. */
@@ -138,60 +137,58 @@ function liveReason(dataDir: string, target: string): string | undefined {
   return undefined;
 }
 
-export function restore(args: string[]): Promise<number> {
-  return withArguments('restore', async () => {
-    const { values, positionals } = parseArguments(args, OPTIONS);
-    if (values.help) {
-      process.stdout.write(`${RESTORE_USAGE}\n`);
-      return 0;
-    }
-    const file = oneFile('restore', positionals);
-    const settings = storeSettings(values);
-    if (settings.databaseUrl)
-      throw new BackupRefused(
-        `the store is PostgreSQL, which lingr restore does not write: stop every server, then restore ` +
-          `a pg_dump with pg_restore:\n` +
-          `  pg_restore --clean --if-exists --no-owner --dbname=${shellQuoted(withoutPassword(settings.databaseUrl))} FILE.dump\n` +
-          `(the password is left out here: pg_restore reads it from ~/.pgpass or PGPASSWORD). docs/deploy.md, ` +
-          `"Backups", says more.`,
-      );
-    if (!existsSync(file) || !statSync(file).isFile())
-      throw new BackupRefused(`there is no file ${file} to restore.`);
-    const force = values.force === true;
-    const target = databaseFile(settings.dataDir);
-    const refusal = () => liveReason(settings.dataDir, target);
-    // Said before the long work, and asked again just before the swap: a server may have started meanwhile.
-    const early = refusal();
-    if (early && !force) throw new BackupRefused(`${early} (or give --force to replace it anyway).`);
-
-    const checking = terminalProgress(`checking ${file}`);
-    checking?.(0, 1);
-    const checked = checkDatabase(file);
-    checking?.(1, 1);
-    mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
-    const progress = terminalProgress(`restoring ${target}`);
-    let forcedPast: string | undefined;
-    const restored = await restoreDatabase(file, target, {
-      onProgress: progress && (({ done, total }) => progress(done, total)),
-      beforeSwap: () => {
-        const reason = refusal();
-        if (reason && !force) throw new BackupRefused(`${reason} (or give --force to replace it anyway).`);
-        forcedPast = reason;
-      },
-    });
-    if (forcedPast)
-      process.stderr.write(
-        `lingr: replaced anyway (--force): ${forcedPast.replace(/: stop it, then restore$/, '')}; ` +
-          'it goes on with the data it had until it stops: restart it now.\n',
-      );
-    const older = checked.schema < SCHEMA_VERSION;
-    if (values.json === true) process.stdout.write(`${JSON.stringify({ file, target, ...restored })}\n`);
-    else
-      process.stdout.write(
-        `restored ${target} from ${file}: ${said(restored)}` +
-          (older ? `; the server migrates it to schema ${SCHEMA_VERSION} when it starts` : '') +
-          '\n',
-      );
+export async function restore(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS, 'restore');
+  if (values.help) {
+    process.stdout.write(`${RESTORE_USAGE}\n`);
     return 0;
+  }
+  const file = oneFile('restore', positionals);
+  const settings = storeSettings(values);
+  if (settings.databaseUrl)
+    throw new BackupRefused(
+      `the store is PostgreSQL, which lingr restore does not write: stop every server, then restore ` +
+        `a pg_dump with pg_restore:\n` +
+        `  pg_restore --clean --if-exists --no-owner --dbname=${shellQuoted(withoutPassword(settings.databaseUrl))} FILE.dump\n` +
+        `(the password is left out here: pg_restore reads it from ~/.pgpass or PGPASSWORD). docs/deploy.md, ` +
+        `"Backups", says more.`,
+    );
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new BackupRefused(`there is no file ${file} to restore.`);
+  const force = values.force === true;
+  const target = databaseFile(settings.dataDir);
+  const refusal = () => liveReason(settings.dataDir, target);
+  // Said before the long work, and asked again just before the swap: a server may have started meanwhile.
+  const early = refusal();
+  if (early && !force) throw new BackupRefused(`${early} (or give --force to replace it anyway).`);
+
+  const checking = terminalProgress(`checking ${file}`);
+  checking?.(0, 1);
+  const checked = checkDatabase(file);
+  checking?.(1, 1);
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  const progress = terminalProgress(`restoring ${target}`);
+  let forcedPast: string | undefined;
+  const restored = await restoreDatabase(file, target, {
+    onProgress: progress && (({ done, total }) => progress(done, total)),
+    beforeSwap: () => {
+      const reason = refusal();
+      if (reason && !force) throw new BackupRefused(`${reason} (or give --force to replace it anyway).`);
+      forcedPast = reason;
+    },
   });
+  if (forcedPast)
+    process.stderr.write(
+      `lingr: replaced anyway (--force): ${forcedPast.replace(/: stop it, then restore$/, '')}; ` +
+        'it goes on with the data it had until it stops: restart it now.\n',
+    );
+  const older = checked.schema < SCHEMA_VERSION;
+  if (values.json === true) process.stdout.write(`${JSON.stringify({ file, target, ...restored })}\n`);
+  else
+    process.stdout.write(
+      `restored ${target} from ${file}: ${said(restored)}` +
+        (older ? `; the server migrates it to schema ${SCHEMA_VERSION} when it starts` : '') +
+        '\n',
+    );
+  return 0;
 }

@@ -1,6 +1,5 @@
 import { existsSync, statfsSync, statSync, type Stats } from 'node:fs';
 import {
-  BOOLEAN_WORDS,
   loadSettings,
   OPTIONS,
   SettingsError,
@@ -15,7 +14,8 @@ import { NewerSchema } from '../storage/schema-version.js';
 import { SCHEMA_VERSION, schemaVersionOf } from '../storage/sqlite/database.js';
 import { serverPids } from '../storage/sqlite/in-use.js';
 import { inspectDatabase } from '../storage/sqlite/inspect.js';
-import { ArgumentError, bareYes, parseArguments, text, withArguments } from './arguments.js';
+import { givenSettings, settingsOptions, yesFlags } from './arguments.js';
+import { parse, UsageError } from './output.js';
 
 const USAGE = `Usage: lingr doctor [--data DIR] [--json] [any lingr serve option]
 
@@ -315,50 +315,32 @@ async function postgresFindings(settings: Settings, url: string): Promise<Findin
   return out;
 }
 
-export function doctor(args: string[]): Promise<number> {
-  return withArguments('doctor', async () => {
-    const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    };
-    for (const o of Object.values(OPTIONS)) options[o.flag] = { type: 'string' };
-    const yes = new Set(
-      Object.values(OPTIONS as Record<string, { flag: string; kind: string }>)
-        .filter((o) => o.kind === 'bool')
-        .map((o) => `--${o.flag}`),
+export async function doctor(args: string[]): Promise<number> {
+  const options = settingsOptions({ json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(yesFlags(args), options, 'doctor');
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`doctor takes no arguments, got "${positionals.join(' ')}".`, 'doctor');
+  const raw = givenSettings(values);
+  const given = sources(raw, process.env);
+  const findings: Finding[] = [];
+  const settings = settingsInForce(raw, findings);
+  if (findings.length === 0) findings.push(settingsFinding(given));
+  findings.push(
+    ...(settings.databaseUrl
+      ? await postgresFindings(settings, settings.databaseUrl)
+      : sqliteFindings(settings)),
+  );
+  const fixes = findings.filter((f) => f.status === 'fix').length;
+  if (values.json === true)
+    process.stdout.write(`${JSON.stringify({ healthy: fixes === 0, findings, settings: given })}\n`);
+  else
+    process.stdout.write(
+      findings.map((f) => `${f.status.padEnd(4)} ${f.check}: ${f.text}\n`).join('') +
+        (fixes === 0 ? 'all is well\n' : `${fixes} thing${fixes === 1 ? '' : 's'} to fix\n`),
     );
-    const { values, positionals } = parseArguments(
-      bareYes(args, yes, new Set(BOOLEAN_WORDS.keys())),
-      options,
-    );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    if (positionals.length > 0)
-      throw new ArgumentError(`doctor takes no arguments, got "${positionals.join(' ')}".`);
-    const raw: RawSettings = {};
-    for (const [name, o] of Object.entries(OPTIONS)) {
-      const v = text(values[o.flag]);
-      if (v !== undefined) raw[name as OptionName] = v;
-    }
-    const given = sources(raw, process.env);
-    const findings: Finding[] = [];
-    const settings = settingsInForce(raw, findings);
-    if (findings.length === 0) findings.push(settingsFinding(given));
-    findings.push(
-      ...(settings.databaseUrl
-        ? await postgresFindings(settings, settings.databaseUrl)
-        : sqliteFindings(settings)),
-    );
-    const fixes = findings.filter((f) => f.status === 'fix').length;
-    if (values.json === true)
-      process.stdout.write(`${JSON.stringify({ healthy: fixes === 0, findings, settings: given })}\n`);
-    else
-      process.stdout.write(
-        findings.map((f) => `${f.status.padEnd(4)} ${f.check}: ${f.text}\n`).join('') +
-          (fixes === 0 ? 'all is well\n' : `${fixes} thing${fixes === 1 ? '' : 's'} to fix\n`),
-      );
-    return fixes === 0 ? 0 : 1;
-  });
+  return fixes === 0 ? 0 : 1;
 }

@@ -1,21 +1,14 @@
 import cluster from 'node:cluster';
 import { Socket } from 'node:net';
-import {
-  BOOLEAN_WORDS,
-  loadSettings,
-  OPTIONS,
-  settingsHelp,
-  type OptionName,
-  type RawSettings,
-  type Settings,
-} from '../config/settings.js';
+import { loadSettings, settingsHelp, type Settings } from '../config/settings.js';
 import { WorkerBus } from '../bus/cluster-worker-bus.js';
 import { isToWorker, type ToPrimary } from '../bus/cluster-protocol.js';
 import { runPrimary, WORKER_PORT_ENV, WORKER_SLOT_ENV } from '../cluster.js';
 import { createLogger } from '../log.js';
 import { startServer } from '../main.js';
 import { claimDataDir } from '../storage/sqlite/in-use.js';
-import { parse, str, UsageError, type Options } from './output.js';
+import { givenSettings, settingsOptions, yesFlags } from './arguments.js';
+import { parse, UsageError } from './output.js';
 
 /** One process serves; with `--workers N` the primary supervises N workers, each a full server. */
 async function startRole(
@@ -49,23 +42,9 @@ async function startRole(
   return startServer(settings, log);
 }
 
-/** Yes-or-no settings may be given bare (`--allow-private-callbacks`), meaning yes, or with a value. */
-function yesFlags(args: string[]): string[] {
-  const bare = new Set(
-    Object.values(OPTIONS as Record<string, { flag: string; kind: string }>)
-      .filter((o) => o.kind === 'bool')
-      .map((o) => `--${o.flag}`),
-  );
-  return args.map((arg, i) => {
-    const next = args[i + 1]?.toLowerCase();
-    return bare.has(arg) && (next === undefined || !BOOLEAN_WORDS.has(next)) ? `${arg}=true` : arg;
-  });
-}
-
 /** `lingr serve`: runs until a signal stops it. */
 export async function serve(args: string[]): Promise<void> {
-  const options: Options = { help: { type: 'boolean', short: 'h' } };
-  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: 'string' };
+  const options = settingsOptions({ help: { type: 'boolean', short: 'h' } });
   const { values, positionals } = parse(yesFlags(args), options, 'serve');
   if (values.help) {
     process.stdout.write(
@@ -76,12 +55,7 @@ export async function serve(args: string[]): Promise<void> {
   }
   if (positionals.length > 0)
     throw new UsageError(`serve takes no arguments, got "${positionals.join(' ')}".`, 'serve');
-  const raw: RawSettings = {};
-  for (const [name, o] of Object.entries(OPTIONS)) {
-    const v = str(values[o.flag]);
-    if (v !== undefined) raw[name as OptionName] = v;
-  }
-  const settings = loadSettings(raw);
+  const settings = loadSettings(givenSettings(values));
   // Marks the data directory as served until this process ends, so `lingr restore` will not replace it.
   if (!settings.databaseUrl && cluster.isPrimary) claimDataDir(settings.dataDir);
   // A person at a terminal reads lines; a service manager (no terminal) keeps JSON lines for its journal.
