@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { LingrTargetOptions } from '../protocol.js';
 import type { SubscribeOptions, Subscriber, Target } from '../target.js';
+import { ReconnectingSubscriber } from './resuming.js';
 import { LineSplitter, missedLines, readServerLine } from './irc-lines.js';
 import { benchUserOf } from './session.js';
 
@@ -12,11 +13,6 @@ export const ircUrl = (host: string, port: number): string => `irc://${host}:${p
 
 /** Signing in and joining must be done by then, as a WebSocket handshake must. */
 const JOIN_TIMEOUT_MS = 30_000;
-const RETRY_MS = 1000;
-/** Consecutive failures before a subscriber gives up (keeps a dead server from looping forever). */
-const MAX_FAILURES = 30;
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** A numeric reply that is an error (4xx, 5xx). */
 const isErrorNumeric = (command: string): boolean => /^[45]\d\d$/.test(command);
@@ -28,12 +24,8 @@ const isErrorNumeric = (command: string): boolean => /^[45]\d\d$/.test(command);
  * backlog included: lines before it are the replay, lines after it live. A client not joined to the room
  * by then sends JOIN and a second PING. Each room line's text goes to `onLine`.
  */
-export class IrcSubscriber implements Subscriber {
+export class IrcSubscriber extends ReconnectingSubscriber {
   private socket: Socket | undefined;
-  private closed = false;
-  private paused = false;
-  private failures = 0;
-  private retry: NodeJS.Timeout | undefined;
   /** Live at least once: a later connection takes what it missed from the replay. */
   private wasLive = false;
   /** The last room line delivered, to find where to pick up in the replay. */
@@ -42,10 +34,11 @@ export class IrcSubscriber implements Subscriber {
   private readonly address: { host: string; port: number };
 
   constructor(
-    private readonly o: SubscribeOptions,
+    o: SubscribeOptions,
     private readonly user: string,
     private readonly password: string,
   ) {
+    super(o);
     this.channel = `#${o.room}`.toLowerCase();
     const url = new URL(o.url);
     if (url.protocol !== 'irc:' || url.port === '')
@@ -53,12 +46,8 @@ export class IrcSubscriber implements Subscriber {
     this.address = { host: url.hostname, port: Number(url.port) };
   }
 
-  start(): Promise<void> {
-    return this.open();
-  }
-
   /** Connects, signs in and joins; resolves once every later line of the room will come. */
-  private open(): Promise<void> {
+  protected open(): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = connect({ ...this.address, localAddress: this.o.localAddress });
       this.socket = socket;
@@ -83,7 +72,7 @@ export class IrcSubscriber implements Subscriber {
       const goLive = (): void => {
         live = true;
         clearTimeout(timer);
-        this.failures = 0;
+        this.forgive();
         const missed = this.wasLive ? missedLines(replayed, this.last) : [];
         this.wasLive = true;
         // A slow reader stops reading only once joined: until then it must read the PONG.
@@ -151,49 +140,14 @@ export class IrcSubscriber implements Subscriber {
     this.o.onLine(text);
   }
 
-  private drop(): void {
+  protected drop(): void {
     const socket = this.socket;
     this.socket = undefined;
     socket?.destroy();
   }
 
-  private resume(): void {
-    if (this.closed) return;
-    this.drop();
-    this.open().catch((err: unknown) => this.failed(asError(err)));
-  }
-
-  private failed(err: Error): void {
-    if (this.closed) return;
-    this.drop();
-    this.o.onError(err);
-    if (++this.failures > MAX_FAILURES) {
-      this.closed = true;
-      return;
-    }
-    clearTimeout(this.retry);
-    this.retry = setTimeout(() => this.resume(), RETRY_MS);
-  }
-
-  pause(): void {
-    this.paused = true;
+  protected pauseSocket(): void {
     this.socket?.pause();
-  }
-
-  reconnect(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    clearTimeout(this.retry);
-    this.drop();
-    return this.open().catch((err: unknown) => {
-      this.failed(asError(err));
-      throw err;
-    });
-  }
-
-  close(): void {
-    this.closed = true;
-    clearTimeout(this.retry);
-    this.drop();
   }
 }
 

@@ -14,25 +14,19 @@ const RETRY_MS = 1000;
 const MAX_FAILURES = 30;
 
 /**
- * What our three transports share: a counter to resume from, reconnecting when the server asks to
- * (close 4100, `event: end`), and bounded retries after a failure. Subclasses open and drop one
- * connection; a dropped connection's late events are ignored by checking it is still the current one.
+ * What every subscriber of ours shares: reconnecting when the server asks to, and bounded retries after a
+ * failure. Subclasses open and drop one connection; a dropped connection's late events are ignored by
+ * checking it is still the current one.
  */
-export abstract class ResumingSubscriber implements Subscriber {
-  protected counter: number;
+export abstract class ReconnectingSubscriber implements Subscriber {
   protected closed = false;
   protected paused = false;
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
 
-  constructor(
-    protected readonly o: SubscribeOptions,
-    protected readonly session: LingrSession,
-  ) {
-    this.counter = session.counter;
-  }
+  constructor(protected readonly o: SubscribeOptions) {}
 
-  /** Opens a connection from `this.counter`; resolves once it is established. */
+  /** Opens a connection (from where the subscriber stands); resolves once it is established. */
   protected abstract open(): Promise<void>;
   /** Drops the current connection; its events are ignored from now on. */
   protected abstract drop(): void;
@@ -43,24 +37,12 @@ export abstract class ResumingSubscriber implements Subscriber {
     return this.open();
   }
 
-  protected deliver(reply: ObserveReply): void {
-    if (reply.status !== 'ok') {
-      this.failed(new Error(`reply: ${JSON.stringify(reply).slice(0, 200)}`));
-      return;
-    }
-    this.advance(reply.counter);
-    for (const e of reply.events ?? []) if (e.message) this.o.onLine(e.message.text);
-  }
-
-  /** A good reply: earlier failures are forgiven, and the counter moves on to the reply's, if it has one. */
-  protected advance(counter: number | undefined): void {
+  /** A good reply or a connection that went live: earlier failures are forgiven. */
+  protected forgive(): void {
     this.failures = 0;
-    if (counter === undefined) return;
-    if (counter > this.counter) this.counter = counter;
-    if (counter > this.session.counter) this.session.counter = counter;
   }
 
-  /** The server asked us to reconnect: resume from our counter at once. */
+  /** The server asked us to reconnect: resume at once. */
   protected resume(): void {
     if (this.closed) return;
     this.drop();
@@ -98,6 +80,39 @@ export abstract class ResumingSubscriber implements Subscriber {
     this.closed = true;
     clearTimeout(this.retry);
     this.drop();
+  }
+}
+
+/**
+ * What our three HTTP transports share besides: a counter to resume from (close 4100, `event: end` ask for
+ * it), moved on by every good reply.
+ */
+export abstract class ResumingSubscriber extends ReconnectingSubscriber {
+  protected counter: number;
+
+  constructor(
+    o: SubscribeOptions,
+    protected readonly session: LingrSession,
+  ) {
+    super(o);
+    this.counter = session.counter;
+  }
+
+  protected deliver(reply: ObserveReply): void {
+    if (reply.status !== 'ok') {
+      this.failed(new Error(`reply: ${JSON.stringify(reply).slice(0, 200)}`));
+      return;
+    }
+    this.advance(reply.counter);
+    for (const e of reply.events ?? []) if (e.message) this.o.onLine(e.message.text);
+  }
+
+  /** A good reply: earlier failures are forgiven, and the counter moves on to the reply's, if it has one. */
+  protected advance(counter: number | undefined): void {
+    this.forgive();
+    if (counter === undefined) return;
+    if (counter > this.counter) this.counter = counter;
+    if (counter > this.session.counter) this.session.counter = counter;
   }
 }
 
