@@ -35,6 +35,12 @@ export interface Store {
    * when the adapter knows it. Returns a function that stops watching.
    */
   watch(changed: (upTo?: number) => void): () => void;
+  /**
+   * A number that differs from its last value whenever another process has committed since, read without
+   * a query (SQLite's data_version). Absent where the store cannot tell so cheaply: there other processes'
+   * changes reach this one only as facts on the log.
+   */
+  foreignCommits?(): number;
   /** Stops watching and closes the store; nothing may be called after. */
   close(): Promise<void>;
 }

@@ -24,6 +24,8 @@ export class LiveSession {
   online: boolean;
   /** Its page said it is closing: it goes offline after a short wait instead of the grace period. */
   departing = false;
+  /** The store's mark of other processes' commits when this session was last found there. */
+  foundAt = Number.NaN;
 
   constructor(record: SessionRecord, user: User, now: number) {
     this.id = record.id;

@@ -55,16 +55,20 @@ export class SessionRegistry {
 
   /**
    * The live session whose secret id this is (what the client sends), or undefined. One held here is
-   * checked against the store on every call: the operator may have ended it from another process (a new
-   * password, a deleted account), and the store is the truth.
+   * checked against the store whenever another process has committed since it was last found there: the
+   * operator may have ended it (a new password, a deleted account), and the store is the truth.
    */
   async get(secret: string, now: number): Promise<LiveSession | undefined> {
     const known = this.keys.get(secret);
     const id = known ?? secretKey(secret);
     const held = this.live.get(id);
-    if (held && !(await this.store.sessions.exists(id))) {
-      this.forget(held);
-      return undefined;
+    if (held) {
+      const found = this.stillStored(held);
+      // Awaited only when the store was read: most calls need no turn of the microtask queue here.
+      if (found !== true && !(await found)) {
+        this.forget(held);
+        return undefined;
+      }
     }
     const s = held ?? (await this.load(id, now));
     if (!s) return undefined;
@@ -82,6 +86,19 @@ export class SessionRegistry {
    */
   async byKey(id: string, now: number): Promise<LiveSession | undefined> {
     return this.live.get(id) ?? (await this.load(id, now));
+  }
+
+  /**
+   * Reads the store only when another process may have changed it since this session was last found
+   * there; a store that cannot tell cheaply is not read, and the log's account facts end the session.
+   */
+  private stillStored(s: LiveSession): boolean | Promise<boolean> {
+    const mark = this.store.foreignCommits?.();
+    if (mark === undefined || mark === s.foundAt) return true;
+    return this.store.sessions.exists(s.id).then((found) => {
+      if (found) s.foundAt = mark;
+      return found;
+    });
   }
 
   private remember(secret: string, id: string): void {
@@ -105,8 +122,10 @@ export class SessionRegistry {
       rooms: [],
       legacyCsrfKey: '',
     };
+    const mark = this.store.foreignCommits?.();
     await this.store.sessions.create(record);
     const s = new LiveSession(record, user, now);
+    if (mark !== undefined) s.foundAt = mark;
     this.live.set(s.id, s);
     this.remember(secret, s.id);
     return { session: s, secret };
@@ -215,10 +234,12 @@ export class SessionRegistry {
     let pending = this.loading.get(id);
     if (!pending) {
       pending = (async () => {
+        const mark = this.store.foreignCommits?.();
         const record = await this.store.sessions.byId(id);
         const user = record && (await this.store.users.byId(record.userId));
         if (!record || !user) return undefined;
         const s = this.live.get(id) ?? new LiveSession({ ...record, online: false }, user, now);
+        if (mark !== undefined) s.foundAt = mark;
         this.live.set(id, s);
         return s;
       })().finally(() => this.loading.delete(id));

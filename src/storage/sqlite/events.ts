@@ -140,6 +140,11 @@ export class SqliteEvents implements EventRepository {
     return true;
   }
 
+  /** Changes whenever another connection (process) committed; reading it does not count as a look. */
+  foreignCommits(): number {
+    return this.readDataVersion();
+  }
+
   private readDataVersion(): number {
     return (this.dataVersion.get() as { data_version: number }).data_version;
   }

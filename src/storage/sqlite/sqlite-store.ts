@@ -43,6 +43,7 @@ export function openSqliteStore(file: string, options?: OpenOptions): Store {
         watchers.delete(timer);
       };
     },
+    foreignCommits: () => events.foreignCommits(),
     async close() {
       for (const timer of watchers) clearInterval(timer);
       watchers.clear();
