@@ -97,6 +97,29 @@ describe('API 1.0 occupants beside API 2.0 (spec 7.5, 7.6, 7.8)', () => {
     );
   });
 
+  it('answers every held observe with the whole roster when someone enters, the newcomer in it', async () => {
+    await t.admin.addRoom({ id: 'hall', name: 'Hall' });
+    const readers: Occupant[] = [];
+    for (let i = 0; i < 12; i++) readers.push(await enter('hall', `Reader ${i}`));
+    const { counter } = (await v1ok(url, 'room/get_info', { api_key: KEY, id: 'hall' })).room as Json;
+    const held = readers.map((o) => observe(o, counter as number));
+    await sleep(150);
+    const newcomer = await enter('hall', 'Newcomer');
+    const replies = await Promise.all(held);
+    const expected = [...readers, newcomer].map((o) => o.id);
+    for (const r of replies) {
+      assert.deepEqual(
+        list(r, 'messages').map((m) => [m.type, m.nickname]),
+        [['system:enter', 'Newcomer']],
+      );
+      assert.deepEqual(
+        list(r, 'occupants').map((o) => o.id),
+        expected,
+        'everyone, in the order they came',
+      );
+    }
+  });
+
   it('delivers private lines to their target (every occupant of a logged-in target) and the sender only', async () => {
     const alice = await signedIn(t, 'alice', ['cafe']);
     const { counter: v2From } = await t.api('room/subscribe', { session: alice.session, room: 'cafe' });

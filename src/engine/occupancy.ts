@@ -150,6 +150,16 @@ class RoomObserve implements Watcher, Cancellable {
  * decided per occupant (`seenBy`) from the one event log that API 2.0 reads too.
  */
 export class Occupancy {
+  /**
+   * The roster read for the observes answered in this loop turn, by room: every observe answered with the
+   * same lines carries the same whole list, and reading it once per observe made an enter into a room of
+   * N held observers cost N reads of N occupants.
+   */
+  private readonly rosterThisTurn = new Map<
+    string,
+    { counter: number; occupants: Promise<OccupantView[]> }
+  >();
+
   constructor(private readonly d: OccupancyDeps) {}
 
   get now(): number {
@@ -458,7 +468,7 @@ export class Occupancy {
    */
   private async withoutEchoes(update: RoomLines): Promise<RoomLines> {
     if (!update.lines.some(changesRoster)) return update;
-    const occupants = await this.occupantsOf(update.room);
+    const occupants = await this.rosterAfter(update.room, update.counter);
     return { ...update, lines: withoutEchoes(update.lines, viaApi(occupants)), occupants };
   }
 
@@ -495,6 +505,19 @@ export class Occupancy {
       const m = marks.get(room.id);
       return { room, counter: m?.latest ?? head, lastMessage: m?.latestMessage ?? 0 };
     });
+  }
+
+  /** The roster once the lines up to `counter` are out, read once for every observe answered in this turn. */
+  private rosterAfter(room: Room, counter: number): Promise<OccupantView[]> {
+    const cached = this.rosterThisTurn.get(room.id);
+    if (cached?.counter === counter) return cached.occupants;
+    const occupants = this.occupantsOf(room);
+    const entry = { counter, occupants };
+    this.rosterThisTurn.set(room.id, entry);
+    setImmediate(() => {
+      if (this.rosterThisTurn.get(room.id) === entry) this.rosterThisTurn.delete(room.id);
+    });
+    return occupants;
   }
 
   async state(room: Room): Promise<RoomState> {

@@ -1,6 +1,6 @@
 import { invalidParameter, invalidSession, notFound } from '../../core/chat-error.js';
 import type { Chat } from '../../engine/chat.js';
-import type { RoomLines, RoomObserveSink } from '../../engine/occupancy.js';
+import type { OccupantView, RoomLines, RoomObserveSink } from '../../engine/occupancy.js';
 import type { Profile, ProfileSink } from '../../engine/v1-profiles.js';
 import type { V1Caller } from '../../engine/v1-sessions.js';
 import type { ApiExchange } from '../../http/api-exchange.js';
@@ -49,11 +49,18 @@ export function apiV1(chat: Chat, publicUrl: string, closing: () => boolean): Ap
   const shapes = new V1Shapes(publicUrl);
   const caller = (p: Params, counted: 'call' | 'say' | 'none' = 'call'): Promise<V1Caller> =>
     sessions.resolve(p.str('session'), counted);
+  // The observes answered together share one roster (Occupancy reads it once a turn): shaped once too.
+  const shapedRosters = new WeakMap<readonly OccupantView[], V1Object[]>();
+  const roster = (occupants: readonly OccupantView[]): V1Object[] => {
+    let shaped = shapedRosters.get(occupants);
+    if (!shaped) shapedRosters.set(occupants, (shaped = occupants.map((o) => shapes.occupant(o))));
+    return shaped;
+  };
   const roomReply = (update: RoomLines): V1Object => ({
     status: 'ok',
     counter: update.counter,
     messages: shapes.lines(update.lines, update.room),
-    occupants: update.occupants?.map((o) => shapes.occupant(o)),
+    occupants: update.occupants && roster(update.occupants),
   });
   const profileReply = (profile: Profile): V1Object => ({ status: 'ok', ...shapes.profile(profile) });
   const held = <T>(call: ApiCall, p: Params, render: (update: T) => V1Object) =>
