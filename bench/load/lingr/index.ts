@@ -7,7 +7,7 @@ import { LongPollSubscriber } from './longpoll.js';
 import type { ResumingSubscriber } from './resuming.js';
 import { Sessions, type LingrSession } from './session.js';
 import { SseSubscriber } from './sse.js';
-import { V1_LONGPOLL, v1LongPollTarget } from './v1-longpoll.js';
+import { V1_LONGPOLL, V1_LONGPOLL_NAMED, v1LongPollTarget } from './v1-longpoll.js';
 import { WsSubscriber } from './ws.js';
 
 type Make = (o: SubscribeOptions, s: LingrSession) => ResumingSubscriber;
@@ -34,7 +34,14 @@ export const NODES_TARGETS = Object.keys(TRANSPORTS).flatMap((t) => {
  * Our server over each transport; `lingr-mixed` spreads subscribers over all three in turn. API 1.0's long
  * poll (`lingr-v1-longpoll`) and IRC (`lingr-irc`) run by name only, like the nodes.
  */
-export const LINGR_TARGETS = [...Object.keys(TRANSPORTS), 'lingr-mixed', ...NODES_TARGETS, V1_LONGPOLL, IRC];
+export const LINGR_TARGETS = [
+  ...Object.keys(TRANSPORTS),
+  'lingr-mixed',
+  ...NODES_TARGETS,
+  V1_LONGPOLL,
+  V1_LONGPOLL_NAMED,
+  IRC,
+];
 
 export const isLingrTarget = (name: string): boolean => LINGR_TARGETS.includes(name);
 
@@ -56,7 +63,7 @@ export const singleNodeOf = (name: string): string => name.replace(/^lingr-nodes
  */
 export function baselineOf(name: string): string | undefined {
   if (isNodesTarget(name)) return singleNodeOf(name);
-  if (name === V1_LONGPOLL) return 'lingr-longpoll';
+  if (name === V1_LONGPOLL || name === V1_LONGPOLL_NAMED) return 'lingr-longpoll';
   return isIrcTarget(name) ? 'lingr-ws' : undefined;
 }
 
@@ -76,7 +83,7 @@ function apiPublisher(options: LingrTargetOptions): Target['publisher'] {
 }
 
 export function lingrTarget(name: string, options: LingrTargetOptions): Target {
-  if (name === V1_LONGPOLL) return v1LongPollTarget();
+  if (name === V1_LONGPOLL || name === V1_LONGPOLL_NAMED) return v1LongPollTarget(name === V1_LONGPOLL_NAMED);
   if (isIrcTarget(name)) return ircTarget(options, apiPublisher(options));
   const transport = singleNodeOf(name);
   const make: (index: number) => Make | undefined =

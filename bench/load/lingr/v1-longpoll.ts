@@ -7,6 +7,11 @@ import { apiAgent } from './session.js';
 
 /** API 1.0's long poll over our server: the seed's own benchmark, as its clients spoke in 2007. */
 export const V1_LONGPOLL = 'lingr-v1-longpoll';
+/**
+ * The same, each subscriber entering under a nickname as chat clients did: every enter is a line that
+ * answers every observe already held with the whole occupant list.
+ */
+export const V1_LONGPOLL_NAMED = 'lingr-v1-longpoll-named';
 
 /** v1 requires an api_key and accepts any (spec 2.7); this is the documentation's example. */
 const API_KEY = '0123456789abcdef0123456789abcdef';
@@ -102,13 +107,14 @@ export class V1LongPollSubscriber extends LongPollSubscriber {
  * Each subscriber is an anonymous v1 session of its own entered as a silent observer; the speaker is a v1 occupant
  * who says every line with v1 `room/say`, so a line goes in and comes out through API 1.0 alone.
  */
-export function v1LongPollTarget(): Target {
+export function v1LongPollTarget(named = false): Target {
   return {
-    name: V1_LONGPOLL,
+    name: named ? V1_LONGPOLL_NAMED : V1_LONGPOLL,
     async subscribe(o: SubscribeOptions): Promise<Subscriber> {
-      // Observers without a nickname enter silently (spec 7.5). With one, every enter of the ramp would
-      // answer every observe already held with the whole occupant list: 300 enters, 45,000 such replies.
-      const occupancy = await enterV1(apiAgent(o.localAddress), o.url, o.room);
+      // Observers without a nickname enter silently (spec 7.5). With one, every enter of the ramp answers
+      // every observe already held with the whole occupant list: 300 enters, 45,000 such replies.
+      const nickname = named ? `reader-${o.index}` : undefined;
+      const occupancy = await enterV1(apiAgent(o.localAddress), o.url, o.room, nickname);
       const subscriber = new V1LongPollSubscriber(o, occupancy);
       await subscriber.start();
       return subscriber;
