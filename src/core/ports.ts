@@ -135,6 +135,8 @@ export interface RoomRepository {
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
   /** Marks the member's lines read through `messageId` (never moves back). */
   markRead(roomId: string, userId: number, messageId: number): Promise<void>;
+  /** The member said line `messageId`: active at `at`, and read through it (one write for both). */
+  spoke(roomId: string, userId: number, at: number, messageId: number): Promise<void>;
   /** Per room of the user: lines after the last one read, counted up to `cap`. */
   unread(userId: number, cap: number): Promise<Map<string, number>>;
   /** The token of the room's invitation link, if it has one. */

@@ -70,8 +70,7 @@ export class Conversation {
       (stored) => ({ roomId: room.id, createdAt: now, fact: { kind: 'message', message: stored } }),
     );
     this.events.published([event]);
-    await this.store.rooms.touchMember(room.id, s.userId, now);
-    await this.store.rooms.markRead(room.id, s.userId, message.id);
+    await this.store.rooms.spoke(room.id, s.userId, now, message.id);
     return message;
   }
 

@@ -502,6 +502,45 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.rooms.leave('club', bob.id, () => [note('club', 3)]), undefined);
     });
 
+    it('records a line said by a member: active then, read through it, the read mark never moving back', async () => {
+      const cat = await s.users.create({
+        username: 'sayer',
+        name: 'Sayer',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      await s.rooms.create(room('spoken'));
+      await s.rooms.join(
+        { roomId: 'spoken', userId: cat.id, isOwner: false, joinedAt: at, lastActiveAt: null },
+        () => note('spoken', 0),
+      );
+      const said: number[] = [];
+      for (const text of ['one', 'two', 'three'])
+        said.push(
+          (
+            await s.messages.append(
+              {
+                roomId: 'spoken',
+                type: 'user',
+                speakerId: 'sayer',
+                publicSessionId: 'p',
+                nickname: 'Sayer',
+                text,
+                localId: null,
+                createdAt: at,
+              },
+              (stored) => ({ roomId: 'spoken', createdAt: at, fact: { kind: 'message', message: stored } }),
+            )
+          ).message.id,
+        );
+      await s.rooms.spoke('spoken', cat.id, at + 7, said[1] as number);
+      assert.equal((await s.rooms.members('spoken'))[0]?.lastActiveAt, at + 7);
+      assert.equal((await s.rooms.unread(cat.id, 10)).get('spoken'), 1, 'the line after it is unread');
+      await s.rooms.spoke('spoken', cat.id, at + 9, said[0] as number);
+      assert.equal((await s.rooms.members('spoken'))[0]?.lastActiveAt, at + 9);
+      assert.equal((await s.rooms.unread(cat.id, 10)).get('spoken'), 1, 'an older line moves nothing back');
+    });
+
     it('keeps one invitation link per room: set, replaced, taken away, gone with the room', async () => {
       await s.rooms.create(room('inv', { isPublic: false }));
       assert.equal(await s.rooms.invitation('inv'), undefined);
@@ -549,7 +588,12 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     });
 
     it('updates and removes rooms, writing a narrowing access fact in the same step', async () => {
-      const cat = await s.users.create({ username: 'cat', name: 'Cat', passwordHash: 'h', createdAt: at });
+      const cat = await s.users.create({
+        username: 'talker',
+        name: 'Talker',
+        passwordHash: 'h',
+        createdAt: at,
+      });
       await s.rooms.create(room('plaza', { tags: ['x'] }));
       await s.rooms.join(
         { roomId: 'plaza', userId: cat.id, isOwner: false, joinedAt: at, lastActiveAt: null },

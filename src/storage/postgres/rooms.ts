@@ -193,6 +193,13 @@ export class PostgresRooms implements RoomRepository {
     );
   }
 
+  async spoke(roomId: string, userId: number, at: number, messageId: number) {
+    await this.pool.query(
+      'UPDATE memberships SET last_active_at = $1, read_through = GREATEST(read_through, $2) WHERE room_id = $3 AND user_id = $4',
+      [at, messageId, roomId, userId],
+    );
+  }
+
   /** Counted per room with a cap, so a room never opened costs no more than `cap` index steps. */
   async unread(userId: number, cap: number) {
     const { rows } = await this.pool.query<{ room_id: string; unread: number }>(

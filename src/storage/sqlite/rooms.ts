@@ -55,6 +55,7 @@ export class SqliteRooms implements RoomRepository {
   private readonly deleteTags;
   private readonly deleteSubscriptions;
   private readonly updateRead;
+  private readonly updateSpoke;
   private readonly selectUnread;
   private readonly selectInvitation;
   private readonly upsertInvitation;
@@ -124,6 +125,9 @@ export class SqliteRooms implements RoomRepository {
     );
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
+    );
+    this.updateSpoke = db.prepare<[number, number, string, number]>(
+      'UPDATE memberships SET last_active_at = ?, read_through = max(read_through, ?) WHERE room_id = ? AND user_id = ?',
     );
   }
 
@@ -250,6 +254,10 @@ export class SqliteRooms implements RoomRepository {
 
   async markRead(roomId: string, userId: number, messageId: number) {
     this.updateRead.run(messageId, roomId, userId, messageId);
+  }
+
+  async spoke(roomId: string, userId: number, at: number, messageId: number) {
+    this.updateSpoke.run(at, messageId, roomId, userId);
   }
 
   async unread(userId: number, cap: number) {
