@@ -1,13 +1,29 @@
 import { factData, type ChatEvent, type NewEvent } from '../../core/model.js';
 import { toEvent, type EventRow } from '../rows.js';
 import type { EventRepository, RoomMarks } from '../../core/ports.js';
-import { transaction, type Pool, type PoolClient } from './database.js';
+import { transaction, type Pool, type Queryable } from './database.js';
 
 /** The channel told of every transaction that stored events (the payload names the store that wrote them). */
 export const EVENTS_CHANNEL = 'lingr_events';
 
 /** Taken by every transaction that stores events, until it ends (and by `lingr copy` while it fills them). */
 export const EVENT_LOCK = 0x6c696e6772_02; // 'lingr', 2
+
+/** The columns of `lingr_append_events` for these events: rooms, kinds, payloads, times. */
+export function eventColumns(events: readonly NewEvent[]): [string[], string[], string[], number[]] {
+  return [
+    events.map((e) => e.roomId),
+    events.map((e) => e.fact.kind),
+    events.map((e) => JSON.stringify(factData(e.fact))),
+    events.map((e) => e.createdAt),
+  ];
+}
+
+/** The events as stored, the last of them numbered `last`. */
+export function numbered(events: readonly NewEvent[], last: number): ChatEvent[] {
+  const first = last - events.length + 1;
+  return events.map((e, i) => ({ ...e, id: first + i }));
+}
 
 /** The event log. Callers may use `insert` inside their own transaction. */
 export class PostgresEvents implements EventRepository {
@@ -20,52 +36,36 @@ export class PostgresEvents implements EventRepository {
   ) {}
 
   /**
-   * Stores the events inside the caller's transaction, numbered in order, and tells the listeners (NOTIFY
-   * is delivered when the transaction commits, and not at all if it rolls back).
+   * Stores the events, numbered in order, and tells the listeners (NOTIFY is delivered when the
+   * transaction commits, and not at all if it rolls back): alone, or inside the caller's transaction.
    *
    * Why a lock: the port promises that ids become visible in id order (a reader that sees N must already
    * see every N' < N that will ever exist). A sequence alone does not give that in PostgreSQL: two
    * transactions can take N and N+1 and commit in the other order, and a reader in between would step past
    * N for good. Either allocation is serialized, or readers must hide ids above any still in flight and
    * wait for the gaps to settle (tracking in-flight transactions, with timeouts for ones that never
-   * finish). We serialize: every transaction that stores events first takes this transaction-level
-   * advisory lock, so ids are allocated and committed one writer at a time (PostgreSQL makes a commit
-   * visible before it releases the transaction's locks). It is simple, and costs little: a say is one short
-   * transaction, and the lock is taken only after the message row is written, for the event's insert and
-   * the commit. A rolled-back writer leaves a hole in the numbering, never an event appearing late.
+   * finish). We serialize: every transaction that stores events first takes a transaction-level advisory
+   * lock (EVENT_LOCK), so ids are allocated and committed one writer at a time (PostgreSQL makes a commit
+   * visible before it releases the transaction's locks). It is simple, and costs little: the lock is taken
+   * by `lingr_append_events` (migrations.ts), last in the transaction, for the event's insert and the
+   * commit. A rolled-back writer leaves a hole in the numbering, never an event appearing late.
    */
-  async insert(client: PoolClient, events: readonly NewEvent[]): Promise<ChatEvent[]> {
+  async insert(db: Queryable, events: readonly NewEvent[]): Promise<ChatEvent[]> {
     if (events.length === 0) return [];
-    await client.query(`SELECT pg_advisory_xact_lock(${EVENT_LOCK})`);
-    // Under the lock nobody else draws from the sequence, so one draw can reserve the whole block.
-    const { rows } = await client.query<{ last: number }>(
-      `SELECT setval('events_id_seq', nextval('events_id_seq') + $1 - 1) AS last`,
-      [events.length],
+    const { rows } = await db.query<{ last: number }>(
+      'SELECT lingr_append_events($1, $2, $3, $4, $5) AS last',
+      [...eventColumns(events), this.writer],
     );
-    const first = (rows[0] as { last: number }).last - events.length + 1;
-    const stored = events.map((e, i) => ({ ...e, id: first + i }));
-    await client.query(
-      `INSERT INTO events (id, room_id, kind, payload, created_at)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
-      [
-        stored.map((e) => e.id),
-        stored.map((e) => e.roomId),
-        stored.map((e) => e.fact.kind),
-        stored.map((e) => JSON.stringify(factData(e.fact))),
-        stored.map((e) => e.createdAt),
-      ],
-    );
-    // The last id rides along, so a listener that already has it (from the bus) need not read the store.
-    await client.query('SELECT pg_notify($1, $2)', [
-      EVENTS_CHANNEL,
-      `${this.writer} ${(stored.at(-1) as ChatEvent).id}`,
-    ]);
-    return stored;
+    return numbered(events, (rows[0] as { last: number }).last);
+  }
+
+  /** What `lingr_append_lines` adds to a line's columns: this store's name in its notification. */
+  get notifyAs(): string {
+    return this.writer;
   }
 
   async append(events: readonly NewEvent[]) {
-    if (events.length === 0) return [];
-    return transaction(this.pool, (client) => this.insert(client, events));
+    return this.insert(this.pool, events);
   }
 
   async after(counter: number, limit: number, rooms?: readonly string[]) {

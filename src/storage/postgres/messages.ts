@@ -1,7 +1,7 @@
 import type { ChatEvent, Message, NewEvent, NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
-import { transaction, type Pool } from './database.js';
-import type { PostgresEvents } from './events.js';
+import type { Pool } from './database.js';
+import { eventColumns, numbered, type PostgresEvents } from './events.js';
 import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 
 /** Lines committed together at most: a bound on one transaction's size under a flood. */
@@ -73,41 +73,37 @@ export class PostgresMessages implements MessageRepository {
     this.committing = false;
   }
 
-  private commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
-    return transaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ id: number }>(
-        `SELECT nextval('messages_id_seq') AS id FROM generate_series(1, $1)`,
-        [batch.length],
-      );
-      const stored = batch.map((p, i): Message => ({
-        ...p.message,
-        id: Number((rows[i] as { id: number }).id),
-      }));
-      await client.query(
-        `INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
-           occupant_id, client_type)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::bigint[], $10::text[], $11::text[])`,
-        [
-          stored.map((m) => m.id),
-          stored.map((m) => m.roomId),
-          stored.map((m) => m.type),
-          stored.map((m) => m.speakerId),
-          stored.map((m) => m.publicSessionId),
-          stored.map((m) => m.nickname),
-          stored.map((m) => m.text),
-          stored.map((m) => m.localId),
-          stored.map((m) => m.createdAt),
-          stored.map((m) => m.occupant?.id ?? null),
-          stored.map((m) => m.occupant?.clientType ?? null),
-        ],
-      );
-      const written = await this.events.insert(
-        client,
-        batch.map((p, i) => p.event(stored[i] as Message)),
-      );
-      return stored.map((message, i) => ({ message, event: written[i] as ChatEvent }));
-    });
+  /**
+   * Two round trips: the lines' ids (a sequence draw outside any transaction: a failed commit leaves a hole,
+   * as a rollback would), then one statement that stores the lines and their events (migrations.ts).
+   */
+  private async commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
+    const { rows } = await this.pool.query<{ id: number }>(
+      `SELECT nextval('messages_id_seq') AS id FROM generate_series(1, $1)`,
+      [batch.length],
+    );
+    const stored = batch.map((p, i): Message => ({ ...p.message, id: (rows[i] as { id: number }).id }));
+    const events = batch.map((p, i) => p.event(stored[i] as Message));
+    const { rows: done } = await this.pool.query<{ last: number }>(
+      `SELECT lingr_append_lines($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS last`,
+      [
+        stored.map((m) => m.id),
+        stored.map((m) => m.roomId),
+        stored.map((m) => m.type),
+        stored.map((m) => m.speakerId),
+        stored.map((m) => m.publicSessionId),
+        stored.map((m) => m.nickname),
+        stored.map((m) => m.text),
+        stored.map((m) => m.localId),
+        stored.map((m) => m.createdAt),
+        stored.map((m) => m.occupant?.id ?? null),
+        stored.map((m) => m.occupant?.clientType ?? null),
+        ...eventColumns(events),
+        this.events.notifyAs,
+      ],
+    );
+    const written = numbered(events, (done[0] as { last: number }).last);
+    return stored.map((message, i) => ({ message, event: written[i] as ChatEvent }));
   }
 
   async byId(id: number) {
