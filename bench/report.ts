@@ -28,7 +28,7 @@ export function printRoom(label: string, f: RoomFigures, log: Log): void {
     );
   log(
     `  server CPU ${fmt(f.cpuSeconds, 2)} s (${fmt(f.cpuSecondsPer1000Deliveries, 3)} s per 1,000 deliveries), ` +
-      `peak RSS ${fmt(f.peakRssMb)} MB`,
+      `peak RSS ${fmt(f.peakRssMb)} MB; opening the subscribers took ${fmt(f.openCpuSeconds, 2)} s of server CPU`,
   );
   if (f.nodes !== undefined)
     log(

@@ -50,6 +50,8 @@ export interface RoomFigures extends ServerFigures {
   target: string;
   clients: number;
   opened: number;
+  /** The server's CPU while the subscribers opened (their sign-ins, enters and first polls, paced by the ramp). */
+  openCpuSeconds: number;
   paused: number;
   lines: number;
   expected: number;
@@ -158,7 +160,9 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
   );
   try {
     await group.ready();
+    const openCpuBefore = o.sut.cpuSeconds();
     const { opened } = await group.open();
+    const openCpuSeconds = o.sut.cpuSeconds() - openCpuBefore;
     const target = await resolveTarget(o.target, {
       users: o.users,
       firstUser: o.firstUser,
@@ -248,6 +252,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     const server = await o.sut.serverFigures();
     return figures(o, reports, server, {
       opened,
+      openCpuSeconds,
       paused,
       lines,
       seconds,
@@ -269,6 +274,7 @@ function figures(
   server: ServerFigures,
   run: {
     opened: number;
+    openCpuSeconds: number;
     paused: number;
     lines: number;
     seconds: number;
@@ -306,6 +312,7 @@ function figures(
     target: o.target,
     clients: o.clients,
     opened: run.opened,
+    openCpuSeconds: run.openCpuSeconds,
     paused: run.paused,
     lines: run.lines,
     expected: run.lines * (o.clients - run.paused),
