@@ -6,7 +6,7 @@ import { metricValues, scrapeMetric, scrapeMetrics } from './metrics.js';
 import { startNginxFront, type NginxFront } from './nginx-front.js';
 import { benchDataDir, startServer, type LingrServer } from './server-process.js';
 import { seed } from './setup.js';
-import { measuredTree } from './proc-tree.js';
+import { cpuSeconds, measuredTree, processTree } from './proc-tree.js';
 import type { ServerFigures, SutOptions, SystemUnderTest } from './sut.js';
 
 /** Nodes of the `lingr-nodes-*` targets: the three deploy/nginx.conf is written for. */
@@ -107,6 +107,16 @@ export async function startNodes(o: SutOptions, serverArgs: readonly string[]): 
         ...[pg.pid(), redis.pid()].filter((p): p is number => p !== undefined),
         ...(front?.pids() ?? []),
       ]),
+      cpuByPart: () => {
+        const of = (roots: ReadonlyArray<number | undefined>) =>
+          cpuSeconds(processTree(roots.filter((p): p is number => p !== undefined)));
+        return {
+          nodes: of(nodes.map((n) => n.pid)),
+          postgres: of([pg.pid()]),
+          redis: of([redis.pid()]),
+          ...(front ? { nginx: of(front.pids()) } : {}),
+        };
+      },
       metric: (name) => sumOverNodes(nodes, name),
       serverFigures: () => nodesFigures(nodes),
       stop: cleanUp,

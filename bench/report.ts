@@ -35,6 +35,12 @@ export function printRoom(label: string, f: RoomFigures, log: Log): void {
       `  ${f.nodes} nodes (nodes, PostgreSQL, Redis${throughNginx(f.target) ? ', nginx' : ''} counted as the server); ` +
         `bus lag max ${f.busLagMaxSeconds === undefined ? 'n/a' : `${fmt(f.busLagMaxSeconds * 1000)} ms`}`,
     );
+  if (f.cpuByPart)
+    log(
+      `  server CPU by part: ${Object.entries(f.cpuByPart)
+        .map(([part, s]) => `${part} ${fmt(s, 2)} s`)
+        .join(', ')}`,
+    );
   if (f.storm)
     log(
       `  storm: ${f.storm.reconnected}/${f.storm.dropped} reconnected; reconnect ms p50 ${fmt(f.storm.reconnectP50)} ` +

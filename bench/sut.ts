@@ -13,6 +13,8 @@ export interface ServerFigures {
   nodes?: number;
   /** The most any node saw of `lingr_bus_lag_seconds{which="max"}`: publish on Redis to arrival. */
   busLagMaxSeconds?: number;
+  /** Several nodes: the server CPU of the lines phase, by part (sums to `cpuSeconds`, give or take a tick). */
+  cpuByPart?: Record<string, number>;
 }
 
 /** The server a scenario measures, ours or a peer's, as a tree of processes. */
@@ -28,6 +30,8 @@ export interface SystemUnderTest {
   workers: number;
   pids(): number[];
   cpuSeconds(): number;
+  /** Several nodes: the CPU seconds of each part (the nodes, PostgreSQL, Redis, nginx) so far. */
+  cpuByPart?(): Record<string, number>;
   rssKb(): number;
   /** Sum of each process's peak RSS. */
   peakRssKb(): number;

@@ -204,6 +204,7 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
       says.add(p);
     };
     const cpuBefore = o.sut.cpuSeconds();
+    const partsBefore = o.sut.cpuByPart?.();
     const loadCpuBefore = loadCpuNow(group);
     const started = Date.now();
     const stalls = new StallWatch(started);
@@ -246,10 +247,15 @@ export async function roomRun(o: RoomRunOptions): Promise<RoomFigures> {
     const seconds = (ended - started) / 1000;
     const stallSeconds = stalls.finish(group.low(), lines, ended) / 1000;
     const cpuSeconds = o.sut.cpuSeconds() - cpuBefore;
+    const partsAfter = o.sut.cpuByPart?.();
+    const cpuByPart =
+      partsBefore && partsAfter
+        ? Object.fromEntries(Object.entries(partsAfter).map(([k, v]) => [k, v - (partsBefore[k] ?? 0)]))
+        : undefined;
     const loadCpuSeconds = loadCpuNow(group) - loadCpuBefore;
     await sleep(200);
     const reports = await group.reports(lines, retried);
-    const server = await o.sut.serverFigures();
+    const server = { ...(await o.sut.serverFigures()), ...(cpuByPart ? { cpuByPart } : {}) };
     return figures(o, reports, server, {
       opened,
       openCpuSeconds,
