@@ -61,12 +61,16 @@ export function measuredTree(roots: () => number[]): {
   };
 }
 
-/** utime + stime of the processes, in seconds. */
+/**
+ * utime + stime of the processes, in seconds, with cutime + cstime: what their children that ended (and
+ * were reaped) used. Without it a tree whose processes come and go (PostgreSQL's backends) loses the CPU
+ * of every child that ended between two readings, and can even seem to use less than nothing.
+ */
 export function cpuSeconds(pids: readonly number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     const f = statFields(pid);
-    const used = Number(f[11]) + Number(f[12]);
+    const used = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     if (Number.isFinite(used)) ticks += used;
   }
   return ticks / CLOCK_TICKS;
