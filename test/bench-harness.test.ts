@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { median, rotated, spread } from '../bench/compare.js';
 import { spawn } from 'node:child_process';
 import { defaultPinning, pinningFrom } from '../bench/cpu-pinning.js';
-import { processesMatching, threadCpu } from '../bench/proc-tree.js';
+import { cpuSeconds, processesMatching, threadCpu } from '../bench/proc-tree.js';
 import { multipartBoundary, multipartParts } from '../bench/peers/nchan.js';
 import { wsTextFrame } from '../src/transports/frames.js';
 import { StallWatch, STALL_MS } from '../bench/scenarios/room-run.js';
@@ -17,7 +17,7 @@ import {
 } from '../bench/load/lingr/index.js';
 import { IRC, ircUrl } from '../bench/load/lingr/irc.js';
 import { LineSplitter, missedLines, readServerLine } from '../bench/load/lingr/irc-lines.js';
-import { readV1Observe, V1_LONGPOLL } from '../bench/load/lingr/v1-longpoll.js';
+import { readV1Observe, V1_LONGPOLL, V1_LONGPOLL_NAMED } from '../bench/load/lingr/v1-longpoll.js';
 import { subscriberUrl } from '../bench/load/protocol.js';
 import { metricValue, metricValues } from '../bench/metrics.js';
 import { frontConfig } from '../bench/nginx-front.js';
@@ -99,6 +99,25 @@ describe('benchmark harness', () => {
     }
   });
 
+  it('counts in a process tree the CPU of children that ended, as PostgreSQL backends do', async () => {
+    // The child runs a grandchild that uses 300 ms of CPU and ends, then says so and waits.
+    const burn = 'while (process.cpuUsage().user < 300000);';
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('node:child_process').execFileSync(process.execPath, ['-e', ${JSON.stringify(burn)}]);` +
+        `process.stdout.write('done'); setTimeout(() => {}, 10000);`,
+    ]);
+    try {
+      await new Promise((resolve, reject) => {
+        child.stdout.once('data', resolve);
+        child.once('exit', reject);
+      });
+      assert.ok(cpuSeconds([child.pid as number]) >= 0.29, 'the ended grandchild’s 300 ms are counted');
+    } finally {
+      child.kill();
+    }
+  });
+
   it('pins the server to the last core and the load to the others, or as told', () => {
     const two = defaultPinning(2);
     if (two.server !== undefined) {
@@ -133,6 +152,8 @@ describe('benchmark harness', () => {
     assert.ok(isLingrTarget(V1_LONGPOLL));
     assert.equal(isNodesTarget(V1_LONGPOLL), false);
     assert.equal(baselineOf(V1_LONGPOLL), 'lingr-longpoll');
+    assert.ok(isLingrTarget(V1_LONGPOLL_NAMED));
+    assert.equal(baselineOf(V1_LONGPOLL_NAMED), 'lingr-longpoll');
     assert.equal(baselineOf('lingr-nodes-nginx-ws'), 'lingr-ws');
     assert.equal(baselineOf('lingr-longpoll'), undefined);
     for (const scenario of [s1, s4]) assert.ok(!scenario.ours.includes(V1_LONGPOLL));
