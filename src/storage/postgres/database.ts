@@ -8,6 +8,13 @@ export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 /** Connections per store (per process): enough for a server's concurrent writes, modest for the server. */
 const POOL_SIZE = 10;
+/**
+ * An idle connection is kept this long (pg's default is 10 s), and the first two for good: a new one costs
+ * PostgreSQL a fork and a cold backend, and a server whose bursts come less often than the default closed
+ * and opened connections all day long.
+ */
+const POOL_IDLE_MS = 5 * 60_000;
+const POOL_KEPT = 2;
 
 /**
  * Counters and times are BIGINT (milliseconds since 1970 do not fit INTEGER); they stay below 2^53, so they
@@ -28,7 +35,12 @@ export const connectionConfig = (url: string): pg.ClientConfig => ({
 });
 
 export function openPool(url: string, log: Logger): pg.Pool {
-  const pool = new pg.Pool({ ...connectionConfig(url), max: POOL_SIZE });
+  const pool = new pg.Pool({
+    ...connectionConfig(url),
+    max: POOL_SIZE,
+    min: POOL_KEPT,
+    idleTimeoutMillis: POOL_IDLE_MS,
+  });
   // An idle connection that breaks (the server restarted) is dropped by the pool; the next query opens a
   // new one. Without this handler the error would end the process.
   pool.on('error', (err) => log.warn({ err }, 'a PostgreSQL connection in the pool failed'));
