@@ -3,23 +3,20 @@ import { flag, runGroup, type Command, type CommandArgs } from './commands.js';
 import { isoTime, plain, report, str, table, UsageError, when } from './output.js';
 import { askHidden, firstLineOfStdin } from './prompt.js';
 
-const userJson = (u: UserSummary) => ({
+/** The account's own fields, first in both the list's and `user show`'s JSON. */
+const accountJson = (u: Omit<UserSummary, 'rooms'>) => ({
   username: u.username,
   name: u.name,
   email: u.email,
   admin: u.admin,
   guest: u.guest,
   created_at: isoTime(u.createdAt),
-  rooms: u.rooms,
 });
 
+const userJson = (u: UserSummary) => ({ ...accountJson(u), rooms: u.rooms });
+
 const detailsJson = (u: UserDetails) => ({
-  username: u.username,
-  name: u.name,
-  email: u.email,
-  admin: u.admin,
-  guest: u.guest,
-  created_at: isoTime(u.createdAt),
+  ...accountJson(u),
   last_active_at: isoTime(u.lastActiveAt),
   sessions: u.sessions,
   rooms: u.rooms.map((r) => ({
