@@ -5,6 +5,7 @@ import type {
   BotFailure,
   ChatEvent,
   NewEvent,
+  NewMessage,
   Occupant,
   Room,
   SessionRecord,
@@ -21,6 +22,23 @@ export interface StoreUnderTest {
 }
 
 const at = 1_764_000_000_000;
+
+/** A user's line in a room (Ann's unless `o` says otherwise), stored with its event as the writers store it. */
+const sayIn = (store: Store, roomId: string, text: string, o: Partial<NewMessage> = {}) =>
+  store.messages.append(
+    {
+      roomId,
+      type: 'user',
+      speakerId: 'ann',
+      publicSessionId: 'p1',
+      nickname: 'Ann',
+      text,
+      localId: null,
+      createdAt: at,
+      ...o,
+    },
+    (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
+  );
 
 const room = (id: string, overrides: Partial<Room> = {}): Room => ({
   id,
@@ -386,19 +404,7 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       const from = await s.events.current();
       await s.rooms.create(room('visible'));
       const [fact] = await s.events.append([note('visible', 9)]);
-      const { event } = await s.messages.append(
-        {
-          roomId: 'visible',
-          type: 'user',
-          speakerId: 'ann',
-          publicSessionId: 'p1',
-          nickname: 'Ann',
-          text: 'hello',
-          localId: null,
-          createdAt: at,
-        },
-        (stored) => ({ roomId: 'visible', createdAt: at, fact: { kind: 'message', message: stored } }),
-      );
+      const { event } = await sayIn(s, 'visible', 'hello');
       assert.deepEqual(
         (await s.events.after(from, 10, ['visible'])).map((e) => e.id),
         [event.id],
@@ -414,23 +420,10 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       await s.rooms.create(room('talk'));
       const ids: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const { message, event } = await s.messages.append(
-          {
-            roomId: 'talk',
-            type: 'user',
-            speakerId: 'ann',
-            publicSessionId: 'p1',
-            nickname: 'Ann',
-            text: `line ${i} Ünïcode`,
-            localId: i === 0 ? 'local' : null,
-            createdAt: at + i * 60_000,
-          },
-          (stored) => ({
-            roomId: 'talk',
-            createdAt: stored.createdAt,
-            fact: { kind: 'message', message: stored },
-          }),
-        );
+        const { message, event } = await sayIn(s, 'talk', `line ${i} Ünïcode`, {
+          localId: i === 0 ? 'local' : null,
+          createdAt: at + i * 60_000,
+        });
         assert.deepEqual(event.fact, { kind: 'message', message });
         ids.push(message.id);
       }
@@ -516,23 +509,7 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       );
       const said: number[] = [];
       for (const text of ['one', 'two', 'three'])
-        said.push(
-          (
-            await s.messages.append(
-              {
-                roomId: 'spoken',
-                type: 'user',
-                speakerId: 'sayer',
-                publicSessionId: 'p',
-                nickname: 'Sayer',
-                text,
-                localId: null,
-                createdAt: at,
-              },
-              (stored) => ({ roomId: 'spoken', createdAt: at, fact: { kind: 'message', message: stored } }),
-            )
-          ).message.id,
-        );
+        said.push((await sayIn(s, 'spoken', text, { speakerId: 'sayer', nickname: 'Sayer' })).message.id);
       await s.rooms.spoke('spoken', cat.id, at + 7, said[1] as number);
       assert.equal((await s.rooms.members('spoken'))[0]?.lastActiveAt, at + 7);
       assert.equal((await s.rooms.unread(cat.id, 10)).get('spoken'), 1, 'the line after it is unread');
@@ -694,21 +671,7 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       );
       await s.rooms.create(room('neko', { name: 'ねこ', tags: ['猫'] }));
       const said = async (roomId: string, text: string, n: number) =>
-        (
-          await s.messages.append(
-            {
-              roomId,
-              type: 'user',
-              speakerId: 'ann',
-              publicSessionId: 'p1',
-              nickname: 'アン',
-              text,
-              localId: null,
-              createdAt: at + n,
-            },
-            (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
-          )
-        ).message.id;
+        (await sayIn(s, roomId, text, { nickname: 'アン', createdAt: at + n })).message.id;
       const ramen = await said('nihon', '今日は日本でラーメンを食べました', 1);
       const dog = await said('nihon', '犬がいます', 2);
       await said('nihon', 'ニホンゴ', 3);
@@ -753,21 +716,7 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
 
     it('searches lines across the rooms a viewer may read, newest first, counting every match', async () => {
       const say = async (roomId: string, text: string, n: number) =>
-        (
-          await s.messages.append(
-            {
-              roomId,
-              type: 'user',
-              speakerId: 'ann',
-              publicSessionId: 'p1',
-              nickname: 'Ann',
-              text,
-              localId: null,
-              createdAt: at + n,
-            },
-            (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
-          )
-        ).message.id;
+        (await sayIn(s, roomId, text, { createdAt: at + n })).message.id;
       const insider = await s.users.create({
         username: 'insider',
         name: 'I',
@@ -796,19 +745,12 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       await say('findgone', 'zephyrquill in a room about to go', 5);
       await s.rooms.remove('findgone', note('findgone', 6));
       // Written through the other connection: the index is the file's, not one connection's.
-      const other = await t.other.messages.append(
-        {
-          roomId: 'findpub',
-          type: 'user',
-          speakerId: 'bo',
-          publicSessionId: 'p2',
-          nickname: 'Bo',
-          text: 'ZEPHYRQUILL shouted',
-          localId: null,
-          createdAt: at + 7,
-        },
-        (stored) => ({ roomId: 'findpub', createdAt: at + 7, fact: { kind: 'message', message: stored } }),
-      );
+      const other = await sayIn(t.other, 'findpub', 'ZEPHYRQUILL shouted', {
+        speakerId: 'bo',
+        publicSessionId: 'p2',
+        nickname: 'Bo',
+        createdAt: at + 7,
+      });
 
       const ids = async (terms: string[], viewer?: number, limit = 10, offset = 0) =>
         (await s.messages.searchVisible(terms, viewer, limit, offset)).messages.map((m) => m.id);
@@ -848,20 +790,11 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         note('hist', 1),
         line('elsewhere', o, 'system:enter'),
       ]);
-      const { event: said } = await s.messages.append(
-        {
-          roomId: 'hist',
-          type: 'user',
-          speakerId: 'histocc',
-          publicSessionId: 'p1',
-          nickname: 'H',
-          text: 'from API 1.0',
-          localId: null,
-          createdAt: at,
-          occupant: { id: 'histocc', clientType: 'automaton' },
-        },
-        (stored) => ({ roomId: 'hist', createdAt: at, fact: { kind: 'message', message: stored } }),
-      );
+      const { event: said } = await sayIn(s, 'hist', 'from API 1.0', {
+        speakerId: 'histocc',
+        nickname: 'H',
+        occupant: { id: 'histocc', clientType: 'automaton' },
+      });
       const [enter] = written;
       const ids = (events: ChatEvent[]) => events.map((e) => e.id);
       assert.deepEqual(ids(await t.other.events.inRoom('hist', from, 10)), [enter!.id, said.id]);
@@ -1238,22 +1171,7 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     });
 
     it('lists cursors nobody is delivering whose rooms have lines after them', async () => {
-      const say = async (roomId: string) =>
-        (
-          await s.messages.append(
-            {
-              roomId,
-              type: 'user',
-              speakerId: 'ann',
-              publicSessionId: 'p1',
-              nickname: 'Ann',
-              text: 'for the bots',
-              localId: null,
-              createdAt: at,
-            },
-            (stored) => ({ roomId, createdAt: at, fact: { kind: 'message', message: stored } }),
-          )
-        ).event.id;
+      const say = async (roomId: string) => (await sayIn(s, roomId, 'for the bots')).event.id;
       for (const id of ['botbusy', 'botnoise', 'botquiet']) await s.rooms.create(room(id));
       for (const id of ['hearer1', 'hearer2']) await s.bots.create(bot(id));
       const mine = async (store: Store, now: number, limit = 100) =>
