@@ -115,8 +115,9 @@ export function createMetrics(
   bus?: { stats(): BusStats },
 ): Registry {
   const registry = new Registry();
-  // The loop-delay sampler wakes the process each period: 100 ms still catches stalls without costing an idle node.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  // The loop-delay sampler wakes the process each period, and every node pays its wake-ups: once a second
+  // still samples the stalls that matter (nodejs_eventloop_lag_seconds also measures at each scrape).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   new Gauge({
     name: 'lingr_connections',
     help: 'Open client connections by transport.',
