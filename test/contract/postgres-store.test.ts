@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { ChatEvent, NewEvent } from '../../src/core/model.js';
 import type { Logger } from '../../src/core/ports.js';
+import { openPool, preparable, statementName, transaction } from '../../src/storage/postgres/database.js';
 import { migrations } from '../../src/storage/postgres/migrations.js';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { startPostgres, type PrivatePostgres } from '../support/databases.js';
@@ -51,6 +52,31 @@ storeContract('PostgreSQL (two pools on one database)', async () => {
 });
 
 describe('PostgreSQL store', () => {
+  it('prepares each query with parameters once per connection, but not those with * or a text search', async () => {
+    const url = await (await postgres()).database('prepared');
+    const pool = openPool(url, quiet);
+    try {
+      const text = 'SELECT $1::int + 1 AS n';
+      const starred = 'SELECT * FROM (SELECT $1::int AS n) t';
+      const prepared = await transaction(pool, async (client) => {
+        for (let i = 0; i < 3; i++)
+          assert.equal((await client.query<{ n: number }>(text, [i])).rows[0]?.n, i + 1);
+        assert.equal((await client.query<{ n: number }>(starred, [7])).rows[0]?.n, 7);
+        const { rows } = await client.query<{ name: string; statement: string }>(
+          'SELECT name, statement FROM pg_prepared_statements',
+        );
+        return rows;
+      });
+      assert.deepEqual(prepared, [{ name: statementName(text), statement: text }]);
+      assert.notEqual(statementName(text), statementName(starred));
+      assert.equal(preparable("SELECT id FROM messages WHERE text ILIKE $1 ESCAPE '\\'"), false);
+      assert.equal(preparable('SELECT count(*) FROM rooms WHERE owner_id = $1'), false);
+      assert.equal(preparable('SELECT id FROM rooms WHERE owner_id = $1'), true);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('migrates a fresh database once when several processes open it at the same moment', async () => {
     const url = await (await postgres()).database('race');
     const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresStore(url, { log: quiet })));
