@@ -131,6 +131,18 @@ describe('the event log told of a change by the store', () => {
     log.stop();
   });
 
+  it('stops waiting as soon as the bus brings what the store told of: no wake-up left for it', () => {
+    const store = memoryLog([11, 12]);
+    const { log } = logOn(store.repo, busThat(true));
+    log.noticed(12);
+    assert.equal(log.waitingForBus, true);
+    log.received([event(11)]);
+    assert.equal(log.waitingForBus, true, 'still waiting for 12');
+    log.received([event(12)]);
+    assert.equal(log.waitingForBus, false, 'nothing left to wake for');
+    log.stop();
+  });
+
   it('reads the store when the bus has not brought them after a moment', async () => {
     const store = memoryLog([11, 12]);
     const { log, out } = logOn(store.repo, busThat(true));

@@ -111,6 +111,8 @@ export class EventLog implements EventWriter {
   /** Events another process published (through the bus). */
   received(events: readonly ChatEvent[]): void {
     this.feed.publish(events);
+    // What the store told of has come: no wake-up to look for it (one a line on every other node).
+    if (this.awaiting && this.awaited <= this.feed.lastId) this.stop();
   }
 
   /**
@@ -131,6 +133,11 @@ export class EventLog implements EventWriter {
       if (this.awaited > this.feed.lastId) void this.catchUp();
     }, BUS_GRACE_MS);
     this.awaiting.unref();
+  }
+
+  /** True while a timer waits for the bus to bring what the store told of. */
+  get waitingForBus(): boolean {
+    return this.awaiting !== undefined;
   }
 
   /** Stops waiting for anything the store told of. */
