@@ -49,18 +49,9 @@ export function openPool(url: string, log: Logger): pg.Pool {
   return pool;
 }
 
-/** Statement names by text, made once per text for the life of the process. */
-const statementNames = new Map<string, string>();
-
 /** A name for the text, the same in every process (one text, one name; a different text, another). */
-export function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `lingr_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return name;
-}
+export const statementName = (text: string): string =>
+  `lingr_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
 
 /**
  * Whether a query is sent as a statement the connection prepares once: every query with parameters
@@ -69,6 +60,18 @@ export function statementName(text: string): string {
  * every pattern would ignore what a pattern lets the trigram index do).
  */
 export const preparable = (text: string): boolean => !text.includes('*') && !/\bI?LIKE\b/i.test(text);
+
+/** Each text's statement name, or null for a text planned at each call: decided once per text. */
+const statementNames = new Map<string, string | null>();
+
+function preparedName(text: string): string | null {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = preparable(text) ? statementName(text) : null;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 /**
  * Sends the connection's queries with parameters as named statements: PostgreSQL parses and plans each
@@ -81,10 +84,10 @@ function prepareStatements(client: pg.PoolClient): void {
     values?: unknown,
     callback?: unknown,
   ) => unknown;
-  const query = (config: unknown, values?: unknown, callback?: unknown): unknown =>
-    typeof config === 'string' && Array.isArray(values) && preparable(config)
-      ? plain({ name: statementName(config), text: config }, values, callback)
-      : plain(config, values, callback);
+  const query = (config: unknown, values?: unknown, callback?: unknown): unknown => {
+    const name = typeof config === 'string' && Array.isArray(values) ? preparedName(config) : null;
+    return name === null ? plain(config, values, callback) : plain({ name, text: config }, values, callback);
+  };
   client.query = query as typeof client.query;
 }
 
