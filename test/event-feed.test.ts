@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatEvent } from '../src/core/model.js';
-import type { Bus, EventRepository } from '../src/core/ports.js';
+import type { Bus, BusHealth, BusMessage, EventRepository } from '../src/core/ports.js';
 import { EventFeed } from '../src/engine/event-feed.js';
 import { EventLog } from '../src/engine/event-log.js';
 
@@ -104,14 +104,50 @@ describe('the event feed after a failed catch-up', () => {
   });
 });
 
-describe('the event log told of a change by the store', () => {
+describe('the event log, the store and the bus between processes', () => {
   const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
-  const busThat = (reachesEveryProcess: boolean): Bus => ({
-    reachesEveryProcess,
-    publish() {},
-    subscribe() {},
-    presence: async () => true,
-  });
+  /** A bus whose health the test sets; it records nothing it is given to publish. */
+  function testBus(reachesEveryProcess: boolean) {
+    let watcher: ((h: BusHealth) => void) | undefined;
+    let dropWatcher: ((m: readonly BusMessage[]) => void) | undefined;
+    let health: BusHealth = { sending: true, hearing: true };
+    const bus: Bus = {
+      reachesEveryProcess,
+      publish() {},
+      subscribe() {},
+      presence: async () => true,
+      watchHealth(changed) {
+        watcher = changed;
+        changed(health);
+      },
+      onDropped(dropped) {
+        dropWatcher = dropped;
+      },
+    };
+    return {
+      bus,
+      set(h: BusHealth) {
+        health = h;
+        watcher?.(h);
+      },
+      drop: (messages: BusMessage[]) => dropWatcher?.(messages),
+    };
+  }
+  /** The store's log in memory, recording what the log asks it to announce. */
+  function announcingLog(ids: number[]) {
+    const store = memoryLog(ids);
+    const announcing: boolean[] = [];
+    const announced: number[] = [];
+    const repo: EventRepository = {
+      ...store.repo,
+      after: store.repo.after,
+      announceWrites: (on) => announcing.push(on),
+      announce: async (upTo) => {
+        announced.push(upTo);
+      },
+    };
+    return { ...store, repo, announcing, announced };
+  }
   const logOn = (repo: EventRepository, bus: Bus) => {
     const log = new EventLog(repo, bus, quietLog, 10, 0, 100);
     const out: number[] = [];
@@ -119,52 +155,61 @@ describe('the event log told of a change by the store', () => {
     return { log, out };
   };
 
-  it('waits for a bus that reaches every process to bring the events, and reads nothing', async () => {
+  it('reads at once what the store announces past its head, and nothing it already has', async () => {
     const store = memoryLog([11, 12]);
-    const { log, out } = logOn(store.repo, busThat(true));
-    log.noticed(12);
-    log.received([event(11), event(12)]);
-    log.noticed(12);
-    await new Promise((r) => setTimeout(r, 250));
-    assert.deepEqual(out, [11, 12]);
-    assert.equal(store.reads(), 0, 'the store was not read for what the bus brought');
-    log.stop();
-  });
-
-  it('stops waiting as soon as the bus brings what the store told of: no wake-up left for it', () => {
-    const store = memoryLog([11, 12]);
-    const { log } = logOn(store.repo, busThat(true));
-    log.noticed(12);
-    assert.equal(log.waitingForBus, true);
+    const { log, out } = logOn(store.repo, testBus(true).bus);
     log.received([event(11)]);
-    assert.equal(log.waitingForBus, true, 'still waiting for 12');
-    log.received([event(12)]);
-    assert.equal(log.waitingForBus, false, 'nothing left to wake for');
-    log.stop();
-  });
-
-  it('reads the store when the bus has not brought them after a moment', async () => {
-    const store = memoryLog([11, 12]);
-    const { log, out } = logOn(store.repo, busThat(true));
+    log.noticed(11);
+    await settle();
+    assert.equal(store.reads(), 0, 'nothing read for an event the bus brought');
     log.noticed(12);
     await settle();
-    assert.deepEqual(out, [], 'not at once');
-    await new Promise((r) => setTimeout(r, 250));
-    assert.deepEqual(out, [11, 12], 'the store filled what the bus never brought');
+    assert.deepEqual(out, [11, 12]);
     assert.equal(store.reads(), 1);
-    log.stop();
+    log.noticed();
+    await settle();
+    assert.equal(store.reads(), 2, 'how far unknown: read');
   });
 
-  it('reads at once when the bus does not reach every process, or how far is unknown', async () => {
-    const local = memoryLog([11]);
-    const one = logOn(local.repo, busThat(false));
-    one.log.noticed(11);
+  it('keeps the store quiet while a bus that reaches every process sends, and has it announce otherwise', () => {
+    const networked = testBus(true);
+    const store = announcingLog([]);
+    logOn(store.repo, networked.bus);
+    assert.deepEqual(store.announcing, [false], 'quiet while the bus sends');
+    networked.set({ sending: false, hearing: true });
+    networked.set({ sending: true, hearing: true });
+    assert.deepEqual(store.announcing, [false, true, false]);
+    const local = announcingLog([]);
+    logOn(local.repo, testBus(false).bus);
+    assert.deepEqual(local.announcing, [true], 'a bus within one machine does not reach other nodes');
+  });
+
+  it('has the store announce the events the bus dropped, up to the last of them', async () => {
+    const networked = testBus(true);
+    const store = announcingLog([]);
+    logOn(store.repo, networked.bus);
+    networked.drop([{ kind: 'session', id: 's' }]);
+    networked.drop([
+      { kind: 'events', events: [event(14), event(15)] },
+      { kind: 'renamed', userId: 1, name: 'x' },
+      { kind: 'events', events: [event(16)] },
+    ]);
     await settle();
-    assert.deepEqual(one.out, [11]);
-    const unknown = memoryLog([11]);
-    const two = logOn(unknown.repo, busThat(true));
-    two.log.noticed();
+    assert.deepEqual(store.announced, [16]);
+  });
+
+  it("is deaf while the bus cannot bring the others' events, and reads the store when it hears again", async () => {
+    const networked = testBus(true);
+    const store = memoryLog([11, 12]);
+    const { log, out } = logOn(store.repo, networked.bus);
+    assert.equal(log.deaf, false);
+    networked.set({ sending: true, hearing: false });
+    assert.equal(log.deaf, true);
     await settle();
-    assert.deepEqual(two.out, [11]);
+    assert.equal(store.reads(), 0, 'the engine reads on its ticks while deaf');
+    networked.set({ sending: true, hearing: true });
+    await settle();
+    assert.equal(log.deaf, false);
+    assert.deepEqual(out, [11, 12], 'what was said while it could not hear');
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, startRedis, type PrivatePostgres, type PrivateRedis } from './support/databases.js';
 import { runLingr, spawnServer, type ServerProcess } from './support/process.js';
@@ -6,6 +7,46 @@ import { getJson, tempDataDir, type Json } from './support/server.js';
 import { texts, type Reply } from './support/streams.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A TCP path to Redis that the test can cut (every connection dropped, new ones refused at once) and mend,
+ * while Redis itself stays up for the other nodes.
+ */
+async function redisLink(redisPort: number) {
+  let open = true;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(redisPort, '127.0.0.1');
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    mend() {
+      open = true;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
 
 /**
  * Faults across nodes on one PostgreSQL and one Redis, each counted by a ledger of the lines every
@@ -174,6 +215,72 @@ describe('faults across nodes', () => {
     await w.stop();
     assert.ok(w.got.includes('redis is back'), 'delivered within 5 s of Redis returning');
     assert.deepEqual(ledger(lines, w.got), { lost: 0, duplicated: 0, outOfOrder: 0 });
+  });
+
+  it('a node cut off from Redis serves what it can and catches up from the store; nothing lost', async () => {
+    const [, b] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+    const link = await redisLink(redis.port);
+    const d = await spawnServer(tempDataDir(), [
+      '--database',
+      pg.url,
+      '--redis',
+      `redis://127.0.0.1:${link.port}`,
+      '--presence-grace',
+      '2',
+    ]);
+    try {
+      const onB = observerAt(b, await signIn(b, 'obs1'));
+      const onD = observerAt(d, await signIn(d, 'obs2'));
+      const [wB, wD] = [observer(...(await onB)), observer(...(await onD))];
+      const fromB = await signIn(b, 'speaker');
+      const fromD = await signIn(d, 'speaker');
+      const lines = Array.from({ length: 12 }, (_, i) => `cut ${i}`);
+      const cutOff = lines.slice(4, 8);
+      for (const [i, text] of lines.entries()) {
+        if (i === 4) link.cut();
+        if (i === 8) {
+          // Before Redis is back for it: each side has what the other said meanwhile, through the store.
+          const waitedFrom = Date.now();
+          const both = () => cutOff.every((t) => wB.got.includes(t) && wD.got.includes(t));
+          while (!both() && Date.now() - waitedFrom < 5000) await sleep(50);
+          assert.ok(
+            both(),
+            `during the cut: B got ${JSON.stringify(wB.got)}, D got ${JSON.stringify(wD.got)}`,
+          );
+          link.mend();
+        }
+        // Turn about: lines said on the node cut off and on one that is not.
+        const [node, session] = i % 2 === 0 ? [d, fromD] : [b, fromB];
+        const said = await call(node, 'room/say', { session, room: 'ops', text });
+        assert.equal(said.status, 'ok', JSON.stringify(said));
+        await sleep(150);
+      }
+      const start = Date.now();
+      const all = (got: string[]) => lines.every((t) => got.includes(t));
+      while (!(all(wB.got) && all(wD.got)) && Date.now() - start < 10_000) await sleep(50);
+      await Promise.all([wB.stop(), wD.stop()]);
+      assert.deepEqual(
+        ledger(lines, wB.got),
+        { lost: 0, duplicated: 0, outOfOrder: 0 },
+        'on a node with Redis',
+      );
+      assert.deepEqual(
+        ledger(lines, wD.got),
+        { lost: 0, duplicated: 0, outOfOrder: 0 },
+        'on the node cut off',
+      );
+    } finally {
+      d.child.kill('SIGKILL');
+      await d.exited;
+      link.close();
+    }
+
+    async function observerAt(node: ServerProcess, session: string) {
+      const { counter } = (await call(node, 'room/subscribe', { session, room: 'ops' })) as Json & {
+        counter: number;
+      };
+      return [session, counter, () => [node]] as const;
+    }
   });
 
   it('PostgreSQL stopped: a say gets an error, never ok for a line not stored; service returns by itself', async () => {

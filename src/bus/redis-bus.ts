@@ -2,7 +2,7 @@ import { Outbox } from './outbox.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { Bus, BusMessage, Logger } from '../core/ports.js';
+import type { Bus, BusHealth, BusMessage, Logger } from '../core/ports.js';
 import { LuaScript, PRESENCE, REFRESH, REGISTER, SWEEP } from './redis-scripts.js';
 
 export interface RedisBusOptions {
@@ -74,8 +74,8 @@ export async function openRedisBus(url: string, options: RedisBusOptions = {}): 
     commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy,
   });
-  // Subscribing takes a connection of its own; ioredis subscribes again after each reconnect.
-  const sub = new Redis(url, { lazyConnect: true, autoResubscribe: true, retryStrategy });
+  // Subscribing takes a connection of its own; the bus subscribes again after each reconnect.
+  const sub = new Redis(url, { lazyConnect: true, autoResubscribe: false, retryStrategy });
   const bus = new RedisBus(pub, sub, {
     nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     leaseMs,
@@ -107,6 +107,12 @@ export class RedisBus implements Bus {
   private readonly log: Logger;
   private readonly onLost: (userIds: number[]) => void;
   private readonly handlers: Array<(m: BusMessage) => void> = [];
+  private readonly healthWatchers: Array<(h: BusHealth) => void> = [];
+  private readonly dropWatchers: Array<(messages: readonly BusMessage[]) => void> = [];
+  /** Subscribed: what the others publish reaches this node. */
+  private hearing = false;
+  /** The health last told to the watchers. */
+  private told: BusHealth = { sending: false, hearing: false };
   private readonly outbox = new Outbox((messages) => this.sendBatch(messages));
   /** The users this node holds online: the truth Redis is made to match. */
   private readonly online = new Set<number>();
@@ -167,10 +173,26 @@ export class RedisBus implements Bus {
   async start(): Promise<void> {
     await Promise.all([this.pub.connect(), this.sub.connect()]);
     await this.sub.subscribe(this.channel);
+    this.hearing = true;
     await this.register();
+    this.sub.on('close', () => {
+      this.hearing = false;
+      this.healthChanged();
+    });
+    this.sub.on('ready', () => {
+      // Heard from only once Redis has answered the subscription: a catch-up then misses nothing.
+      this.sub.subscribe(this.channel).then(
+        () => {
+          this.hearing = !this.closed && this.sub.status === 'ready';
+          this.healthChanged();
+        },
+        (err: unknown) => this.failed(err, 'subscribing again'),
+      );
+    });
     this.pub.on('close', () => {
       if (this.live && !this.closed) this.log.warn({ node: this.nodeId }, 'redis bus: lost the connection');
       this.live = false;
+      this.healthChanged();
     });
     this.pub.on('ready', () => {
       if (this.closed) return;
@@ -188,6 +210,19 @@ export class RedisBus implements Bus {
 
   subscribe(handler: (message: BusMessage) => void): void {
     this.handlers.push(handler);
+  }
+
+  watchHealth(changed: (health: BusHealth) => void): void {
+    this.healthWatchers.push(changed);
+    changed(this.health());
+  }
+
+  onDropped(dropped: (messages: readonly BusMessage[]) => void): void {
+    this.dropWatchers.push(dropped);
+  }
+
+  health(): BusHealth {
+    return { sending: this.writable(), hearing: this.hearing && this.sub.status === 'ready' };
   }
 
   /**
@@ -268,6 +303,7 @@ export class RedisBus implements Bus {
       [this.nodeId, this.leaseMs, this.prefix, this.channel, this.head(), ...this.online],
     );
     this.live = true;
+    this.healthChanged();
     try {
       this.lost(await done);
     } catch (err) {
@@ -324,15 +360,39 @@ export class RedisBus implements Bus {
 
   private sendBatch(messages: BusMessage[]): void {
     if (!this.writable()) {
-      this.counts.dropped += messages.length;
       this.log.debug({ node: this.nodeId, count: messages.length }, 'redis bus: not connected, dropped');
+      this.dropped(messages);
       return;
     }
     this.counts.published += messages.length;
     this.pub.publish(this.channel, this.envelope(messages)).catch((err: unknown) => {
-      this.counts.dropped += messages.length;
       this.log.debug({ err, node: this.nodeId, count: messages.length }, 'redis bus: publishing failed');
+      this.dropped(messages);
     });
+  }
+
+  private dropped(messages: BusMessage[]): void {
+    this.counts.dropped += messages.length;
+    if (this.closed) return;
+    for (const watcher of this.dropWatchers)
+      try {
+        watcher(messages);
+      } catch (err) {
+        this.log.error({ err }, 'redis bus: handling dropped messages');
+      }
+  }
+
+  /** Tells the watchers of a change of health (each change once). */
+  private healthChanged(): void {
+    const now = this.health();
+    if (now.sending === this.told.sending && now.hearing === this.told.hearing) return;
+    this.told = now;
+    for (const watcher of this.healthWatchers)
+      try {
+        watcher(now);
+      } catch (err) {
+        this.log.error({ err }, 'redis bus: a health watcher failed');
+      }
   }
 
   private receive(text: string): void {

@@ -240,6 +240,14 @@ export interface EventRepository {
   /** Counters at or below this value may have lost events to retention. */
   prunedThrough(): Promise<number>;
   prune(olderThan: number): Promise<number>;
+  /**
+   * Whether events this process stores are announced to other processes' `Store.watch` (on until told
+   * otherwise). Off while a bus that reaches every process carries them: announcing them as well would wake
+   * every process twice for each write. Absent where watching needs no announcement (SQLite polls).
+   */
+  announceWrites?(on: boolean): void;
+  /** Tells other processes' `Store.watch` that events through `upTo` are stored: ones the bus did not carry. */
+  announce?(upTo: number): Promise<void>;
 }
 
 /** The newest event ids of a room (`latestMessage` is undefined when no line is retained). */
@@ -439,6 +447,12 @@ export type BusMessage =
   /** An API 1.0 occupant observes again: an older observe of it, held elsewhere, is answered now. */
   | { kind: 'observing'; occupantId: string };
 
+/** Whether a bus carries this process's messages to the others, and theirs to it, as far as it can tell. */
+export interface BusHealth {
+  sending: boolean;
+  hearing: boolean;
+}
+
 /**
  * The seam between server processes: in-process (one process), cluster IPC (several on one machine), or a
  * networked broker (several nodes).
@@ -451,10 +465,17 @@ export type BusMessage =
  */
 export interface Bus {
   /**
-   * True when every process that shares the store hears what this one publishes (a networked broker): an
-   * event the store tells of then usually arrives on the bus a moment later, without a read.
+   * True when every process that shares the store hears what this one publishes (a networked broker):
+   * while it is healthy, the store need not tell the others of this process's events.
    */
   readonly reachesEveryProcess: boolean;
+  /**
+   * Calls `changed` at once with the bus's health and again whenever it changes. Absent where the bus
+   * cannot fail (in one process or one machine).
+   */
+  watchHealth?(changed: (health: BusHealth) => void): void;
+  /** Calls `dropped` with the messages of this process that the bus could not send. */
+  onDropped?(dropped: (messages: readonly BusMessage[]) => void): void;
   /** Sends to every other process. */
   publish(message: BusMessage): void;
   /** Receives what other processes publish (handlers are called in publication order per publisher). */

@@ -375,7 +375,6 @@ export class Chat {
   /** Stops timers, answers held observes and writes what is pending. */
   async stop(): Promise<void> {
     this.unwatch();
-    this.log.stop();
     for (const t of this.timers) clearInterval(t);
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
@@ -390,8 +389,8 @@ export class Chat {
   private tick(): void {
     this.hub.expire(this.clock.now());
     this.watch.expire(this.clock.now());
-    // The last read of the store failed: read again, so no gap stays unfilled.
-    if (this.log.stale) void this.log.catchUp();
+    // The last read of the store failed, or the bus cannot bring what others write: read the store.
+    if (this.log.stale || this.log.deaf) void this.log.catchUp();
   }
 
   private prune(): Promise<void> {

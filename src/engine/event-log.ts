@@ -1,15 +1,9 @@
 import { ChatError } from '../core/chat-error.js';
 import type { ChatEvent, NewEvent } from '../core/model.js';
-import type { Bus, EventRepository, Logger } from '../core/ports.js';
+import type { Bus, BusHealth, BusMessage, EventRepository, Logger } from '../core/ports.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { EventFeed } from './event-feed.js';
 import { RecentEvents } from './recent-events.js';
-
-/**
- * How long an event the store told of may take to arrive on a bus that reaches every process before the
- * store is read for it; above the bus's usual lag under load, far below anything a person notices.
- */
-const BUS_GRACE_MS = 100;
 
 /** Where a process's freshly stored events go: its own feed and the other processes (the bus). */
 export interface EventWriter {
@@ -21,6 +15,11 @@ export interface EventWriter {
  * The event log and its feed: events are written to the store first, then handed out in counter order,
  * here and (through the bus) in every other process; recent ones stay in memory so most reads never touch
  * the store. The store tells of events written elsewhere through `watch`.
+ *
+ * Across nodes the bus carries each event once to every process, and the store stays quiet: it announces a
+ * write only while this process's bus cannot send, or for events the bus dropped. While the bus cannot
+ * bring the others' events here, the engine reads the store on each tick (`deaf`), and once more when it
+ * hears again.
  */
 export class EventLog implements EventWriter {
   private readonly feed: EventFeed;
@@ -31,9 +30,8 @@ export class EventLog implements EventWriter {
   private pruned: number;
   /** Events handed out since start, for monitoring. */
   handedOut = 0;
-  /** The highest id the store told of that has not arrived yet, and the wait for the bus to bring it. */
-  private awaited = 0;
-  private awaiting: NodeJS.Timeout | undefined;
+  /** The bus cannot bring other processes' events: only reads of the store can. */
+  private notHearing = false;
 
   constructor(
     private readonly events: EventRepository,
@@ -55,6 +53,8 @@ export class EventLog implements EventWriter {
       },
       (err) => log.error({ err }, 'event feed'),
     );
+    bus.watchHealth?.((health) => this.busHealth(health));
+    bus.onDropped?.((messages) => this.dropped(messages));
   }
 
   static async open(
@@ -111,39 +111,37 @@ export class EventLog implements EventWriter {
   /** Events another process published (through the bus). */
   received(events: readonly ChatEvent[]): void {
     this.feed.publish(events);
-    // What the store told of has come: no wake-up to look for it (one a line on every other node).
-    if (this.awaiting && this.awaited <= this.feed.lastId) this.stop();
   }
 
   /**
-   * The store says it holds events through `upTo` (or more, unknown). A bus that reaches every process
-   * usually brings them a moment later, so the store is read only if they have not come by then: each
-   * node then reads an event once from the bus instead of once more from the store.
+   * The store says it holds events through `upTo` (or more, unknown) that the bus may not bring: their
+   * writer had no bus that reaches every process, or its bus failed to send them.
    */
   noticed(upTo?: number): void {
-    if (upTo !== undefined && upTo <= this.feed.lastId) return;
-    if (upTo === undefined || !this.bus.reachesEveryProcess) {
-      void this.catchUp();
-      return;
-    }
-    this.awaited = Math.max(this.awaited, upTo);
-    if (this.awaiting) return;
-    this.awaiting = setTimeout(() => {
-      this.awaiting = undefined;
-      if (this.awaited > this.feed.lastId) void this.catchUp();
-    }, BUS_GRACE_MS);
-    this.awaiting.unref();
+    if (upTo === undefined || upTo > this.feed.lastId) void this.catchUp();
   }
 
-  /** True while a timer waits for the bus to bring what the store told of. */
-  get waitingForBus(): boolean {
-    return this.awaiting !== undefined;
+  /** True while the bus cannot bring other processes' events: read the store for them now and then. */
+  get deaf(): boolean {
+    return this.notHearing;
   }
 
-  /** Stops waiting for anything the store told of. */
-  stop(): void {
-    clearTimeout(this.awaiting);
-    this.awaiting = undefined;
+  private busHealth(health: BusHealth): void {
+    // The others learn of our writes from the store while the bus cannot tell them.
+    this.events.announceWrites?.(!(this.bus.reachesEveryProcess && health.sending));
+    const wasDeaf = this.notHearing;
+    this.notHearing = !health.hearing;
+    // What was said while we could not hear.
+    if (wasDeaf && !this.notHearing) void this.catchUp();
+  }
+
+  private dropped(messages: readonly BusMessage[]): void {
+    let upTo = 0;
+    for (const m of messages) if (m.kind === 'events') for (const e of m.events) upTo = Math.max(upTo, e.id);
+    if (upTo === 0 || !this.events.announce) return;
+    this.events
+      .announce(upTo)
+      .catch((err: unknown) => this.log.warn({ err, upTo }, 'could not announce events the bus dropped'));
   }
 
   /** Reads what the store holds past our position (it changed elsewhere, or a read failed earlier). */

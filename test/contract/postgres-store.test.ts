@@ -310,6 +310,59 @@ describe('PostgreSQL store', () => {
     }
   });
 
+  it('keeps quiet while told to (a bus carries the events), and announces what it is asked to', async () => {
+    const url = await (await postgres()).database('quiet');
+    const store = await openPostgresStore(url, { log: quiet });
+    const other = await openPostgresStore(url, { log: quiet });
+    try {
+      const told: Array<number | undefined> = [];
+      const stop = store.watch((id) => told.push(id));
+      // Created by the watching store: it is not told of its own writes.
+      await store.rooms.create({
+        id: 'calm',
+        name: 'Calm',
+        blurb: null,
+        isPublic: true,
+        ownerId: null,
+        tags: [],
+        timezone: 'UTC',
+        createdAt: 1_764_000_000_000,
+        passwordHash: null,
+      });
+      const before = told.length;
+      other.events.announceWrites?.(false);
+      await other.events.append([note(1)]);
+      const line = await other.messages.append(
+        {
+          roomId: 'calm',
+          type: 'user',
+          speakerId: 'alice',
+          publicSessionId: 'p',
+          nickname: 'Alice',
+          text: 'quietly',
+          localId: null,
+          createdAt: 1_764_000_000_001,
+        },
+        (m) => ({ roomId: 'calm', createdAt: m.createdAt, fact: { kind: 'message', message: m } }),
+      );
+      // A notification would arrive well within this; the listener's connection is idle.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(told.length, before, 'no notification while quiet');
+      told.length = 0;
+      await other.events.announce?.(line.event.id);
+      await waitFor(() => told.length === 1);
+      assert.deepEqual(told, [line.event.id], 'told how far the store reaches');
+      other.events.announceWrites?.(true);
+      const [loud] = await other.events.append([note(2)]);
+      await waitFor(() => told.length === 2);
+      assert.equal(told[1], loud?.id);
+      stop();
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+
   it('listens again after the server restarts, and says something may have been missed', async () => {
     const pgServer = await postgres();
     const url = await pgServer.database('restart');

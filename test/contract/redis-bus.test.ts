@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openRedisBus, type RedisBus, type RedisBusOptions } from '../../src/bus/redis-bus.js';
-import type { BusMessage } from '../../src/core/ports.js';
+import type { BusHealth, BusMessage } from '../../src/core/ports.js';
 import { startRedis } from '../support/databases.js';
 import { busContract } from './bus.contract.js';
 
@@ -113,7 +113,12 @@ describe('Redis bus: Redis restarts', () => {
   it('delivers and decides presence again within 5 s, with what each node held written back', async () => {
     const { buses, heard } = await nodes('restart:', () => ({ leaseMs: 3000 }));
     const [a, b, c] = buses as [RedisBus, RedisBus, RedisBus];
+    const health: BusHealth[] = [];
+    b.watchHealth((h) => health.push(h));
+    const dropped: BusMessage[] = [];
+    a.onDropped((messages) => dropped.push(...messages));
     try {
+      assert.deepEqual(health, [{ sending: true, hearing: true }], 'told at once');
       assert.equal(await a.presence(201, true), true);
       await sleep(50);
       assert.equal(a.stats().connected, true);
@@ -124,6 +129,11 @@ describe('Redis bus: Redis restarts', () => {
       await assert.rejects(a.presence(202, true), /not connected/);
       await sleep(50);
       assert.ok(a.stats().dropped >= 1);
+      assert.ok(
+        dropped.some((m) => m.kind === 'session' && m.id === 'while-down'),
+        'told what was dropped',
+      );
+      await until(() => !b.health().hearing && !b.health().sending, 5000, 'b sees Redis gone');
 
       await redis.start();
       const startedAt = Date.now();
@@ -137,6 +147,14 @@ describe('Redis bus: Redis restarts', () => {
         'a message from a reaches b and c',
       );
       const took = Date.now() - startedAt;
+      await until(() => b.health().sending && b.health().hearing, 5000, 'b healthy again');
+      const last = health.at(-1);
+      assert.deepEqual(last, { sending: true, hearing: true });
+      assert.ok(
+        health.some((h) => !h.hearing),
+        `each change told once: ${JSON.stringify(health)}`,
+      );
+      for (let i = 1; i < health.length; i++) assert.notDeepEqual(health[i], health[i - 1]);
       assert.ok(took < 5000, `took ${took} ms`);
       for (const h of heard)
         assert.ok(!h.some((m) => m.kind === 'session' && m.id === 'while-down'), 'nothing was queued');

@@ -35,6 +35,9 @@ export class PostgresEvents implements EventRepository {
     private readonly writer: string,
   ) {}
 
+  /** Whether writes notify the other stores' listeners (announceWrites). */
+  private announcing = true;
+
   /**
    * Stores the events, numbered in order, and tells the listeners (NOTIFY is delivered when the
    * transaction commits, and not at all if it rolls back): alone, or inside the caller's transaction.
@@ -54,14 +57,25 @@ export class PostgresEvents implements EventRepository {
     if (events.length === 0) return [];
     const { rows } = await db.query<{ last: number }>(
       'SELECT lingr_append_events($1, $2, $3, $4, $5) AS last',
-      [...eventColumns(events), this.writer],
+      [...eventColumns(events), this.notifyAs],
     );
     return numbered(events, (rows[0] as { last: number }).last);
   }
 
-  /** What `lingr_append_lines` adds to a line's columns: this store's name in its notification. */
-  get notifyAs(): string {
-    return this.writer;
+  /**
+   * What `lingr_append_events` and `lingr_append_lines` take last: this store's name in its notification,
+   * or null for none.
+   */
+  get notifyAs(): string | null {
+    return this.announcing ? this.writer : null;
+  }
+
+  announceWrites(on: boolean): void {
+    this.announcing = on;
+  }
+
+  async announce(upTo: number): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, `${this.writer} ${upTo}`]);
   }
 
   async append(events: readonly NewEvent[]) {

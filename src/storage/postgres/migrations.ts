@@ -310,6 +310,27 @@ export const migrations: readonly Step[] = [
   END
   $$;
   `,
+  `
+  -- A writer whose bus reaches every node passes no name: the bus carries its events, and a notification
+  -- as well would wake every node's listener a second time for each write.
+  CREATE OR REPLACE FUNCTION lingr_append_events(p_rooms TEXT[], p_kinds TEXT[], p_payloads TEXT[],
+    p_created BIGINT[], p_writer TEXT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+  DECLARE
+    n INTEGER := cardinality(p_rooms);
+    last_id BIGINT;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${EVENT_LOCK});
+    last_id := setval('events_id_seq', nextval('events_id_seq') + n - 1);
+    INSERT INTO events (id, room_id, kind, payload, created_at)
+      SELECT last_id - n + e.i, e.room_id, e.kind, e.payload, e.created_at
+      FROM unnest(p_rooms, p_kinds, p_payloads, p_created) WITH ORDINALITY AS e(room_id, kind, payload, created_at, i);
+    IF p_writer IS NOT NULL THEN
+      PERFORM pg_notify('${EVENTS_CHANNEL}', p_writer || ' ' || last_id);
+    END IF;
+    RETURN last_id;
+  END
+  $$;
+  `,
 ];
 
 /**
