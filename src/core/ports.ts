@@ -115,6 +115,11 @@ export interface RoomRepository {
   /** Every room, private ones too, in the order they were made. */
   list(): Promise<Room[]>;
   membership(roomId: string, userId: number): Promise<Membership | undefined>;
+  /** The room and the user's membership of it (none: not a member), in one read; undefined: no room. */
+  withMembership(
+    roomId: string,
+    userId: number,
+  ): Promise<{ room: Room; membership: Membership | undefined } | undefined>;
   members(roomId: string): Promise<MemberView[]>;
   /** Room ids the user belongs to, in the order joined. */
   roomIdsOf(userId: number): Promise<string[]>;
@@ -135,8 +140,6 @@ export interface RoomRepository {
   touchMember(roomId: string, userId: number, at: number): Promise<void>;
   /** Marks the member's lines read through `messageId` (never moves back). */
   markRead(roomId: string, userId: number, messageId: number): Promise<void>;
-  /** The member said line `messageId`: active at `at`, and read through it (one write for both). */
-  spoke(roomId: string, userId: number, at: number, messageId: number): Promise<void>;
   /** Per room of the user: lines after the last one read, counted up to `cap`. */
   unread(userId: number, cap: number): Promise<Map<string, number>>;
   /** The token of the room's invitation link, if it has one. */
@@ -181,10 +184,15 @@ export interface SessionRepository {
 }
 
 export interface MessageRepository {
-  /** Stores the message and its event atomically: nothing is published that is not durable. */
+  /**
+   * Stores the message and its event atomically: nothing is published that is not durable. With
+   * `spokeBy` (a member's user id), records in the same transaction that the member spoke: active then,
+   * and read through the line.
+   */
   append(
     message: NewMessage,
     event: (stored: Message) => NewEvent,
+    spokeBy?: number,
   ): Promise<{ message: Message; event: ChatEvent }>;
   byId(id: number): Promise<Message | undefined>;
   /** The newest `limit` messages of the room with id below `before`, oldest first. */

@@ -68,9 +68,9 @@ export class Conversation {
         createdAt: now,
       },
       (stored) => ({ roomId: room.id, createdAt: now, fact: { kind: 'message', message: stored } }),
+      s.userId,
     );
     this.events.published([event]);
-    await this.store.rooms.spoke(room.id, s.userId, now, message.id);
     return message;
   }
 

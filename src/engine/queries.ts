@@ -133,9 +133,12 @@ export class Queries {
 
   /** Public rooms for everyone; private rooms for their members only (spec 10.10). */
   async visible(roomId: string, userId?: number): Promise<VisibleRoom | undefined> {
-    const room = await this.store.rooms.byId(roomId);
-    if (!room) return undefined;
-    const membership = userId === undefined ? undefined : await this.store.rooms.membership(roomId, userId);
+    const found =
+      userId === undefined
+        ? await this.store.rooms.byId(roomId).then((room) => room && { room, membership: undefined })
+        : await this.store.rooms.withMembership(roomId, userId);
+    if (!found) return undefined;
+    const { room, membership } = found;
     if (!room.isPublic && !membership) return undefined;
     return membership ? { room, membership } : { room };
   }

@@ -481,6 +481,20 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       );
       assert.deepEqual((await s.rooms.byId('club'))?.tags, ['b', 'a']);
       assert.equal((await s.rooms.membership('club', bob.id))?.isOwner, true);
+      const both = await s.rooms.withMembership('club', bob.id);
+      assert.equal(both?.room.id, 'club');
+      assert.deepEqual(both?.membership, await s.rooms.membership('club', bob.id));
+      const stranger = await s.users.create({
+        username: 'stranger',
+        name: 'Stranger',
+        passwordHash: 'h',
+        createdAt: at,
+      });
+      assert.deepEqual(await s.rooms.withMembership('club', stranger.id), {
+        room: await s.rooms.byId('club'),
+        membership: undefined,
+      });
+      assert.equal(await s.rooms.withMembership('no_such_room', bob.id), undefined);
       assert.deepEqual(await s.rooms.roomIdsOf(bob.id), ['club']);
       await s.rooms.touchMember('club', bob.id, at + 5);
       assert.equal((await s.rooms.members('club'))[0]?.lastActiveAt, at + 5);
@@ -495,27 +509,44 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.rooms.leave('club', bob.id, () => [note('club', 3)]), undefined);
     });
 
-    it('records a line said by a member: active then, read through it, the read mark never moving back', async () => {
-      const cat = await s.users.create({
-        username: 'sayer',
-        name: 'Sayer',
+    it('records that the speaker spoke in the same transaction as the line, when asked', async () => {
+      const dog = await s.users.create({
+        username: 'barker',
+        name: 'Barker',
         passwordHash: 'h',
         createdAt: at,
       });
-      await s.rooms.create(room('spoken'));
+      await s.rooms.create(room('barks'));
       await s.rooms.join(
-        { roomId: 'spoken', userId: cat.id, isOwner: false, joinedAt: at, lastActiveAt: null },
-        () => note('spoken', 0),
+        { roomId: 'barks', userId: dog.id, isOwner: false, joinedAt: at, lastActiveAt: null },
+        () => note('barks', 0),
       );
-      const said: number[] = [];
-      for (const text of ['one', 'two', 'three'])
-        said.push((await sayIn(s, 'spoken', text, { speakerId: 'sayer', nickname: 'Sayer' })).message.id);
-      await s.rooms.spoke('spoken', cat.id, at + 7, said[1] as number);
-      assert.equal((await s.rooms.members('spoken'))[0]?.lastActiveAt, at + 7);
-      assert.equal((await s.rooms.unread(cat.id, 10)).get('spoken'), 1, 'the line after it is unread');
-      await s.rooms.spoke('spoken', cat.id, at + 9, said[0] as number);
-      assert.equal((await s.rooms.members('spoken'))[0]?.lastActiveAt, at + 9);
-      assert.equal((await s.rooms.unread(cat.id, 10)).get('spoken'), 1, 'an older line moves nothing back');
+      const line = (text: string, createdAt: number, spokeBy?: number) =>
+        s.messages.append(
+          {
+            roomId: 'barks',
+            type: 'user',
+            speakerId: 'barker',
+            publicSessionId: 'p1',
+            nickname: 'Barker',
+            text,
+            localId: null,
+            createdAt,
+          },
+          (stored) => ({ roomId: 'barks', createdAt, fact: { kind: 'message', message: stored } }),
+          spokeBy,
+        );
+      await line('first bark', at + 1);
+      assert.equal((await s.rooms.members('barks'))[0]?.lastActiveAt, null, 'without spokeBy nothing moves');
+      assert.equal((await s.rooms.unread(dog.id, 10)).get('barks'), 1);
+      // Said together (one group on PostgreSQL): the membership ends at the later line.
+      await Promise.all([line('bark two', at + 2, dog.id), line('bark three', at + 3, dog.id)]);
+      assert.equal((await t.other.rooms.members('barks'))[0]?.lastActiveAt, at + 3);
+      assert.equal(
+        (await t.other.rooms.unread(dog.id, 10)).get('barks') ?? 0,
+        0,
+        'read through its own lines',
+      );
     });
 
     it('keeps one invitation link per room: set, replaced, taken away, gone with the room', async () => {

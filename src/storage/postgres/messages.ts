@@ -12,6 +12,7 @@ type Appended = { message: Message; event: ChatEvent };
 interface PendingAppend {
   message: NewMessage;
   event: (stored: Message) => NewEvent;
+  spokeBy: number | undefined;
   resolve(done: Appended): void;
   reject(err: unknown): void;
 }
@@ -42,9 +43,9 @@ export class PostgresMessages implements MessageRepository {
    * events are committed one writer at a time anyway (events.ts), and lines committed together are
    * published together, so every node writes them to its sockets in one frame instead of one each.
    */
-  append(message: NewMessage, event: (stored: Message) => NewEvent): Promise<Appended> {
+  append(message: NewMessage, event: (stored: Message) => NewEvent, spokeBy?: number): Promise<Appended> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ message, event, resolve, reject });
+      this.waiting.push({ message, event, spokeBy, resolve, reject });
       if (!this.committing) void this.commitWaiting();
     });
   }
@@ -75,7 +76,8 @@ export class PostgresMessages implements MessageRepository {
 
   /**
    * Two round trips: the lines' ids (a sequence draw outside any transaction: a failed commit leaves a hole,
-   * as a rollback would), then one statement that stores the lines and their events (migrations.ts).
+   * as a rollback would), then one statement that stores the lines, marks their speakers active and read
+   * through them, and stores their events (migrations.ts).
    */
   private async commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
     const { rows } = await this.pool.query<{ id: number }>(
@@ -85,7 +87,7 @@ export class PostgresMessages implements MessageRepository {
     const stored = batch.map((p, i): Message => ({ ...p.message, id: (rows[i] as { id: number }).id }));
     const events = batch.map((p, i) => p.event(stored[i] as Message));
     const { rows: done } = await this.pool.query<{ last: number }>(
-      `SELECT lingr_append_lines($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS last`,
+      `SELECT lingr_append_lines($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS last`,
       [
         stored.map((m) => m.id),
         stored.map((m) => m.roomId),
@@ -100,6 +102,7 @@ export class PostgresMessages implements MessageRepository {
         stored.map((m) => m.occupant?.clientType ?? null),
         ...eventColumns(events),
         this.events.notifyAs,
+        batch.map((p) => p.spokeBy ?? null),
       ],
     );
     const written = numbered(events, (done[0] as { last: number }).last);

@@ -331,6 +331,27 @@ export const migrations: readonly Step[] = [
   END
   $$;
   `,
+  `
+  -- A say records that its speaker spoke (active now, read through the line) in the same round trip.
+  -- Several lines of one speaker in a group update the membership once.
+  CREATE FUNCTION lingr_append_lines(p_ids BIGINT[], p_rooms TEXT[], p_types TEXT[], p_speakers TEXT[],
+    p_public_ids TEXT[], p_nicknames TEXT[], p_texts TEXT[], p_local_ids TEXT[], p_created BIGINT[],
+    p_occupants TEXT[], p_client_types TEXT[], p_event_rooms TEXT[], p_event_kinds TEXT[], p_payloads TEXT[],
+    p_event_created BIGINT[], p_writer TEXT, p_spoke_by BIGINT[]) RETURNS BIGINT LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+      occupant_id, client_type)
+      SELECT * FROM unnest(p_ids, p_rooms, p_types, p_speakers, p_public_ids, p_nicknames, p_texts, p_local_ids,
+        p_created, p_occupants, p_client_types);
+    UPDATE memberships m SET last_active_at = s.at, read_through = GREATEST(m.read_through, s.id)
+      FROM (SELECT x.room_id, x.user_id, max(x.at) AS at, max(x.id) AS id
+            FROM unnest(p_rooms, p_spoke_by, p_created, p_ids) AS x(room_id, user_id, at, id)
+            WHERE x.user_id IS NOT NULL GROUP BY x.room_id, x.user_id) s
+      WHERE m.room_id = s.room_id AND m.user_id = s.user_id;
+    RETURN lingr_append_events(p_event_rooms, p_event_kinds, p_payloads, p_event_created, p_writer);
+  END
+  $$;
+  `,
 ];
 
 /**

@@ -100,6 +100,36 @@ export class PostgresRooms implements RoomRepository {
     return rows[0] && toMembership(rows[0]);
   }
 
+  /** One round trip: a say reads both before it stores the line. */
+  async withMembership(roomId: string, userId: number) {
+    const { rows } = await this.pool.query<
+      RoomRow & {
+        m_user_id: number | null;
+        m_is_owner: boolean;
+        m_joined_at: number;
+        m_last_active_at: number | null;
+      }
+    >(
+      `SELECT ${ROOM_COLUMNS}, m.user_id AS m_user_id, m.is_owner AS m_is_owner, m.joined_at AS m_joined_at,
+         m.last_active_at AS m_last_active_at
+       FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
+      [roomId, userId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const membership =
+      r.m_user_id === null
+        ? undefined
+        : toMembership({
+            room_id: r.id,
+            user_id: r.m_user_id,
+            is_owner: r.m_is_owner,
+            joined_at: r.m_joined_at,
+            last_active_at: r.m_last_active_at,
+          });
+    return { room: toRoom(r), membership };
+  }
+
   async members(roomId: string) {
     return members(this.pool, roomId);
   }
@@ -190,13 +220,6 @@ export class PostgresRooms implements RoomRepository {
     await this.pool.query(
       'UPDATE memberships SET read_through = $1 WHERE room_id = $2 AND user_id = $3 AND read_through < $1',
       [messageId, roomId, userId],
-    );
-  }
-
-  async spoke(roomId: string, userId: number, at: number, messageId: number) {
-    await this.pool.query(
-      'UPDATE memberships SET last_active_at = $1, read_through = GREATEST(read_through, $2) WHERE room_id = $3 AND user_id = $4',
-      [at, messageId, roomId, userId],
     );
   }
 

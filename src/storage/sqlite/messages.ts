@@ -11,6 +11,7 @@ const COLUMNS =
 
 export class SqliteMessages implements MessageRepository {
   private readonly insert;
+  private readonly updateSpoke;
   private readonly select;
   private readonly selectLatest;
   private readonly selectBefore;
@@ -26,6 +27,9 @@ export class SqliteMessages implements MessageRepository {
     private readonly db: Db,
     private readonly events: SqliteEvents,
   ) {
+    this.updateSpoke = db.prepare<[number, number, string, number]>(
+      'UPDATE memberships SET last_active_at = ?, read_through = max(read_through, ?) WHERE room_id = ? AND user_id = ?',
+    );
     this.insert = db.prepare<
       [string, string, string, string, string, string, string | null, number, string | null, string | null],
       { id: number }
@@ -126,7 +130,7 @@ export class SqliteMessages implements MessageRepository {
     return statements;
   }
 
-  async append(message: NewMessage, event: (stored: Message) => NewEvent) {
+  async append(message: NewMessage, event: (stored: Message) => NewEvent, spokeBy?: number) {
     return this.db
       .transaction(() => {
         const m = message;
@@ -143,6 +147,7 @@ export class SqliteMessages implements MessageRepository {
           m.occupant?.clientType ?? null,
         ) as { id: number };
         const stored: Message = { ...m, id };
+        if (spokeBy !== undefined) this.updateSpoke.run(m.createdAt, id, m.roomId, spokeBy);
         return { message: stored, event: this.events.insertOne(event(stored)) };
       })
       .immediate();

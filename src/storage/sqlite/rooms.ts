@@ -55,7 +55,6 @@ export class SqliteRooms implements RoomRepository {
   private readonly deleteTags;
   private readonly deleteSubscriptions;
   private readonly updateRead;
-  private readonly updateSpoke;
   private readonly selectUnread;
   private readonly selectInvitation;
   private readonly upsertInvitation;
@@ -126,9 +125,6 @@ export class SqliteRooms implements RoomRepository {
     this.updateActivity = db.prepare(
       'UPDATE memberships SET last_active_at = ? WHERE room_id = ? AND user_id = ?',
     );
-    this.updateSpoke = db.prepare<[number, number, string, number]>(
-      'UPDATE memberships SET last_active_at = ?, read_through = max(read_through, ?) WHERE room_id = ? AND user_id = ?',
-    );
   }
 
   async create(room: Room) {
@@ -175,6 +171,13 @@ export class SqliteRooms implements RoomRepository {
   async membership(roomId: string, userId: number) {
     const row = this.selectMembership.get(roomId, userId);
     return row && toMembership(row);
+  }
+
+  async withMembership(roomId: string, userId: number) {
+    const room = this.roomById(roomId);
+    if (!room) return undefined;
+    const row = this.selectMembership.get(roomId, userId);
+    return { room, membership: row && toMembership(row) };
   }
 
   async members(roomId: string) {
@@ -254,10 +257,6 @@ export class SqliteRooms implements RoomRepository {
 
   async markRead(roomId: string, userId: number, messageId: number) {
     this.updateRead.run(messageId, roomId, userId, messageId);
-  }
-
-  async spoke(roomId: string, userId: number, at: number, messageId: number) {
-    this.updateSpoke.run(at, messageId, roomId, userId);
   }
 
   async unread(userId: number, cap: number) {
