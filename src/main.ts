@@ -12,6 +12,7 @@ import { RedisLimitCounters } from './bus/redis-limits.js';
 import { addressMatcher } from './config/address-list.js';
 import { clientAddress } from './http/client-address.js';
 import type { Settings } from './config/settings.js';
+import { Heartbeat } from './core/heartbeat.js';
 import type { Bus, Logger, Store } from './core/ports.js';
 import { systemClock } from './core/time.js';
 import { Administration } from './engine/administration.js';
@@ -20,6 +21,7 @@ import { Chat } from './engine/chat.js';
 import { Memberships } from './engine/memberships.js';
 import { Operator } from './engine/operator.js';
 import { RoomChanges } from './engine/room-changes.js';
+import { holdSlotMs } from './engine/timer-wheel.js';
 import { plainHasher } from './engine/password.js';
 import { ApiDispatcher } from './http/api-dispatch.js';
 import { sessionFromCookie } from './http/csrf.js';
@@ -149,10 +151,12 @@ export async function startServer(
     listener.stopAccepting();
     throw err;
   }
+  // One periodic timer for the bus and the engine: an idle process then wakes once a beat for all of them.
+  const heartbeat = new Heartbeat(holdSlotMs(settings.engine.observeHoldMs));
   // With --redis every process, worker or not, talks to the others (on this node and the rest) there.
   let lost: (userIds: number[]) => void = () => undefined;
   const redisBus = settings.redisUrl
-    ? await openRedisBus(settings.redisUrl, { log, onLost: (userIds) => lost(userIds) })
+    ? await openRedisBus(settings.redisUrl, { log, heartbeat, onLost: (userIds) => lost(userIds) })
     : undefined;
   const bus: Bus = redisBus ?? worker?.bus ?? new LocalBus();
   // Rate limits and sign-in counts are the same whichever node answers.
@@ -164,6 +168,7 @@ export async function startServer(
   try {
     chat = await Chat.start(store, bus, { ...settings.engine, publicUrl }, systemClock, log, {
       ...(sharedLimits ? { sharedLimits } : {}),
+      heartbeat,
       bots: {
         webhooks: createWebhooks({
           allowPrivate: settings.allowPrivateCallbacks,

@@ -1,3 +1,4 @@
+import type { Heartbeat } from '../core/heartbeat.js';
 import { Outbox } from './outbox.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -12,6 +13,8 @@ export interface RedisBusOptions {
   leaseMs?: number;
   /** Prefix of every key and of the channel (default `lingr:`), for deployments that share one Redis. */
   prefix?: string;
+  /** The process's periodic timer, so the lease and the sweeps wake it together with its other tasks. */
+  heartbeat?: Heartbeat;
   log?: Logger;
   /**
    * Users who are now online nowhere because a node holding them went away (its lease ran out) or because
@@ -82,6 +85,7 @@ export async function openRedisBus(url: string, options: RedisBusOptions = {}): 
     prefix: options.prefix ?? 'lingr:',
     log: options.log ?? NO_LOG,
     onLost: options.onLost ?? (() => undefined),
+    ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
   });
   try {
     await bus.start();
@@ -116,7 +120,8 @@ export class RedisBus implements Bus {
   private readonly outbox = new Outbox((messages) => this.sendBatch(messages));
   /** The users this node holds online: the truth Redis is made to match. */
   private readonly online = new Set<number>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly cancels: Array<() => void> = [];
   /** Connected and registered: the node's registration is written before anything else it says. */
   private live = false;
   /** A presence change may not have reached Redis: register again at the next refresh. */
@@ -144,8 +149,10 @@ export class RedisBus implements Bus {
       prefix: string;
       log: Logger;
       onLost: (userIds: number[]) => void;
+      heartbeat?: Heartbeat;
     },
   ) {
+    this.heartbeat = options.heartbeat;
     this.nodeId = options.nodeId;
     this.leaseMs = options.leaseMs;
     this.log = options.log;
@@ -282,7 +289,7 @@ export class RedisBus implements Bus {
     this.closed = true;
     this.live = false;
     this.outbox.clear();
-    for (const t of this.timers) clearInterval(t);
+    for (const cancel of this.cancels) cancel();
   }
 
   private writable(): boolean {
@@ -428,9 +435,13 @@ export class RedisBus implements Bus {
   }
 
   private every(ms: number, task: () => Promise<void>): void {
+    if (this.heartbeat) {
+      this.cancels.push(this.heartbeat.every(ms, () => void task()));
+      return;
+    }
     const timer = setInterval(() => void task(), Math.max(1, Math.floor(ms)));
     timer.unref();
-    this.timers.push(timer);
+    this.cancels.push(() => clearInterval(timer));
   }
 
   private failed(err: unknown, what: string): void {

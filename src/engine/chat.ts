@@ -1,3 +1,4 @@
+import { Heartbeat } from '../core/heartbeat.js';
 import { isVisible } from '../core/model.js';
 import type { AccountChange, ChatEvent } from '../core/model.js';
 import type { BusMessage, Bus, LimitCounters, Logger, Store, Webhooks } from '../core/ports.js';
@@ -55,6 +56,11 @@ export interface BotOutbound {
 export interface ChatAdapters {
   /** Rate limits shared with the other nodes; without, each process keeps its own. */
   sharedLimits?: LimitCounters;
+  /**
+   * The process's one periodic timer, shared with the bus; its beat must be the hub's tick
+   * (`holdSlotMs(observeHoldMs)`). Without, the chat keeps one of its own.
+   */
+  heartbeat?: Heartbeat;
   bots: BotOutbound;
 }
 
@@ -117,7 +123,8 @@ export class Chat {
   private readonly live: Live;
   private readonly watch: RoomWatch;
   private readonly botDelivery: BotDelivery;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly heartbeat: Heartbeat;
+  private readonly cancels: Array<() => void> = [];
   private readonly pending = new Set<NodeJS.Timeout>();
   private unwatch: () => void = () => undefined;
 
@@ -133,6 +140,11 @@ export class Chat {
     const { sharedLimits } = adapters;
     this.log = log;
     this.hub = new Hub(settings.observeHoldMs);
+    this.heartbeat = adapters.heartbeat ?? new Heartbeat(this.hub.tickMs);
+    if (this.heartbeat.beatMs > this.hub.tickMs)
+      throw new Error(
+        `the heartbeat (${this.heartbeat.beatMs} ms) is slower than the hub's tick (${this.hub.tickMs} ms)`,
+      );
     const access = new RoomAccessChanges();
     this.announcer = new PresenceAnnouncer(store, log, bus, clock, logger);
     this.presence = new Presence(
@@ -319,7 +331,8 @@ export class Chat {
       if (s.online) await bus.presence(s.userId, true);
     }
     chat.unwatch = store.watch((upTo) => chat.log.noticed(upTo));
-    // As often as hold deadlines need: an idle process pays for every wake-up.
+    // As often as hold deadlines need; the other tasks come on the same beat, so an idle process wakes
+    // once a second for all of them.
     chat.every(chat.hub.tickMs, () => chat.tick());
     // Short settings (tests) get proportionally faster sweeps.
     const sweepMs = Math.min(SWEEP_MS, Math.max(MIN_PERIOD_MS, settings.presenceGraceMs / 4));
@@ -349,15 +362,15 @@ export class Chat {
     this.announcer.announceLost(userIds);
   }
 
-  /** Runs `task` every `ms` until the service stops; failures are logged, never thrown. */
+  /** Runs `task` about every `ms`, on the heartbeat, until the service stops; failures are logged, never thrown. */
   every(ms: number, task: () => unknown): void {
-    const t = setInterval(() => {
-      Promise.resolve()
-        .then(task)
-        .catch((err: unknown) => this.logger.error({ err }, 'periodic task failed'));
-    }, ms);
-    t.unref();
-    this.timers.push(t);
+    this.cancels.push(
+      this.heartbeat.every(ms, () => {
+        Promise.resolve()
+          .then(task)
+          .catch((err: unknown) => this.logger.error({ err }, 'periodic task failed'));
+      }),
+    );
   }
 
   /** Runs `task` once after `ms` unless the service stops first; failures are logged, never thrown. */
@@ -375,7 +388,7 @@ export class Chat {
   /** Stops timers, answers held observes and writes what is pending. */
   async stop(): Promise<void> {
     this.unwatch();
-    for (const t of this.timers) clearInterval(t);
+    for (const cancel of this.cancels) cancel();
     for (const t of this.pending) clearTimeout(t);
     this.pending.clear();
     this.hub.releaseAll();
