@@ -381,12 +381,7 @@ export class RedisBus implements Bus {
   private dropped(messages: BusMessage[]): void {
     this.counts.dropped += messages.length;
     if (this.closed) return;
-    for (const watcher of this.dropWatchers)
-      try {
-        watcher(messages);
-      } catch (err) {
-        this.log.error({ err }, 'redis bus: handling dropped messages');
-      }
+    this.callEach(this.dropWatchers, messages, 'handling dropped messages');
   }
 
   /** Tells the watchers of a change of health (each change once). */
@@ -394,11 +389,16 @@ export class RedisBus implements Bus {
     const now = this.health();
     if (now.sending === this.told.sending && now.hearing === this.told.hearing) return;
     this.told = now;
-    for (const watcher of this.healthWatchers)
+    this.callEach(this.healthWatchers, now, 'a health watcher failed');
+  }
+
+  /** Calls each function with `value`; one that throws is logged and the others still run. */
+  private callEach<T>(fns: ReadonlyArray<(value: T) => void>, value: T, what: string): void {
+    for (const fn of fns)
       try {
-        watcher(now);
+        fn(value);
       } catch (err) {
-        this.log.error({ err }, 'redis bus: a health watcher failed');
+        this.log.error({ err }, `redis bus: ${what}`);
       }
   }
 
@@ -416,12 +416,7 @@ export class RedisBus implements Bus {
     if (lag > this.counts.maxLagMs) this.counts.maxLagMs = lag;
     for (const message of envelope.m) {
       this.counts.received++;
-      for (const h of this.handlers)
-        try {
-          h(message);
-        } catch (err) {
-          this.log.error({ err }, 'redis bus: a subscriber failed');
-        }
+      this.callEach(this.handlers, message, 'a subscriber failed');
     }
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import type { ChatEvent, NewEvent } from '../../src/core/model.js';
+import type { ChatEvent, NewEvent, Room } from '../../src/core/model.js';
 import type { Logger } from '../../src/core/ports.js';
 import { openPool, preparable, statementName, transaction } from '../../src/storage/postgres/database.js';
 import { migrations } from '../../src/storage/postgres/migrations.js';
@@ -27,6 +27,19 @@ const note = (n: number): NewEvent => ({
   roomId: 'r1',
   createdAt: 1_764_000_000_000 + n,
   fact: { kind: 'access', access: { isPublic: true, deleted: false, members: [n] } },
+});
+
+/** A public room with nothing but its id set. */
+const publicRoom = (id: string): Room => ({
+  id,
+  name: id,
+  blurb: null,
+  isPublic: true,
+  ownerId: null,
+  tags: [],
+  timezone: 'UTC',
+  createdAt: 1_764_000_000_000,
+  passwordHash: null,
 });
 
 const waitFor = async (check: () => boolean, ms = 5000): Promise<void> => {
@@ -222,17 +235,7 @@ describe('PostgreSQL store', () => {
     const store = await openPostgresStore(url, { log: quiet });
     const other = await openPostgresStore(url, { log: quiet });
     try {
-      await store.rooms.create({
-        id: 'talk',
-        name: 'Talk',
-        blurb: null,
-        isPublic: true,
-        ownerId: null,
-        tags: [],
-        timezone: 'UTC',
-        createdAt: 1_764_000_000_000,
-        passwordHash: null,
-      });
+      await store.rooms.create(publicRoom('talk'));
       let told = 0;
       const stop = other.watch(() => told++);
       const line = (roomId: string, n: number) =>
@@ -318,18 +321,7 @@ describe('PostgreSQL store', () => {
       const told: Array<number | undefined> = [];
       const stop = store.watch((id) => told.push(id));
       // Created by the watching store: it is not told of its own writes.
-      await store.rooms.create({
-        id: 'calm',
-        name: 'Calm',
-        blurb: null,
-        isPublic: true,
-        ownerId: null,
-        tags: [],
-        timezone: 'UTC',
-        createdAt: 1_764_000_000_000,
-        passwordHash: null,
-      });
-      const before = told.length;
+      await store.rooms.create(publicRoom('calm'));
       other.events.announceWrites?.(false);
       await other.events.append([note(1)]);
       const line = await other.messages.append(
@@ -347,8 +339,7 @@ describe('PostgreSQL store', () => {
       );
       // A notification would arrive well within this; the listener's connection is idle.
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(told.length, before, 'no notification while quiet');
-      told.length = 0;
+      assert.deepEqual(told, [], 'no notification while quiet');
       await other.events.announce?.(line.event.id);
       await waitFor(() => told.length === 1);
       assert.deepEqual(told, [line.event.id], 'told how far the store reaches');
