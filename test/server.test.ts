@@ -72,9 +72,15 @@ describe('/metrics', () => {
     const { counter } = await t.api('room/subscribe', { session: alice.session, room: 'vim' });
     const before = await scrape();
     assert.equal(value(before, 'lingr_connections{transport="longpoll"}'), 0);
-    // The first observe brings alice online (a presence event ends it); the second is held.
-    const first = await t.api('event/observe', { session: alice.session, counter: counter as number });
-    const held = t.api('event/observe', { session: alice.session, counter: first.counter as number });
+    // The first observe brings alice online; the join written by the admin side may come before her
+    // presence event, so observe until she is online: the next observe is then held.
+    let seen = counter as number;
+    for (let online = false; !online;) {
+      const reply = await t.api('event/observe', { session: alice.session, counter: seen });
+      seen = reply.counter as number;
+      online = JSON.stringify(reply.events).includes('"status":"online"');
+    }
+    const held = t.api('event/observe', { session: alice.session, counter: seen });
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(value(await scrape(), 'lingr_connections{transport="longpoll"}'), 1);
     await t.api('room/say', { session: alice.session, room: 'vim', text: 'counted' });
