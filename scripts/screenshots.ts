@@ -38,19 +38,16 @@ async function main(): Promise<void> {
     await t.admin.addRoom({ id: 'computer_science', name: 'Computer Science', tags: ['cs', 'unix'] });
     // A line from the day before, so the room shows a day divider.
     const yesterday = Date.now() - 24 * 60 * 60 * 1000;
-    await t.adminStore.messages.append(
-      {
-        roomId: 'vim',
-        type: 'user',
-        speakerId: 'carol',
-        publicSessionId: 'demo',
-        nickname: 'Carol',
-        text: 'Anyone around for a :help marathon tomorrow?',
-        localId: null,
-        createdAt: yesterday,
-      },
-      (message) => ({ roomId: 'vim', createdAt: yesterday, fact: { kind: 'message', message } }),
-    );
+    await t.adminStore.messages.append({
+      roomId: 'vim',
+      type: 'user',
+      speakerId: 'carol',
+      publicSessionId: 'demo',
+      nickname: 'Carol',
+      text: 'Anyone around for a :help marathon tomorrow?',
+      localId: null,
+      createdAt: yesterday,
+    });
     await t.admin.join('emacs', 'alice');
     const lines: Array<[string, string]> = [
       ['alice', 'Good morning! Anyone tried the new :terminal mode?'],
@@ -199,19 +196,16 @@ async function japaneseRoom(t: TestServer): Promise<void> {
     timezone: 'Asia/Tokyo',
   });
   const yesterday = Date.now() - 24 * 60 * 60 * 1000;
-  await t.adminStore.messages.append(
-    {
-      roomId: 'vim_jp',
-      type: 'user',
-      speakerId: 'kenji',
-      publicSessionId: 'demo',
-      nickname: 'けんじ',
-      text: '明日、:help を読む会をやりませんか？',
-      localId: null,
-      createdAt: yesterday,
-    },
-    (message) => ({ roomId: 'vim_jp', createdAt: yesterday, fact: { kind: 'message', message } }),
-  );
+  await t.adminStore.messages.append({
+    roomId: 'vim_jp',
+    type: 'user',
+    speakerId: 'kenji',
+    publicSessionId: 'demo',
+    nickname: 'けんじ',
+    text: '明日、:help を読む会をやりませんか？',
+    localId: null,
+    createdAt: yesterday,
+  });
   const lines: Array<[string, string]> = [
     ['hanako', 'おはようございます！新しい :terminal モード、もう試しましたか？'],
     ['taro', '試しました。tmux の代わりに使っています。\nコピーモードがないのだけ少し不便です。'],

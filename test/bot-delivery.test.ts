@@ -93,10 +93,10 @@ describe('bot delivery across processes sharing one store', () => {
     for (let burst = 0; burst < 8; burst++) {
       for (let i = 0; i < 10; i++) {
         const writer = (burst + i) % 2;
-        const { event } = await [a, b][writer]!.messages.append(
-          { ...botMessage({ ...bot, id: 'someone' }, 'race', `line ${burst}.${i}`, 0), type: 'user' },
-          (m) => ({ roomId: 'race', createdAt: 0, fact: { kind: 'message', message: m } }),
-        );
+        const { event } = await [a, b][writer]!.messages.append({
+          ...botMessage({ ...bot, id: 'someone' }, 'race', `line ${burst}.${i}`, 0),
+          type: 'user',
+        });
         stored.push(event);
         // Each process's feed hands out every event; the writer also offers it.
         deliveries[writer]!.stored(event);
@@ -149,10 +149,10 @@ describe('bot delivery across processes sharing one store', () => {
       idleMs: 60_000,
     });
     const say = async (text: string) => {
-      const { event } = await store.messages.append(
-        { ...botMessage({ ...bot, id: 'someone' }, 'again', text, 0), type: 'user' },
-        (m) => ({ roomId: 'again', createdAt: 0, fact: { kind: 'message', message: m } }),
-      );
+      const { event } = await store.messages.append({
+        ...botMessage({ ...bot, id: 'someone' }, 'again', text, 0),
+        type: 'user',
+      });
       delivery.stored(event);
       delivery.heard(event);
       return event;

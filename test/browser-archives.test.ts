@@ -6,19 +6,16 @@ import { startTestServer, type TestServer } from './support/server.js';
 
 /** Stores a line as `say` would, but at a chosen time (through the administration side's store). */
 async function seed(t: TestServer, roomId: string, text: string, createdAt: number): Promise<number> {
-  const { message } = await t.adminStore.messages.append(
-    {
-      roomId,
-      type: 'user',
-      speakerId: 'alice',
-      publicSessionId: 'p',
-      nickname: 'Alice',
-      text,
-      localId: null,
-      createdAt,
-    },
-    (stored) => ({ roomId, createdAt, fact: { kind: 'message', message: stored } }),
-  );
+  const { message } = await t.adminStore.messages.append({
+    roomId,
+    type: 'user',
+    speakerId: 'alice',
+    publicSessionId: 'p',
+    nickname: 'Alice',
+    text,
+    localId: null,
+    createdAt,
+  });
   return message.id;
 }
 

@@ -135,19 +135,16 @@ for (const [size, screen] of SIZES)
         ['yesterday', day],
       ] as const) {
         const createdAt = Date.now() - ago;
-        await t.adminStore.messages.append(
-          {
-            roomId: 'history',
-            type: 'user',
-            speakerId: 'bob',
-            publicSessionId: 'old',
-            nickname: 'Bob',
-            text,
-            localId: null,
-            createdAt,
-          },
-          (message) => ({ roomId: 'history', createdAt, fact: { kind: 'message', message } }),
-        );
+        await t.adminStore.messages.append({
+          roomId: 'history',
+          type: 'user',
+          speakerId: 'bob',
+          publicSessionId: 'old',
+          nickname: 'Bob',
+          text,
+          localId: null,
+          createdAt,
+        });
       }
     });
     after(async () => {

@@ -35,19 +35,16 @@ describe('searching what was said, across rooms', () => {
     // Older lines straight into the file, a day apart, as years of archives would be.
     for (let i = 0; i < 45; i++) {
       const roomId = i % 2 === 0 ? 'vim' : 'emacs';
-      const { message } = await t.adminStore.messages.append(
-        {
-          roomId,
-          type: 'user',
-          speakerId: 'bob',
-          publicSessionId: 'pub',
-          nickname: 'Bob',
-          text: `haystack ${i} with a needle`,
-          localId: null,
-          createdAt: START + i * DAY,
-        },
-        (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
-      );
+      const { message } = await t.adminStore.messages.append({
+        roomId,
+        type: 'user',
+        speakerId: 'bob',
+        publicSessionId: 'pub',
+        nickname: 'Bob',
+        text: `haystack ${i} with a needle`,
+        localId: null,
+        createdAt: START + i * DAY,
+      });
       needles.push(message.id);
     }
     const { session } = await signedIn(t, 'alice', ['emacs']);

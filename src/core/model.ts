@@ -117,6 +117,11 @@ export interface Message {
 
 export type NewMessage = Omit<Message, 'id'>;
 
+/** The event that tells a stored line: in its room, at the moment it was said. */
+export function lineEvent(stored: Message): NewEvent {
+  return { roomId: stored.roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } };
+}
+
 /** Someone came online or went offline; written once for each room they belong to. */
 export interface PresenceFact {
   userId: number;

@@ -185,15 +185,11 @@ export interface SessionRepository {
 
 export interface MessageRepository {
   /**
-   * Stores the message and its event atomically: nothing is published that is not durable. With
-   * `spokeBy` (a member's user id), records in the same transaction that the member spoke: active then,
-   * and read through the line.
+   * Stores the message and its event (`lineEvent`) atomically: nothing is published that is not durable.
+   * With `spokeBy` (a member's user id), records in the same transaction that the member spoke: active
+   * then, and read through the line.
    */
-  append(
-    message: NewMessage,
-    event: (stored: Message) => NewEvent,
-    spokeBy?: number,
-  ): Promise<{ message: Message; event: ChatEvent }>;
+  append(message: NewMessage, spokeBy?: number): Promise<{ message: Message; event: ChatEvent }>;
   byId(id: number): Promise<Message | undefined>;
   /** The newest `limit` messages of the room with id below `before`, oldest first. */
   latest(roomId: string, limit: number, before?: number): Promise<Message[]>;

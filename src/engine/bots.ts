@@ -205,14 +205,7 @@ export class Bots {
   async say(bot: Bot, roomId: string, text: string): Promise<Message | undefined> {
     const now = this.clock.now();
     if (!(await this.lines.hit(`${bot.id}\n${roomId}`, now))) return undefined;
-    const { message, event } = await this.store.messages.append(
-      botMessage(bot, roomId, text, now),
-      (stored) => ({
-        roomId,
-        createdAt: now,
-        fact: { kind: 'message', message: stored },
-      }),
-    );
+    const { message, event } = await this.store.messages.append(botMessage(bot, roomId, text, now));
     this.events.published([event]);
     return message;
   }

@@ -67,7 +67,6 @@ export class Conversation {
         localId: input.localId ?? null,
         createdAt: now,
       },
-      (stored) => ({ roomId: room.id, createdAt: now, fact: { kind: 'message', message: stored } }),
       s.userId,
     );
     this.events.published([event]);

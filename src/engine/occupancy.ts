@@ -334,20 +334,17 @@ export class Occupancy {
       ]);
       return { room, event: event as ChatEvent };
     }
-    const { event } = await this.d.store.messages.append(
-      {
-        roomId: room.id,
-        type: 'user',
-        speakerId: o.username ?? o.id,
-        publicSessionId: caller.session.publicId,
-        nickname: o.nickname,
-        text: body,
-        localId: null,
-        createdAt: now,
-        occupant: { id: o.id, clientType: o.clientType },
-      },
-      (stored) => ({ roomId: room.id, createdAt: now, fact: { kind: 'message', message: stored } }),
-    );
+    const { event } = await this.d.store.messages.append({
+      roomId: room.id,
+      type: 'user',
+      speakerId: o.username ?? o.id,
+      publicSessionId: caller.session.publicId,
+      nickname: o.nickname,
+      text: body,
+      localId: null,
+      createdAt: now,
+      occupant: { id: o.id, clientType: o.clientType },
+    });
     this.d.log.published([event]);
     if (o.userId !== null) await this.d.store.rooms.touchMember(room.id, o.userId, now);
     return { room, event };

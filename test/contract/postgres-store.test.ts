@@ -148,19 +148,16 @@ describe('PostgreSQL store', () => {
         timezone: 'UTC',
         createdAt: 1,
       });
-      const { message } = await store.messages.append(
-        {
-          roomId: 'noindex',
-          type: 'user',
-          speakerId: 'ann',
-          publicSessionId: 'p1',
-          nickname: 'Ann',
-          text: 'Still Searchable',
-          localId: null,
-          createdAt: 1,
-        },
-        (stored) => ({ roomId: 'noindex', createdAt: 1, fact: { kind: 'message', message: stored } }),
-      );
+      const { message } = await store.messages.append({
+        roomId: 'noindex',
+        type: 'user',
+        speakerId: 'ann',
+        publicSessionId: 'p1',
+        nickname: 'Ann',
+        text: 'Still Searchable',
+        localId: null,
+        createdAt: 1,
+      });
       const found = await store.messages.searchVisible(['searchABLE'], undefined, 10, 0);
       assert.deepEqual(
         found.messages.map((m) => m.id),
@@ -239,19 +236,16 @@ describe('PostgreSQL store', () => {
       let told = 0;
       const stop = other.watch(() => told++);
       const line = (roomId: string, n: number) =>
-        store.messages.append(
-          {
-            roomId,
-            type: 'user',
-            speakerId: 'alice',
-            publicSessionId: 'p',
-            nickname: 'Alice',
-            text: `line ${n}`,
-            localId: null,
-            createdAt: 1_764_000_000_000 + n,
-          },
-          (m) => ({ roomId, createdAt: m.createdAt, fact: { kind: 'message', message: m } }),
-        );
+        store.messages.append({
+          roomId,
+          type: 'user',
+          speakerId: 'alice',
+          publicSessionId: 'p',
+          nickname: 'Alice',
+          text: `line ${n}`,
+          localId: null,
+          createdAt: 1_764_000_000_000 + n,
+        });
       // Said in one turn: the first commits alone, the other 19 wait for it and commit together.
       const together = await Promise.all(Array.from({ length: 20 }, (_, n) => line('talk', n)));
       await waitFor(() => told > 0);
@@ -324,19 +318,16 @@ describe('PostgreSQL store', () => {
       await store.rooms.create(publicRoom('calm'));
       other.events.announceWrites?.(false);
       await other.events.append([note(1)]);
-      const line = await other.messages.append(
-        {
-          roomId: 'calm',
-          type: 'user',
-          speakerId: 'alice',
-          publicSessionId: 'p',
-          nickname: 'Alice',
-          text: 'quietly',
-          localId: null,
-          createdAt: 1_764_000_000_001,
-        },
-        (m) => ({ roomId: 'calm', createdAt: m.createdAt, fact: { kind: 'message', message: m } }),
-      );
+      const line = await other.messages.append({
+        roomId: 'calm',
+        type: 'user',
+        speakerId: 'alice',
+        publicSessionId: 'p',
+        nickname: 'Alice',
+        text: 'quietly',
+        localId: null,
+        createdAt: 1_764_000_000_001,
+      });
       // A notification would arrive well within this; the listener's connection is idle.
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(told, [], 'no notification while quiet');

@@ -25,20 +25,17 @@ const at = 1_764_000_000_000;
 
 /** A user's line in a room (Ann's unless `o` says otherwise), stored with its event as the writers store it. */
 const sayIn = (store: Store, roomId: string, text: string, o: Partial<NewMessage> = {}) =>
-  store.messages.append(
-    {
-      roomId,
-      type: 'user',
-      speakerId: 'ann',
-      publicSessionId: 'p1',
-      nickname: 'Ann',
-      text,
-      localId: null,
-      createdAt: at,
-      ...o,
-    },
-    (stored) => ({ roomId, createdAt: stored.createdAt, fact: { kind: 'message', message: stored } }),
-  );
+  store.messages.append({
+    roomId,
+    type: 'user',
+    speakerId: 'ann',
+    publicSessionId: 'p1',
+    nickname: 'Ann',
+    text,
+    localId: null,
+    createdAt: at,
+    ...o,
+  });
 
 const room = (id: string, overrides: Partial<Room> = {}): Room => ({
   id,
@@ -419,14 +416,27 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     it('stores a message and its event together, and reads messages back every way', async () => {
       await s.rooms.create(room('talk'));
       const ids: number[] = [];
+      const events: ChatEvent[] = [];
       for (let i = 0; i < 5; i++) {
-        const { message, event } = await sayIn(s, 'talk', `line ${i} Ünïcode`, {
+        const { message, event } = await sayIn(s, 'talk', `line ${i} Ünïcode {"id":0,"x":"}`, {
           localId: i === 0 ? 'local' : null,
           createdAt: at + i * 60_000,
+          ...(i === 2 ? { occupant: { id: 'occ1', clientType: 'human' as const } } : {}),
         });
         assert.deepEqual(event.fact, { kind: 'message', message });
+        assert.deepEqual(event, {
+          id: event.id,
+          roomId: 'talk',
+          createdAt: at + i * 60_000,
+          fact: event.fact,
+        });
         ids.push(message.id);
+        events.push(event);
       }
+      assert.deepEqual(await s.events.inRoom('talk', 0, 10), events, 'read back exactly as returned');
+      const spokenByOccupant = events[2]!.fact;
+      assert.ok(spokenByOccupant.kind === 'message');
+      assert.deepEqual(await s.messages.byId(ids[2]!), spokenByOccupant.message);
       assert.equal((await s.messages.byId(ids[0]!))?.localId, 'local');
       assert.deepEqual(
         (await s.messages.latest('talk', 2)).map((m) => m.id),
@@ -533,7 +543,6 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
             localId: null,
             createdAt,
           },
-          (stored) => ({ roomId: 'barks', createdAt, fact: { kind: 'message', message: stored } }),
           spokeBy,
         );
       await line('first bark', at + 1);

@@ -1,7 +1,7 @@
-import type { ChatEvent, Message, NewEvent, NewMessage } from '../../core/model.js';
+import { lineEvent, type ChatEvent, type Message, type NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import type { Pool } from './database.js';
-import { eventColumns, numbered, type PostgresEvents } from './events.js';
+import { numbered, type PostgresEvents } from './events.js';
 import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 
 /** Lines committed together at most: a bound on one transaction's size under a flood. */
@@ -11,7 +11,6 @@ type Appended = { message: Message; event: ChatEvent };
 
 interface PendingAppend {
   message: NewMessage;
-  event: (stored: Message) => NewEvent;
   spokeBy: number | undefined;
   resolve(done: Appended): void;
   reject(err: unknown): void;
@@ -43,9 +42,9 @@ export class PostgresMessages implements MessageRepository {
    * events are committed one writer at a time anyway (events.ts), and lines committed together are
    * published together, so every node writes them to its sockets in one frame instead of one each.
    */
-  append(message: NewMessage, event: (stored: Message) => NewEvent, spokeBy?: number): Promise<Appended> {
+  append(message: NewMessage, spokeBy?: number): Promise<Appended> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ message, event, spokeBy, resolve, reject });
+      this.waiting.push({ message, spokeBy, resolve, reject });
       if (!this.committing) void this.commitWaiting();
     });
   }
@@ -75,38 +74,34 @@ export class PostgresMessages implements MessageRepository {
   }
 
   /**
-   * Two round trips: the lines' ids (a sequence draw outside any transaction: a failed commit leaves a hole,
-   * as a rollback would), then one statement that stores the lines, marks their speakers active and read
-   * through them, and stores their events (migrations.ts).
+   * One round trip: one statement draws the lines' ids, stores the lines, marks their speakers active and
+   * read through them, and stores their events (lingr_say in migrations.ts). The events' payloads go
+   * without the ids, which the statement puts first.
    */
   private async commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
-    const { rows } = await this.pool.query<{ id: number }>(
-      `SELECT nextval('messages_id_seq') AS id FROM generate_series(1, $1)`,
-      [batch.length],
-    );
-    const stored = batch.map((p, i): Message => ({ ...p.message, id: (rows[i] as { id: number }).id }));
-    const events = batch.map((p, i) => p.event(stored[i] as Message));
-    const { rows: done } = await this.pool.query<{ last: number }>(
-      `SELECT lingr_append_lines($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS last`,
+    const lines = batch.map((p) => p.message);
+    const { rows } = await this.pool.query<{ line_ids: string[]; last_event: number }>(
+      `SELECT line_ids, last_event FROM lingr_say($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
-        stored.map((m) => m.id),
-        stored.map((m) => m.roomId),
-        stored.map((m) => m.type),
-        stored.map((m) => m.speakerId),
-        stored.map((m) => m.publicSessionId),
-        stored.map((m) => m.nickname),
-        stored.map((m) => m.text),
-        stored.map((m) => m.localId),
-        stored.map((m) => m.createdAt),
-        stored.map((m) => m.occupant?.id ?? null),
-        stored.map((m) => m.occupant?.clientType ?? null),
-        ...eventColumns(events),
-        this.events.notifyAs,
+        lines.map((m) => m.roomId),
+        lines.map((m) => m.type),
+        lines.map((m) => m.speakerId),
+        lines.map((m) => m.publicSessionId),
+        lines.map((m) => m.nickname),
+        lines.map((m) => m.text),
+        lines.map((m) => m.localId),
+        lines.map((m) => m.createdAt),
+        lines.map((m) => m.occupant?.id ?? null),
+        lines.map((m) => m.occupant?.clientType ?? null),
+        lines.map((m) => JSON.stringify(m)),
         batch.map((p) => p.spokeBy ?? null),
+        this.events.notifyAs,
       ],
     );
-    const written = numbered(events, (done[0] as { last: number }).last);
-    return stored.map((message, i) => ({ message, event: written[i] as ChatEvent }));
+    const { line_ids: ids, last_event: last } = rows[0] as { line_ids: string[]; last_event: number };
+    const stored = lines.map((m, i): Message => ({ id: Number(ids[i]), ...m }));
+    const events = numbered(stored.map(lineEvent), last);
+    return stored.map((message, i) => ({ message, event: events[i] as ChatEvent }));
   }
 
   async byId(id: number) {

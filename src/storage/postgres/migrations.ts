@@ -352,6 +352,35 @@ export const migrations: readonly Step[] = [
   END
   $$;
   `,
+  `
+  -- A say in one round trip: the lines' ids are drawn here, and each event's payload is the line's JSON
+  -- text without its id, which goes in first. (lingr_append_lines stays for nodes of the last version
+  -- during a rolling upgrade.)
+  CREATE FUNCTION lingr_say(p_rooms TEXT[], p_types TEXT[], p_speakers TEXT[], p_public_ids TEXT[],
+    p_nicknames TEXT[], p_texts TEXT[], p_local_ids TEXT[], p_created BIGINT[], p_occupants TEXT[],
+    p_client_types TEXT[], p_payloads TEXT[], p_spoke_by BIGINT[], p_writer TEXT,
+    OUT line_ids BIGINT[], OUT last_event BIGINT) LANGUAGE plpgsql AS $$
+  DECLARE
+    n INTEGER := cardinality(p_rooms);
+  BEGIN
+    -- Outside the event lock, as before: a failed commit leaves a hole in the lines' ids, as a rollback would.
+    line_ids := ARRAY(SELECT nextval('messages_id_seq') FROM generate_series(1, n) AS g ORDER BY g);
+    INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+      occupant_id, client_type)
+      SELECT * FROM unnest(line_ids, p_rooms, p_types, p_speakers, p_public_ids, p_nicknames, p_texts,
+        p_local_ids, p_created, p_occupants, p_client_types);
+    UPDATE memberships m SET last_active_at = s.at, read_through = GREATEST(m.read_through, s.id)
+      FROM (SELECT x.room_id, x.user_id, max(x.at) AS at, max(x.id) AS id
+            FROM unnest(p_rooms, p_spoke_by, p_created, line_ids) AS x(room_id, user_id, at, id)
+            WHERE x.user_id IS NOT NULL GROUP BY x.room_id, x.user_id) s
+      WHERE m.room_id = s.room_id AND m.user_id = s.user_id;
+    last_event := lingr_append_events(p_rooms, array_fill('message'::TEXT, ARRAY[n]),
+      ARRAY(SELECT '{"id":' || x.id || ',' || substr(x.payload, 2)
+            FROM unnest(line_ids, p_payloads) WITH ORDINALITY AS x(id, payload, i) ORDER BY x.i),
+      p_created, p_writer);
+  END
+  $$;
+  `,
 ];
 
 /**

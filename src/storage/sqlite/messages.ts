@@ -1,4 +1,4 @@
-import type { Message, NewEvent, NewMessage } from '../../core/model.js';
+import { lineEvent, type Message, type NewMessage } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import { isShortTerm } from '../../core/search.js';
 import type Database from 'better-sqlite3';
@@ -130,7 +130,7 @@ export class SqliteMessages implements MessageRepository {
     return statements;
   }
 
-  async append(message: NewMessage, event: (stored: Message) => NewEvent, spokeBy?: number) {
+  async append(message: NewMessage, spokeBy?: number) {
     return this.db
       .transaction(() => {
         const m = message;
@@ -148,7 +148,7 @@ export class SqliteMessages implements MessageRepository {
         ) as { id: number };
         const stored: Message = { ...m, id };
         if (spokeBy !== undefined) this.updateSpoke.run(m.createdAt, id, m.roomId, spokeBy);
-        return { message: stored, event: this.events.insertOne(event(stored)) };
+        return { message: stored, event: this.events.insertOne(lineEvent(stored)) };
       })
       .immediate();
   }
