@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { NewMessage, Room } from '../../src/core/model.js';
+import type { Logger, Store } from '../../src/core/ports.js';
+import { startPostgres } from '../../scripts/databases.js';
+import { processTree } from '../proc-tree.js';
+
+/**
+ * What one say costs PostgreSQL and the node, measured exactly: lines stored one after another through a
+ * store's own append (with the speaker's membership update, as a say does), on the store whose pool ran the
+ * migrations and on one opened afterwards, alternating over rounds. CPU is read from
+ * /proc/PID/task/TID/schedstat (nanoseconds) over PostgreSQL's whole process tree, and from this process.
+ *
+ * Run pinned as the sittings are (PostgreSQL is started on core 1):
+ *   taskset -c 1 node dist/bench/store/say-cost.js [says per round] [rounds] [dist of another build]
+ * With another build's dist directory, that build's store is measured, so a before/after pair can be taken
+ * from two checkouts in one sitting.
+ */
+const SAYS = Number(process.argv[2] ?? 1000);
+const ROUNDS = Number(process.argv[3] ?? 6);
+const BUILD = process.argv[4];
+
+interface StoreModule {
+  openPostgresStore(url: string, options: { log: Logger }): Promise<Store>;
+}
+
+/** Builds before the append port lost its event builder took (message, event, spokeBy). */
+type OlderAppend = (m: NewMessage, event: (stored: unknown) => unknown, spokeBy?: number) => Promise<unknown>;
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function nanoseconds(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // ended meanwhile
+    }
+    for (const tid of tids)
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // ended meanwhile
+      }
+  }
+  return total;
+}
+
+const room: Room = {
+  id: 'bench',
+  name: 'Bench',
+  blurb: null,
+  isPublic: true,
+  passwordHash: null,
+  ownerId: null,
+  tags: [],
+  timezone: 'UTC',
+  createdAt: 1,
+};
+
+const line = (i: number): NewMessage => ({
+  roomId: room.id,
+  type: 'user',
+  speakerId: 'speaker',
+  publicSessionId: 'pSpeaker',
+  nickname: 'Speaker',
+  text: `line ${i}: a sentence of ordinary chat length, give or take.`,
+  localId: null,
+  createdAt: 1_764_000_000_000 + i,
+});
+
+function say(store: Store, m: NewMessage): Promise<unknown> {
+  const append = store.messages.append.bind(store.messages) as unknown as OlderAppend;
+  return store.messages.append.length >= 3
+    ? append(
+        m,
+        (stored) => ({
+          roomId: m.roomId,
+          createdAt: m.createdAt,
+          fact: { kind: 'message', message: stored },
+        }),
+        1,
+      )
+    : store.messages.append(m, 1);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+const dist = BUILD ? resolve(BUILD) : fileURLToPath(new URL('../..', import.meta.url));
+const { openPostgresStore } = (await import(
+  pathToFileURL(`${dist}/src/storage/postgres/postgres-store.js`).href
+)) as StoreModule;
+const server = await startPostgres({ cpus: '1' });
+try {
+  const migrated = await openPostgresStore(server.url, { log: quiet });
+  await migrated.rooms.create(room);
+  const fresh = await openPostgresStore(server.url, { log: quiet });
+  const stores = { migrated, fresh };
+  const figures: Record<string, { pg: number[]; node: number[] }> = {};
+  console.log(`build ${dist}: ${SAYS} says a round, ${ROUNDS} rounds`);
+  for (let round = 0; round < ROUNDS; round++)
+    for (const name of round % 2 ? (['fresh', 'migrated'] as const) : (['migrated', 'fresh'] as const)) {
+      const pg0 = nanoseconds(processTree([server.pid() ?? 0]));
+      const node0 = process.cpuUsage();
+      for (let i = 0; i < SAYS; i++) await say(stores[name], line(round * SAYS + i));
+      const pg = (nanoseconds(processTree([server.pid() ?? 0])) - pg0) / 1000 / SAYS;
+      const used = process.cpuUsage(node0);
+      const node = (used.user + used.system) / SAYS;
+      (figures[name] ??= { pg: [], node: [] }).pg.push(pg);
+      figures[name].node.push(node);
+      console.log(
+        `round ${round} ${name.padEnd(8)} PostgreSQL ${pg.toFixed(0)} µs/say, node ${node.toFixed(0)} µs/say`,
+      );
+    }
+  for (const [name, f] of Object.entries(figures))
+    console.log(
+      `median ${name.padEnd(8)} PostgreSQL ${median(f.pg).toFixed(0)} µs/say, node ${median(f.node).toFixed(0)} µs/say`,
+    );
+  await migrated.close();
+  await fresh.close();
+} finally {
+  await server.destroy();
+}
