@@ -468,6 +468,11 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         slices.reduce((n, x) => n + x.lines, 0),
         5,
       );
+      // A stored Message passed as a new line: the store gives the id, never the one it carries.
+      const copied = await s.messages.append((await s.messages.byId(ids[1]!))!);
+      assert.ok(copied.message.id > ids[4]!);
+      assert.deepEqual(copied.event.fact, { kind: 'message', message: copied.message });
+      assert.deepEqual(await s.events.inRoom('talk', copied.event.id - 1, 1), [copied.event]);
     });
 
     it('joins and leaves members with their events in one transaction, once each', async () => {

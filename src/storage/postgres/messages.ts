@@ -16,6 +16,12 @@ interface PendingAppend {
   reject(err: unknown): void;
 }
 
+/** The line as given, less any id it carries (a Message passed as a NewMessage): the store gives the id. */
+function withoutId(message: NewMessage & { id?: unknown }): NewMessage {
+  const { id: _given, ...line } = message;
+  return line;
+}
+
 const COLUMNS = `m.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id,
   m.created_at, m.occupant_id, m.client_type`;
 
@@ -79,7 +85,7 @@ export class PostgresMessages implements MessageRepository {
    * without the ids, which the statement puts first.
    */
   private async commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
-    const lines = batch.map((p) => p.message);
+    const lines = batch.map((p) => withoutId(p.message));
     const { rows } = await this.pool.query<{ line_ids: string[]; last_event: number }>(
       `SELECT line_ids, last_event FROM lingr_say($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
@@ -99,7 +105,7 @@ export class PostgresMessages implements MessageRepository {
       ],
     );
     const { line_ids: ids, last_event: last } = rows[0] as { line_ids: string[]; last_event: number };
-    const stored = lines.map((m, i): Message => ({ id: Number(ids[i]), ...m }));
+    const stored = lines.map((m, i): Message => ({ ...m, id: Number(ids[i]) }));
     const events = numbered(stored.map(lineEvent), last);
     return stored.map((message, i) => ({ message, event: events[i] as ChatEvent }));
   }
