@@ -63,7 +63,7 @@ export class PostgresEvents implements EventRepository {
   }
 
   /**
-   * What `lingr_append_events` and `lingr_append_lines` take last: this store's name in its notification,
+   * What `lingr_append_events` and `lingr_say` take last: this store's name in its notification,
    * or null for none.
    */
   get notifyAs(): string | null {
