@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signedIn, startTestServer, type TestServer } from './support/server.js';
+import { seedLine, signedIn, startTestServer, type TestServer } from './support/server.js';
 
 async function get(t: TestServer, path: string) {
   const res = await fetch(`${t.url}${path}`);
@@ -87,21 +87,6 @@ describe('archives', () => {
   });
 });
 
-/** Stores a line as `say` would, but at a chosen time (through the administration side's store). */
-async function seed(t: TestServer, roomId: string, text: string, createdAt: number): Promise<number> {
-  const { message } = await t.adminStore.messages.append({
-    roomId,
-    type: 'user',
-    speakerId: 'alice',
-    publicSessionId: 'p',
-    nickname: 'Alice',
-    text,
-    localId: null,
-    createdAt,
-  });
-  return message.id;
-}
-
 const idsOn = (page: string) =>
   [...page.matchAll(/<li\s+class="message[^"]*"\s+id="message-(\d+)"/g)].map((m) => Number(m[1]));
 
@@ -119,9 +104,9 @@ describe('a busy day in the archives', () => {
     await t.admin.addRoom({ id: 'hot', name: 'Hot', owner: 'alice' });
     await t.admin.addRoom({ id: 'other', name: 'Other', owner: 'alice' });
     ids = [];
-    for (let i = 0; i < LINES; i++) ids.push(await seed(t, 'busy', `line ${i}`, START + i * 1000));
+    for (let i = 0; i < LINES; i++) ids.push(await seedLine(t, 'busy', `line ${i}`, START + i * 1000));
     const now = Date.now();
-    for (let i = 0; i < LINES; i++) await seed(t, 'hot', `hot ${i}`, now - 60_000 + i);
+    for (let i = 0; i < LINES; i++) await seedLine(t, 'hot', `hot ${i}`, now - 60_000 + i);
   });
   after(() => t.stop());
 
@@ -181,10 +166,10 @@ describe('a busy day in the archives', () => {
       assert.equal(res.headers.get('location'), `${DAY}${page}#message-${ids[i]}`, `line ${i}`);
     }
     // 20:00 UTC on 11-04 is 05:00 on 11-05 in Tokyo.
-    const late = await seed(t, 'busy', 'late', Date.UTC(2026, 10, 4, 20, 0, 0));
+    const late = await seedLine(t, 'busy', 'late', Date.UTC(2026, 10, 4, 20, 0, 0));
     const res = await fetch(`${t.url}/room/busy/message/${late}`, { redirect: 'manual' });
     assert.equal(res.headers.get('location'), `/room/busy/archives/2026/11/05#message-${late}`);
-    const elsewhere = await seed(t, 'other', 'not here', START);
+    const elsewhere = await seedLine(t, 'other', 'not here', START);
     assert.equal((await get(t, `/room/busy/message/${elsewhere}`)).status, 404, 'another room’s line');
     assert.equal((await get(t, '/room/busy/message/99999999')).status, 404, 'no such line');
     assert.equal((await get(t, '/room/busy/message/x')).status, 404);

@@ -2,22 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
-import { startTestServer, type TestServer } from './support/server.js';
-
-/** Stores a line as `say` would, but at a chosen time (through the administration side's store). */
-async function seed(t: TestServer, roomId: string, text: string, createdAt: number): Promise<number> {
-  const { message } = await t.adminStore.messages.append({
-    roomId,
-    type: 'user',
-    speakerId: 'alice',
-    publicSessionId: 'p',
-    nickname: 'Alice',
-    text,
-    localId: null,
-    createdAt,
-  });
-  return message.id;
-}
+import { seedLine, startTestServer, type TestServer } from './support/server.js';
 
 /** A permalink as the API contract builds it (spec 8): the day of the message's UTC timestamp. */
 const utcPermalink = (room: string, createdAt: number, id: number) =>
@@ -39,8 +24,8 @@ describe('archive permalinks in Chromium', () => {
 
   it('lands a UTC-dated permalink on its line where the room’s local day is the next one', async () => {
     const evening = Date.UTC(2026, 2, 10, 20, 0, 0); // 05:00 on 03-11 in Tokyo
-    await seed(t, 'tokyo', 'a morning line', Date.UTC(2026, 2, 10, 1, 0, 0)); // keeps 03-10 a day with lines
-    const id = await seed(t, 'tokyo', 'said at 20:00 UTC', evening);
+    await seedLine(t, 'tokyo', 'a morning line', Date.UTC(2026, 2, 10, 1, 0, 0)); // keeps 03-10 a day with lines
+    const id = await seedLine(t, 'tokyo', 'said at 20:00 UTC', evening);
     const page = await browser.newPage();
     await page.goto(`${t.url}${utcPermalink('tokyo', evening, id)}`);
     await page.waitForURL(`${t.url}/room/tokyo/archives/2026/03/11#message-${id}`);
@@ -55,7 +40,7 @@ describe('archive permalinks in Chromium', () => {
   it('lands a permalink on the page of a busy day that holds its line', async () => {
     const start = Date.UTC(2026, 2, 12, 1, 0, 0); // 10:00 on 03-12 in Tokyo
     const ids: number[] = [];
-    for (let i = 0; i < 1200; i++) ids.push(await seed(t, 'tokyo', `busy line ${i}`, start + i * 1000));
+    for (let i = 0; i < 1200; i++) ids.push(await seedLine(t, 'tokyo', `busy line ${i}`, start + i * 1000));
     const id = ids[1100] as number;
     const page = await browser.newPage();
     await page.goto(`${t.url}/room/tokyo/archives/2026/03/12#message-${id}`);

@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { NewMessage, Room } from '../../src/core/model.js';
 import type { Logger, Store } from '../../src/core/ports.js';
 import { startPostgres } from '../../scripts/databases.js';
-import { processTree } from '../proc-tree.js';
+import { cpuNanoseconds, processTree } from '../proc-tree.js';
 
 /**
  * What one say costs PostgreSQL and the node, measured exactly: lines stored one after another through a
@@ -29,25 +28,6 @@ interface StoreModule {
 type OlderAppend = (m: NewMessage, event: (stored: unknown) => unknown, spokeBy?: number) => Promise<unknown>;
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-function nanoseconds(pids: readonly number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // ended meanwhile
-    }
-    for (const tid of tids)
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // ended meanwhile
-      }
-  }
-  return total;
-}
 
 const room: Room = {
   id: 'bench',
@@ -107,10 +87,10 @@ try {
   console.log(`build ${dist}: ${SAYS} says a round, ${ROUNDS} rounds`);
   for (let round = 0; round < ROUNDS; round++)
     for (const name of round % 2 ? (['fresh', 'migrated'] as const) : (['migrated', 'fresh'] as const)) {
-      const pg0 = nanoseconds(processTree([server.pid() ?? 0]));
+      const pg0 = cpuNanoseconds(processTree([server.pid() ?? 0]));
       const node0 = process.cpuUsage();
       for (let i = 0; i < SAYS; i++) await say(stores[name], line(round * SAYS + i));
-      const pg = (nanoseconds(processTree([server.pid() ?? 0])) - pg0) / 1000 / SAYS;
+      const pg = (cpuNanoseconds(processTree([server.pid() ?? 0])) - pg0) / 1000 / SAYS;
       const used = process.cpuUsage(node0);
       const node = (used.user + used.system) / SAYS;
       (figures[name] ??= { pg: [], node: [] }).pg.push(pg);

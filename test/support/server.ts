@@ -129,3 +129,23 @@ export async function signedIn(
   if (created.status !== 'ok') throw new Error(`sign-in failed: ${JSON.stringify(created)}`);
   return { session: created.session as string, publicId: created.public_id as string };
 }
+
+/** Stores a line as `say` would, but at a chosen time (through the administration side's store). */
+export async function seedLine(
+  t: TestServer,
+  roomId: string,
+  text: string,
+  createdAt: number,
+): Promise<number> {
+  const { message } = await t.adminStore.messages.append({
+    roomId,
+    type: 'user',
+    speakerId: 'alice',
+    publicSessionId: 'p',
+    nickname: 'Alice',
+    text,
+    localId: null,
+    createdAt,
+  });
+  return message.id;
+}
