@@ -24,8 +24,12 @@ interface StoreModule {
   openPostgresStore(url: string, options: { log: Logger }): Promise<Store>;
 }
 
-/** Builds before the append port lost its event builder took (message, event, spokeBy). */
-type OlderAppend = (m: NewMessage, event: (stored: unknown) => unknown, spokeBy?: number) => Promise<unknown>;
+/** The append port as builds have had it: this one's appendAsMember; then (m, spokeBy); first (m, event, spokeBy). */
+interface AnyMessages {
+  appendAsMember?: (m: NewMessage, memberId: number) => Promise<unknown>;
+  append: ((m: NewMessage, spokeBy?: number) => Promise<unknown>) &
+    ((m: NewMessage, event: (stored: unknown) => unknown, spokeBy?: number) => Promise<unknown>);
+}
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -52,19 +56,21 @@ const line = (i: number): NewMessage => ({
   createdAt: 1_764_000_000_000 + i,
 });
 
-function say(store: Store, m: NewMessage): Promise<unknown> {
-  const append = store.messages.append.bind(store.messages) as unknown as OlderAppend;
-  return store.messages.append.length >= 3
-    ? append(
+/** A member's say as each build stores it (the speaker's membership updated in the same transaction). */
+function say(store: Store, m: NewMessage, memberId: number): Promise<unknown> {
+  const messages = store.messages as unknown as AnyMessages;
+  if (messages.appendAsMember) return messages.appendAsMember(m, memberId);
+  return messages.append.length >= 3
+    ? messages.append(
         m,
         (stored) => ({
           roomId: m.roomId,
           createdAt: m.createdAt,
           fact: { kind: 'message', message: stored },
         }),
-        1,
+        memberId,
       )
-    : store.messages.append(m, 1);
+    : messages.append(m, memberId);
 }
 
 const median = (xs: number[]) => {
@@ -81,6 +87,23 @@ const server = await startPostgres({ cpus: '1' });
 try {
   const migrated = await openPostgresStore(server.url, { log: quiet });
   await migrated.rooms.create(room);
+  const speaker = await migrated.users.create({
+    username: 'speaker',
+    name: 'Speaker',
+    passwordHash: 'not a hash',
+    createdAt: 1,
+  });
+  await migrated.rooms.join(
+    { roomId: room.id, userId: speaker.id, isOwner: false, joinedAt: 1, lastActiveAt: null },
+    (member) => ({
+      roomId: room.id,
+      createdAt: 1,
+      fact: {
+        kind: 'membership',
+        membership: { ...member, isOwner: false, online: false, action: 'join', since: 1 },
+      },
+    }),
+  );
   const fresh = await openPostgresStore(server.url, { log: quiet });
   const stores = { migrated, fresh };
   const figures: Record<string, { pg: number[]; node: number[] }> = {};
@@ -89,7 +112,7 @@ try {
     for (const name of round % 2 ? (['fresh', 'migrated'] as const) : (['migrated', 'fresh'] as const)) {
       const pg0 = cpuNanoseconds(processTree([server.pid() ?? 0]));
       const node0 = process.cpuUsage();
-      for (let i = 0; i < SAYS; i++) await say(stores[name], line(round * SAYS + i));
+      for (let i = 0; i < SAYS; i++) await say(stores[name], line(round * SAYS + i), speaker.id);
       const pg = (cpuNanoseconds(processTree([server.pid() ?? 0])) - pg0) / 1000 / SAYS;
       const used = process.cpuUsage(node0);
       const node = (used.user + used.system) / SAYS;

@@ -183,13 +183,26 @@ export interface SessionRepository {
   expire(idleSince: number): Promise<SessionRecord[]>;
 }
 
+/** A line just stored, with its event. */
+export interface AppendedLine {
+  message: Message;
+  event: ChatEvent;
+}
+
+/** A member's line just stored; `roomHasBots` tells whoever offers lines to bots whether to look. */
+export interface AppendedMemberLine extends AppendedLine {
+  roomHasBots: boolean;
+}
+
 export interface MessageRepository {
+  /** Stores the message and its event (`lineEvent`) atomically: nothing is published that is not durable. */
+  append(message: NewMessage): Promise<AppendedLine>;
   /**
-   * Stores the message and its event (`lineEvent`) atomically: nothing is published that is not durable.
-   * With `spokeBy` (a member's user id), records in the same transaction that the member spoke: active
-   * then, and read through the line.
+   * Stores a member's line as `append` does, only while `memberId` belongs to the room: undefined when not
+   * (never joined, left, or the room is gone). Records in the same transaction that the member spoke
+   * (active then, and read through the line), and tells whether the room had bots at that moment.
    */
-  append(message: NewMessage, spokeBy?: number): Promise<{ message: Message; event: ChatEvent }>;
+  appendAsMember(message: NewMessage, memberId: number): Promise<AppendedMemberLine | undefined>;
   byId(id: number): Promise<Message | undefined>;
   /** The newest `limit` messages of the room with id below `before`, oldest first. */
   latest(roomId: string, limit: number, before?: number): Promise<Message[]>;

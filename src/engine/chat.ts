@@ -283,8 +283,8 @@ export class Chat {
       idleMs: BOT_IDLE_MS,
       onOutcome: (botId, outcome) => botOutcome(botId, outcome),
     });
-    log.onStored((events) => {
-      for (const e of events) this.botDelivery.stored(e);
+    log.onStored((events, told) => {
+      for (const e of events) if (!told.roomsWithoutBots?.includes(e.roomId)) this.botDelivery.stored(e);
     });
     const { hub, sessions, presence, watch } = this;
     this.monitor = {

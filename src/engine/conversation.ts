@@ -1,6 +1,6 @@
 import { forbidden, notFound } from '../core/chat-error.js';
 import { phrase } from '../core/error-text.js';
-import type { Bot, MemberView, Message, Room } from '../core/model.js';
+import type { Bot, MemberView, Message, NewMessage, Room } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { checkMessageText, checkNickname } from '../core/text.js';
 import type { Clock } from '../core/time.js';
@@ -54,23 +54,27 @@ export class Conversation {
         : s.guest
           ? await guestNickname(this.store, input.nickname)
           : checkNickname(input.nickname);
-    const { room, membership } = await this.rooms.visible(s, input.room);
-    if (!membership) throw forbidden(phrase('membersOnly', { room: room.id }));
-    const { message, event } = await this.store.messages.append(
-      {
-        roomId: room.id,
-        type: 'user',
-        speakerId: s.username,
-        publicSessionId: s.publicId,
-        nickname,
-        text,
-        localId: input.localId ?? null,
-        createdAt: now,
-      },
-      s.userId,
-    );
-    this.events.published([event]);
-    return message;
+    const line: NewMessage = {
+      roomId: input.room,
+      type: 'user',
+      speakerId: s.username,
+      publicSessionId: s.publicId,
+      nickname,
+      text,
+      localId: input.localId ?? null,
+      createdAt: now,
+    };
+    // Stored only while the speaker is a member: one trip to the store, and a read only to explain a refusal.
+    let said = await this.store.messages.appendAsMember(line, s.userId);
+    if (!said) {
+      const { room, membership } = await this.rooms.visible(s, input.room);
+      if (!membership) throw forbidden(phrase('membersOnly', { room: room.id }));
+      // Joined since the refusal: the line goes in now.
+      said = await this.store.messages.appendAsMember(line, s.userId);
+      if (!said) throw forbidden(phrase('membersOnly', { room: room.id }));
+    }
+    this.events.published([said.event], said.roomHasBots ? {} : { roomsWithoutBots: [input.room] });
+    return said.message;
   }
 
   async showRooms(s: LiveSession, ids: readonly string[]): Promise<RoomView[]> {

@@ -7,8 +7,14 @@ import { RecentEvents } from './recent-events.js';
 
 /** Where a process's freshly stored events go: its own feed and the other processes (the bus). */
 export interface EventWriter {
-  /** Hands out events this process has just stored. */
-  published(events: ChatEvent[]): void;
+  /** Hands out events this process has just stored, with what the store told of them besides. */
+  published(events: ChatEvent[], told?: StoredWith): void;
+}
+
+/** What the store told a writer along with its events, so that listeners need not ask it again. */
+export interface StoredWith {
+  /** Rooms of these events that had no bots when the events were stored. */
+  roomsWithoutBots?: readonly string[];
 }
 
 /**
@@ -25,7 +31,7 @@ export class EventLog implements EventWriter {
   private readonly feed: EventFeed;
   private readonly recent: RecentEvents;
   private readonly listeners: Array<(e: ChatEvent) => void> = [];
-  private readonly writers: Array<(events: readonly ChatEvent[]) => void> = [];
+  private readonly writers: Array<(events: readonly ChatEvent[], told: StoredWith) => void> = [];
   /** Counters at or below this may have lost events to retention. */
   private pruned: number;
   /** Events handed out since start, for monitoring. */
@@ -79,7 +85,7 @@ export class EventLog implements EventWriter {
   }
 
   /** Called with the events this process stored, as it hands them out (before any other process has them). */
-  onStored(listener: (events: readonly ChatEvent[]) => void): void {
+  onStored(listener: (events: readonly ChatEvent[], told: StoredWith) => void): void {
     this.writers.push(listener);
   }
 
@@ -101,11 +107,11 @@ export class EventLog implements EventWriter {
     return stored;
   }
 
-  published(events: ChatEvent[]): void {
+  published(events: ChatEvent[], told: StoredWith = {}): void {
     if (events.length === 0) return;
     this.feed.publish(events);
     this.bus.publish({ kind: 'events', events });
-    for (const listener of this.writers) listener(events);
+    for (const listener of this.writers) listener(events, told);
   }
 
   /** Events another process published (through the bus). */

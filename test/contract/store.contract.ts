@@ -524,7 +524,7 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       assert.equal(await s.rooms.leave('club', bob.id, () => [note('club', 3)]), undefined);
     });
 
-    it('records that the speaker spoke in the same transaction as the line, when asked', async () => {
+    it('stores a member’s line only while a member, and records that they spoke in the same transaction', async () => {
       const dog = await s.users.create({
         username: 'barker',
         name: 'Barker',
@@ -532,35 +532,60 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         createdAt: at,
       });
       await s.rooms.create(room('barks'));
+      const bark = (text: string, createdAt: number): NewMessage => ({
+        roomId: 'barks',
+        type: 'user',
+        speakerId: 'barker',
+        publicSessionId: 'p1',
+        nickname: 'Barker',
+        text,
+        localId: null,
+        createdAt,
+      });
+      const before = await s.events.current();
+      assert.equal(await s.messages.appendAsMember(bark('not yet', at), dog.id), undefined, 'no member yet');
+      assert.deepEqual(await s.messages.latest('barks', 10), [], 'the refused line is not stored');
+      assert.equal(await s.events.current(), before, 'nor is its event');
       await s.rooms.join(
         { roomId: 'barks', userId: dog.id, isOwner: false, joinedAt: at, lastActiveAt: null },
         () => note('barks', 0),
       );
-      const line = (text: string, createdAt: number, spokeBy?: number) =>
-        s.messages.append(
-          {
-            roomId: 'barks',
-            type: 'user',
-            speakerId: 'barker',
-            publicSessionId: 'p1',
-            nickname: 'Barker',
-            text,
-            localId: null,
-            createdAt,
-          },
-          spokeBy,
-        );
-      await line('first bark', at + 1);
-      assert.equal((await s.rooms.members('barks'))[0]?.lastActiveAt, null, 'without spokeBy nothing moves');
+      await sayIn(s, 'barks', 'first bark', { speakerId: 'barker', createdAt: at + 1 });
+      assert.equal((await s.rooms.members('barks'))[0]?.lastActiveAt, null, 'a plain append moves nothing');
       assert.equal((await s.rooms.unread(dog.id, 10)).get('barks'), 1);
-      // Said together (one group on PostgreSQL): the membership ends at the later line.
-      await Promise.all([line('bark two', at + 2, dog.id), line('bark three', at + 3, dog.id)]);
+      // Said together (one group on PostgreSQL) with a stranger's refused line between them: the membership
+      // ends at the later line, and the stored lines' events come out whole and in order.
+      const cat = await s.users.create({ username: 'cat', name: 'Cat', passwordHash: 'h', createdAt: at });
+      const [two, refused, three] = await Promise.all([
+        s.messages.appendAsMember(bark('bark two', at + 2), dog.id),
+        s.messages.appendAsMember({ ...bark('meow', at + 2), speakerId: 'cat' }, cat.id),
+        s.messages.appendAsMember(bark('bark three', at + 3), dog.id),
+      ]);
+      assert.equal(refused, undefined);
+      assert.ok(two && three);
+      assert.deepEqual(
+        [two.message.text, three.message.text, two.roomHasBots],
+        ['bark two', 'bark three', false],
+      );
+      assert.deepEqual(await t.other.events.inRoom('barks', two.event.id - 1, 10), [two.event, three.event]);
+      assert.deepEqual(
+        (await t.other.messages.latest('barks', 10)).map((m) => m.text),
+        ['first bark', 'bark two', 'bark three'],
+      );
       assert.equal((await t.other.rooms.members('barks'))[0]?.lastActiveAt, at + 3);
       assert.equal(
         (await t.other.rooms.unread(dog.id, 10)).get('barks') ?? 0,
         0,
         'read through its own lines',
       );
+      await s.bots.create(bot('barkbot'));
+      await t.other.bots.addToRoom('barks', 'barkbot', three.event.id, at);
+      assert.equal((await s.messages.appendAsMember(bark('to the bot', at + 4), dog.id))?.roomHasBots, true);
+      await s.bots.delete('barkbot');
+      await s.rooms.leave('barks', dog.id, () => [note('barks', 5)]);
+      assert.equal(await s.messages.appendAsMember(bark('gone', at + 6), dog.id), undefined, 'after leaving');
+      await s.rooms.remove('barks', note('barks', 7));
+      assert.equal(await s.messages.appendAsMember(bark('no room', at + 8), dog.id), undefined, 'room gone');
     });
 
     it('keeps one invitation link per room: set, replaced, taken away, gone with the room', async () => {

@@ -1,5 +1,5 @@
 import { lineEvent, type ChatEvent, type Message, type NewMessage } from '../../core/model.js';
-import type { MessageRepository } from '../../core/ports.js';
+import type { AppendedLine, AppendedMemberLine, MessageRepository } from '../../core/ports.js';
 import type { Pool } from './database.js';
 import { numbered, type PostgresEvents } from './events.js';
 import { containsPattern, toMessage, type MessageRow } from '../rows.js';
@@ -7,12 +7,13 @@ import { containsPattern, toMessage, type MessageRow } from '../rows.js';
 /** Lines committed together at most: a bound on one transaction's size under a flood. */
 const MAX_GROUP = 256;
 
-type Appended = { message: Message; event: ChatEvent };
+/** A line stored (with whether its room has bots), or undefined: its speaker was no member. */
+type Done = AppendedMemberLine | undefined;
 
 interface PendingAppend {
   message: NewMessage;
-  spokeBy: number | undefined;
-  resolve(done: Appended): void;
+  memberId: number | undefined;
+  resolve(done: Done): void;
   reject(err: unknown): void;
 }
 
@@ -20,6 +21,12 @@ interface PendingAppend {
 function withoutId(message: NewMessage & { id?: unknown }): NewMessage {
   const { id: _given, ...line } = message;
   return line;
+}
+
+interface SayRow {
+  line_ids: Array<string | null>;
+  last_event: number | null;
+  bot_rooms: string[];
 }
 
 const COLUMNS = `m.id, m.room_id, m.type, m.speaker_id, m.public_session_id, m.nickname, m.text, m.local_id,
@@ -43,14 +50,25 @@ export class PostgresMessages implements MessageRepository {
     return rows.map(toMessage);
   }
 
+  async append(message: NewMessage): Promise<AppendedLine> {
+    const done = await this.enqueue(message, undefined);
+    // A line with no member to check is always stored.
+    if (!done) throw new Error('a line without a speaker to check was refused');
+    return { message: done.message, event: done.event };
+  }
+
+  appendAsMember(message: NewMessage, memberId: number): Promise<AppendedMemberLine | undefined> {
+    return this.enqueue(message, memberId);
+  }
+
   /**
    * Lines said while a commit is under way wait for it and go in the next one together (a group commit):
    * events are committed one writer at a time anyway (events.ts), and lines committed together are
    * published together, so every node writes them to its sockets in one frame instead of one each.
    */
-  append(message: NewMessage, spokeBy?: number): Promise<Appended> {
+  private enqueue(message: NewMessage, memberId: number | undefined): Promise<Done> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ message, spokeBy, resolve, reject });
+      this.waiting.push({ message, memberId, resolve, reject });
       if (!this.committing) void this.commitWaiting();
     });
   }
@@ -64,14 +82,14 @@ export class PostgresMessages implements MessageRepository {
       const batch = this.waiting.splice(0, MAX_GROUP);
       try {
         const done = await this.commit(batch);
-        batch.forEach((p, i) => p.resolve(done[i] as Appended));
+        batch.forEach((p, i) => p.resolve(done[i]));
       } catch (err) {
         if (batch.length === 1) (batch[0] as PendingAppend).reject(err);
         // One bad line (its room deleted meanwhile) must not fail the others: each goes alone.
         else
           for (const p of batch)
             await this.commit([p]).then(
-              ([done]) => p.resolve(done as Appended),
+              ([done]) => p.resolve(done),
               (e: unknown) => p.reject(e),
             );
       }
@@ -80,14 +98,16 @@ export class PostgresMessages implements MessageRepository {
   }
 
   /**
-   * One round trip: one statement draws the lines' ids, stores the lines, marks their speakers active and
-   * read through them, and stores their events (lingr_say in migrations.ts). The events' payloads go
-   * without the ids, which the statement puts first.
+   * One round trip: one statement draws the lines' ids, stores the lines of members still in their rooms
+   * (and every line with no member to check), marks those members active and read through their lines,
+   * stores the events, and names the rooms with bots (lingr_say_checked in migrations.ts). The events'
+   * payloads go without the ids, which the statement puts first.
    */
-  private async commit(batch: readonly PendingAppend[]): Promise<Appended[]> {
+  private async commit(batch: readonly PendingAppend[]): Promise<Done[]> {
     const lines = batch.map((p) => withoutId(p.message));
-    const { rows } = await this.pool.query<{ line_ids: string[]; last_event: number }>(
-      `SELECT line_ids, last_event FROM lingr_say($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    const { rows } = await this.pool.query<SayRow>(
+      `SELECT line_ids, last_event, bot_rooms
+       FROM lingr_say_checked($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         lines.map((m) => m.roomId),
         lines.map((m) => m.type),
@@ -100,14 +120,26 @@ export class PostgresMessages implements MessageRepository {
         lines.map((m) => m.occupant?.id ?? null),
         lines.map((m) => m.occupant?.clientType ?? null),
         lines.map((m) => JSON.stringify(m)),
-        batch.map((p) => p.spokeBy ?? null),
+        batch.map((p) => p.memberId ?? null),
         this.events.notifyAs,
       ],
     );
-    const { line_ids: ids, last_event: last } = rows[0] as { line_ids: string[]; last_event: number };
-    const stored = lines.map((m, i): Message => ({ ...m, id: Number(ids[i]) }));
-    const events = numbered(stored.map(lineEvent), last);
-    return stored.map((message, i) => ({ message, event: events[i] as ChatEvent }));
+    const { line_ids: ids, last_event: last, bot_rooms: botRooms } = rows[0] as SayRow;
+    const stored: Message[] = [];
+    const found = lines.map((m, i) => {
+      const id = ids[i];
+      if (id === null || id === undefined) return undefined;
+      const message: Message = { ...m, id: Number(id) };
+      stored.push(message);
+      return message;
+    });
+    const events = last === null ? [] : numbered(stored.map(lineEvent), last);
+    let next = 0;
+    return found.map((message) =>
+      message
+        ? { message, event: events[next++] as ChatEvent, roomHasBots: botRooms.includes(message.roomId) }
+        : undefined,
+    );
   }
 
   async byId(id: number) {

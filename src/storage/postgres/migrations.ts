@@ -381,6 +381,53 @@ export const migrations: readonly Step[] = [
   END
   $$;
   `,
+  `
+  -- A say without a read before it: a member's line (p_spoke_by set) is stored only while the member
+  -- belongs to the room (its id comes back NULL otherwise), and the rooms with bots come back, so neither the
+  -- membership nor the room's bots costs a round trip of its own. (lingr_say stays for a rolling upgrade.)
+  CREATE FUNCTION lingr_say_checked(p_rooms TEXT[], p_types TEXT[], p_speakers TEXT[], p_public_ids TEXT[],
+    p_nicknames TEXT[], p_texts TEXT[], p_local_ids TEXT[], p_created BIGINT[], p_occupants TEXT[],
+    p_client_types TEXT[], p_payloads TEXT[], p_spoke_by BIGINT[], p_writer TEXT,
+    OUT line_ids BIGINT[], OUT last_event BIGINT, OUT bot_rooms TEXT[]) LANGUAGE plpgsql AS $$
+  DECLARE
+    drawn BIGINT[];
+    kept INTEGER;
+  BEGIN
+    drawn := ARRAY(SELECT nextval('messages_id_seq') FROM generate_series(1, cardinality(p_rooms)) AS g ORDER BY g);
+    -- The update takes the membership rows, so a leave waits for this commit or has already removed them.
+    WITH spoke AS (
+      UPDATE memberships m SET last_active_at = s.at, read_through = GREATEST(m.read_through, s.id)
+        FROM (SELECT x.room_id, x.user_id, max(x.at) AS at, max(x.id) AS id
+              FROM unnest(p_rooms, p_spoke_by, p_created, drawn) AS x(room_id, user_id, at, id)
+              WHERE x.user_id IS NOT NULL GROUP BY x.room_id, x.user_id) s
+        WHERE m.room_id = s.room_id AND m.user_id = s.user_id
+        RETURNING m.room_id, m.user_id)
+    SELECT ARRAY(SELECT CASE WHEN x.user_id IS NULL OR EXISTS (
+                   SELECT 1 FROM spoke WHERE spoke.room_id = x.room_id AND spoke.user_id = x.user_id)
+                 THEN x.id END
+               FROM unnest(p_rooms, p_spoke_by, drawn) WITH ORDINALITY AS x(room_id, user_id, id, i) ORDER BY x.i)
+      INTO line_ids;
+    INSERT INTO messages (id, room_id, type, speaker_id, public_session_id, nickname, text, local_id, created_at,
+      occupant_id, client_type)
+      SELECT * FROM unnest(line_ids, p_rooms, p_types, p_speakers, p_public_ids, p_nicknames, p_texts,
+        p_local_ids, p_created, p_occupants, p_client_types) AS x(id) WHERE x.id IS NOT NULL;
+    GET DIAGNOSTICS kept = ROW_COUNT;
+    IF kept > 0 THEN
+      last_event := lingr_append_events(
+        ARRAY(SELECT x.room FROM unnest(line_ids, p_rooms) WITH ORDINALITY AS x(id, room, i)
+              WHERE x.id IS NOT NULL ORDER BY x.i),
+        array_fill('message'::TEXT, ARRAY[kept]),
+        ARRAY(SELECT '{"id":' || x.id || ',' || substr(x.payload, 2)
+              FROM unnest(line_ids, p_payloads) WITH ORDINALITY AS x(id, payload, i)
+              WHERE x.id IS NOT NULL ORDER BY x.i),
+        ARRAY(SELECT x.at FROM unnest(line_ids, p_created) WITH ORDINALITY AS x(id, at, i)
+              WHERE x.id IS NOT NULL ORDER BY x.i),
+        p_writer);
+    END IF;
+    bot_rooms := ARRAY(SELECT DISTINCT r.room_id FROM room_bots r WHERE r.room_id = ANY (p_rooms));
+  END
+  $$;
+  `,
 ];
 
 /**

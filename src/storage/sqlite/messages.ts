@@ -12,6 +12,8 @@ const COLUMNS =
 export class SqliteMessages implements MessageRepository {
   private readonly insert;
   private readonly updateSpoke;
+  private readonly selectMember;
+  private readonly selectHasBots;
   private readonly select;
   private readonly selectLatest;
   private readonly selectBefore;
@@ -29,6 +31,12 @@ export class SqliteMessages implements MessageRepository {
   ) {
     this.updateSpoke = db.prepare<[number, number, string, number]>(
       'UPDATE memberships SET last_active_at = ?, read_through = max(read_through, ?) WHERE room_id = ? AND user_id = ?',
+    );
+    this.selectMember = db.prepare<[string, number], { one: number }>(
+      'SELECT 1 AS one FROM memberships WHERE room_id = ? AND user_id = ?',
+    );
+    this.selectHasBots = db.prepare<[string], { one: number }>(
+      'SELECT 1 AS one FROM room_bots WHERE room_id = ? LIMIT 1',
     );
     this.insert = db.prepare<
       [string, string, string, string, string, string, string | null, number, string | null, string | null],
@@ -130,27 +138,37 @@ export class SqliteMessages implements MessageRepository {
     return statements;
   }
 
-  async append(message: NewMessage, spokeBy?: number) {
+  async append(message: NewMessage) {
+    return this.db.transaction(() => this.store(message)).immediate();
+  }
+
+  async appendAsMember(message: NewMessage, memberId: number) {
     return this.db
       .transaction(() => {
-        const m = message;
-        const { id } = this.insert.get(
-          m.roomId,
-          m.type,
-          m.speakerId,
-          m.publicSessionId,
-          m.nickname,
-          m.text,
-          m.localId,
-          m.createdAt,
-          m.occupant?.id ?? null,
-          m.occupant?.clientType ?? null,
-        ) as { id: number };
-        const stored: Message = { ...m, id };
-        if (spokeBy !== undefined) this.updateSpoke.run(m.createdAt, id, m.roomId, spokeBy);
-        return { message: stored, event: this.events.insertOne(lineEvent(stored)) };
+        if (!this.selectMember.get(message.roomId, memberId)) return undefined;
+        const stored = this.store(message);
+        this.updateSpoke.run(message.createdAt, stored.message.id, message.roomId, memberId);
+        return { ...stored, roomHasBots: this.selectHasBots.get(message.roomId) !== undefined };
       })
       .immediate();
+  }
+
+  /** Inside a transaction: the line and its event. */
+  private store(m: NewMessage) {
+    const { id } = this.insert.get(
+      m.roomId,
+      m.type,
+      m.speakerId,
+      m.publicSessionId,
+      m.nickname,
+      m.text,
+      m.localId,
+      m.createdAt,
+      m.occupant?.id ?? null,
+      m.occupant?.clientType ?? null,
+    ) as { id: number };
+    const message: Message = { ...m, id };
+    return { message, event: this.events.insertOne(lineEvent(message)) };
   }
 
   async byId(id: number) {
