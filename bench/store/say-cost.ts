@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { NewMessage, Room } from '../../src/core/model.js';
 import type { Logger, Store } from '../../src/core/ports.js';
@@ -12,13 +13,15 @@ import { cpuNanoseconds, processTree } from '../proc-tree.js';
  * /proc/PID/task/TID/schedstat (nanoseconds) over PostgreSQL's whole process tree, and from this process.
  *
  * Run pinned as the sittings are (PostgreSQL is started on core 1):
- *   taskset -c 1 node dist/bench/store/say-cost.js [says per round] [rounds] [dist of another build]
- * With another build's dist directory, that build's store is measured, so a before/after pair can be taken
- * from two checkouts in one sitting.
+ *   taskset -c 1 node dist/bench/store/say-cost.js [says per round] [rounds] [dist of another build] [pause ms]
+ * With another build's dist directory ('' for this one), that build's store is measured, so a before/after
+ * pair can be taken from two checkouts in one sitting. With a pause, the says are spaced as a room's are (S1:
+ * 333 ms), so each one finds PostgreSQL and the node asleep, as in the sittings.
  */
 const SAYS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 6);
-const BUILD = process.argv[4];
+const BUILD = process.argv[4] || undefined;
+const PAUSE_MS = Number(process.argv[5] ?? 0);
 
 interface StoreModule {
   openPostgresStore(url: string, options: { log: Logger }): Promise<Store>;
@@ -107,12 +110,15 @@ try {
   const fresh = await openPostgresStore(server.url, { log: quiet });
   const stores = { migrated, fresh };
   const figures: Record<string, { pg: number[]; node: number[] }> = {};
-  console.log(`build ${dist}: ${SAYS} says a round, ${ROUNDS} rounds`);
+  console.log(`build ${dist}: ${SAYS} says a round, ${ROUNDS} rounds, ${PAUSE_MS} ms between says`);
   for (let round = 0; round < ROUNDS; round++)
     for (const name of round % 2 ? (['fresh', 'migrated'] as const) : (['migrated', 'fresh'] as const)) {
       const pg0 = cpuNanoseconds(processTree([server.pid() ?? 0]));
       const node0 = process.cpuUsage();
-      for (let i = 0; i < SAYS; i++) await say(stores[name], line(round * SAYS + i), speaker.id);
+      for (let i = 0; i < SAYS; i++) {
+        await say(stores[name], line(round * SAYS + i), speaker.id);
+        if (PAUSE_MS > 0) await sleep(PAUSE_MS);
+      }
       const pg = (cpuNanoseconds(processTree([server.pid() ?? 0])) - pg0) / 1000 / SAYS;
       const used = process.cpuUsage(node0);
       const node = (used.user + used.system) / SAYS;
