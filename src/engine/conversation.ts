@@ -68,12 +68,11 @@ export class Conversation {
     let said = await this.store.messages.appendAsMember(line, s.userId);
     if (!said) {
       const { room, membership } = await this.rooms.visible(s, input.room);
-      if (!membership) throw forbidden(phrase('membersOnly', { room: room.id }));
       // Joined since the refusal: the line goes in now.
-      said = await this.store.messages.appendAsMember(line, s.userId);
+      if (membership) said = await this.store.messages.appendAsMember(line, s.userId);
       if (!said) throw forbidden(phrase('membersOnly', { room: room.id }));
     }
-    this.events.published([said.event], said.roomHasBots ? {} : { roomsWithoutBots: [input.room] });
+    this.events.published([said.event], said.roomHasBots ? undefined : { roomsWithoutBots: [input.room] });
     return said.message;
   }
 

@@ -17,6 +17,9 @@ export interface StoredWith {
   roomsWithoutBots?: readonly string[];
 }
 
+/** Most writers have nothing to add: one shared answer rather than an object per publication. */
+const TOLD_NOTHING: StoredWith = Object.freeze({});
+
 /**
  * The event log and its feed: events are written to the store first, then handed out in counter order,
  * here and (through the bus) in every other process; recent ones stay in memory so most reads never touch
@@ -107,7 +110,7 @@ export class EventLog implements EventWriter {
     return stored;
   }
 
-  published(events: ChatEvent[], told: StoredWith = {}): void {
+  published(events: ChatEvent[], told: StoredWith = TOLD_NOTHING): void {
     if (events.length === 0) return;
     this.feed.publish(events);
     this.bus.publish({ kind: 'events', events });

@@ -54,7 +54,7 @@ export class PostgresMessages implements MessageRepository {
     const done = await this.enqueue(message, undefined);
     // A line with no member to check is always stored.
     if (!done) throw new Error('a line without a speaker to check was refused');
-    return { message: done.message, event: done.event };
+    return done;
   }
 
   appendAsMember(message: NewMessage, memberId: number): Promise<AppendedMemberLine | undefined> {
